@@ -1,0 +1,210 @@
+#include "common.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+
+namespace speclin::addon {
+
+std::vector<InitFn>& registered_inits() {
+  static std::vector<InitFn> inits;
+  return inits;
+}
+Registrar::Registrar(InitFn fn) { registered_inits().push_back(fn); }
+
+void throw_type(const std::string& msg) { throw JsError(JsError::Type, msg); }
+void throw_range(const std::string& msg) { throw JsError(JsError::Range, msg); }
+
+Napi::Error to_js_error(Napi::Env env, std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const JsError& err) {
+    Napi::Error js = err.kind == JsError::Type    ? Napi::Error(Napi::TypeError::New(env, err.what()))
+                     : err.kind == JsError::Range ? Napi::Error(Napi::RangeError::New(env, err.what()))
+                                                  : Napi::Error::New(env, err.what());
+    if (!err.code.empty()) js.Set("code", Napi::String::New(env, err.code));
+    return js;
+  } catch (const std::bad_alloc&) {
+    return Napi::RangeError::New(env, "speclin: out of memory: the result or a work buffer could not be allocated");
+  } catch (const std::invalid_argument& err) {
+    return Napi::RangeError::New(env, err.what());
+  } catch (const std::exception& err) {
+    Napi::Error js = Napi::Error::New(env, err.what());
+    js.Set("code", Napi::String::New(env, "ERR_NATIVE"));
+    return js;
+  } catch (...) {
+    Napi::Error js = Napi::Error::New(env, "speclin: unknown native failure");
+    js.Set("code", Napi::String::New(env, "ERR_NATIVE"));
+    return js;
+  }
+}
+
+const char* dtype_name(Dtype d) { return d == Dtype::F32 ? "float32" : "float64"; }
+
+std::size_t read_size(Napi::Value v, const char* what) {
+  if (!v.IsNumber()) throw_type(std::string(what) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != static_cast<double>(static_cast<std::uint64_t>(d)) || d > 9007199254740991.0)
+    throw_range(std::string(what) + " must be a non-negative integer, got " + std::to_string(d));
+  return static_cast<std::size_t>(d);
+}
+
+std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
+  if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
+    throw_range(std::string(what) + " is too large to allocate");
+  return a * b;
+}
+
+MatrixView read_matrix(Napi::Value v, const char* name, bool allow_batch) {
+  std::string n(name);
+  if (!v.IsObject() || v.IsTypedArray() || v.IsArray())
+    throw_type(n + " must be a Matrix { data, rows, cols }" + (allow_batch ? " or Batch" : ""));
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value data = o.Get("data");
+  if (!data.IsTypedArray()) throw_type(n + ".data must be a Float32Array or Float64Array");
+  Napi::TypedArray arr = data.As<Napi::TypedArray>();
+  MatrixView m{};
+  switch (arr.TypedArrayType()) {
+    case napi_float32_array: m.dtype = Dtype::F32; break;
+    case napi_float64_array: m.dtype = Dtype::F64; break;
+    default: throw_type(n + ".data must be a Float32Array or Float64Array");
+  }
+  m.rows = read_size(o.Get("rows"), (n + ".rows").c_str());
+  m.cols = read_size(o.Get("cols"), (n + ".cols").c_str());
+  Napi::Value b = o.Get("batch");
+  if (b.IsUndefined()) {
+    m.batch = 1;
+  } else {
+    if (!allow_batch) throw_type(n + " must be a Matrix here, not a Batch");
+    m.batch = read_size(b, (n + ".batch").c_str());
+    if (m.batch == 0) throw_range(n + ".batch must be at least 1");
+  }
+  if (m.rows == 0 || m.cols == 0)
+    throw_range(n + " must have at least one row and one column, got " + std::to_string(m.rows) +
+                " x " + std::to_string(m.cols));
+  std::size_t count = checked_mul(checked_mul(m.batch, m.rows, name), m.cols, name);
+  if (count != arr.ElementLength())
+    throw_range(n + ".data has " + std::to_string(arr.ElementLength()) + " elements but " +
+                (m.batch > 1 ? std::to_string(m.batch) + " x " : std::string()) +
+                std::to_string(m.rows) + " x " + std::to_string(m.cols) + " = " +
+                std::to_string(count) + " were expected");
+  m.data = typed_array_data(arr);
+  return m;
+}
+
+void* typed_array_data(Napi::TypedArray arr) {
+  Napi::ArrayBuffer buf = arr.ArrayBuffer();
+  return static_cast<std::uint8_t*>(buf.Data()) + arr.ByteOffset();
+}
+
+void Buffer::Free::operator()(void* p) const { std::free(p); }
+
+Buffer::Buffer(Dtype dtype, std::size_t count) : dtype_(dtype), count_(count) {
+  std::size_t bytes = checked_mul(count, dtype_size(dtype), "buffer");
+  // 64-byte alignment: whole cache lines, and aligned AVX loads where kernels want them.
+  std::size_t rounded = (bytes + 63) / 64 * 64;
+  if (rounded == 0) rounded = 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) throw_range("cannot allocate " + std::to_string(bytes) + " bytes");
+  data_.reset(p);
+}
+
+Buffer Buffer::copy_of(const MatrixView& view) {
+  Buffer b(view.dtype, view.count());
+  std::memcpy(b.data(), view.data, view.bytes());
+  return b;
+}
+
+Napi::TypedArray Buffer::to_js(Napi::Env env) {
+  std::size_t n = count_;
+  Dtype d = dtype_;
+  void* p = data_.release();
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, p, n * dtype_size(d),
+                                                [](Napi::Env, void* q) { std::free(q); });
+  if (d == Dtype::F32) return Napi::Float32Array::New(env, n, ab, 0);
+  return Napi::Float64Array::New(env, n, ab, 0);
+}
+
+Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
+  std::size_t bytes = checked_mul(count, dtype_size(dtype), what);
+  // V8's limit on a single ArrayBuffer; beyond it allocation would abort rather than throw.
+  if (bytes > (std::size_t{1} << 34))
+    throw_range(std::string(what) + " would need " + std::to_string(bytes) +
+                " bytes, more than a typed array can hold");
+  napi_value ab;
+  void* data = nullptr;
+  if (napi_create_arraybuffer(env, bytes, &data, &ab) != napi_ok) {
+    // Clear the pending exception V8 left and report a RangeError of our own.
+    napi_value ignored;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &ignored);
+    throw_range(std::string(what) + " (" + std::to_string(bytes) + " bytes) could not be allocated");
+  }
+  Napi::ArrayBuffer buf(env, ab);
+  if (dtype == Dtype::F32) return Napi::Float32Array::New(env, count, buf, 0);
+  return Napi::Float64Array::New(env, count, buf, 0);
+}
+
+Napi::Object make_matrix(Napi::Env env, Napi::TypedArray data, std::size_t batch, std::size_t rows,
+                         std::size_t cols, bool with_batch) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("data", data);
+  o.Set("rows", Napi::Number::New(env, static_cast<double>(rows)));
+  o.Set("cols", Napi::Number::New(env, static_cast<double>(cols)));
+  if (with_batch) o.Set("batch", Napi::Number::New(env, static_cast<double>(batch)));
+  return o;
+}
+
+namespace {
+class LambdaWorker : public Napi::AsyncWorker {
+ public:
+  LambdaWorker(Napi::Env env, const char* name, std::function<void()> work,
+               std::function<Napi::Value(Napi::Env)> done)
+      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)), done_(std::move(done)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      work_();
+    } catch (...) {
+      error_ = std::current_exception();
+      SetError("failed");  // routes completion to OnError
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      deferred_.Resolve(done_(env));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+      deferred_.Reject(to_js_error(env, std::current_exception()).Value());
+    }
+  }
+  void OnError(const Napi::Error&) override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    deferred_.Reject(to_js_error(env, error_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> work_;
+  std::function<Napi::Value(Napi::Env)> done_;
+  std::exception_ptr error_;
+};
+}  // namespace
+
+Napi::Promise run_async(Napi::Env env, const char* name, std::function<void()> work,
+                        std::function<Napi::Value(Napi::Env)> done) {
+  auto* w = new LambdaWorker(env, name, std::move(work), std::move(done));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+}  // namespace speclin::addon

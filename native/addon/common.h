@@ -1,0 +1,116 @@
+// Shared glue of the addon: reading Matrix arguments, allocating outputs, running work on a libuv
+// worker, and turning C++ failures into JavaScript exceptions. Each family file (gram.cc, ...)
+// registers its exports with SPECLIN_REGISTER and uses only these helpers.
+#pragma once
+#define NAPI_VERSION 8
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace speclin::addon {
+
+// ---- registration -------------------------------------------------------------------------
+using InitFn = void (*)(Napi::Env, Napi::Object);
+struct Registrar {
+  explicit Registrar(InitFn fn);
+};
+std::vector<InitFn>& registered_inits();
+#define SPECLIN_REGISTER(fn) static ::speclin::addon::Registrar speclin_registrar_##fn(fn)
+
+// ---- errors -------------------------------------------------------------------------------
+// Thrown on the worker thread (or anywhere in glue) and converted to the named JS error class at
+// the boundary. `code` becomes err.code (empty: none).
+struct JsError : std::runtime_error {
+  enum Kind { Type, Range, Generic } kind;
+  std::string code;
+  JsError(Kind k, const std::string& msg, std::string c = "")
+      : std::runtime_error(msg), kind(k), code(std::move(c)) {}
+};
+[[noreturn]] void throw_type(const std::string& msg);
+[[noreturn]] void throw_range(const std::string& msg);
+// Converts the in-flight exception into a pending JS exception (call inside catch(...)).
+Napi::Error to_js_error(Napi::Env env, std::exception_ptr e);
+
+// Wraps a binding so that any C++ exception becomes a JS exception and nothing aborts.
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw to_js_error(info.Env(), std::current_exception());
+  }
+}
+
+// ---- typed data -------------------------------------------------------------------------
+enum class Dtype { F32, F64 };
+inline std::size_t dtype_size(Dtype d) { return d == Dtype::F32 ? 4 : 8; }
+const char* dtype_name(Dtype d);
+
+// A Matrix or Batch argument as given: a view of the caller's typed array (zero-copy).
+struct MatrixView {
+  Dtype dtype;
+  void* data;          // points into the caller's ArrayBuffer
+  std::size_t batch;   // 1 for a plain Matrix
+  std::size_t rows;
+  std::size_t cols;
+  std::size_t count() const { return batch * rows * cols; }
+  std::size_t bytes() const { return count() * dtype_size(dtype); }
+  template <typename T> T* as() const { return static_cast<T*>(data); }
+};
+
+// Reads `{ data, rows, cols, batch? }`. `name` is the argument's name for messages. Batch is
+// accepted only where allow_batch. Zero rows or cols is a RangeError.
+MatrixView read_matrix(Napi::Value v, const char* name, bool allow_batch);
+
+// Reads a non-negative integer-valued number property; `what` names it in messages.
+std::size_t read_size(Napi::Value v, const char* what);
+
+// An owned, aligned buffer in native memory. Promise forms copy inputs into these before leaving
+// the main thread; outputs computed off-thread are handed to JS without a copy.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Dtype dtype, std::size_t count);  // throws RangeError if it cannot be allocated
+  Dtype dtype() const { return dtype_; }
+  std::size_t count() const { return count_; }
+  std::size_t bytes() const { return count_ * dtype_size(dtype_); }
+  void* data() const { return data_.get(); }
+  template <typename T> T* as() const { return static_cast<T*>(data_.get()); }
+  // Transfers ownership to a JS typed array (Float32Array/Float64Array) without copying.
+  Napi::TypedArray to_js(Napi::Env env);
+  static Buffer copy_of(const MatrixView& view);
+
+ private:
+  struct Free { void operator()(void* p) const; };
+  Dtype dtype_ = Dtype::F32;
+  std::size_t count_ = 0;
+  std::unique_ptr<void, Free> data_;
+};
+
+// Allocates a JS typed array of `count` elements of `dtype` (for Sync forms, which write into it
+// directly). Size overflow or allocation failure is a RangeError naming `what`.
+Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what);
+void* typed_array_data(Napi::TypedArray arr);
+
+// Checked multiply for output sizes: RangeError naming `what` on overflow.
+std::size_t checked_mul(std::size_t a, std::size_t b, const char* what);
+
+// A result object { data, rows, cols[, batch] }.
+Napi::Object make_matrix(Napi::Env env, Napi::TypedArray data, std::size_t batch, std::size_t rows,
+                         std::size_t cols, bool with_batch);
+
+// ---- async --------------------------------------------------------------------------------
+// Runs `work` on a libuv worker thread and resolves the returned Promise with `done(env)` on the
+// main thread; a C++ exception from either rejects it with the matching JS error.
+Napi::Promise run_async(Napi::Env env, const char* name, std::function<void()> work,
+                        std::function<Napi::Value(Napi::Env)> done);
+
+}  // namespace speclin::addon

@@ -1,0 +1,146 @@
+// Bindings of the Gram family: gram, crossGram, innerGram, each Sync and Promise.
+#include "../core/gram.h"
+
+#include "common.h"
+
+namespace speclin::addon {
+namespace {
+
+enum class Op { Gram, Cross, Inner };
+
+// Shapes of one call, checked once for both forms.
+struct Plan {
+  Op op;
+  Dtype dtype;
+  std::size_t batch, a, b, c;  // gram: rows, cols; cross: m, n, k; inner: r, kz, kw
+  bool with_batch;
+  bool same;  // inner_gram(Z, Z): the one-triangle path
+  std::size_t out_rows, out_cols;
+};
+
+const char* op_name(Op op) {
+  return op == Op::Gram ? "gram" : op == Op::Cross ? "crossGram" : "innerGram";
+}
+
+Plan plan(Op op, const MatrixView& z, const MatrixView* w, bool with_batch, bool same) {
+  Plan p{op, z.dtype, z.batch, 0, 0, 0, with_batch, same, 0, 0};
+  std::string fn = op_name(op);
+  if (w) {
+    if (w->dtype != z.dtype)
+      throw_type(fn + ": Z is " + dtype_name(z.dtype) + " but W is " + dtype_name(w->dtype) +
+                 "; both must have the same dtype");
+    if (w->batch != z.batch)
+      throw_range(fn + ": Z has batch " + std::to_string(z.batch) + " but W has batch " +
+                  std::to_string(w->batch));
+  }
+  switch (op) {
+    case Op::Gram:
+      p.a = z.rows; p.b = z.cols;
+      p.out_rows = p.out_cols = z.rows;
+      break;
+    case Op::Cross:
+      if (w->cols != z.cols)
+        throw_range("crossGram: Z has " + std::to_string(z.cols) + " columns but W has " +
+                    std::to_string(w->cols) + "; Z W^T needs equal column counts");
+      p.a = z.rows; p.b = w->rows; p.c = z.cols;
+      p.out_rows = z.rows; p.out_cols = w->rows;
+      break;
+    case Op::Inner:
+      if (w->rows != z.rows)
+        throw_range("innerGram: Z has " + std::to_string(z.rows) + " rows but W has " +
+                    std::to_string(w->rows) + "; Z^T W needs equal row counts");
+      p.a = z.rows; p.b = z.cols; p.c = w->cols;
+      p.out_rows = z.cols; p.out_cols = w->cols;
+      break;
+  }
+  return p;
+}
+
+std::size_t out_count(const Plan& p) {
+  return checked_mul(checked_mul(p.batch, p.out_rows, "the result"), p.out_cols, "the result");
+}
+
+template <typename T>
+void compute(const Plan& p, const void* z, const void* w, void* out) {
+  const T* Z = static_cast<const T*>(z);
+  const T* W = static_cast<const T*>(w);
+  T* O = static_cast<T*>(out);
+  switch (p.op) {
+    case Op::Gram: gram<T>(Z, O, p.batch, p.a, p.b); break;
+    case Op::Cross: cross_gram<T>(Z, W, O, p.batch, p.a, p.b, p.c); break;
+    case Op::Inner: inner_gram<T>(Z, p.same ? Z : W, O, p.batch, p.a, p.b, p.c); break;
+  }
+}
+
+void dispatch(const Plan& p, const void* z, const void* w, void* out) {
+  if (p.dtype == Dtype::F32) compute<float>(p, z, w, out);
+  else compute<double>(p, z, w, out);
+}
+
+// Reads the arguments of any of the three: (Z) for gram, (Z, W) for the others.
+struct Args {
+  MatrixView z, w;
+  Plan p;
+};
+
+Args read_args(const Napi::CallbackInfo& info, Op op) {
+  Args a{};
+  std::string fn = op_name(op);
+  bool two = op != Op::Gram;
+  if (info.Length() < (two ? 2u : 1u))
+    throw_type(fn + (two ? "(Z, W)" : "(Z)") + ": missing argument");
+  a.z = read_matrix(info[0], "Z", true);
+  bool with_batch = info[0].As<Napi::Object>().Has("batch");
+  bool same = false;
+  if (two) {
+    a.w = read_matrix(info[1], "W", true);
+    with_batch = with_batch || info[1].As<Napi::Object>().Has("batch");
+    // The same matrix twice: same memory, same shape.
+    same = a.z.data == a.w.data && a.z.rows == a.w.rows && a.z.cols == a.w.cols &&
+           a.z.batch == a.w.batch;
+  }
+  a.p = plan(op, a.z, two ? &a.w : nullptr, with_batch, same);
+  return a;
+}
+
+template <Op op>
+Napi::Value Sync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Args a = read_args(info, op);
+    Napi::TypedArray out = new_typed_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
+    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, typed_array_data(out));
+    return make_matrix(info.Env(), out, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
+  });
+}
+
+template <Op op>
+Napi::Value Async(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Args a = read_args(info, op);
+    // Copies taken now: the caller may detach or reuse its buffers once we return.
+    auto z = std::make_shared<Buffer>(Buffer::copy_of(a.z));
+    auto w = std::make_shared<Buffer>();
+    if (op != Op::Gram && !a.p.same) *w = Buffer::copy_of(a.w);
+    auto out = std::make_shared<Buffer>(a.p.dtype, out_count(a.p));
+    Plan p = a.p;
+    return run_async(
+        info.Env(), op_name(op),
+        [=] { dispatch(p, z->data(), p.same ? z->data() : w->data(), out->data()); },
+        [=](Napi::Env env) -> Napi::Value {
+          return make_matrix(env, out->to_js(env), p.batch, p.out_rows, p.out_cols, p.with_batch);
+        });
+  });
+}
+
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gramSync", Napi::Function::New(env, Sync<Op::Gram>, "gramSync"));
+  exports.Set("crossGramSync", Napi::Function::New(env, Sync<Op::Cross>, "crossGramSync"));
+  exports.Set("innerGramSync", Napi::Function::New(env, Sync<Op::Inner>, "innerGramSync"));
+  exports.Set("gram", Napi::Function::New(env, Async<Op::Gram>, "gram"));
+  exports.Set("crossGram", Napi::Function::New(env, Async<Op::Cross>, "crossGram"));
+  exports.Set("innerGram", Napi::Function::New(env, Async<Op::Inner>, "innerGram"));
+}
+
+}  // namespace
+SPECLIN_REGISTER(Init);
+}  // namespace speclin::addon

@@ -1,0 +1,50 @@
+// Builds the native addon: cmake-js where cmake is available (the build users get), node-gyp
+// (binding.gyp, the same sources) otherwise or when asked with --gyp. Run by `npm install`.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = new Set(process.argv.slice(2));
+
+function run(cmd, argv) {
+  console.error(`speclin: ${cmd} ${argv.join(' ')}`);
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+  if (r.error) return false;
+  return r.status === 0;
+}
+
+function has(cmd) {
+  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+function buildWithCmake() {
+  const cli = require.resolve('cmake-js/bin/cmake-js');
+  const parallel = process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2';
+  process.env.CMAKE_BUILD_PARALLEL_LEVEL = parallel;
+  return run(process.execPath, [cli, args.has('--force') ? 'rebuild' : 'compile', '--log-level', 'warn']);
+}
+
+function buildWithGyp() {
+  // npm exposes its bundled node-gyp to scripts; otherwise look for one on PATH.
+  const bundled = process.env.npm_config_node_gyp;
+  const ok = bundled && existsSync(bundled)
+    ? run(process.execPath, [bundled, 'rebuild', '-j', '2'])
+    : run('node-gyp', ['rebuild', '-j', '2']);
+  return ok;
+}
+
+const useGyp = args.has('--gyp') || !has('cmake');
+if (!useGyp && !has('cmake')) console.error('speclin: cmake not found, building with node-gyp');
+const ok = useGyp ? buildWithGyp() : buildWithCmake();
+if (!ok) {
+  console.error(
+    'speclin: the native addon failed to build. It needs a C++17 compiler (g++ or clang++) and\n' +
+      'either cmake (preferred) or node-gyp with python3. Install them, then run `npm run build:native`.',
+  );
+  process.exit(1);
+}

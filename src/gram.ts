@@ -1,0 +1,30 @@
+// The Gram family: Z Z^T, Z W^T, Z^T W, on one matrix or a batch.
+import { native } from './native.js';
+import { callNative, callNativeAsync } from './errors.js';
+import type { Batch, FloatArray, Matrix } from './types.js';
+
+type Out<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
+
+/** Z Z^T (rows x rows), computing one triangle and mirroring it. */
+export function gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Out<M, T> {
+  return callNative(() => native.gramSync(Z));
+}
+/** Z W^T (Z.rows x W.rows). */
+export function crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Out<M, T> {
+  return callNative(() => native.crossGramSync(Z, W));
+}
+/** Z^T W (Z.cols x W.cols). innerGramSync(Z, Z) computes one triangle. */
+export function innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Out<M, T> {
+  return callNative(() => native.innerGramSync(Z, W));
+}
+
+/** Promise form of gramSync: the input is copied, the work runs off the main thread. */
+export function gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Promise<Out<M, T>> {
+  return callNativeAsync(() => native.gram(Z));
+}
+export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<Out<M, T>> {
+  return callNativeAsync(() => native.crossGram(Z, W));
+}
+export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<Out<M, T>> {
+  return callNativeAsync(() => native.innerGram(Z, W));
+}
