@@ -18,3 +18,21 @@ class SymmetricOperator {
 };
 
 }  // namespace speclin
+
+namespace speclin {
+
+// A rectangular operator P (rows x cols), for the singular value problem of a bipartite graph's
+// P̄ = D_x^{-1/2} P D_t^{-1/2}: products with P and P^T, float64, row-major blocks.
+class RectangularOperator {
+ public:
+  virtual ~RectangularOperator() = default;
+  virtual std::size_t rows() const = 0;
+  virtual std::size_t cols() const = 0;
+  // Y (rows x columns) = P X (cols x columns)
+  virtual void multiply(const double* X, double* Y, std::size_t columns) const = 0;
+  // Y (cols x columns) = P^T X (rows x columns)
+  virtual void multiply_transpose(const double* X, double* Y, std::size_t columns) const = 0;
+  virtual double norm_bound() const { return 0; }
+};
+
+}  // namespace speclin
