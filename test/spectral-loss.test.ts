@@ -3,7 +3,7 @@
 // optimum of two small constructions, and the error contract.
 import test from 'ava';
 import { spectralLoss, spectralLossSync, setThreads, getThreads } from '../src/index.js';
-import type { Matrix } from '../src/index.js';
+import type { FloatArray, Matrix } from '../src/index.js';
 import { normal, randomMatrix } from './helpers/random.js';
 
 const U32 = 2 ** -24; // unit roundoff of float32
@@ -121,9 +121,9 @@ function reference(
 
 /** Random pairs with correlated partners (w_i near z_i), row norms spread over [0.3, 3] so that
  * clipping at mu = 1 is active on some rows and not on others. */
-function pairs(ctor: Float32ArrayConstructor | Float64ArrayConstructor, B: number, k: number, seed: number) {
-  const Z = randomMatrix(ctor, B, k, seed);
-  const W = randomMatrix(ctor, B, k, seed + 1);
+function pairs<T extends FloatArray>(ctor: { new (n: number): T }, B: number, k: number, seed: number) {
+  const Z = randomMatrix<T>(ctor, B, k, seed);
+  const W = randomMatrix<T>(ctor, B, k, seed + 1);
   const g = normal(seed + 2);
   for (let i = 0; i < B; i++) {
     const target = 0.3 + 2.7 * Math.abs(Math.sin(1 + i * 0.7 + g()));
@@ -375,7 +375,7 @@ test('bad input: shapes, options and non-finite values are named', async (t) => 
   const W = randomMatrix(Float64Array, 4, 3, 2);
   t.throws(() => spectralLossSync(Z, randomMatrix(Float64Array, 5, 3, 2)), { instanceOf: RangeError, message: /B must match/ });
   t.throws(() => spectralLossSync(Z, randomMatrix(Float64Array, 4, 2, 2)), { instanceOf: RangeError, message: /dimension k/ });
-  t.throws(() => spectralLossSync(Z, randomMatrix(Float32Array, 4, 3, 2)), { instanceOf: TypeError, message: /dtype/ });
+  t.throws(() => spectralLossSync(Z as Matrix, randomMatrix(Float32Array, 4, 3, 2)), { instanceOf: TypeError, message: /dtype/ });
   const one = randomMatrix(Float64Array, 1, 3, 1);
   t.throws(() => spectralLossSync(one, one), { instanceOf: RangeError, message: /at least 2 pairs/ });
   t.true(Number.isFinite(spectralLossSync(one, one, { negatives: 'all' }).loss));

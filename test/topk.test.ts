@@ -35,7 +35,8 @@ function integerMatrix<T extends FloatArray>(ctor: { new (n: number): T }, rows:
 const cases: [number, number, number, number][] = [
   [1, 1, 1, 1], [3, 10, 2, 10], [70, 2500, 4, 1], [70, 2500, 4, 37], [130, 1100, 3, 200], [5, 3000, 5, 3000],
 ];
-for (const ctor of [Float32Array, Float64Array])
+const ctors: { new (n: number): FloatArray; name: string }[] = [Float32Array, Float64Array];
+for (const ctor of ctors)
   for (const [nq, nk, d, k] of cases)
     test(`${ctor.name} integers ${nq}x${d} queries, ${nk} keys, k=${k}: exactly the naive sort, ties by lower index`, (t) => {
       const Q = integerMatrix(ctor, nq, d, nq * 7 + nk);
@@ -61,7 +62,7 @@ for (const ctor of [Float32Array, Float64Array])
 
 test('Gaussian data: the scores are the k largest within rounding, in descending order', (t) => {
   const nq = 50, nk = 4000, d = 64, k = 20;
-  for (const ctor of [Float32Array, Float64Array]) {
+  for (const ctor of ctors) {
     const Q = randomMatrix(ctor, nq, d, 1);
     const K = randomMatrix(ctor, nk, d, 2);
     const want = naiveTopK(Q, K, k);
@@ -103,7 +104,7 @@ test('bad input is named', async (t) => {
   t.throws(() => topKSync(Q, K, 11), { instanceOf: RangeError, message: /exceeds the number of keys \(10\)/ });
   t.throws(() => topKSync(Q, K, '3' as unknown as number), { instanceOf: TypeError, message: /k must be a number/ });
   t.throws(() => topKSync(Q, randomMatrix(Float32Array, 10, 5, 2), 3), { instanceOf: RangeError, message: /same dimension/ });
-  t.throws(() => topKSync(Q, randomMatrix(Float64Array, 10, 4, 2), 3), { instanceOf: TypeError, message: /dtype/ });
+  t.throws(() => topKSync(Q as Matrix, randomMatrix(Float64Array, 10, 4, 2), 3), { instanceOf: TypeError, message: /dtype/ });
   const bad = { data: Float32Array.from(K.data), rows: 10, cols: 4 };
   bad.data[4 * 7 + 2] = Number.NaN;
   t.throws(() => topKSync(Q, bad, 3), { instanceOf: RangeError, message: /keys row 7 contains NaN/ });
