@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -121,6 +122,12 @@ Rows row_pass(const T* Z, const T* W, std::size_t B, std::size_t k, const Spectr
   return rows;
 }
 
+// Work arrays every element of which is written before it is read: no zero-filling pass.
+template <typename T>
+std::unique_ptr<T[]> scratch(std::size_t n) {
+  return std::unique_ptr<T[]>(new T[n]);
+}
+
 // Sums per-row partials in index order: the same result for any thread count.
 double ordered_sum(const std::vector<double>& v) {
   double s = 0;
@@ -174,14 +181,14 @@ void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, 
   // A strip of about 2^19 elements (2 MiB in float32) stays near the cache between the GEMM that
   // writes it and the two that read it; at least 32 rows keeps those GEMMs efficient.
   std::size_t bi = std::min<std::size_t>(B, std::clamp<std::size_t>((std::size_t{1} << 19) / B, 32, 256));
-  std::vector<T> S(bi * B);
+  std::unique_ptr<T[]> S = scratch<T>(bi * B);
   const bool grads = gZ != nullptr;
   for (std::size_t i0 = 0; i0 < B; i0 += bi) {
     std::size_t m = std::min(bi, B - i0);
-    gemm<T>(Trans::No, Trans::Yes, m, B, k, T(1), Zh + i0 * k, k, Wh, k, T(0), S.data(), B);
+    gemm<T>(Trans::No, Trans::Yes, m, B, k, T(1), Zh + i0 * k, k, Wh, k, T(0), S.get(), B);
     parallel_for(0, m, 4, [&](std::size_t lo, std::size_t hi) {
       for (std::size_t r = lo; r < hi; ++r) {
-        T* s = S.data() + r * B;
+        T* s = S.get() + r * B;
         std::size_t i = i0 + r;
         if (off) s[i] = T(0);  // excluded from both the sum and the gradient
         // Four independent accumulators: a fixed order, and no serial dependence chain.
@@ -199,9 +206,9 @@ void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, 
       }
     });
     if (!grads) continue;
-    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.data(), B, Wh, k, T(0),
+    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.get(), B, Wh, k, T(0),
             gZ + i0 * k, k);
-    gemm<T>(Trans::Yes, Trans::No, B, k, m, static_cast<T>(alpha), S.data(), B, Zh + i0 * k, k,
+    gemm<T>(Trans::Yes, Trans::No, B, k, m, static_cast<T>(alpha), S.get(), B, Zh + i0 * k, k,
             i0 == 0 ? T(0) : T(1), gW, k);
   }
 }
@@ -228,14 +235,14 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
   const double c = off ? 1.0 / (Bd * (Bd - 1.0)) : 1.0 / (Bd * Bd);
   const double alpha = 2.0 * c / mu;
 
-  std::vector<T> Zc, Wc;
+  std::unique_ptr<T[]> Zc, Wc;
   if (o.clip) {
-    Zc.resize(B * k);
-    Wc.resize(B * k);
+    Zc = scratch<T>(B * k);
+    Wc = scratch<T>(B * k);
   }
-  Rows rows = row_pass(Z, W, B, k, o, Zc.data(), Wc.data(), r);
-  const T* Zh = o.clip ? Zc.data() : Z;
-  const T* Wh = o.clip ? Wc.data() : W;
+  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), r);
+  const T* Zh = o.clip ? Zc.get() : Z;
+  const T* Wh = o.clip ? Wc.get() : W;
 
   r.positive = -2.0 / Bd * ordered_sum(rows.diag) / mu;
   const bool grads = gradZ != nullptr;
@@ -246,10 +253,10 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
     pairwise(Zh, Wh, B, k, off, alpha, row_sq, gradZ, gradW);
     r.negative = c * ordered_sum(row_sq) / mu;
   } else {
-    std::vector<T> GZ(k * k), GW(k * k);
-    inner_gram<T>(Zh, Zh, GZ.data(), 1, B, k, k);
-    inner_gram<T>(Wh, Wh, GW.data(), 1, B, k, k);
-    double total = frobenius_dot(GZ.data(), GW.data(), k);
+    std::unique_ptr<T[]> GZ = scratch<T>(k * k), GW = scratch<T>(k * k);
+    inner_gram<T>(Zh, Zh, GZ.get(), 1, B, k, k);
+    inner_gram<T>(Wh, Wh, GW.get(), 1, B, k, k);
+    double total = frobenius_dot(GZ.get(), GW.get(), k);
     if (off) {
       double dd = 0;
       for (double d : rows.diag) dd += d * d;
@@ -258,8 +265,8 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
     }
     r.negative = c * total / mu;
     if (grads) {
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.data(), k, T(0), gradZ, k);
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.data(), k, T(0), gradW, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.get(), k, T(0), gradZ, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.get(), k, T(0), gradW, k);
     }
   }
   r.loss = r.positive + r.negative;
