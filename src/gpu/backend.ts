@@ -1,0 +1,164 @@
+/// <reference types="@webgpu/types" />
+// createWebGpuBackend: the CPU API's kernels on a WebGPU device (Dawn's `webgpu` package).
+// Typed-array inputs give typed-array outputs; as soon as one input is a GpuMatrix, matrix outputs
+// stay on the GPU as GpuMatrix handles, so a training loop does not copy every step.
+import type { Matrix } from '../types.js';
+import { SpeclinError } from '../errors.js';
+import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
+import { Pipelines } from './pipelines.js';
+import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
+import { encodeGemm, gramSpec, type GramKind } from './gram.js';
+
+export { GpuMatrix } from './matrix.js';
+export type { GpuInfo } from './device.js';
+
+export interface WebGpuBackendOptions extends DeviceOptions {
+  /** 'tree' forces the workgroup-memory reductions even where subgroups exist. */
+  reductions?: 'subgroups' | 'tree';
+}
+
+export type MatrixInput = Matrix | GpuMatrix;
+/** A GpuMatrix when any matrix input was one, else a typed-array Matrix. */
+export type MatrixOutput = Matrix<Float32Array> | GpuMatrix;
+
+/** Internal plumbing the kernel modules share. */
+export interface GpuRuntime {
+  ctx: GpuContext;
+  pipes: Pipelines;
+  owner: object;
+}
+
+export class WebGpuBackend {
+  readonly info: GpuInfo;
+  private readonly rt: GpuRuntime;
+
+  /** @internal use createWebGpuBackend */
+  constructor(ctx: GpuContext) {
+    this.rt = { ctx, pipes: new Pipelines(ctx), owner: this };
+    this.info = ctx.info;
+  }
+
+  /** How workgroups reduce: 'subgroups' (subgroupAdd; the default where the adapter has the
+   * feature) or 'tree' (workgroup memory). Settable, e.g. to test or compare both. */
+  get reductions(): 'subgroups' | 'tree' {
+    return this.rt.pipes.subgroups ? 'subgroups' : 'tree';
+  }
+  set reductions(mode: 'subgroups' | 'tree') {
+    if (mode !== 'subgroups' && mode !== 'tree') throw new TypeError(`reductions: expected 'subgroups' or 'tree', got ${String(mode)}`);
+    if (mode === 'subgroups' && !this.rt.ctx.subgroups) {
+      throw new RangeError("reductions: 'subgroups' needs an adapter with the 'subgroups' feature and the subgroup_id builtin");
+    }
+    this.rt.pipes.subgroups = mode === 'subgroups';
+  }
+
+  /** @internal */
+  get runtime(): GpuRuntime {
+    return this.rt;
+  }
+
+  /** Copies a float32 matrix (or Batch) to the GPU. */
+  upload(matrix: Matrix): GpuMatrix {
+    this.rt.ctx.check();
+    return upload(this.rt.ctx, this.rt.owner, 'matrix', matrix);
+  }
+
+  /** Copies a GpuMatrix back into a new Float32Array matrix (or Batch). */
+  async download(matrix: GpuMatrix): Promise<Matrix<Float32Array>> {
+    this.own('matrix', matrix);
+    return download(this.rt.ctx, matrix);
+  }
+
+  /** Z Z^T, computing the upper triangle of tiles and mirroring it. */
+  gram(Z: MatrixInput): Promise<MatrixOutput> {
+    return this.gramFamily('gram', Z, undefined);
+  }
+  /** Z W^T. */
+  crossGram(Z: MatrixInput, W: MatrixInput): Promise<MatrixOutput> {
+    return this.gramFamily('crossGram', Z, W);
+  }
+  /** Z^T W; innerGram(Z, Z) with the same handle (or array) computes one triangle. */
+  innerGram(Z: MatrixInput, W: MatrixInput): Promise<MatrixOutput> {
+    return this.gramFamily('innerGram', Z, W);
+  }
+
+  private async gramFamily(kind: GramKind, Z: MatrixInput, W: MatrixInput | undefined): Promise<MatrixOutput> {
+    return this.withInputs({ Z, W: kind === 'gram' ? undefined : W }, async ({ Z: z, W: w }, keepOnGpu) => {
+      const spec = gramSpec(this.rt.ctx, this.rt.owner, kind, z!, kind === 'innerGram' && W === Z ? z : w);
+      const temps: GPUBuffer[] = [];
+      try {
+        await this.rt.ctx.submit((enc) => encodeGemm(this.rt.ctx, this.rt.pipes, enc, spec, temps));
+      } catch (err) {
+        spec.c.destroy();
+        throw err;
+      } finally {
+        for (const t of temps) t.destroy();
+      }
+      return this.output(spec.c, keepOnGpu);
+    });
+  }
+
+  /** @internal Resolves matrix arguments to GPU handles (uploading typed arrays for the call's
+   * duration), runs `body`, and frees what it uploaded. */
+  async withInputs<K extends string>(
+    inputs: Record<K, MatrixInput | undefined>,
+    body: (gpu: Record<K, GpuMatrix | undefined>, keepOnGpu: boolean) => Promise<MatrixOutput | any>,
+  ): Promise<any> {
+    this.rt.ctx.check();
+    const uploaded: GpuMatrix[] = [];
+    const resolved = {} as Record<K, GpuMatrix | undefined>;
+    let keepOnGpu = false;
+    const seen = new Map<unknown, GpuMatrix>();
+    try {
+      for (const name of Object.keys(inputs) as K[]) {
+        const x = inputs[name];
+        if (x === undefined) {
+          resolved[name] = undefined;
+        } else if (isGpuMatrix(x)) {
+          this.own(name, x);
+          keepOnGpu = true;
+          resolved[name] = x;
+        } else if (seen.has(x)) {
+          resolved[name] = seen.get(x);
+        } else {
+          const g = upload(this.rt.ctx, this.rt.owner, name, x as Matrix);
+          uploaded.push(g);
+          seen.set(x, g);
+          resolved[name] = g;
+        }
+      }
+      return await body(resolved, keepOnGpu);
+    } finally {
+      for (const g of uploaded) g.destroy();
+    }
+  }
+
+  /** @internal A result matrix: kept on the GPU, or read back and freed. */
+  async output(g: GpuMatrix, keepOnGpu: boolean): Promise<MatrixOutput> {
+    if (keepOnGpu) return g;
+    try {
+      return await download(this.rt.ctx, g);
+    } finally {
+      g.destroy();
+    }
+  }
+
+  /** @internal */
+  own(name: string, g: GpuMatrix): void {
+    if (!isGpuMatrix(g)) throw new TypeError(`${name}: expected a GpuMatrix`);
+    if (g.owner !== this.rt.owner) throw new TypeError(`${name}: this GpuMatrix belongs to another WebGPU backend`);
+    if (g.isDestroyed) throw new SpeclinError('ERR_DESTROYED', `${name}: this GpuMatrix was destroyed`);
+  }
+
+  /** Destroys the device and everything on it; the process can then exit by itself. */
+  dispose(): void {
+    this.rt.ctx.dispose();
+  }
+}
+
+/** Opens the WebGPU adapter (through Dawn's `webgpu` package) and returns a backend on it.
+ * Throws SpeclinError ERR_NO_WEBGPU / ERR_NO_ADAPTER when there is none. */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const backend = new WebGpuBackend(await GpuContext.open(options));
+  if (options.reductions === 'tree') backend.reductions = 'tree';
+  return backend;
+}
