@@ -139,6 +139,133 @@ if (!backend) {
     }
   });
 
+  /** Independent float64 reference of the spectral loss (DESIGN.md), clipping included. */
+  function spectralLoss64(Z: Float32Array, W: Float32Array, B: number, k: number, mu: number | undefined, negatives: 'offdiagonal' | 'all') {
+    const clip = (X: Float32Array) => {
+      const x = Float64Array.from(X);
+      const f = new Float64Array(B).fill(1);
+      const norm = new Float64Array(B);
+      for (let i = 0; i < B; i++) {
+        let n2 = 0;
+        for (let a = 0; a < k; a++) n2 += x[i * k + a] ** 2;
+        norm[i] = Math.sqrt(n2);
+        if (mu !== undefined && norm[i] >= Math.sqrt(mu)) f[i] = Math.sqrt(mu) / norm[i];
+        for (let a = 0; a < k; a++) x[i * k + a] *= f[i];
+      }
+      return { x, f, norm, orig: X };
+    };
+    const cz = clip(Z);
+    const cw = clip(W);
+    const z = cz.x;
+    const w = cw.x;
+    const m = mu ?? 1;
+    const cNeg = negatives === 'offdiagonal' ? 1 / (B * (B - 1)) : 1 / (B * B);
+    let P = 0;
+    let N = 0;
+    const gz = new Float64Array(B * k);
+    const gw = new Float64Array(B * k);
+    for (let i = 0; i < B; i++)
+      for (let j = 0; j < B; j++) {
+        let sij = 0;
+        for (let a = 0; a < k; a++) sij += z[i * k + a] * w[j * k + a];
+        if (i === j) P += sij;
+        if (i === j && negatives === 'offdiagonal') continue;
+        N += sij * sij;
+        for (let a = 0; a < k; a++) {
+          gz[i * k + a] += (2 * cNeg * sij * w[j * k + a]) / m;
+          gw[j * k + a] += (2 * cNeg * sij * z[i * k + a]) / m;
+        }
+      }
+    for (let i = 0; i < B * k; i++) {
+      gz[i] += (-2 / B) * w[i] / m;
+      gw[i] += (-2 / B) * z[i] / m;
+    }
+    const back = (g: Float64Array, c: ReturnType<typeof clip>) => {
+      for (let i = 0; i < B; i++) {
+        if (c.f[i] === 1) continue;
+        let ug = 0;
+        for (let a = 0; a < k; a++) ug += (c.orig[i * k + a] / c.norm[i]) * g[i * k + a];
+        for (let a = 0; a < k; a++) g[i * k + a] = c.f[i] * (g[i * k + a] - ug * (c.orig[i * k + a] / c.norm[i]));
+      }
+    };
+    back(gz, cz);
+    back(gw, cw);
+    const positive = ((-2 / B) * P) / m;
+    const negative = (cNeg * N) / m;
+    return { loss: positive + negative, positive, negative, gradZ: gz, gradW: gw };
+  }
+
+  const pairs = (B: number, k: number, seed: number) => {
+    // Rows of norm ~1 (so that mu = 1 clips about half of them), W correlated with Z.
+    const Z = f32(B, k, seed, 1 / Math.sqrt(k));
+    const noise = f32(B, k, seed + 1, 0.5 / Math.sqrt(k));
+    const W = { data: Z.data.map((v, i) => v + noise.data[i]), rows: B, cols: k };
+    return { Z, W };
+  };
+
+  test.serial('the float64 reference gradient agrees with central differences of its loss (clipping included)', (t) => {
+    const B = 5;
+    const k = 3;
+    const { Z, W } = pairs(B, k, 11);
+    for (const mu of [undefined, 0.8]) {
+      const ref = spectralLoss64(Z.data, W.data, B, k, mu, 'offdiagonal');
+      for (const idx of [0, 4, 8, 14]) {
+        const h = 1e-3; // float32 storage limits the step; the check is of the formula, to 1e-4
+        const zp = Float32Array.from(Z.data);
+        const zm = Float32Array.from(Z.data);
+        zp[idx] += h;
+        zm[idx] -= h;
+        const hp = zp[idx] - Z.data[idx];
+        const hm = Z.data[idx] - zm[idx];
+        const fd = (spectralLoss64(zp, W.data, B, k, mu, 'offdiagonal').loss - spectralLoss64(zm, W.data, B, k, mu, 'offdiagonal').loss) / (hp + hm);
+        t.true(Math.abs(fd - ref.gradZ[idx]) < 1e-4 * Math.max(1, Math.abs(ref.gradZ[idx])), `mu ${mu} idx ${idx}: fd ${fd} vs ${ref.gradZ[idx]}`);
+      }
+    }
+  });
+
+  test.serial('spectralLoss: both algorithms, both negatives, with and without mu, both reduction paths', async (t) => {
+    for (const [B, k] of [[67, 33], [130, 9]] as const) {
+      const { Z, W } = pairs(B, k, B + k);
+      for (const mode of reductionModes) {
+        gpu.reductions = mode;
+        for (const algorithm of ['pairwise', 'gram'] as const)
+          for (const negatives of ['offdiagonal', 'all'] as const)
+            for (const mu of [undefined, 1]) {
+              const what = `${B}x${k} ${algorithm} ${negatives} mu=${mu} ${mode}`;
+              const ref = spectralLoss64(Z.data, W.data, B, k, mu, negatives);
+              const got = await gpu.spectralLoss(Z, W, { algorithm, negatives, mu });
+              // Scalars: float32 products of length k, compensated sums; 1e-5 of the terms' size.
+              const size = Math.abs(ref.positive) + Math.abs(ref.negative);
+              t.true(Math.abs(got.loss - ref.loss) < 1e-5 * size, `${what}: loss ${got.loss} vs ${ref.loss}`);
+              t.true(Math.abs(got.positive - ref.positive) < 1e-5 * size, `${what}: positive`);
+              t.true(Math.abs(got.negative - ref.negative) < 1e-5 * size, `${what}: negative`);
+              // Gradients: two float32 products in sequence (lengths k, then B or k); 1e-4 of max.
+              t.true(relativeMaxError(host(got.gradZ).data, ref.gradZ) < 1e-4, `${what}: gradZ ${relativeMaxError(host(got.gradZ).data, ref.gradZ)}`);
+              t.true(relativeMaxError(host(got.gradW).data, ref.gradW) < 1e-4, `${what}: gradW`);
+            }
+      }
+    }
+    gpu.reductions = reductionModes[0];
+  });
+
+  test.serial('spectralLoss on GPU-resident inputs keeps the gradients on the GPU; bad options are RangeErrors', async (t) => {
+    const { Z, W } = pairs(40, 6, 3);
+    const gz = gpu.upload(Z);
+    const gw = gpu.upload(W);
+    const r = await gpu.spectralLoss(gz, gw, { mu: 1 });
+    t.is(r.gradZ.constructor.name, 'GpuMatrix');
+    const ref = spectralLoss64(Z.data, W.data, 40, 6, 1, 'offdiagonal');
+    t.true(relativeMaxError((await gpu.download(r.gradW as GpuMatrix)).data, ref.gradW) < 1e-4);
+    (r.gradZ as GpuMatrix).destroy();
+    (r.gradW as GpuMatrix).destroy();
+    await t.throwsAsync(gpu.spectralLoss(gz, gw, { mu: -1 }), { instanceOf: RangeError, message: /^options\.mu/ });
+    await t.throwsAsync(gpu.spectralLoss(gz, gw, { negatives: 'none' as 'all' }), { instanceOf: RangeError, message: /^options\.negatives/ });
+    await t.throwsAsync(gpu.spectralLoss(gz, f32(40, 5, 1)), { instanceOf: RangeError, message: /^W: expected 40 x 6/ });
+    await t.throwsAsync(gpu.spectralLoss(f32(1, 4, 1), f32(1, 4, 2)), { instanceOf: RangeError, message: /at least 2 rows/ });
+    gz.destroy();
+    gw.destroy();
+  });
+
   // Kept last: it loses the device on purpose.
   test.serial('a lost device becomes SpeclinError ERR_DEVICE_LOST with its reason', async (t) => {
     gpu.runtime.ctx.device.destroy();

@@ -8,6 +8,7 @@ import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
 import { Pipelines } from './pipelines.js';
 import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
+import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
 
 export { GpuMatrix } from './matrix.js';
 export type { GpuInfo } from './device.js';
@@ -94,6 +95,17 @@ export class WebGpuBackend {
         for (const t of temps) t.destroy();
       }
       return this.output(spec.c, keepOnGpu);
+    });
+  }
+
+  /** The spectral contrastive loss of the pairs (z_i, w_i) and its gradients, as the CPU
+   * spectralLoss defines them; the scalars are returned as numbers (one readback per call). */
+  async spectralLoss(Z: MatrixInput, W: MatrixInput, options: SpectralLossOptions = {}): Promise<SpectralLossParts<MatrixOutput>> {
+    return this.withInputs({ Z, W }, async ({ Z: z, W: w }, keepOnGpu) => {
+      const r = await spectralLossOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, z!, w!, options);
+      const gradZ = await this.output(r.gradZ, keepOnGpu).catch((e) => { r.gradW.destroy(); throw e; });
+      const gradW = await this.output(r.gradW, keepOnGpu);
+      return { loss: r.loss, positive: r.positive, negative: r.negative, gradZ, gradW };
     });
   }
 

@@ -87,7 +87,7 @@ export class Pipelines {
   dispatch(
     encoder: GPUCommandEncoder,
     pipeline: GPUComputePipeline,
-    bindings: Binding[],
+    bindings: (Binding | undefined)[],
     workgroups: number,
     z = 1,
     timestampWrites?: GPUComputePassTimestampWrites,
@@ -101,10 +101,11 @@ export class Pipelines {
     }
     const group = this.ctx.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((b, binding) => ({
+      // Holes (undefined) are binding numbers this entry point does not use.
+      entries: bindings.flatMap((b, binding) => (b === undefined ? [] : [{
         binding,
         resource: b instanceof GPUBuffer ? { buffer: b } : b,
-      })),
+      }])),
     });
     const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
     pass.setPipeline(pipeline);
