@@ -4,4 +4,4 @@ export { setThreads, getThreads, setKernelPath, getKernelPath } from './runtime.
 export type { KernelPath } from './runtime.js';
 export { gram, gramSync, crossGram, crossGramSync, innerGram, innerGramSync } from './gram.js';
 export { createWebGpuBackend } from './gpu/backend.js';
-export type { GpuMatrix, WebGpuBackend } from './gpu/backend.js';
+export type { GpuMatrix, GpuGraph, WebGpuBackend } from './gpu/backend.js';

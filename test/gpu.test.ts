@@ -10,7 +10,7 @@ import test from 'ava';
 import { createWebGpuBackend, crossGramSync, gramSync, innerGramSync, SpeclinError } from '../src/index.js';
 import type { GpuMatrix, WebGpuBackend } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
-import { randomMatrix } from './helpers/random.js';
+import { randomMatrix, rng } from './helpers/random.js';
 import { matmul64, relativeMaxError } from './helpers/reference.js';
 
 let backend: WebGpuBackend | undefined;
@@ -264,6 +264,132 @@ if (!backend) {
     await t.throwsAsync(gpu.spectralLoss(f32(1, 4, 1), f32(1, 4, 2)), { instanceOf: RangeError, message: /at least 2 rows/ });
     gz.destroy();
     gw.destroy();
+  });
+
+  /** A random symmetric graph with weights in (0.5, 1.5] and one hub row (so row lengths vary). */
+  function randomGraph(n: number, meanDegree: number, seed: number) {
+    const u = rng(seed);
+    const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+    const add = (i: number, j: number, w: number) => {
+      rows[i].set(j, (rows[i].get(j) ?? 0) + w);
+      if (i !== j) rows[j].set(i, (rows[j].get(i) ?? 0) + w);
+    };
+    for (let e = 0; e < (n * meanDegree) / 2; e++) add(Math.floor(u() * n), Math.floor(u() * n), 0.5 + u());
+    for (let j = 1; j < n; j += 3) add(0, j, 1);
+    const indptr = new Int32Array(n + 1);
+    const indices: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
+        indices.push(j);
+        values.push(w);
+      }
+      indptr[i + 1] = indices.length;
+    }
+    return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+  }
+  type Csr = ReturnType<typeof randomGraph>;
+
+  function spmm64(g: Csr, x: ArrayLike<number>, cols: number, normalized: boolean): Float64Array {
+    const deg = new Float64Array(g.n);
+    for (let i = 0; i < g.n; i++) for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) deg[i] += g.values[p];
+    const d = (i: number) => (normalized ? (deg[i] > 0 ? 1 / Math.sqrt(deg[i]) : 0) : 1);
+    const y = new Float64Array(g.n * cols);
+    for (let i = 0; i < g.n; i++)
+      for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
+        const j = g.indices[p];
+        for (let c = 0; c < cols; c++) y[i * cols + c] += d(i) * g.values[p] * d(j) * x[j * cols + c];
+      }
+    return y;
+  }
+
+  test.serial('spmv: A x and the normalized product, vectors and several columns, lane groups from 2 to 32 lanes', async (t) => {
+    for (const [n, meanDegree] of [[301, 1.5], [257, 6], [190, 70]]) {
+      const g = randomGraph(n, meanDegree, n);
+      const gg = gpu.uploadGraph(g);
+      t.log(`n ${n}, mean row length ${(g.indices.length / n).toFixed(1)}, ${gg.group} lanes per row`);
+      const x = f32(n, 1, 5).data;
+      for (const normalized of [false, true]) {
+        // 1e-5 relative to max: float32 sums of at most ~200 positive-weighted terms.
+        const y = (await gpu.spmv(gg, x, { normalized })) as Float32Array;
+        t.true(y instanceof Float32Array && y.length === n);
+        t.true(relativeMaxError(y, spmm64(g, x, 1, normalized)) < 1e-5, `n ${n} normalized ${normalized}`);
+        const X = f32(n, 5, 6);
+        const Y = host(await gpu.spmv(g, X, { normalized }));
+        t.true(relativeMaxError(Y.data, spmm64(g, X.data, 5, normalized)) < 1e-5, `n ${n} 5 columns`);
+      }
+      gg.destroy();
+    }
+    const g = randomGraph(20, 2, 1);
+    await t.throwsAsync(gpu.spmv(g, new Float32Array(19)), { instanceOf: RangeError, message: /^x: expected 20 rows/ });
+    await t.throwsAsync(gpu.spmv({ ...g, indices: g.indices.map((v, i) => (i === 3 ? 20 : v)) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indices\[3\]/ });
+    await t.throwsAsync(gpu.spmv({ ...g, indptr: g.indptr.subarray(1) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indptr/ });
+  });
+
+  test.serial('populationLoss matches the float64 formula, and its gradient', async (t) => {
+    for (const mode of reductionModes) {
+      gpu.reductions = mode;
+      const g = randomGraph(150, 5, 21);
+      const k = 6;
+      const E = f32(g.n, k, 22, 3);
+      let total = 0;
+      for (const w of g.values) total += w;
+      const deg = new Float64Array(g.n);
+      for (let i = 0; i < g.n; i++) for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) deg[i] += g.values[p];
+      const AE = spmm64(g, E.data, k, false).map((v) => v / total);
+      let trace = 0;
+      for (let i = 0; i < g.n * k; i++) trace += E.data[i] * AE[i];
+      const M = new Float64Array(k * k);
+      for (let i = 0; i < g.n; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) M[a * k + b] += (deg[i] / total) * E.data[i * k + a] * E.data[i * k + b];
+      let norm2 = 0;
+      for (const v of M) norm2 += v * v;
+      const grad = new Float64Array(g.n * k);
+      for (let i = 0; i < g.n; i++)
+        for (let a = 0; a < k; a++) {
+          let s = 0;
+          for (let b = 0; b < k; b++) s += E.data[i * k + b] * M[b * k + a];
+          grad[i * k + a] = -4 * AE[i * k + a] + 4 * (deg[i] / total) * s;
+        }
+      const r = await gpu.populationLoss(g, E);
+      // 1e-5 of the terms' size: float32 products, compensated reductions.
+      t.true(Math.abs(r.loss - (-2 * trace + norm2)) < 1e-5 * (2 * Math.abs(trace) + norm2), `${mode}: ${r.loss} vs ${-2 * trace + norm2}`);
+      t.true(relativeMaxError(host(r.grad).data, grad) < 1e-4, `${mode}: grad`);
+    }
+    gpu.reductions = reductionModes[0];
+  });
+
+  test.serial('topK: exact maximum inner product search, ties to the lower index', async (t) => {
+    const nq = 37;
+    const nk = 301;
+    const d = 19;
+    const Q = f32(nq, d, 31);
+    const K = f32(nk, d, 32);
+    // Key 200 duplicates key 100: equal float32 scores, so 100 must come first wherever both rank.
+    K.data.copyWithin(200 * d, 100 * d, 101 * d);
+    const k = 7;
+    const r = await gpu.topK(Q, K, k);
+    t.is(r.indices.length, nq * k);
+    const S = matmul64(Q.data, nq, d, false, K.data, nk, d, true);
+    for (let q = 0; q < nq; q++) {
+      const order = Array.from({ length: nk }, (_, j) => j).sort((a, b) => S[q * nk + b] - S[q * nk + a] || a - b);
+      for (let r2 = 0; r2 < k; r2++) {
+        const j = r.indices[q * k + r2];
+        // Scores agree with float64 to 1e-5 of the row's largest |score| (length-19 f32 dots);
+        // the rank-r2 score must equal the reference's rank-r2 score to that tolerance.
+        const tol = 1e-5 * Math.abs(S[q * nk + order[0]]);
+        t.true(Math.abs(r.scores[q * k + r2] - S[q * nk + j]) <= tol);
+        t.true(Math.abs(r.scores[q * k + r2] - S[q * nk + order[r2]]) <= tol, `query ${q} rank ${r2}`);
+        if (r2 > 0) t.true(r.scores[q * k + r2] <= r.scores[q * k + r2 - 1]);
+      }
+      const seen = new Set(Array.from(r.indices.subarray(q * k, q * k + k)));
+      t.is(seen.size, k, 'no key twice');
+      if (seen.has(200)) t.true(seen.has(100) && [...r.indices.subarray(q * k, q * k + k)].indexOf(100) < [...r.indices.subarray(q * k, q * k + k)].indexOf(200));
+    }
+    const dup = { data: new Float32Array(4 * 3).fill(1), rows: 4, cols: 3 };
+    const tie = await gpu.topK(f32(1, 3, 1), dup, 4);
+    t.deepEqual([...tie.indices], [0, 1, 2, 3]);
+    await t.throwsAsync(gpu.topK(Q, K, nk + 1), { instanceOf: RangeError, message: /^k: expected an integer in \[1, 301\]/ });
+    await t.throwsAsync(gpu.topK(Q, f32(5, d + 1, 1), 1), { instanceOf: RangeError, message: /^keys: expected 19 columns/ });
   });
 
   // Kept last: it loses the device on purpose.

@@ -8,9 +8,13 @@ import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
 import { Pipelines } from './pipelines.js';
 import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
+import { GpuGraph, uploadGraph, spmvOnGpu, populationLossOnGpu, type CsrInput } from './spmv.js';
+import { topKOnGpu } from './topk.js';
 import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
 
 export { GpuMatrix } from './matrix.js';
+export { GpuGraph } from './spmv.js';
+export type { CsrInput } from './spmv.js';
 export type { GpuInfo } from './device.js';
 
 export interface WebGpuBackendOptions extends DeviceOptions {
@@ -107,6 +111,59 @@ export class WebGpuBackend {
       const gradW = await this.output(r.gradW, keepOnGpu);
       return { loss: r.loss, positive: r.positive, negative: r.negative, gradZ, gradW };
     });
+  }
+
+  /** Copies a CSR graph to the GPU once, for repeated spmv / populationLoss calls. */
+  uploadGraph(graph: CsrInput): GpuGraph {
+    this.rt.ctx.check();
+    return uploadGraph(this.rt.ctx, this.rt.owner, graph);
+  }
+
+  /** y = A x, or Ā x = D^-1/2 A D^-1/2 x with { normalized: true }. x is a vector (Float32Array of
+   * length n, giving a Float32Array), an n x c Matrix, or a GpuMatrix (giving a GpuMatrix). */
+  async spmv(graph: CsrInput | GpuGraph, x: Float32Array | MatrixInput, options: { normalized?: boolean } = {}): Promise<Float32Array | MatrixOutput> {
+    const vector = x instanceof Float32Array || x instanceof Float64Array;
+    const xm: MatrixInput = vector ? { data: x as Float32Array, rows: x.length, cols: 1 } : (x as MatrixInput);
+    return this.withGraph(graph, (g) =>
+      this.withInputs({ x: xm }, async ({ x: gx }, keepOnGpu) => {
+        const y = await this.output(await spmvOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, gx!, options.normalized === true), keepOnGpu);
+        return vector ? (y as Matrix<Float32Array>).data : y;
+      }),
+    );
+  }
+
+  /** The population spectral loss of an embedding E (n x k) on a graph, and its gradient:
+   * L = -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to sum 1 and D its marginals. */
+  async populationLoss(graph: CsrInput | GpuGraph, E: MatrixInput): Promise<{ loss: number; grad: MatrixOutput }> {
+    return this.withGraph(graph, (g) =>
+      this.withInputs({ E }, async ({ E: e }, keepOnGpu) => {
+        const r = await populationLossOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, e!);
+        return { loss: r.loss, grad: await this.output(r.grad, keepOnGpu) };
+      }),
+    );
+  }
+
+  /** Exact maximum inner product search: for each query row, the k keys with the largest
+   * q . key, best first (ties: lower key index first). indices and scores are nq x k row-major. */
+  async topK(queries: MatrixInput, keys: MatrixInput, k: number): Promise<{ indices: Int32Array; scores: Float32Array }> {
+    return this.withInputs({ queries, keys }, ({ queries: q, keys: kk }) =>
+      topKOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, q!, kk!, k),
+    );
+  }
+
+  private async withGraph<T>(graph: CsrInput | GpuGraph, body: (g: GpuGraph) => Promise<T>): Promise<T> {
+    this.rt.ctx.check();
+    if (graph instanceof GpuGraph) {
+      if (graph.owner !== this.rt.owner) throw new TypeError('graph: this GpuGraph belongs to another WebGPU backend');
+      if (graph.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'graph: this GpuGraph was destroyed');
+      return body(graph);
+    }
+    const g = uploadGraph(this.rt.ctx, this.rt.owner, graph);
+    try {
+      return await body(g);
+    } finally {
+      g.destroy();
+    }
   }
 
   /** @internal Resolves matrix arguments to GPU handles (uploading typed arrays for the call's
