@@ -29,6 +29,7 @@ export type MatrixOutput = Matrix<Float32Array> | GpuMatrix;
 /** Internal plumbing the kernel modules share. */
 export interface GpuRuntime {
   ctx: GpuContext;
+  adapterInfo: GPUAdapterInfo;
   pipes: Pipelines;
   owner: object;
 }
@@ -39,7 +40,7 @@ export class WebGpuBackend {
 
   /** @internal use createWebGpuBackend */
   constructor(ctx: GpuContext) {
-    this.rt = { ctx, pipes: new Pipelines(ctx), owner: this };
+    this.rt = { ctx, adapterInfo: ctx.adapterInfo, pipes: new Pipelines(ctx), owner: this };
     this.info = ctx.info;
   }
 

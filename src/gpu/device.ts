@@ -35,6 +35,8 @@ export class GpuContext {
   readonly info: GpuInfo;
   readonly subgroups: boolean;
   readonly timestamps: boolean;
+  /** The adapter's GPUAdapterInfo (tfjs-backend-webgpu takes it next to a device). */
+  readonly adapterInfo: GPUAdapterInfo;
   private lostReason: string | undefined;
   private disposed = false;
   /** Dawn's instance must outlive the device: its event loop hook dereferences it, and a
@@ -43,6 +45,7 @@ export class GpuContext {
 
   private constructor(device: GPUDevice, info: GpuInfo, subgroups: boolean, timestamps: boolean, keepAlive: unknown[]) {
     this.keepAlive = keepAlive;
+    this.adapterInfo = (keepAlive[1] as GPUAdapter).info;
     this.device = device;
     this.info = info;
     this.subgroups = subgroups;
