@@ -12,6 +12,7 @@ import type { GpuMatrix, WebGpuBackend } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { randomMatrix, rng } from './helpers/random.js';
 import { matmul64, relativeMaxError } from './helpers/reference.js';
+import { python } from './helpers/python.js';
 
 let backend: WebGpuBackend | undefined;
 let openError: unknown;
@@ -390,6 +391,49 @@ if (!backend) {
     t.deepEqual([...tie.indices], [0, 1, 2, 3]);
     await t.throwsAsync(gpu.topK(Q, K, nk + 1), { instanceOf: RangeError, message: /^k: expected an integer in \[1, 301\]/ });
     await t.throwsAsync(gpu.topK(Q, f32(5, d + 1, 1), 1), { instanceOf: RangeError, message: /^keys: expected 19 columns/ });
+  });
+
+  test.serial('eigsh on the GPU: top eigenpairs of the normalized graph against numpy', async (t) => {
+    for (const [n, meanDegree, k] of [[300, 6, 4], [203, 3, 6]] as const) {
+      const g = randomGraph(n, meanDegree, n + 1);
+      // Dense float64 reference by numpy: the spectrum of D^-1/2 A D^-1/2.
+      const dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+      for (let i = 0; i < n; i++) for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) dense[i][g.indices[p]] = g.values[p];
+      const want = python<number[]>(
+        'import json,sys,numpy as np\nA=np.array(json.load(sys.stdin))\nd=A.sum(1)\ns=np.where(d>0,1/np.sqrt(d),0)\n' +
+          'w=np.linalg.eigvalsh(s[:,None]*A*s[None,:])\nprint(json.dumps(sorted(w.tolist(),reverse=True)))',
+        dense,
+      );
+      const r = await gpu.eigsh(g, { k, tol: 1e-5, seed: 1 });
+      t.true(r.converged);
+      t.is(r.vectors.rows, n);
+      t.is(r.vectors.cols, k);
+      // Eigenvalues of a norm-1 operator from float32 Lanczos: 1e-5 absolute (the residual tolerance
+      // bounds the eigenvalue error by the residual for a symmetric matrix).
+      for (let i = 0; i < k; i++) t.true(Math.abs(r.values[i] - want[i]) < 1e-5, `n ${n}: value ${i}: ${r.values[i]} vs ${want[i]}`);
+      // Each Ritz pair's true residual ||Ā y - θ y|| / ||y||, in float64 on the host: the float32
+      // vectors are accurate to ~1e-6 per entry, so 1e-4 bounds it with room.
+      const deg = new Float64Array(n);
+      for (let i = 0; i < n; i++) for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) deg[i] += g.values[p];
+      for (let c = 0; c < k; c++) {
+        const y = Float64Array.from({ length: n }, (_, i) => r.vectors.data[i * k + c]);
+        const Ay = spmm64(g, y, 1, true);
+        let res = 0;
+        let ny = 0;
+        for (let i = 0; i < n; i++) {
+          res += (Ay[i] - r.values[c] * y[i]) ** 2;
+          ny += y[i] ** 2;
+        }
+        t.true(Math.sqrt(res / ny) < 1e-4, `n ${n}: residual of pair ${c}: ${Math.sqrt(res / ny)}`);
+      }
+      t.log(`n ${n}, k ${k}: ${r.iterations} restarts, ${r.matvecs} products`);
+    }
+    const g = randomGraph(50, 4, 2);
+    await t.throwsAsync(gpu.eigsh(g, { k: 50 }), { instanceOf: RangeError, message: /^options\.k/ });
+    await t.throwsAsync(gpu.eigsh(g, { k: 2, tol: 1e-9 }), { instanceOf: RangeError, message: /^options\.tol/ });
+    const err = await t.throwsAsync(gpu.eigsh(randomGraph(400, 8, 3), { k: 3, maxIterations: 1, ncv: 5 }), { instanceOf: SpeclinError });
+    t.is((err as SpeclinError).code, 'ERR_NOT_CONVERGED');
+    t.truthy((err as SpeclinError).partial);
   });
 
   // Kept last: it loses the device on purpose.

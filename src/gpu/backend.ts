@@ -10,11 +10,13 @@ import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
 import { GpuGraph, uploadGraph, spmvOnGpu, populationLossOnGpu, type CsrInput } from './spmv.js';
 import { topKOnGpu } from './topk.js';
+import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult } from './eigsh.js';
 import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
 
 export { GpuMatrix } from './matrix.js';
 export { GpuGraph } from './spmv.js';
 export type { CsrInput } from './spmv.js';
+export type { GpuEigshOptions, GpuEigshResult } from './eigsh.js';
 export type { GpuInfo } from './device.js';
 
 export interface WebGpuBackendOptions extends DeviceOptions {
@@ -150,6 +152,12 @@ export class WebGpuBackend {
     return this.withInputs({ queries, keys }, ({ queries: q, keys: kk }) =>
       topKOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, q!, kk!, k),
     );
+  }
+
+  /** The k largest eigenvalues of Ā = D^-1/2 A D^-1/2 (or of A with { normalized: false }) and
+   * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). */
+  async eigsh(graph: CsrInput | GpuGraph, options: GpuEigshOptions): Promise<GpuEigshResult> {
+    return this.withGraph(graph, (g) => eigshOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
   }
 
   private async withGraph<T>(graph: CsrInput | GpuGraph, body: (g: GpuGraph) => Promise<T>): Promise<T> {

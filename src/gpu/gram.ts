@@ -67,7 +67,7 @@ export function encodeGemm(
   pipes.dispatch(
     encoder,
     pipeline,
-    [params, s.a.buffer, s.b.buffer, s.c.buffer, s.axpy?.d.buffer ?? pipes.dummy(1), s.axpy?.v ?? pipes.dummy(2), partials],
+    [params, s.a.binding, s.b.binding, s.c.binding, s.axpy?.d.binding ?? pipes.dummy(1), s.axpy?.v ?? pipes.dummy(2), partials],
     tiles,
     s.c.count,
     timestampWrites,

@@ -9,7 +9,10 @@ export class GpuMatrix {
   /** Floats per stored row: cols rounded up to a multiple of 4. */
   readonly stride: number;
   readonly dtype = 'float32' as const;
+  /** Where the matrix starts in `buffer` (views; a multiple of 256). */
+  byteOffset = 0;
   private destroyed = false;
+  private isView = false;
 
   constructor(
     readonly rows: number,
@@ -20,8 +23,9 @@ export class GpuMatrix {
     readonly batch: number | undefined,
     /** The backend that owns the buffer; a handle from another backend is refused. */
     readonly owner: object,
+    stride?: number,
   ) {
-    this.stride = paddedStride(cols);
+    this.stride = stride ?? paddedStride(cols);
   }
 
   get count(): number {
@@ -32,8 +36,28 @@ export class GpuMatrix {
     return this.destroyed;
   }
 
+  /** @internal A rows x cols matrix inside this one's buffer, `byteOffset` bytes further on; its
+   * own stride is paddedStride(cols). Destroying a view does not free the buffer. */
+  view(byteOffset: number, rows: number, cols: number, stride?: number): GpuMatrix {
+    const at = this.byteOffset + byteOffset;
+    if (at % 256 !== 0) throw new Error(`internal: view offset ${at} is not a multiple of 256`);
+    const v = new GpuMatrix(rows, cols, this.buffer, undefined, this.owner, stride);
+    v.byteOffset = at;
+    v.isView = true;
+    return v;
+  }
+
+  /** @internal The binding resource for this matrix. */
+  get binding(): GPUBufferBinding {
+    return this.byteOffset === 0 ? { buffer: this.buffer } : { buffer: this.buffer, offset: this.byteOffset };
+  }
+
   /** Frees the GPU memory now instead of when the backend is disposed. */
   destroy(): void {
+    if (this.isView) {
+      this.destroyed = true;
+      return;
+    }
     if (!this.destroyed) {
       this.destroyed = true;
       this.buffer.destroy();

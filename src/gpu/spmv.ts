@@ -106,7 +106,7 @@ export function encodeSpmv(
 ): void {
   const params = ctx.uniform([g.n, x.cols, x.stride, normalized ? 1 : 0], [alpha]);
   temps.push(params);
-  const bindings = [params, g.indptr, g.indices, g.values, x.buffer, y.buffer, g.invSqrtDegree];
+  const bindings = [params, g.indptr, g.indices, g.values, x.binding, y.binding, g.invSqrtDegree];
   if (x.cols === 1) {
     pipes.dispatch(enc, pipes.get('spmv', 'spmv_vector', { GROUP: g.group }), bindings, Math.ceil(g.n / (WG / g.group)));
   } else {
