@@ -325,6 +325,10 @@ if (!backend) {
       gg.destroy();
     }
     const g = randomGraph(20, 2, 1);
+    // A Graph object (src/graph.ts) is accepted through its n and toCSR().
+    const x20 = f32(20, 1, 9).data;
+    const viaToCsr = (await gpu.spmv({ n: 20, toCSR: () => ({ indptr: Float64Array.from(g.indptr), indices: g.indices, values: g.values }) }, x20)) as Float32Array;
+    t.true(relativeMaxError(viaToCsr, spmm64(g, x20, 1, false)) < 1e-5);
     await t.throwsAsync(gpu.spmv(g, new Float32Array(19)), { instanceOf: RangeError, message: /^x: expected 20 rows/ });
     await t.throwsAsync(gpu.spmv({ ...g, indices: g.indices.map((v, i) => (i === 3 ? 20 : v)) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indices\[3\]/ });
     await t.throwsAsync(gpu.spmv({ ...g, indptr: g.indptr.subarray(1) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indptr/ });

@@ -28,6 +28,10 @@ export type MatrixInput = Matrix | GpuMatrix;
 /** A GpuMatrix when any matrix input was one, else a typed-array Matrix. */
 export type MatrixOutput = Matrix<Float32Array> | GpuMatrix;
 
+/** CSR arrays, a GpuGraph from uploadGraph, or any graph object with `n` and `toCSR()` (a speclin
+ * Graph), whose arrays are uploaded for the call. */
+export type GraphInput = CsrInput | GpuGraph | { n: number; toCSR(): Omit<CsrInput, 'n'> };
+
 /** Internal plumbing the kernel modules share. */
 export interface GpuRuntime {
   ctx: GpuContext;
@@ -124,7 +128,7 @@ export class WebGpuBackend {
 
   /** y = A x, or Ā x = D^-1/2 A D^-1/2 x with { normalized: true }. x is a vector (Float32Array of
    * length n, giving a Float32Array), an n x c Matrix, or a GpuMatrix (giving a GpuMatrix). */
-  async spmv(graph: CsrInput | GpuGraph, x: Float32Array | MatrixInput, options: { normalized?: boolean } = {}): Promise<Float32Array | MatrixOutput> {
+  async spmv(graph: GraphInput, x: Float32Array | MatrixInput, options: { normalized?: boolean } = {}): Promise<Float32Array | MatrixOutput> {
     const vector = x instanceof Float32Array || x instanceof Float64Array;
     const xm: MatrixInput = vector ? { data: x as Float32Array, rows: x.length, cols: 1 } : (x as MatrixInput);
     return this.withGraph(graph, (g) =>
@@ -137,7 +141,7 @@ export class WebGpuBackend {
 
   /** The population spectral loss of an embedding E (n x k) on a graph, and its gradient:
    * L = -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to sum 1 and D its marginals. */
-  async populationLoss(graph: CsrInput | GpuGraph, E: MatrixInput): Promise<{ loss: number; grad: MatrixOutput }> {
+  async populationLoss(graph: GraphInput, E: MatrixInput): Promise<{ loss: number; grad: MatrixOutput }> {
     return this.withGraph(graph, (g) =>
       this.withInputs({ E }, async ({ E: e }, keepOnGpu) => {
         const r = await populationLossOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, e!);
@@ -156,18 +160,21 @@ export class WebGpuBackend {
 
   /** The k largest eigenvalues of Ā = D^-1/2 A D^-1/2 (or of A with { normalized: false }) and
    * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). */
-  async eigsh(graph: CsrInput | GpuGraph, options: GpuEigshOptions): Promise<GpuEigshResult> {
+  async eigsh(graph: GraphInput, options: GpuEigshOptions): Promise<GpuEigshResult> {
     return this.withGraph(graph, (g) => eigshOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
   }
 
-  private async withGraph<T>(graph: CsrInput | GpuGraph, body: (g: GpuGraph) => Promise<T>): Promise<T> {
+  private async withGraph<T>(graph: GraphInput, body: (g: GpuGraph) => Promise<T>): Promise<T> {
     this.rt.ctx.check();
     if (graph instanceof GpuGraph) {
       if (graph.owner !== this.rt.owner) throw new TypeError('graph: this GpuGraph belongs to another WebGPU backend');
       if (graph.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'graph: this GpuGraph was destroyed');
       return body(graph);
     }
-    const g = uploadGraph(this.rt.ctx, this.rt.owner, graph);
+    // A speclin Graph (src/graph.ts) lives in native memory; its toCSR() gives the arrays.
+    const withCsr = graph as CsrInput & { toCSR?: () => Omit<CsrInput, 'n'> };
+    const csr: CsrInput = typeof withCsr.toCSR === 'function' ? { n: withCsr.n, ...withCsr.toCSR() } : (graph as CsrInput);
+    const g = uploadGraph(this.rt.ctx, this.rt.owner, csr);
     try {
       return await body(g);
     } finally {
