@@ -77,11 +77,23 @@ if (!backend) {
     await t.throwsAsync(gpu.gram({ data: new Float32Array(0), rows: 0, cols: 3 }), { instanceOf: RangeError, message: /^Z\.rows/ });
   });
 
-  test.serial('an output beyond maxStorageBufferBindingSize is a RangeError, and the device survives', async (t) => {
+  test.serial('a buffer beyond maxStorageBufferBindingSize is a RangeError, a rejected command ERR_GPU_VALIDATION; the device survives', async (t) => {
     const limit = gpu.info.limits.maxStorageBufferBindingSize;
     const n = Math.ceil(Math.sqrt(limit / 4)) + 8; // n x n float32 just over the limit
     const z = { data: new Float32Array(n * 4).fill(1), rows: n, cols: 4 };
     await t.throwsAsync(gpu.crossGram(z, z), { instanceOf: RangeError, message: /crossGram\(Z, W\) output.*maxStorageBufferBindingSize/ });
+    // The pairwise loss's B x B matrix S is checked the same way, and the message names the way out.
+    const B = n;
+    const zb = { data: new Float32Array(B * 2).fill(0.01), rows: B, cols: 2 };
+    await t.throwsAsync(gpu.spectralLoss(zb, zb, { algorithm: 'pairwise' }), { instanceOf: RangeError, message: /S = Z W\^T.*use algorithm 'gram'/ });
+    const viaGram = await gpu.spectralLoss(zb, zb, { algorithm: 'gram' });
+    t.true(Number.isFinite(viaGram.loss));
+    // A command WebGPU rejects becomes ERR_GPU_VALIDATION, and the device stays usable.
+    const { ctx } = gpu.runtime;
+    const buf = ctx.storage('scratch', 64);
+    const err = await t.throwsAsync(ctx.submit((enc) => enc.copyBufferToBuffer(buf, 0, buf, 0, 16)), { instanceOf: SpeclinError });
+    t.is((err as SpeclinError).code, 'ERR_GPU_VALIDATION');
+    buf.destroy();
     const small = f32(9, 4, 3);
     const c = host(await gpu.crossGram(small, small));
     t.true(relativeMaxError(c.data, matmul64(small.data, 9, 4, false, small.data, 9, 4, true)) < 1e-5);
