@@ -184,10 +184,10 @@ export class WebGpuBackend {
 
   /** @internal Resolves matrix arguments to GPU handles (uploading typed arrays for the call's
    * duration), runs `body`, and frees what it uploaded. */
-  async withInputs<K extends string>(
+  async withInputs<K extends string, R>(
     inputs: Record<K, MatrixInput | undefined>,
-    body: (gpu: Record<K, GpuMatrix | undefined>, keepOnGpu: boolean) => Promise<MatrixOutput | any>,
-  ): Promise<any> {
+    body: (gpu: Record<K, GpuMatrix | undefined>, keepOnGpu: boolean) => Promise<R>,
+  ): Promise<R> {
     this.rt.ctx.check();
     const uploaded: GpuMatrix[] = [];
     const resolved = {} as Record<K, GpuMatrix | undefined>;
