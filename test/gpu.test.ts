@@ -479,6 +479,18 @@ if (!backend) {
     t.is(r.stdout, '4');
   });
 
+  test.serial('concurrent calls on one backend each get their own correct result', async (t) => {
+    const inputs = [0, 1, 2, 3, 4, 5].map((i) => [f32(20 + i * 13, 11, 100 + i), f32(9 + i, 11, 200 + i)] as const);
+    const results = await Promise.all(inputs.map(([Z, W]) => gpu.crossGram(Z, W)));
+    results.forEach((c, i) => {
+      const [Z, W] = inputs[i];
+      t.true(relativeMaxError(host(c).data, matmul64(Z.data, Z.rows, 11, false, W.data, W.rows, 11, true)) < 1e-5);
+    });
+    // A failing call among them rejects alone.
+    const mixed = await Promise.allSettled([gpu.gram(inputs[0][0]), gpu.crossGram(inputs[0][0], f32(3, 4, 1)), gpu.gram(inputs[1][0])]);
+    t.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  });
+
   // Kept last: it loses the device on purpose.
   test.serial('a lost device becomes SpeclinError ERR_DEVICE_LOST with its reason', async (t) => {
     gpu.runtime.ctx.device.destroy();

@@ -157,8 +157,9 @@ export class GpuContext {
     const encoder = device.createCommandEncoder();
     encode(encoder);
     device.queue.submit([encoder.finish()]);
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
+    // Both scopes are popped before anything else can run: a concurrent call's push and pop
+    // then cannot interleave with these (the scope stack is per device, not per call).
+    const [validation, oom] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     this.check();
     if (oom) throw new SpeclinError('ERR_GPU_OUT_OF_MEMORY', `the GPU ran out of memory: ${oom.message}`);
     if (validation) throw new SpeclinError('ERR_GPU_VALIDATION', `WebGPU rejected a command: ${validation.message}`);
