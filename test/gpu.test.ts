@@ -491,6 +491,44 @@ if (!backend) {
     t.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   });
 
+  test.serial('grids split over x and y when workgroups exceed the per-dimension limit; long K', async (t) => {
+    // Lowering the limit the dispatcher reads sends every kernel through the 2-D grid path that
+    // real sizes take past 65535 workgroups (which would need buffers beyond lavapipe's 128 MiB).
+    const limits = gpu.info.limits;
+    const saved = limits.maxComputeWorkgroupsPerDimension;
+    limits.maxComputeWorkgroupsPerDimension = 5;
+    try {
+      const Z = f32(300, 70, 1);
+      const W = f32(200, 70, 2);
+      const c = host(await gpu.crossGram(Z, W)); // 5 x 4 tiles -> a 5 x 4 grid
+      t.true(relativeMaxError(c.data, matmul64(Z.data, 300, 70, false, W.data, 200, 70, true)) < 1e-5);
+      const g = host(await gpu.gram(Z)); // 15 upper tiles
+      t.true(relativeMaxError(g.data, matmul64(Z.data, 300, 70, false, Z.data, 300, 70, true)) < 1e-5);
+      const graph = randomGraph(1500, 3, 4); // > 3 workgroups of rows
+      const x = f32(1500, 1, 5).data;
+      t.true(relativeMaxError((await gpu.spmv(graph, x, { normalized: true })) as Float32Array, spmm64(graph, x, 1, true)) < 1e-5);
+      const X = f32(1500, 3, 6);
+      t.true(relativeMaxError(host(await gpu.spmv(graph, X)).data, spmm64(graph, X.data, 3, false)) < 1e-5);
+      const { Z: Zl, W: Wl } = pairs(1500, 5, 7); // row kernels: 6 workgroups of 256 rows
+      const ref = spectralLoss64(Zl.data, Wl.data, 1500, 5, 1, 'offdiagonal');
+      const got = await gpu.spectralLoss(Zl, Wl, { algorithm: 'gram', mu: 1 });
+      t.true(Math.abs(got.loss - ref.loss) < 1e-5 * (Math.abs(ref.positive) + Math.abs(ref.negative)));
+      t.true(relativeMaxError(host(got.gradZ).data, ref.gradZ) < 1e-4);
+      const tk = await gpu.topK(f32(10, 4, 8), f32(50, 4, 9), 2); // 10 query workgroups
+      const S = matmul64(f32(10, 4, 8).data, 10, 4, false, f32(50, 4, 9).data, 50, 4, true);
+      for (let q = 0; q < 10; q++) t.is(tk.indices[q * 2], S.subarray(q * 50, q * 50 + 50).indexOf(Math.max(...S.subarray(q * 50, q * 50 + 50))));
+      // Past limit^2 workgroups the dispatch is refused with a RangeError before anything is
+      // submitted, and the error scopes stay balanced (the next call works).
+      await t.throwsAsync(gpu.crossGram(f32(64 * 6, 4, 1), f32(64 * 5, 4, 2)), { instanceOf: RangeError, message: /exceeds this adapter's limits/ });
+    } finally {
+      limits.maxComputeWorkgroupsPerDimension = saved;
+    }
+    // A long K: 1000 / 16 = 63 k-tiles. 2e-5: length-1000 float32 sums (see the top of the file).
+    const A = f32(67, 1000, 10);
+    const Bm = f32(33, 1000, 11);
+    t.true(relativeMaxError(host(await gpu.crossGram(A, Bm)).data, matmul64(A.data, 67, 1000, false, Bm.data, 33, 1000, true)) < 2e-5);
+  });
+
   // Kept last: it loses the device on purpose.
   test.serial('a lost device becomes SpeclinError ERR_DEVICE_LOST with its reason', async (t) => {
     gpu.runtime.ctx.device.destroy();

@@ -154,12 +154,20 @@ export class GpuContext {
     const device = this.device;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
-    const encoder = device.createCommandEncoder();
-    encode(encoder);
-    device.queue.submit([encoder.finish()]);
+    // An exception while encoding (a size check) must still pop the scopes, or every later call's
+    // pops would take the wrong ones; nothing is submitted then.
+    let thrown: { error: unknown } | undefined;
+    try {
+      const encoder = device.createCommandEncoder();
+      encode(encoder);
+      device.queue.submit([encoder.finish()]);
+    } catch (error) {
+      thrown = { error };
+    }
     // Both scopes are popped before anything else can run: a concurrent call's push and pop
     // then cannot interleave with these (the scope stack is per device, not per call).
     const [validation, oom] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    if (thrown) throw thrown.error;
     this.check();
     if (oom) throw new SpeclinError('ERR_GPU_OUT_OF_MEMORY', `the GPU ran out of memory: ${oom.message}`);
     if (validation) throw new SpeclinError('ERR_GPU_VALIDATION', `WebGPU rejected a command: ${validation.message}`);
