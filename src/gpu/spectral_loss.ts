@@ -49,8 +49,9 @@ export function checkLossOptions(Z: GpuMatrix, W: GpuMatrix, options: SpectralLo
   if (negatives === 'offdiagonal' && Z.rows < 2) throw new RangeError("Z: 'offdiagonal' negatives need at least 2 rows");
   const B = Z.rows;
   const k = Z.cols;
-  // B^2 k against 2 B k^2 multiply-adds; the pairwise path also needs S (B x B) in one binding.
-  const chosen = algorithm === 'auto' ? (B <= 2 * k ? 'pairwise' : 'gram') : algorithm;
+  // Pairwise: S, then S W and S^T Z, 6 B^2 k flops. Gram: Z^T Z and W^T W (upper tiles only,
+  // 2 B k^2 together), then Z (W^T W) and W (Z^T Z), 4 B k^2: 6 B k^2. Pairwise wins for B < k.
+  const chosen = algorithm === 'auto' ? (B <= k ? 'pairwise' : 'gram') : algorithm;
   return { mu, negatives, algorithm: chosen as 'gram' | 'pairwise' };
 }
 
