@@ -412,7 +412,7 @@ if (!backend) {
     await t.throwsAsync(gpu.topK(Q, f32(5, d + 1, 1), 1), { instanceOf: RangeError, message: /^keys: expected 19 columns/ });
   });
 
-  test.serial('eigsh on the GPU: top eigenpairs of the normalized graph against numpy', async (t) => {
+  test.serial('eigsh on the GPU: top eigenpairs of the normalized graph against numpy and scipy', async (t) => {
     // Every mode runs the smaller case (the norms use workgroup_sum); the first also the larger.
     const cases = reductionModes.flatMap((mode, i) => (i === 0 ? [[300, 6, 4, mode], [150, 3, 3, mode]] : [[150, 3, 3, mode]]) as [number, number, number, 'subgroups' | 'tree'][]);
     for (const [n, meanDegree, k, mode] of cases) {
@@ -451,6 +451,32 @@ if (!backend) {
       t.log(`n ${n}, k ${k}, ${mode}: ${r.iterations} restarts, ${r.matvecs} products`);
     }
     gpu.reductions = reductionModes[0];
+
+    // A graph with basis rows longer than one basis_dots chunk (8192 floats): scipy's eigsh as the
+    // reference, and the true residuals in float64 as above.
+    const big = randomGraph(9000, 4, 77);
+    const ref = python<number[]>(
+      'import json,sys,numpy as np,scipy.sparse as sp,scipy.sparse.linalg as sl\nd=json.load(sys.stdin)\n' +
+        "A=sp.csr_matrix((np.array(d['values']),np.array(d['indices']),np.array(d['indptr'])),shape=(d['n'],d['n']))\n" +
+        'deg=np.asarray(A.sum(1)).ravel()\ns=sp.diags(np.where(deg>0,1/np.sqrt(deg),0))\n' +
+        "w=sl.eigsh(s@A@s,k=3,which='LA',tol=1e-12)[0]\nprint(json.dumps(sorted(w.tolist(),reverse=True)))",
+      { n: big.n, indptr: Array.from(big.indptr), indices: Array.from(big.indices), values: Array.from(big.values) },
+    );
+    const rb = await gpu.eigsh(big, { k: 3, tol: 1e-5, seed: 2 });
+    for (let i = 0; i < 3; i++) t.true(Math.abs(rb.values[i] - ref[i]) < 1e-5, `n 9000: value ${i}: ${rb.values[i]} vs ${ref[i]}`);
+    for (let c = 0; c < 3; c++) {
+      const y = Float64Array.from({ length: big.n }, (_, i) => rb.vectors.data[i * 3 + c]);
+      const Ay = spmm64(big, y, 1, true);
+      let res = 0;
+      let ny = 0;
+      for (let i = 0; i < big.n; i++) {
+        res += (Ay[i] - rb.values[c] * y[i]) ** 2;
+        ny += y[i] ** 2;
+      }
+      t.true(Math.sqrt(res / ny) < 1e-4, `n 9000: residual of pair ${c}: ${Math.sqrt(res / ny)}`);
+    }
+    t.log(`n 9000, k 3: ${rb.iterations} restarts, ${rb.matvecs} products`);
+
     const g = randomGraph(50, 4, 2);
     await t.throwsAsync(gpu.eigsh(g, { k: 50 }), { instanceOf: RangeError, message: /^options\.k/ });
     await t.throwsAsync(gpu.eigsh(g, { k: 2, tol: 1e-9 }), { instanceOf: RangeError, message: /^options\.tol/ });

@@ -1,9 +1,9 @@
 /// <reference types="@webgpu/types" />
 // eigsh on the GPU: thick-restart Lanczos (Wu & Simon) for the largest eigenvalues of A or
 // Ā = D^-1/2 A D^-1/2. A restart cycle of Lanczos steps is one command buffer: the product
-// (spmv.wgsl), full reorthogonalization against the whole basis done twice (classical Gram-Schmidt
-// as four GEMMs of gram.wgsl), the norm (a compensated reduction) and the scaling all stay on the
-// device, and the coefficients land in H. Each restart reads H back once (m x m floats); the
+// (spmv.wgsl), full reorthogonalization against the whole basis done twice (classical Gram-Schmidt:
+// chunked basis dot products and a combination pass of eigsh.wgsl), the norm (a compensated
+// reduction) and the scaling all stay on the device, and the coefficients land in H. Each restart reads H back once (m x m floats); the
 // projected problem is solved in float64 on the CPU, and the restart basis (Ritz vectors) is formed
 // on the device by one GEMM with the small eigenvector matrix.
 import { SpeclinError } from '../errors.js';
@@ -150,18 +150,39 @@ export async function eigshOnGpu(
     for (let i = 0; i < n; i++) row0[i] = v0[i] / nrm;
     ctx.device.queue.writeBuffer(V.buffer, 0, row0.buffer, 0, row0.byteLength);
 
+    const dotsPipe = pipes.get('eigsh', 'basis_dots');
+    const finishDots = pipes.get('eigsh', 'finish_dots');
+    const combine = pipes.get('eigsh', 'basis_combine');
+    const CHUNK4 = 2048; // as in eigsh.wgsl
+    const n4 = Nc / 4;
+    const chunks = Math.ceil(n4 / CHUNK4);
+    const dots = ctx.storage('basis dot partials', (m + 1) * chunks * 4);
+    temps.push(dots);
+    const basisBinding = () => ({ buffer: V.buffer });
+
+    // One step: w = A v_j, two passes of classical Gram-Schmidt against v_0..v_j (h = V w, then
+    // w0 - V^T h with h accumulated over both passes), beta = ||w||, v_{j+1} = w / beta.
     const step = (enc: GPUCommandEncoder, j: number, cycleTemps: GPUBuffer[]) => {
-      const vj = V.view(j * Nc * 4, n, 1, 1);
-      encodeSpmv(ctx, pipes, enc, g, vj, w0.view(0, n, 1, 1), normalized, 1, cycleTemps);
-      const basis = V.view(0, j + 1, Nc);
-      const hT = hTmp.view(0, 1, j + 1);
-      const Hj = H.view(j * Hc * 4, 1, j + 1);
-      encodeGemm(ctx, pipes, enc, { a: w0, transA: false, b: basis, transB: true, c: hT }, cycleTemps);
-      encodeGemm(ctx, pipes, enc, { a: hT, transA: false, b: basis, transB: false, c: w1, alpha: -1, axpy: { d: w0, beta: 1 } }, cycleTemps);
-      encodeGemm(ctx, pipes, enc, { a: w1, transA: false, b: basis, transB: true, c: Hj, axpy: { d: hT, beta: 1 } }, cycleTemps);
-      encodeGemm(ctx, pipes, enc, { a: Hj, transA: false, b: basis, transB: false, c: w2, alpha: -1, axpy: { d: w0, beta: 1 } }, cycleTemps);
+      const rows = j + 1;
+      const uni = (hIndex: number, add: number) => {
+        const u = ctx.uniform([Nc, frobGroups, hIndex, rows, chunks, n4, add]);
+        cycleTemps.push(u);
+        return u;
+      };
+      encodeSpmv(ctx, pipes, enc, g, V.view(j * Nc * 4, n, 1, 1), w0.view(0, n, 1, 1), normalized, 1, cycleTemps);
+      const Hrow = { buffer: H.buffer, offset: j * Hc * 4 };
+      const first = uni(0, 0);
+      const second = uni(j * Hc, 1);
+      // h1 = V w0 -> hTmp;  w1 = w0 - V^T h1
+      pipes.dispatch(enc, dotsPipe, [first, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, dots], rows * chunks);
+      pipes.dispatch(enc, finishDots, [first, undefined, undefined, hTmp.buffer, undefined, undefined, undefined, undefined, dots, pipes.dummy(3)], Math.ceil(rows / WG));
+      pipes.dispatch(enc, combine, [first, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, undefined, hTmp.buffer, w1.buffer], Math.ceil(n4 / WG));
+      // H[j] = V w1 + h1;  w2 = w0 - V^T H[j]
+      pipes.dispatch(enc, dotsPipe, [second, undefined, undefined, undefined, undefined, undefined, basisBinding(), w1.buffer, dots], rows * chunks);
+      pipes.dispatch(enc, finishDots, [second, undefined, undefined, H.buffer, undefined, undefined, undefined, undefined, dots, hTmp.buffer], Math.ceil(rows / WG));
+      pipes.dispatch(enc, combine, [second, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, undefined, Hrow, w2.buffer], Math.ceil(n4 / WG));
       pipes.dispatch(enc, frob, [frobParams, w2.binding, undefined, undefined, w2.binding, undefined, { buffer: partials, offset: 0, size: frobGroups * 16 }], frobGroups);
-      const p = ctx.uniform([Nc, frobGroups, j * Hc + j + 1, 0]);
+      const p = ctx.uniform([Nc, frobGroups, j * Hc + j + 1, rows, chunks, n4, 0]);
       cycleTemps.push(p);
       pipes.dispatch(enc, finish, [p, partials, scalars, H.buffer], 1);
       pipes.dispatch(enc, scale, [p, undefined, scalars, undefined, w2.buffer, V.view((j + 1) * Nc * 4, 1, Nc).binding], Math.ceil(Nc / WG));
