@@ -121,6 +121,26 @@ async function tfMatMulSeconds(tf: Tf['tf'], n: number, reps: number): Promise<{
   return { kernel: med(kernel), wall: med(wall) };
 }
 
+/** The CSR pattern of A + A^T with unit weights (duplicates summed). */
+function symmetrize(n: number, indptr: Int32Array, indices: Int32Array) {
+  const count = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++)
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      count[i + 1]++;
+      count[indices[p] + 1]++;
+    }
+  for (let i = 0; i < n; i++) count[i + 1] += count[i];
+  const out = new Int32Array(count[n]);
+  const fill = count.slice(0, n);
+  for (let i = 0; i < n; i++)
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      const j = indices[p];
+      out[fill[i]++] = j;
+      out[fill[j]++] = i;
+    }
+  return { n, indptr: count, indices: out, values: new Float32Array(out.length).fill(1) };
+}
+
 export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const be = await createWebGpuBackend();
   const rows: Row[] = [];
@@ -197,8 +217,28 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     // Bytes each product must move at least: indices + values + indptr + x gathers + y + scaling.
     const bytes = n * deg * (4 + 4 + 4) + n * 4 * 4;
     rows.push({ case: `spmv normalized n=${n}, ${deg}/row (${graph.group} lanes/row)`, timing: 'wall', ms: t * 1e3, 'GB/s': bytes / t / 1e9 });
-    graph.destroy();
     x.destroy();
+    graph.destroy();
+
+    opts.log('eigsh');
+    const ne = opts.quick ? 20_000 : 1_000_000;
+    const ptrE = new Int32Array(ne + 1);
+    const idxE = new Int32Array(ne * deg);
+    for (let i = 0; i < ne; i++) {
+      ptrE[i + 1] = (i + 1) * deg;
+      for (let p = 0; p < deg; p++) {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        idxE[i * deg + p] = s % ne;
+      }
+    }
+    // Lanczos needs a symmetric matrix: A + A^T of a random pattern.
+    const sym = symmetrize(ne, ptrE, idxE);
+    const ge = be.uploadGraph(sym);
+    const t0 = performance.now();
+    const eig = await be.eigsh(ge, { k: 8, tol: 1e-4, maxIterations: 1000 });
+    t = (performance.now() - t0) / 1e3;
+    rows.push({ case: `eigsh k=8 tol=1e-4 n=${ne}, ~${2 * deg}/row: ${eig.iterations} restarts, ${eig.matvecs} products (one cold run)`, timing: 'wall', ms: t * 1e3 });
+    ge.destroy();
 
     opts.log('topK');
     const nq = opts.quick ? 256 : 1024;
