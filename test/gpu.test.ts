@@ -489,11 +489,14 @@ if (!backend) {
     // A separate process with its own device (one device per process still holds). It guards
     // against a hang (Dawn's binding polling on the main thread) and a crash at exit (as when Dawn's
     // instance was collected before the device: a segfault in ProcessEvents, fixed in device.ts).
+    // It also opens its device without the 'subgroups' feature: reductions are then the tree,
+    // and asking for subgroups is a RangeError.
     const code =
       "import { createWebGpuBackend } from './src/gpu/backend.ts';" +
-      'const b = await createWebGpuBackend();' +
+      'const b = await createWebGpuBackend({ disableSubgroups: true });' +
       'const r = await b.gram({ data: new Float32Array(12).fill(1), rows: 3, cols: 4 });' +
-      'process.stdout.write(String(r.data[0]));' +
+      "let refused = false; try { b.reductions = 'subgroups'; } catch (e) { refused = e instanceof RangeError; }" +
+      "process.stdout.write(`${r.data[0]} ${b.reductions} ${refused}`);" +
       'b.dispose();';
     const r = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', code], {
       cwd: path.join(path.dirname(fileURLToPath(import.meta.url)), '..'),
@@ -502,7 +505,7 @@ if (!backend) {
     });
     t.is(r.signal, null, 'not killed by the 60 s timeout');
     t.is(r.status, 0, r.stderr);
-    t.is(r.stdout, '4');
+    t.is(r.stdout, '4 tree true');
   });
 
   test.serial('concurrent calls on one backend each get their own correct result', async (t) => {
