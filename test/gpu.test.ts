@@ -347,10 +347,10 @@ if (!backend) {
   });
 
   test.serial('populationLoss matches the float64 formula, and its gradient', async (t) => {
-    for (const mode of reductionModes) {
+    // n k = 900 floats: one workgroup of partial sums; n k = 24000: 24 of them (two regions).
+    for (const [mode, n, k] of reductionModes.flatMap((m) => [[m, 150, 6], [m, 3000, 8]] as const)) {
       gpu.reductions = mode;
-      const g = randomGraph(150, 5, 21);
-      const k = 6;
+      const g = randomGraph(n, 5, 21);
       const E = f32(g.n, k, 22, 3);
       let total = 0;
       for (const w of g.values) total += w;
