@@ -405,6 +405,28 @@ if (!backend) {
       t.is(seen.size, k, 'no key twice');
       if (seen.has(200)) t.true(seen.has(100) && [...r.indices.subarray(q * k, q * k + k)].indexOf(100) < [...r.indices.subarray(q * k, q * k + k)].indexOf(200));
     }
+    // Queries split into chunks whose score rows fit one binding: lowering the binding limit the
+    // backend reads makes 45 queries x 50 keys (208 bytes a row) take chunks of 19, 19 and 7.
+    const limits = gpu.info.limits;
+    const saved = limits.maxStorageBufferBindingSize;
+    const Qc = f32(45, 5, 41);
+    const Kc = f32(50, 5, 42);
+    let chunked;
+    limits.maxStorageBufferBindingSize = 4096;
+    try {
+      chunked = await gpu.topK(Qc, Kc, 3);
+    } finally {
+      limits.maxStorageBufferBindingSize = saved;
+    }
+    const whole = await gpu.topK(Qc, Kc, 3);
+    t.deepEqual(chunked.indices, whole.indices);
+    t.deepEqual(chunked.scores, whole.scores);
+    const Sc = matmul64(Qc.data, 45, 5, false, Kc.data, 50, 5, true);
+    for (let q = 0; q < 45; q++) {
+      const row = Array.from(Sc.subarray(q * 50, q * 50 + 50));
+      t.is(chunked.indices[q * 3], row.indexOf(Math.max(...row)), `query ${q}`);
+    }
+
     const dup = { data: new Float32Array(4 * 3).fill(1), rows: 4, cols: 3 };
     const tie = await gpu.topK(f32(1, 3, 1), dup, 4);
     t.deepEqual([...tie.indices], [0, 1, 2, 3]);
