@@ -542,7 +542,7 @@ if (!backend) {
     t.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   });
 
-  test.serial('grids split over x and y when workgroups exceed the per-dimension limit; long K', async (t) => {
+  test.serial('grids split over x and y when workgroups exceed the per-dimension limit; long K, split K', async (t) => {
     // Lowering the limit the dispatcher reads sends every kernel through the 2-D grid path that
     // real sizes take past 65535 workgroups (which would need buffers beyond lavapipe's 128 MiB).
     const limits = gpu.info.limits;
@@ -578,6 +578,26 @@ if (!backend) {
     const A = f32(67, 1000, 10);
     const Bm = f32(33, 1000, 11);
     t.true(relativeMaxError(host(await gpu.crossGram(A, Bm)).data, matmul64(A.data, 67, 1000, false, Bm.data, 33, 1000, true)) < 2e-5);
+    // Few output tiles and K >= 4096 take the split-K path (slices of >= 2048 added in a fixed
+    // order). 5e-5: length-20000 float32 sums of Gaussian data, sqrt(K) 2^-24 ~ 1e-5 in practice.
+    const tall = f32(5000, 7, 12);
+    const zz = host(await gpu.innerGram(tall, tall));
+    t.true(relativeMaxError(zz.data, matmul64(tall.data, 5000, 7, true, tall.data, 5000, 7, false)) < 5e-5, 'innerGram(Z, Z), K = 5000');
+    for (let i = 0; i < 7; i++) for (let j = 0; j < i; j++) t.is(zz.data[i * 7 + j], zz.data[j * 7 + i]);
+    const tall2 = f32(5000, 70, 13);
+    t.true(relativeMaxError(host(await gpu.innerGram(tall, tall2)).data, matmul64(tall.data, 5000, 7, true, tall2.data, 5000, 70, false)) < 5e-5, 'innerGram, K = 5000');
+    const wide = f32(3, 20000, 14);
+    const wide2 = f32(5, 20000, 15);
+    t.true(relativeMaxError(host(await gpu.crossGram(wide, wide2)).data, matmul64(wide.data, 3, 20000, false, wide2.data, 5, 20000, true)) < 5e-5, 'crossGram, K = 20000');
+    t.true(relativeMaxError(host(await gpu.gram(wide)).data, matmul64(wide.data, 3, 20000, false, wide.data, 3, 20000, true)) < 5e-5, 'gram, K = 20000');
+    const tb = { ...f32(2 * 4500, 6, 16), rows: 4500, batch: 2 };
+    const ibt = host(await gpu.innerGram(tb, tb));
+    for (let b = 0; b < 2; b++) {
+      const z = tb.data.subarray(b * 4500 * 6, (b + 1) * 4500 * 6);
+      t.true(relativeMaxError(ibt.data.subarray(b * 36, (b + 1) * 36), matmul64(z, 4500, 6, true, z, 4500, 6, false)) < 5e-5, `batch ${b}, K = 4500`);
+    }
+    // Deterministic: the same call twice gives the same bits.
+    t.deepEqual(host(await gpu.innerGram(tall, tall)).data, zz.data);
   });
 
   // Kept last: it loses the device on purpose.
