@@ -3,3 +3,10 @@ export { SpeclinError } from './errors.js';
 export { setThreads, getThreads, setKernelPath, getKernelPath } from './runtime.js';
 export type { KernelPath } from './runtime.js';
 export { gram, gramSync, crossGram, crossGramSync, innerGram, innerGramSync } from './gram.js';
+export { Graph, BipartiteGraph, NormalizedAdjacency, NormalizedBiadjacency } from './graph.js';
+export type {
+  Symmetrize, GraphOptions, EdgesInput, CSRInput, BipartiteEdgesInput, Components, CSRArrays,
+  SymmetricOperator, RectangularOperator,
+} from './graph.js';
+export { stochasticBlockModel } from './sbm.js';
+export type { StochasticBlockModelOptions } from './sbm.js';
