@@ -10,3 +10,7 @@ export type {
 } from './graph.js';
 export { stochasticBlockModel } from './sbm.js';
 export type { StochasticBlockModelOptions } from './sbm.js';
+export { populationLoss, populationLossSync } from './population-loss.js';
+export type { PopulationLossResult, BipartitePopulationLossResult } from './population-loss.js';
+export { readMatrixMarket, readEdgeList, MalformedFileError } from './io.js';
+export type { ReadOptions, ReadEdgeListOptions } from './io.js';
