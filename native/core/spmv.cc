@@ -1,6 +1,7 @@
 #include "spmv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "cpu_features.h"
@@ -104,10 +105,15 @@ void csr_multiply(const Csr<TA>& a, const TX* X, TY* Y, std::size_t columns, con
   if (a.rows == 0 || columns == 0) return;
   // Below ~32k multiply-adds a second thread costs more than it saves.
   std::size_t work = (a.nnz() + a.rows) * columns;
-  std::size_t parts = work < (std::size_t{1} << 15) ? 1 : static_cast<std::size_t>(get_threads());
+  std::size_t threads = work < (std::size_t{1} << 15) ? 1 : static_cast<std::size_t>(get_threads());
+  // More parts than threads, handed out first come first served: on a busy machine a thread
+  // that the OS parks does not hold back the others for a whole 1/threads of the matrix. Which
+  // thread computes a row never changes its value (one row, one thread, fixed order).
+  std::size_t parts = threads == 1 ? 1 : threads * 8;
   std::vector<std::size_t> bounds = balanced_row_partition(a, parts);
-  parallel_for(0, parts, 1, [&](std::size_t plo, std::size_t phi) {
-    for (std::size_t part = plo; part < phi; ++part) {
+  std::atomic<std::size_t> next{0};
+  parallel_for(0, threads, 1, [&](std::size_t, std::size_t) {
+    for (std::size_t part; (part = next.fetch_add(1)) < parts;) {
       std::size_t lo = bounds[part], hi = bounds[part + 1];
       if (lo >= hi) continue;
       if (columns == 1) rows_single(a, X, Y, row_scale, lo, hi);
