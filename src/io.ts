@@ -25,6 +25,7 @@ export class MalformedFileError extends SpeclinError {
   }
 }
 
+const MAX_LINE = 1 << 20;
 const SPACE = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
 
 /** Calls onLine(buf, start, end, lineNumber) for every line of the file, in order, with the
@@ -42,6 +43,9 @@ async function forEachLine(
     if (carry) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
+        // No line of a graph file is this long: a binary file, or one without line breaks.
+        if (carry.length + chunk.length > MAX_LINE)
+          throw new MalformedFileError(path, line + 1, `the line is longer than ${MAX_LINE} bytes (not a text graph file?)`);
         carry = Buffer.concat([carry, chunk]);
         continue;
       }
