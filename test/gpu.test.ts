@@ -10,7 +10,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWebGpuBackend, crossGramSync, gramSync, innerGramSync, SpeclinError } from '../src/index.js';
+import { createWebGpuBackend, crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError } from '../src/index.js';
 import type { GpuMatrix, WebGpuBackend } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { randomMatrix, rng } from './helpers/random.js';
@@ -283,7 +283,7 @@ if (!backend) {
   });
 
   /** A random symmetric graph with weights in (0.5, 1.5] and one hub row (so row lengths vary). */
-  function randomGraph(n: number, meanDegree: number, seed: number) {
+  function randomGraph(n: number, meanDegree: number, seed: number, ring = false) {
     const u = rng(seed);
     const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
     const add = (i: number, j: number, w: number) => {
@@ -292,6 +292,8 @@ if (!backend) {
     };
     for (let e = 0; e < (n * meanDegree) / 2; e++) add(Math.floor(u() * n), Math.floor(u() * n), 0.5 + u());
     for (let j = 1; j < n; j += 3) add(0, j, 1);
+    // A ring leaves no node isolated (Graph refuses degree-zero nodes).
+    if (ring) for (let i = 0; i < n; i++) add(i, (i + 1) % n, 0.25);
     const indptr = new Int32Array(n + 1);
     const indices: number[] = [];
     const values: number[] = [];
@@ -376,6 +378,21 @@ if (!backend) {
       t.true(relativeMaxError(host(r.grad).data, grad) < 1e-4, `${mode}: grad`);
     }
     gpu.reductions = reductionModes[0];
+  });
+
+  test.serial('a speclin Graph on the GPU: spmv and populationLoss agree with the CPU API', async (t) => {
+    const csr = randomGraph(400, 6, 51, true);
+    const graph = Graph.fromCSR({ n: csr.n, indptr: csr.indptr, indices: csr.indices, values: Float64Array.from(csr.values) });
+    const x = f32(csr.n, 1, 52).data;
+    // 1e-5 relative to max: float32 sums of short rows against the CPU's float64 graph products.
+    const cpuY = graph.spmv(Float64Array.from(x)) as Float64Array;
+    t.true(relativeMaxError((await gpu.spmv(graph, x)) as Float32Array, cpuY) < 1e-5);
+    const E = f32(csr.n, 5, 53, 2);
+    const cpu = populationLossSync(graph, { data: Float64Array.from(E.data), rows: csr.n, cols: 5 });
+    const got = await gpu.populationLoss(graph, E);
+    // The loss to 1e-5 of |loss| plus its terms' size (float32 products, compensated sums).
+    t.true(Math.abs(got.loss - cpu.loss) < 1e-5 * (Math.abs(cpu.loss) + 1), `${got.loss} vs ${cpu.loss}`);
+    t.true(relativeMaxError(host(got.grad).data, cpu.grad.data) < 1e-4);
   });
 
   test.serial('topK: exact maximum inner product search, ties to the lower index', async (t) => {
