@@ -1,8 +1,9 @@
 // `npm run bench -- loss`: spectralLoss (loss + both gradients, float32, mu = 1, off-diagonal
 // negatives) against two NumPy formulations measured in the same run: the reference one
 // (S = Z W^T, as the reference PyTorch code computes the loss, with the backward pass written
-// out) and the Gram one (Z^T Z, W^T W). Also the gram/pairwise crossover that 'auto' uses, and
-// exact topK against NumPy's argpartition.
+// out) and the Gram one (Z^T Z, W^T W), each the better of NumPy's default threads and one thread
+// ('numpy threads' says which won: ref/gram). Also the gram/pairwise crossover that 'auto' uses,
+// and exact topK against NumPy's argpartition.
 import os from 'node:os';
 import { getKernelPath, getThreads, spectralLossSync, topKSync } from '../src/index.js';
 import type { Matrix } from '../src/index.js';
@@ -15,6 +16,8 @@ interface PeerRow {
   reference_s: number;
   gram_s: number;
   gram_variant: string;
+  reference_threads: string;
+  gram_threads: string;
   loss_ref: number;
   loss_gram: number;
 }
@@ -70,6 +73,7 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
       'numpy gram ms': p.gram_s * 1e3,
       'x vs ref': vsRef,
       'x vs gram': vsGram,
+      'numpy threads': `${p.reference_threads}/${p.gram_threads}`,
       'rme %': ours.rme,
     });
     if (B === 4096 && k === 128)
@@ -122,7 +126,7 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
       numpy: `${peer.numpy} (${peer.blas})`,
       'load average at end': os.loadavg()[0].toFixed(2),
     },
-    columns: ['speclin ms', 'algorithm', 'numpy ref ms', 'numpy gram ms', 'x vs ref', 'x vs gram', 'gram ms', 'pairwise ms', 'faster', 'rme %'],
+    columns: ['speclin ms', 'algorithm', 'numpy ref ms', 'numpy gram ms', 'x vs ref', 'x vs gram', 'numpy threads', 'gram ms', 'pairwise ms', 'faster', 'rme %'],
     rows,
     targets,
   };
