@@ -12,8 +12,9 @@
 //   negative = c (<G_Z, G_W>_F - [off] sum_i d_i^2) / mu,   G_Z = Ẑ^T Ẑ, G_W = Ŵ^T Ŵ (k x k)
 //   dL/dẑ_i  = (2c/mu) (Ẑ G_W)_i + a_i ŵ_i,   dL/dŵ_i = (2c/mu) (Ŵ G_Z)_i + a_i ẑ_i,
 //   a_i = -2/(B mu) - [off] (2c/mu) d_i.
-// The two algorithms share the row pass (norms, clipping, d_i in float64, the NaN/Inf check)
-// and the final row pass (the diagonal terms and the chain rule through the clipping):
+// The two algorithms share the row pass (norms, clipping, d_i in float64, the NaN/Inf check,
+// and the per-row gradient terms a_i ŵ_i, a_i ẑ_i onto which the GEMMs accumulate) and the final
+// pass over the clipped rows (the chain rule through the clipping):
 //   ẑ = s z/||z|| (s = sqrt(mu))  =>  dL/dz = (s/||z||) (g - u (u.g)),  u = z/||z||, g = dL/dẑ.
 #include "spectral_loss.h"
 
@@ -71,11 +72,13 @@ template <typename T>
 }
 
 // Computes norms and d_i in float64, checks finiteness, and writes the clipped rows into Zc/Wc
-// (when clipping is on). Non-finite rows are located after the parallel pass so the reported
-// row is the first one, whatever the thread count.
+// (when clipping is on). With gradients, it also starts them with their per-row terms,
+// gZ_i = a_i ŵ_i and gW_i = a_i ẑ_i, a_i = a0 - a_diag d_i, while the rows are in cache: the GEMMs
+// then accumulate onto them (beta = 1). Non-finite rows are located after the parallel pass so
+// the reported row is the first one, whatever the thread count.
 template <typename T>
 Rows row_pass(const T* Z, const T* W, std::size_t B, std::size_t k, const SpectralLossOptions& o,
-              T* Zc, T* Wc, SpectralLossResult& r) {
+              T* Zc, T* Wc, T* gZ, T* gW, double a0, double a_diag, SpectralLossResult& r) {
   Rows rows;
   rows.scale_z.assign(B, 1.0);
   rows.scale_w.assign(B, 1.0);
@@ -127,6 +130,15 @@ Rows row_pass(const T* Z, const T* W, std::size_t B, std::size_t k, const Spectr
           Wc[i * k + j] = sw == 1.0 ? w[j] : static_cast<T>(w[j] * sw);
         }
       }
+      if (gZ) {
+        const T ai = static_cast<T>(a0 - a_diag * rows.diag[i]);
+        const T* zh = o.clip ? Zc + i * k : z;
+        const T* wh = o.clip ? Wc + i * k : w;
+        for (std::size_t j = 0; j < k; ++j) {
+          gZ[i * k + j] = ai * wh[j];
+          gW[i * k + j] = ai * zh[j];
+        }
+      }
     }
   });
   for (std::size_t i = 0; i < B; ++i) {
@@ -166,19 +178,14 @@ double frobenius_dot(const T* G, const T* H, std::size_t k) {
   return ordered_sum(part);
 }
 
-// Adds a_i times the partner row (the positive term and, for 'gram' with off-diagonal
-// negatives, the removed diagonal) and applies the chain rule through the clipping.
+// The chain rule through the clipping, on the clipped rows only.
 template <typename T>
-void finish_gradient(T* G, const T* partner, const std::vector<double>& a,
-                     const std::vector<unsigned char>& clipped, const std::vector<double>& scale,
+void unclip_gradient(T* G, const std::vector<unsigned char>& clipped, const std::vector<double>& scale,
                      const std::vector<double>& norm, const T* X, std::size_t B, std::size_t k) {
   parallel_for(0, B, std::max<std::size_t>(1, 16384 / k), [&](std::size_t lo, std::size_t hi) {
     for (std::size_t i = lo; i < hi; ++i) {
-      T* g = G + i * k;
-      const T* p = partner + i * k;
-      const T ai = static_cast<T>(a[i]);
-      for (std::size_t j = 0; j < k; ++j) g[j] += ai * p[j];
       if (!clipped[i]) continue;
+      T* g = G + i * k;
       // Clipped row: project out the radial direction u = x/||x||, then scale by s/||x||.
       const T* x = X + i * k;
       double inv = 1.0 / norm[i];
@@ -227,10 +234,11 @@ void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, 
       }
     });
     if (!grads) continue;
-    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.get(), B, Wh, k, T(0),
+    // Both accumulate onto the per-row terms the row pass wrote.
+    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.get(), B, Wh, k, T(1),
             gZ + i0 * k, k);
     gemm<T>(Trans::Yes, Trans::No, B, k, m, static_cast<T>(alpha), S.get(), B, Zh + i0 * k, k,
-            i0 == 0 ? T(0) : T(1), gW, k);
+            T(1), gW, k);
   }
 }
 
@@ -261,13 +269,17 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
     Zc = scratch<T>(B * k);
     Wc = scratch<T>(B * k);
   }
-  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), r);
+  const bool gram_path = r.algorithm == LossAlgorithm::Gram;
+  // The per-row gradient coefficient: the positive term and, for 'gram' with off-diagonal
+  // negatives, the diagonal that <G_Z, G_W> includes and N excludes ('pairwise' zeroes it in S).
+  const double a0 = -2.0 / (Bd * mu);
+  const double a_diag = gram_path && off ? alpha : 0.0;
+  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, a0, a_diag, r);
   const T* Zh = o.clip ? Zc.get() : Z;
   const T* Wh = o.clip ? Wc.get() : W;
 
   r.positive = -2.0 / Bd * ordered_sum(rows.diag) / mu;
   const bool grads = gradZ != nullptr;
-  std::vector<double> a(B, -2.0 / (Bd * mu));
 
   if (r.algorithm == LossAlgorithm::Pairwise) {
     std::vector<double> row_sq(B);
@@ -282,18 +294,17 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
       double dd = 0;
       for (double d : rows.diag) dd += d * d;
       total -= dd;
-      for (std::size_t i = 0; i < B; ++i) a[i] -= alpha * rows.diag[i];
     }
     r.negative = c * total / mu;
     if (grads) {
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.get(), k, T(0), gradZ, k);
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.get(), k, T(0), gradW, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.get(), k, T(1), gradZ, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.get(), k, T(1), gradW, k);
     }
   }
   r.loss = r.positive + r.negative;
-  if (grads) {
-    finish_gradient(gradZ, Wh, a, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
-    finish_gradient(gradW, Zh, a, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
+  if (grads && (r.clipped_z || r.clipped_w)) {
+    unclip_gradient(gradZ, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
+    unclip_gradient(gradW, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
   }
   return r;
 }
