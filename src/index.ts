@@ -3,9 +3,20 @@ export { SpeclinError } from './errors.js';
 export { setThreads, getThreads, setKernelPath, getKernelPath } from './runtime.js';
 export type { KernelPath } from './runtime.js';
 export { gram, gramSync, crossGram, crossGramSync, innerGram, innerGramSync } from './gram.js';
+export { Graph, BipartiteGraph, NormalizedAdjacency, NormalizedBiadjacency } from './graph.js';
+export type {
+  Symmetrize, GraphOptions, EdgesInput, CSRInput, BipartiteEdgesInput, Components, CSRArrays,
+  SymmetricOperator, RectangularOperator,
+} from './graph.js';
+export { stochasticBlockModel } from './sbm.js';
+export type { StochasticBlockModelOptions } from './sbm.js';
+export { populationLoss, populationLossSync } from './population-loss.js';
+export type { PopulationLossResult, BipartitePopulationLossResult } from './population-loss.js';
+export { readMatrixMarket, readEdgeList, MalformedFileError } from './io.js';
+export type { ReadOptions, ReadEdgeListOptions } from './io.js';
 export { eigsh, eigshSync, denseOperator } from './eigsh.js';
-export type { EigshOptions, EigshResult, SymmetricOperator } from './eigsh.js';
+export type { EigshOptions, EigshResult, SymmetricOperator as EigshOperator } from './eigsh.js';
 export { svds, svdsSync, svdsSide, denseRectangularOperator } from './svds.js';
-export type { SvdsOptions, SvdsResult, RectangularOperator } from './svds.js';
+export type { SvdsOptions, SvdsResult, RectangularOperator as SvdsOperator } from './svds.js';
 export { closedFormOptimum, closedFormOptimumSync } from './closed-form.js';
 export type { ClosedFormOptimum, ClosedFormBipartiteOptimum, ClosedFormOptions } from './closed-form.js';
