@@ -31,7 +31,7 @@ export interface EigshOptions {
   tol?: number;
   /** Block Lanczos steps before ERR_NOT_CONVERGED. Default 10000. */
   maxIterations?: number;
-  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default min(max(k, 2), 16). */
+  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default min(8, max(2, round(k / 3))). */
   blockSize?: number;
   /** Lanczos basis size (columns kept before a restart). Default max(2k + b, k + 3b). */
   basisSize?: number;
