@@ -680,8 +680,10 @@ EigshSolver::EigshSolver(std::size_t n, EigshOptions o) : s_(new State) {
     bad_option("v0 has " + std::to_string(s.v0c) + " columns, more than blockSize = " + std::to_string(b));
   }
   std::size_t m = o.basis_size;
-  if (m == 0) m = std::max(2 * k + b, k + 3 * b);
-  bool lanczos_fits = k + 2 * b <= m && m <= n;
+  // Deflated vectors sit in the basis too: the active part keeps its default size.
+  std::size_t deflated = std::min(s.c, k);
+  if (m == 0) m = std::max(2 * k + b, k + 3 * b) + deflated;
+  bool lanczos_fits = std::max(k, s.c) + 2 * b <= m && m <= n;
   if (o.method == EigshOptions::Method::Dense) s.dense = true;
   else if (o.method == EigshOptions::Method::Lanczos) {
     if (!lanczos_fits) {
@@ -700,7 +702,9 @@ EigshSolver::EigshSolver(std::size_t n, EigshOptions o) : s_(new State) {
       bad_option("k = " + std::to_string(k) + " with blockSize " + std::to_string(b) +
                  " needs a Lanczos basis larger than n; use a smaller k or blockSize");
   }
-  if (!s.dense && s.c > 0 && s.c + 2 * b > m) bad_option("too many deflate columns for the basis");
+  if (!s.dense && s.c + 2 * b > m)
+    bad_option("deflate has " + std::to_string(s.c) + " columns: the basis (basisSize = " + std::to_string(m) +
+               ") must hold them and 2 * blockSize more");
   if (s.v0c > 0 && s.dense) {
     // The dense path computes every pair; a warm start has nothing to shorten.
   }
