@@ -18,7 +18,10 @@ export interface Command {
   load(): Promise<CommandModule>;
 }
 
-const commands: Command[] = [];
+const commands: Command[] = [
+  { name: 'eigs', summary: 'top-k eigenvalues of a graph\'s normalized adjacency', load: () => import('./eigs.js') },
+  { name: 'optimum', summary: 'closed-form optimum of the spectral contrastive loss', load: () => import('./optimum.js') },
+];
 
 export function commandList(): Command[] {
   return commands;
