@@ -2,7 +2,7 @@
 timed in the same run.
 
 Request (JSON on stdin): { "graphs": [{ "name", "n", "indptr" (raw float64), "indices" (raw
-int32), "values" (raw float64), "degrees" (raw float64) }], "cases": [{ "graph", "k" }], "tol" }.
+int32), "values" (raw float64), "degrees" (raw float64) }], "cases": [{ "graph", "k", "repeats"? }], "tol" }. Best of `repeats` runs.
 Answer: { "scipy", "numpy", "results": [{ "graph", "k", "seconds", "maxResidual", "values" }] }.
 The timed call is eigsh on the normalized matrix built once as a float64 CSR (what a scipy user
 hands to eigsh); residuals ||A v - lambda v|| are computed afterwards, outside the timing.
@@ -35,9 +35,11 @@ def main():
         k = case["k"]
         rng = np.random.default_rng(1)
         v0 = rng.standard_normal(M.shape[0])
-        t0 = time.perf_counter()
-        w, V = sla.eigsh(M, k=k, which="LA", tol=req["tol"], v0=v0)
-        seconds = time.perf_counter() - t0
+        seconds = float("inf")
+        for _ in range(case.get("repeats", 1)):
+            t0 = time.perf_counter()
+            w, V = sla.eigsh(M, k=k, which="LA", tol=req["tol"], v0=v0)
+            seconds = min(seconds, time.perf_counter() - t0)
         order = np.argsort(-w)
         w, V = w[order], V[:, order]
         R = M @ V - V * w
