@@ -5,13 +5,27 @@
 
 namespace speclin::gemm_detail {
 
-// c[0..mr) x [0..nr) (row stride ldc) = alpha * sum_p a[p*mr + i] * b[p*nr + j] + beta * c,
-// over p < kc, for the packed micro-panels a (mr x kc, column by column) and b (kc x nr, row by
-// row). With beta == 0, c is only written, never read, so NaN or garbage in it cannot leak in.
+// c[0..mr) x [0..nr) (row stride ldc) = alpha * sum_p a[i*rsa + p*csa] * b[p*nr + j] + beta * c,
+// over p < kc. b is a packed micro-panel (kc x nr, row by row). a is either a packed micro-panel
+// (rsa = 1, csa = mr) or mr rows of a row-major op(A) read in place (rsa = lda, csa = 1): A's
+// elements are only ever broadcast, so reading them unpacked costs nothing in the loop and saves
+// the packing pass that otherwise dominates small products.
+// With beta == 0, c is only written, never read, so NaN or garbage in it cannot leak in.
 // Always a full mr x nr tile: the driver handles edges through a scratch tile.
 template <typename T>
-using MicroKernel = void (*)(std::size_t kc, const T* a, const T* b, T* c, std::size_t ldc, T alpha,
-                             T beta);
+using MicroKernel = void (*)(std::size_t kc, const T* a, std::size_t rsa, std::size_t csa, const T* b,
+                             T* c, std::size_t ldc, T alpha, T beta);
+
+// Optional fast packing of one full micro-panel of a transposed B: dst[p*nr + j] =
+// src[j*ldb + p] for j < nr, p < kc (the rows of W in Z W^T). Null: the driver's generic loop.
+template <typename T>
+using PackTransposed = void (*)(const T* src, std::size_t ldb, std::size_t kc, T* dst);
+
+// Optional fast transpose of one full mr x nr tile of C for syrk's mirror: dst[q*ldd + r] =
+// c[r*ldc + q]. It may write up to 8 elements past row r = mr - 1 of each dst row (the next
+// tile overwrites them; the caller leaves that slack at the end). Null: a generic loop.
+template <typename T>
+using TransposeTile = void (*)(const T* c, std::size_t ldc, T* dst, std::size_t ldd);
 
 // One micro-kernel with the cache blocking that suits it. kc * nr elements of B (one
 // micro-panel) plus mr * kc of A stay in L1; the packed mc x kc block of A stays in L2; the
@@ -21,6 +35,8 @@ struct KernelSpec {
   std::size_t mr, nr;
   std::size_t kc, mc, nc;
   MicroKernel<T> kernel;
+  PackTransposed<T> pack_bt;
+  TransposeTile<T> transpose_tile;
 };
 
 // The largest mr * nr of any kernel: sizes the driver's scratch tile for edges.
