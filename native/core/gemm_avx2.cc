@@ -12,97 +12,83 @@
 namespace speclin::gemm_detail {
 namespace {
 
-inline void store_tile_row(float* c, __m256 lo, __m256 hi, __m256 alpha, __m256 beta, bool read_c) {
-  if (read_c) {
-    lo = _mm256_fmadd_ps(beta, _mm256_loadu_ps(c), _mm256_mul_ps(alpha, lo));
-    hi = _mm256_fmadd_ps(beta, _mm256_loadu_ps(c + 8), _mm256_mul_ps(alpha, hi));
-  } else {
-    lo = _mm256_mul_ps(alpha, lo);
-    hi = _mm256_mul_ps(alpha, hi);
-  }
-  _mm256_storeu_ps(c, lo);
-  _mm256_storeu_ps(c + 8, hi);
-}
+// The vector operations of one dtype, so that one kernel template serves float and double.
+struct F32 {
+  using T = float;
+  using V = __m256;
+  static constexpr int kWidth = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const T* p) { return _mm256_load_ps(p); }
+  static V loadu(const T* p) { return _mm256_loadu_ps(p); }
+  static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
+  static V broadcast(const T* p) { return _mm256_broadcast_ss(p); }
+  static V set1(T x) { return _mm256_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+};
+struct F64 {
+  using T = double;
+  using V = __m256d;
+  static constexpr int kWidth = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const T* p) { return _mm256_load_pd(p); }
+  static V loadu(const T* p) { return _mm256_loadu_pd(p); }
+  static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
+  static V broadcast(const T* p) { return _mm256_broadcast_sd(p); }
+  static V set1(T x) { return _mm256_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+};
 
-inline void store_tile_row(double* c, __m256d lo, __m256d hi, __m256d alpha, __m256d beta, bool read_c) {
-  if (read_c) {
-    lo = _mm256_fmadd_pd(beta, _mm256_loadu_pd(c), _mm256_mul_pd(alpha, lo));
-    hi = _mm256_fmadd_pd(beta, _mm256_loadu_pd(c + 4), _mm256_mul_pd(alpha, hi));
-  } else {
-    lo = _mm256_mul_pd(alpha, lo);
-    hi = _mm256_mul_pd(alpha, hi);
-  }
-  _mm256_storeu_pd(c, lo);
-  _mm256_storeu_pd(c + 4, hi);
-}
-
-void kernel_f32_6x16(std::size_t kc, const float* a, std::size_t rsa, std::size_t csa, const float* b,
-                     float* c, std::size_t ldc, float alpha, float beta) {
+// R rows (R <= 6) x 2 vectors. R < 6 serves the last rows of a matrix read in place, which then
+// need neither packing nor a scratch tile. The loops over R unroll completely, so the
+// accumulator arrays live in registers.
+template <typename Ops, int R>
+void kernel_rows(std::size_t kc, const typename Ops::T* a, std::size_t rsa, std::size_t csa,
+                 const typename Ops::T* b, typename Ops::T* c, std::size_t ldc, typename Ops::T alpha,
+                 typename Ops::T beta) {
+  using T = typename Ops::T;
+  using V = typename Ops::V;
+  constexpr int W = Ops::kWidth;
   // The tile's rows are written at the end; asking for them now overlaps the misses with the loop.
-  for (int i = 0; i < 6; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  const auto *a0 = a, *a1 = a + rsa, *a2 = a + 2 * rsa, *a3 = a + 3 * rsa, *a4 = a + 4 * rsa,
-             *a5 = a + 5 * rsa;
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  V lo[R], hi[R];
+  const T* row[R];
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) {
+    lo[i] = Ops::zero();
+    hi[i] = Ops::zero();
+    row[i] = a + i * rsa;
+  }
 #pragma GCC unroll 4
   for (std::size_t p = 0, off = 0; p < kc; ++p, off += csa) {
-    const __m256 b0 = _mm256_load_ps(b);
-    const __m256 b1 = _mm256_load_ps(b + 8);
-    __m256 ai;
-    ai = _mm256_broadcast_ss(a0 + off); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
-    ai = _mm256_broadcast_ss(a1 + off); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
-    ai = _mm256_broadcast_ss(a2 + off); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
-    ai = _mm256_broadcast_ss(a3 + off); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
-    ai = _mm256_broadcast_ss(a4 + off); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
-    ai = _mm256_broadcast_ss(a5 + off); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
-    b += 16;
+    const V b0 = Ops::load(b);
+    const V b1 = Ops::load(b + W);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      const V ai = Ops::broadcast(row[i] + off);
+      lo[i] = Ops::fma(ai, b0, lo[i]);
+      hi[i] = Ops::fma(ai, b1, hi[i]);
+    }
+    b += 2 * W;
   }
-  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
-  const bool read_c = beta != 0.0f;
-  store_tile_row(c + 0 * ldc, c00, c01, va, vb, read_c);
-  store_tile_row(c + 1 * ldc, c10, c11, va, vb, read_c);
-  store_tile_row(c + 2 * ldc, c20, c21, va, vb, read_c);
-  store_tile_row(c + 3 * ldc, c30, c31, va, vb, read_c);
-  store_tile_row(c + 4 * ldc, c40, c41, va, vb, read_c);
-  store_tile_row(c + 5 * ldc, c50, c51, va, vb, read_c);
-}
-
-void kernel_f64_6x8(std::size_t kc, const double* a, std::size_t rsa, std::size_t csa, const double* b,
-                     double* c, std::size_t ldc, double alpha, double beta) {
-  for (int i = 0; i < 6; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
-  __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
-  __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
-  __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
-  __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
-  __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
-  const auto *a0 = a, *a1 = a + rsa, *a2 = a + 2 * rsa, *a3 = a + 3 * rsa, *a4 = a + 4 * rsa,
-             *a5 = a + 5 * rsa;
-#pragma GCC unroll 4
-  for (std::size_t p = 0, off = 0; p < kc; ++p, off += csa) {
-    const __m256d b0 = _mm256_load_pd(b);
-    const __m256d b1 = _mm256_load_pd(b + 4);
-    __m256d ai;
-    ai = _mm256_broadcast_sd(a0 + off); c00 = _mm256_fmadd_pd(ai, b0, c00); c01 = _mm256_fmadd_pd(ai, b1, c01);
-    ai = _mm256_broadcast_sd(a1 + off); c10 = _mm256_fmadd_pd(ai, b0, c10); c11 = _mm256_fmadd_pd(ai, b1, c11);
-    ai = _mm256_broadcast_sd(a2 + off); c20 = _mm256_fmadd_pd(ai, b0, c20); c21 = _mm256_fmadd_pd(ai, b1, c21);
-    ai = _mm256_broadcast_sd(a3 + off); c30 = _mm256_fmadd_pd(ai, b0, c30); c31 = _mm256_fmadd_pd(ai, b1, c31);
-    ai = _mm256_broadcast_sd(a4 + off); c40 = _mm256_fmadd_pd(ai, b0, c40); c41 = _mm256_fmadd_pd(ai, b1, c41);
-    ai = _mm256_broadcast_sd(a5 + off); c50 = _mm256_fmadd_pd(ai, b0, c50); c51 = _mm256_fmadd_pd(ai, b1, c51);
-    b += 8;
+  const V va = Ops::set1(alpha);
+  if (beta == T(0)) {
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      Ops::storeu(c + i * ldc, Ops::mul(va, lo[i]));
+      Ops::storeu(c + i * ldc + W, Ops::mul(va, hi[i]));
+    }
+  } else {
+    const V vb = Ops::set1(beta);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      T* ci = c + i * ldc;
+      Ops::storeu(ci, Ops::fma(vb, Ops::loadu(ci), Ops::mul(va, lo[i])));
+      Ops::storeu(ci + W, Ops::fma(vb, Ops::loadu(ci + W), Ops::mul(va, hi[i])));
+    }
   }
-  const __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
-  const bool read_c = beta != 0.0;
-  store_tile_row(c + 0 * ldc, c00, c01, va, vb, read_c);
-  store_tile_row(c + 1 * ldc, c10, c11, va, vb, read_c);
-  store_tile_row(c + 2 * ldc, c20, c21, va, vb, read_c);
-  store_tile_row(c + 3 * ldc, c30, c31, va, vb, read_c);
-  store_tile_row(c + 4 * ldc, c40, c41, va, vb, read_c);
-  store_tile_row(c + 5 * ldc, c50, c51, va, vb, read_c);
 }
 
 // Transposes the 8 x 8 block r[0..8) in place: r[q] becomes column q.
@@ -191,12 +177,20 @@ void transpose_tile_f64(const double* c, std::size_t ldc, double* dst, std::size
 // mc x kc of A is 144 KiB of L2; the shared kc x nc block of B is 3-4 MiB of L3.
 template <>
 const KernelSpec<float>& avx2_spec<float>() {
-  static const KernelSpec<float> spec{6, 16, 256, 144, 3072, kernel_f32_6x16, pack_bt_f32, transpose_tile_f32};
+  static const KernelSpec<float> spec{
+      6, 16, 256, 144, 3072,
+      {nullptr, kernel_rows<F32, 1>, kernel_rows<F32, 2>, kernel_rows<F32, 3>, kernel_rows<F32, 4>,
+       kernel_rows<F32, 5>, kernel_rows<F32, 6>},
+      pack_bt_f32, transpose_tile_f32};
   return spec;
 }
 template <>
 const KernelSpec<double>& avx2_spec<double>() {
-  static const KernelSpec<double> spec{6, 8, 256, 72, 2048, kernel_f64_6x8, pack_bt_f64, transpose_tile_f64};
+  static const KernelSpec<double> spec{
+      6, 8, 256, 72, 2048,
+      {nullptr, kernel_rows<F64, 1>, kernel_rows<F64, 2>, kernel_rows<F64, 3>, kernel_rows<F64, 4>,
+       kernel_rows<F64, 5>, kernel_rows<F64, 6>},
+      pack_bt_f64, transpose_tile_f64};
   return spec;
 }
 

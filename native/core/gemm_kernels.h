@@ -11,7 +11,9 @@ namespace speclin::gemm_detail {
 // elements are only ever broadcast, so reading them unpacked costs nothing in the loop and saves
 // the packing pass that otherwise dominates small products.
 // With beta == 0, c is only written, never read, so NaN or garbage in it cannot leak in.
-// Always a full mr x nr tile: the driver handles edges through a scratch tile.
+// A kernel computes a fixed number of rows (the spec has one per row count 1..mr, so that the
+// last rows of an A read in place need no packing) and always nr columns: the driver handles
+// narrower edges and tiles that cross syrk's diagonal through a scratch tile.
 template <typename T>
 using MicroKernel = void (*)(std::size_t kc, const T* a, std::size_t rsa, std::size_t csa, const T* b,
                              T* c, std::size_t ldc, T alpha, T beta);
@@ -30,11 +32,13 @@ using TransposeTile = void (*)(const T* c, std::size_t ldc, T* dst, std::size_t 
 // One micro-kernel with the cache blocking that suits it. kc * nr elements of B (one
 // micro-panel) plus mr * kc of A stay in L1; the packed mc x kc block of A stays in L2; the
 // packed kc x nc block of B is shared by all threads from L3.
+constexpr std::size_t kMaxMr = 8;
+
 template <typename T>
 struct KernelSpec {
   std::size_t mr, nr;
   std::size_t kc, mc, nc;
-  MicroKernel<T> kernel;
+  MicroKernel<T> kernel[kMaxMr + 1];  // kernel[r]: r rows, 1 <= r <= mr
   PackTransposed<T> pack_bt;
   TransposeTile<T> transpose_tile;
 };

@@ -133,8 +133,7 @@ void pack_b(Trans tb, const T* B, std::size_t ldb, std::size_t p0, std::size_t k
 }
 
 // Where a task's rows of op(A) come from: read in place (`direct`, op(A) = A row-major, element
-// (i, p) at direct[i * lda + p]) except for a last partial sliver, which is packed into `packed`;
-// or all packed into `packed`, sliver after sliver.
+// (i, p) at direct[i * lda + p]), or packed into `packed`, sliver after sliver.
 template <typename T>
 struct ASource {
   const T* direct;
@@ -200,23 +199,15 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
       const std::size_t row0 = i0 + ip;
       if (upper && row0 > last_col) break;  // this tile and all below are under the diagonal
       const std::size_t mv = std::min(s.mr, rows - ip);
-      const T* a;
-      std::size_t rsa = 1, csa = s.mr;
-      if (!A.direct) {
-        a = A.packed + ip * kc;
-      } else if (mv == s.mr) {
-        a = A.direct + row0 * A.lda;
-        rsa = A.lda;
-        csa = 1;
-      } else {
-        a = A.packed;
-      }
+      const T* a = A.direct ? A.direct + row0 * A.lda : A.packed + ip * kc;
+      const std::size_t rsa = A.direct ? A.lda : 1, csa = A.direct ? 1 : s.mr;
+      const gemm_detail::MicroKernel<T> kernel = s.kernel[mv];
       T* c = C + row0 * ldc + first_col;
       const bool crosses = upper && row0 + mv - 1 > first_col;
-      if (mv == s.mr && nv == s.nr && !crosses) {
-        s.kernel(kc, a, rsa, csa, b, c, ldc, alpha, beta);
+      if (nv == s.nr && !crosses) {
+        kernel(kc, a, rsa, csa, b, c, ldc, alpha, beta);
       } else {
-        s.kernel(kc, a, rsa, csa, b, tile, s.nr, T(1), T(0));
+        kernel(kc, a, rsa, csa, b, tile, s.nr, T(1), T(0));
         for (std::size_t r = 0; r < mv; ++r) {
           // In a crossing tile, row row0 + r starts at the diagonal.
           const std::size_t q0 = crosses && row0 + r > first_col ? row0 + r - first_col : 0;
@@ -320,14 +311,7 @@ void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
         }
         ASource<T> src{nullptr, lda, nullptr};
         if (direct_a) {
-          // Only a trailing partial sliver needs packing (zero rows past the end of A).
           src.direct = A + pc;
-          const std::size_t tail = rows % s.mr;
-          if (tail) {
-            T* Ap = static_cast<T*>(scratch(kSlotA, s.mr * kc * sizeof(T)));
-            pack_a(ta, A, lda, i0 + rows - tail, tail, pc, kc, s.mr, Ap);
-            src.packed = Ap;
-          }
         } else {
           T* Ap = static_cast<T*>(scratch(kSlotA, round_up(rows, s.mr) * kc * sizeof(T)));
           pack_a(ta, A, lda, i0, rows, pc, kc, s.mr, Ap);
@@ -365,8 +349,11 @@ void for_batch(std::size_t batch, double fma_each, F&& one) {
     for (std::size_t b = 0; b < batch; ++b) one(b, true);
     return;
   }
-  parallel_for(0, batch, 1, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t b = lo; b < hi; ++b) one(b, false);
+  // Several chunks per thread, handed out as threads free up: on a shared machine a thread that
+  // loses its core for a while then delays only its current chunk, not half of the batch.
+  const std::size_t chunks = std::min(batch, 8 * threads);
+  run_tasks(chunks, static_cast<int>(threads), [&](std::size_t c) {
+    for (std::size_t b = batch * c / chunks; b < batch * (c + 1) / chunks; ++b) one(b, false);
   });
 }
 
