@@ -270,62 +270,58 @@ void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   const bool direct_a = ta == Trans::No;
   // Stream syrk's mirror when C is well beyond the caches (see copy_row).
   const bool stream_mirror = upper && static_cast<double>(n) * n * sizeof(T) > 8e6;
-  const std::size_t nc_max = std::min(s.nc, round_up(n, s.nr));
-  const std::size_t kc_max = std::min(s.kc, k);
-  T* Bp = static_cast<T*>(scratch(kSlotB, kc_max * round_up(nc_max, s.nr) * sizeof(T)));
 
-  for (std::size_t jc = 0; jc < n; jc += s.nc) {
-    const std::size_t cols = std::min(s.nc, n - jc);
+  // The output is cut into a grid of tasks, handed out dynamically in one parallel round: each
+  // task packs its own columns of B (into its thread's buffer) and runs every kc block of its
+  // rectangle, so threads never wait for each other until the end. A shared packed B would need
+  // a barrier per kc block, and on a busy machine every barrier waits for the slowest thread.
+  // About four tasks per thread balance the load; columns first, rows when columns run out.
+  const std::size_t want = threads > 1 ? 4 * static_cast<std::size_t>(threads) : 1;
+  const std::size_t width = std::min(s.nc, round_up((n + want - 1) / want, s.nr));
+  const std::size_t col_tasks = (n + width - 1) / width;
+  std::size_t row_tasks = 1;
+  if (col_tasks < want) {
+    row_tasks = (want + col_tasks - 1) / col_tasks;
+    row_tasks = std::max<std::size_t>(1, std::min(row_tasks, m / (8 * s.mr)));  // >= 8 slivers each
+  }
+  const std::size_t height = round_up((m + row_tasks - 1) / row_tasks, s.mr);
+  row_tasks = (m + height - 1) / height;
+  const std::size_t kc_max = std::min(s.kc, k);
+
+  // syrk's work grows with the column index; the widest column tasks go first.
+  run_tasks(col_tasks * row_tasks, threads, [&](std::size_t t) {
+    const std::size_t ct = upper ? col_tasks - 1 - t / row_tasks : t / row_tasks;
+    const std::size_t rt = t % row_tasks;
+    const std::size_t j0 = ct * width, cols = std::min(width, n - j0);
     const std::size_t panels = (cols + s.nr - 1) / s.nr;
-    // Rows that can hold upper-triangle elements of these columns.
-    const std::size_t m_eff = upper ? std::min(m, jc + cols) : m;
+    const std::size_t i0 = rt * height;
+    // Rows past the last column hold no upper-triangle element of these columns.
+    const std::size_t i1 = std::min(std::min(m, i0 + height), upper ? j0 + cols : m);
+    if (i0 >= i1) return;
+    T* Bp = static_cast<T*>(scratch(kSlotB, kc_max * panels * s.nr * sizeof(T)));
     for (std::size_t pc = 0; pc < k; pc += s.kc) {
       const std::size_t kc = std::min(s.kc, k - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
-
-      // Pack B together: each thread takes an equal share of micro-panels.
-      std::size_t pack_parts = threads > 1 ? std::min<std::size_t>(panels, threads) : 1;
-      run_tasks(pack_parts, threads, [&](std::size_t part) {
-        pack_b(tb, B, ldb, pc, kc, jc, cols, s.nr, panels * part / pack_parts,
-               panels * (part + 1) / pack_parts, s.pack_bt, Bp);
-      });
-
-      // Tasks: row blocks of mc, each split into column ranges when there are too few row blocks
-      // to keep every thread busy (A is then packed once per range, a small cost next to the
-      // product).
-      const std::size_t row_blocks = (m_eff + s.mc - 1) / s.mc;
-      std::size_t splits = 1;
-      while (threads > 1 && row_blocks * splits < 4 * static_cast<std::size_t>(threads) &&
-             splits * 2 <= panels)
-        splits *= 2;
-      run_tasks(row_blocks * splits, threads, [&](std::size_t t) {
-        const std::size_t rb = t / splits, part = t % splits;
-        const std::size_t p_lo = panels * part / splits, p_hi = panels * (part + 1) / splits;
-        if (p_lo == p_hi) return;
-        const std::size_t i0 = rb * s.mc;
-        std::size_t rows = std::min(s.mc, m_eff - i0);
-        if (upper) {
-          const std::size_t last_col = jc + std::min(cols, p_hi * s.nr) - 1;
-          if (i0 > last_col) return;
-          rows = std::min(rows, last_col + 1 - i0);
-        }
+      const Part what = !upper ? Part::All : pc + kc < k ? Part::Upper : Part::UpperAndMirror;
+      pack_b(tb, B, ldb, pc, kc, j0, cols, s.nr, 0, panels, s.pack_bt, Bp);
+      for (std::size_t ic = i0; ic < i1; ic += s.mc) {
+        const std::size_t rows = std::min(s.mc, i1 - ic);
         ASource<T> src{nullptr, lda, nullptr};
         if (direct_a) {
           src.direct = A + pc;
         } else {
           T* Ap = static_cast<T*>(scratch(kSlotA, round_up(rows, s.mr) * kc * sizeof(T)));
-          pack_a(ta, A, lda, i0, rows, pc, kc, s.mr, Ap);
+          pack_a(ta, A, lda, ic, rows, pc, kc, s.mr, Ap);
           src.packed = Ap;
         }
-        const Part what = !upper ? Part::All : pc + kc < k ? Part::Upper : Part::UpperAndMirror;
-        macro_kernel(s, kc, src, i0, rows, Bp, jc, cols, p_lo, p_hi, C, ldc, alpha, beta_eff, what,
+        macro_kernel(s, kc, src, ic, rows, Bp, j0, cols, 0, panels, C, ldc, alpha, beta_eff, what,
                      stream_mirror);
-#if defined(__SSE2__)
-        if (stream_mirror && what == Part::UpperAndMirror) _mm_sfence();  // before other threads read C
-#endif
-      });
+      }
     }
-  }
+#if defined(__SSE2__)
+    if (stream_mirror) _mm_sfence();  // the streamed mirror is visible before the pool's join
+#endif
+  });
 }
 
 template <typename T>
@@ -335,6 +331,15 @@ void syrk_driver(Trans ta, std::size_t n, std::size_t k, T alpha, const T* A, st
   // op(A) op(A)^T: with op(A) = A (n x k) the right factor is A^T, read through the packing.
   const Trans tb = ta == Trans::No ? Trans::Yes : Trans::No;
   gemm_driver<T>(ta, tb, n, n, k, alpha, A, lda, A, lda, beta, C, ldc, true, allow_threads);
+}
+
+// Products in a batch are small and their inputs come from memory. Asking for the next
+// product's inputs before computing this one overlaps those misses with arithmetic.
+constexpr std::size_t kPrefetchNextBytes = 64 * 1024;
+inline void prefetch_range(const void* p, std::size_t bytes) {
+  if (bytes > kPrefetchNextBytes) return;
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off, 0, 3);
 }
 
 // Runs one(b, threads_inside) over a batch: across the batch when the products are many or
@@ -374,6 +379,7 @@ void syrk(Trans ta, std::size_t n, std::size_t k, T alpha, const T* A, std::size
 template <typename T>
 void gram(const T* Z, T* out, std::size_t batch, std::size_t rows, std::size_t cols) {
   for_batch(batch, 0.5 * rows * rows * cols, [&](std::size_t b, bool threads) {
+    if (!threads && b + 1 < batch) prefetch_range(Z + (b + 1) * rows * cols, rows * cols * sizeof(T));
     syrk_driver<T>(Trans::No, rows, cols, T(1), Z + b * rows * cols, cols, T(0), out + b * rows * rows,
                    rows, threads);
   });
@@ -383,6 +389,10 @@ template <typename T>
 void cross_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t m, std::size_t n,
                 std::size_t k) {
   for_batch(batch, static_cast<double>(m) * n * k, [&](std::size_t b, bool threads) {
+    if (!threads && b + 1 < batch) {
+      prefetch_range(Z + (b + 1) * m * k, m * k * sizeof(T));
+      prefetch_range(W + (b + 1) * n * k, n * k * sizeof(T));
+    }
     gemm_driver<T>(Trans::No, Trans::Yes, m, n, k, T(1), Z + b * m * k, k, W + b * n * k, k, T(0),
                    out + b * m * n, n, false, threads);
   });
@@ -393,6 +403,10 @@ void inner_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t r
                 std::size_t kw) {
   const bool same = Z == W && kz == kw;
   for_batch(batch, (same ? 0.5 : 1.0) * r * kz * kw, [&](std::size_t b, bool threads) {
+    if (!threads && b + 1 < batch) {
+      prefetch_range(Z + (b + 1) * r * kz, r * kz * sizeof(T));
+      if (!same) prefetch_range(W + (b + 1) * r * kw, r * kw * sizeof(T));
+    }
     if (same)
       syrk_driver<T>(Trans::Yes, kz, r, T(1), Z + b * r * kz, kz, T(0), out + b * kz * kz, kz, threads);
     else
