@@ -23,6 +23,7 @@ struct F32 {
   static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
   static V broadcast(const T* p) { return _mm256_broadcast_ss(p); }
   static V set1(T x) { return _mm256_set1_ps(x); }
+  static void stream(T* p, V v) { _mm256_stream_ps(p, v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
 };
@@ -36,14 +37,16 @@ struct F64 {
   static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
   static V broadcast(const T* p) { return _mm256_broadcast_sd(p); }
   static V set1(T x) { return _mm256_set1_pd(x); }
+  static void stream(T* p, V v) { _mm256_stream_pd(p, v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
 };
 
 // R rows (R <= 6) x 2 vectors. R < 6 serves the last rows of a matrix read in place, which then
 // need neither packing nor a scratch tile. The loops over R unroll completely, so the
-// accumulator arrays live in registers.
-template <typename Ops, int R>
+// accumulator arrays live in registers. kStream: beta == 0 and c 32-byte aligned; the tile goes
+// out as non-temporal stores (see KernelSpec::kernel_stream).
+template <typename Ops, int R, bool kStream>
 void kernel_rows(std::size_t kc, const typename Ops::T* a, std::size_t rsa, std::size_t csa,
                  const typename Ops::T* b, typename Ops::T* c, std::size_t ldc, typename Ops::T alpha,
                  typename Ops::T beta) {
@@ -51,8 +54,10 @@ void kernel_rows(std::size_t kc, const typename Ops::T* a, std::size_t rsa, std:
   using V = typename Ops::V;
   constexpr int W = Ops::kWidth;
   // The tile's rows are written at the end; asking for them now overlaps the misses with the loop.
+  if (!kStream) {
 #pragma GCC unroll 6
-  for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  }
   V lo[R], hi[R];
   const T* row[R];
 #pragma GCC unroll 6
@@ -74,7 +79,13 @@ void kernel_rows(std::size_t kc, const typename Ops::T* a, std::size_t rsa, std:
     b += 2 * W;
   }
   const V va = Ops::set1(alpha);
-  if (beta == T(0)) {
+  if (kStream) {
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      Ops::stream(c + i * ldc, Ops::mul(va, lo[i]));
+      Ops::stream(c + i * ldc + W, Ops::mul(va, hi[i]));
+    }
+  } else if (beta == T(0)) {
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
       Ops::storeu(c + i * ldc, Ops::mul(va, lo[i]));
@@ -179,8 +190,10 @@ template <>
 const KernelSpec<float>& avx2_spec<float>() {
   static const KernelSpec<float> spec{
       6, 16, 256, 144, 3072,
-      {nullptr, kernel_rows<F32, 1>, kernel_rows<F32, 2>, kernel_rows<F32, 3>, kernel_rows<F32, 4>,
-       kernel_rows<F32, 5>, kernel_rows<F32, 6>},
+      {nullptr, kernel_rows<F32, 1, false>, kernel_rows<F32, 2, false>, kernel_rows<F32, 3, false>,
+       kernel_rows<F32, 4, false>, kernel_rows<F32, 5, false>, kernel_rows<F32, 6, false>},
+      {nullptr, kernel_rows<F32, 1, true>, kernel_rows<F32, 2, true>, kernel_rows<F32, 3, true>,
+       kernel_rows<F32, 4, true>, kernel_rows<F32, 5, true>, kernel_rows<F32, 6, true>},
       pack_bt_f32, transpose_tile_f32};
   return spec;
 }
@@ -188,8 +201,10 @@ template <>
 const KernelSpec<double>& avx2_spec<double>() {
   static const KernelSpec<double> spec{
       6, 8, 256, 72, 2048,
-      {nullptr, kernel_rows<F64, 1>, kernel_rows<F64, 2>, kernel_rows<F64, 3>, kernel_rows<F64, 4>,
-       kernel_rows<F64, 5>, kernel_rows<F64, 6>},
+      {nullptr, kernel_rows<F64, 1, false>, kernel_rows<F64, 2, false>, kernel_rows<F64, 3, false>,
+       kernel_rows<F64, 4, false>, kernel_rows<F64, 5, false>, kernel_rows<F64, 6, false>},
+      {nullptr, kernel_rows<F64, 1, true>, kernel_rows<F64, 2, true>, kernel_rows<F64, 3, true>,
+       kernel_rows<F64, 4, true>, kernel_rows<F64, 5, true>, kernel_rows<F64, 6, true>},
       pack_bt_f64, transpose_tile_f64};
   return spec;
 }

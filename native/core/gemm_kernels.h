@@ -39,6 +39,10 @@ struct KernelSpec {
   std::size_t mr, nr;
   std::size_t kc, mc, nc;
   MicroKernel<T> kernel[kMaxMr + 1];  // kernel[r]: r rows, 1 <= r <= mr
+  // Optional (null: not available): the same with non-temporal stores, for beta == 0 and rows of
+  // C aligned to 32 bytes. For outputs far larger than the caches written in one pass, they save
+  // the read-for-ownership of every line of C: a third of the memory traffic of Z W^T at small k.
+  MicroKernel<T> kernel_stream[kMaxMr + 1];
   PackTransposed<T> pack_bt;
   TransposeTile<T> transpose_tile;
 };

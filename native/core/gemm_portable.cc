@@ -37,6 +37,7 @@ const KernelSpec<float>& portable_spec<float>() {
       4, 8, 256, 128, 4096,
       {nullptr, portable_kernel<float, 8, 1>, portable_kernel<float, 8, 2>, portable_kernel<float, 8, 3>,
        portable_kernel<float, 8, 4>},
+      {},
       nullptr, nullptr};
   return spec;
 }
@@ -46,6 +47,7 @@ const KernelSpec<double>& portable_spec<double>() {
       4, 4, 256, 64, 2048,
       {nullptr, portable_kernel<double, 4, 1>, portable_kernel<double, 4, 2>, portable_kernel<double, 4, 3>,
        portable_kernel<double, 4, 4>},
+      {},
       nullptr, nullptr};
   return spec;
 }

@@ -179,7 +179,11 @@ enum class Part { All, Upper, UpperAndMirror };
 template <typename T>
 void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, std::size_t i0,
                   std::size_t rows, const T* Bp, std::size_t jc, std::size_t cols, std::size_t panel_lo,
-                  std::size_t panel_hi, T* C, std::size_t ldc, T alpha, T beta, Part part, bool stream) {
+                  std::size_t panel_hi, T* C, std::size_t ldc, T alpha, T beta, Part part, bool stream,
+                  bool stream_c) {
+  // Non-temporal tile stores need 32-byte aligned rows: C's start and its row pitch.
+  stream_c = stream_c && beta == T(0) && part == Part::All && s.kernel_stream[s.mr] &&
+             reinterpret_cast<std::uintptr_t>(C) % 32 == 0 && (ldc * sizeof(T)) % 32 == 0;
   alignas(64) T tile[kMaxTile];
   const bool upper = part != Part::All;
   // Finished tiles of one column panel, transposed (nr x rows), gathered so that the lower
@@ -205,7 +209,10 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
       T* c = C + row0 * ldc + first_col;
       const bool crosses = upper && row0 + mv - 1 > first_col;
       if (nv == s.nr && !crosses) {
-        kernel(kc, a, rsa, csa, b, c, ldc, alpha, beta);
+        if (stream_c && (first_col * sizeof(T)) % 32 == 0)
+          s.kernel_stream[mv](kc, a, rsa, csa, b, c, ldc, alpha, beta);
+        else
+          kernel(kc, a, rsa, csa, b, c, ldc, alpha, beta);
       } else {
         kernel(kc, a, rsa, csa, b, tile, s.nr, T(1), T(0));
         for (std::size_t r = 0; r < mv; ++r) {
@@ -251,10 +258,16 @@ void scale_c(std::size_t m, std::size_t n, T beta, T* C, std::size_t ldc, bool u
 // Products below this many multiply-adds run on the calling thread: waking the pool costs more.
 constexpr double kParallelMinFma = 1 << 18;
 
+// Whether C, `bytes` of output written in one pass, should bypass the caches: only when it is
+// far larger than they are, so that a caller reading a small result soon still finds it cached.
+constexpr double kStreamOutputBytes = 8e6;
+
+// `stream_c`: the caller's judgement that C (or, for a batch, all the outputs together) is large;
+// used only where k fits one kc block, so that C is written exactly once and never read back.
 template <typename T>
 void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* A,
                  std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, bool upper,
-                 bool allow_threads) {
+                 bool allow_threads, bool stream_c = false) {
   if (m == 0 || n == 0) return;
   if (k == 0 || alpha == T(0)) {
     scale_c(m, n, beta, C, ldc, upper);
@@ -269,7 +282,9 @@ void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   // for small products (no packing pass) and large ones alike.
   const bool direct_a = ta == Trans::No;
   // Stream syrk's mirror when C is well beyond the caches (see copy_row).
-  const bool stream_mirror = upper && static_cast<double>(n) * n * sizeof(T) > 8e6;
+  const bool stream_mirror = upper && static_cast<double>(n) * n * sizeof(T) > kStreamOutputBytes;
+  stream_c = !upper && k <= s.kc &&
+             (stream_c || static_cast<double>(m) * n * sizeof(T) > kStreamOutputBytes);
 
   // The output is cut into a grid of tasks, handed out dynamically in one parallel round: each
   // task packs its own columns of B (into its thread's buffer) and runs every kc block of its
@@ -315,11 +330,11 @@ void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
           src.packed = Ap;
         }
         macro_kernel(s, kc, src, ic, rows, Bp, j0, cols, 0, panels, C, ldc, alpha, beta_eff, what,
-                     stream_mirror);
+                     stream_mirror, stream_c);
       }
     }
 #if defined(__SSE2__)
-    if (stream_mirror) _mm_sfence();  // the streamed mirror is visible before the pool's join
+    if (stream_mirror || stream_c) _mm_sfence();  // streamed stores are visible before the join
 #endif
   });
 }
@@ -388,13 +403,14 @@ void gram(const T* Z, T* out, std::size_t batch, std::size_t rows, std::size_t c
 template <typename T>
 void cross_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t m, std::size_t n,
                 std::size_t k) {
+  const bool stream = static_cast<double>(batch) * m * n * sizeof(T) > kStreamOutputBytes;
   for_batch(batch, static_cast<double>(m) * n * k, [&](std::size_t b, bool threads) {
     if (!threads && b + 1 < batch) {
       prefetch_range(Z + (b + 1) * m * k, m * k * sizeof(T));
       prefetch_range(W + (b + 1) * n * k, n * k * sizeof(T));
     }
     gemm_driver<T>(Trans::No, Trans::Yes, m, n, k, T(1), Z + b * m * k, k, W + b * n * k, k, T(0),
-                   out + b * m * n, n, false, threads);
+                   out + b * m * n, n, false, threads, stream);
   });
 }
 
@@ -402,6 +418,7 @@ template <typename T>
 void inner_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t r, std::size_t kz,
                 std::size_t kw) {
   const bool same = Z == W && kz == kw;
+  const bool stream = static_cast<double>(batch) * kz * kw * sizeof(T) > kStreamOutputBytes;
   for_batch(batch, (same ? 0.5 : 1.0) * r * kz * kw, [&](std::size_t b, bool threads) {
     if (!threads && b + 1 < batch) {
       prefetch_range(Z + (b + 1) * r * kz, r * kz * sizeof(T));
@@ -411,7 +428,7 @@ void inner_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t r
       syrk_driver<T>(Trans::Yes, kz, r, T(1), Z + b * r * kz, kz, T(0), out + b * kz * kz, kz, threads);
     else
       gemm_driver<T>(Trans::Yes, Trans::No, kz, kw, r, T(1), Z + b * r * kz, kz, W + b * r * kw, kw,
-                     T(0), out + b * kz * kw, kw, false, threads);
+                     T(0), out + b * kz * kw, kw, false, threads, stream);
   });
 }
 
