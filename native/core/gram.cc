@@ -208,28 +208,37 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
       const gemm_detail::MicroKernel<T> kernel = s.kernel[mv];
       T* c = C + row0 * ldc + first_col;
       const bool crosses = upper && row0 + mv - 1 > first_col;
-      if (nv == s.nr && !crosses) {
+      if (nv == s.nr && !crosses && !mirror) {
         if (stream_c && (first_col * sizeof(T)) % 32 == 0)
           s.kernel_stream[mv](kc, a, rsa, csa, b, c, ldc, alpha, beta);
         else
           kernel(kc, a, rsa, csa, b, c, ldc, alpha, beta);
       } else {
-        kernel(kc, a, rsa, csa, b, tile, s.nr, T(1), T(0));
+        // Through the scratch tile: edges, tiles crossing the diagonal (only their upper part is
+        // stored), and tiles whose mirror is taken (transposed from L1 here rather than read
+        // back from C, whose lines may still be in flight to memory).
+        kernel(kc, a, rsa, csa, b, tile, s.nr, alpha, T(0));
         for (std::size_t r = 0; r < mv; ++r) {
           // In a crossing tile, row row0 + r starts at the diagonal.
           const std::size_t q0 = crosses && row0 + r > first_col ? row0 + r - first_col : 0;
-          for (std::size_t q = q0; q < nv; ++q) {
-            T& out = c[r * ldc + q];
-            out = beta == T(0) ? alpha * tile[r * s.nr + q] : alpha * tile[r * s.nr + q] + beta * out;
+          T* out = c + r * ldc;
+          T* t = tile + r * s.nr;
+          if (beta == T(0)) {
+            for (std::size_t q = q0; q < nv; ++q) out[q] = t[q];
+          } else {
+            for (std::size_t q = q0; q < nv; ++q) {
+              t[q] += beta * out[q];
+              out[q] = t[q];
+            }
           }
         }
-      }
-      if (mirror) {
-        if (s.transpose_tile && mv == s.mr && nv == s.nr)
-          s.transpose_tile(c, ldc, mirror + ip, mld);
-        else
-          for (std::size_t r = 0; r < mv; ++r)
-            for (std::size_t q = 0; q < nv; ++q) mirror[q * mld + ip + r] = c[r * ldc + q];
+        if (mirror) {
+          if (s.transpose_tile && mv == s.mr && nv == s.nr)
+            s.transpose_tile(tile, s.nr, mirror + ip, mld);
+          else
+            for (std::size_t r = 0; r < mv; ++r)
+              for (std::size_t q = 0; q < nv; ++q) mirror[q * mld + ip + r] = tile[r * s.nr + q];
+        }
       }
       done = ip + mv;
     }
