@@ -149,7 +149,22 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
   });
 }
 
+// Which micro-kernels run now ('avx512', 'avx2', 'portable'), and a switch that forbids the
+// AVX-512 ones so that tests and benchmarks can exercise the AVX2 kernels on CPUs with both.
+Napi::Value GemmKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), gemm_kernel_name());
+}
+Napi::Value SetGemmAvx512(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw_type("setGemmAvx512(allowed): allowed must be a boolean");
+    set_gemm_avx512_allowed(info[0].As<Napi::Boolean>().Value());
+    return info.Env().Undefined();
+  });
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemmKernel", Napi::Function::New(env, GemmKernel, "gemmKernel"));
+  exports.Set("setGemmAvx512", Napi::Function::New(env, SetGemmAvx512, "setGemmAvx512"));
   exports.Set("gramSync", Napi::Function::New(env, Sync<Op::Gram>, "gramSync"));
   exports.Set("crossGramSync", Napi::Function::New(env, Sync<Op::Cross>, "crossGramSync"));
   exports.Set("innerGramSync", Napi::Function::New(env, Sync<Op::Inner>, "innerGramSync"));
