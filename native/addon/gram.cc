@@ -124,9 +124,13 @@ template <Op op>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
-    Napi::TypedArray out = new_typed_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
-    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, typed_array_data(out));
-    return make_matrix(info.Env(), out, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
+    // The result lives in 64-byte aligned native memory handed to JS without a copy (as in the
+    // Promise form), not in a V8-allocated ArrayBuffer: large ones of those are only 16-byte
+    // aligned, which rules out the kernels' non-temporal stores, and they are zero-filled first.
+    Buffer out(a.p.dtype, out_count(a.p));
+    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, out.data());
+    return make_matrix(info.Env(), out.to_js(info.Env()), a.p.batch, a.p.out_rows, a.p.out_cols,
+                       a.p.with_batch);
   });
 }
 
