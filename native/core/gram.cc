@@ -246,7 +246,7 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
           T* t = tile + r * s.nr;
           if (beta == T(0)) {
             // The last kc block of a large syrk: C's upper part is final, stream it like the mirror.
-            copy_row(out + q0, t + q0, nv - q0, stream && mirror);
+            if (q0 < nv) copy_row(out + q0, t + q0, nv - q0, stream && mirror);
           } else {
             for (std::size_t q = q0; q < nv; ++q) {
               t[q] += beta * out[q];
