@@ -1,6 +1,9 @@
 // Bindings of the Gram family: gram, crossGram, innerGram, each Sync and Promise.
 #include "../core/gram.h"
 
+#include <cstdint>
+#include <cstdlib>
+
 #include "common.h"
 
 namespace speclin::addon {
@@ -76,6 +79,36 @@ void check_result_size(const Plan& p) {
                 " bytes), more than a typed array can hold (16 GiB, 2^32 elements)");
 }
 
+// A Sync result: a V8 ArrayBuffer (so that V8 frees dropped results by itself, even in a
+// synchronous loop that never yields to the event loop, which native memory handed over with a
+// finalizer would need), 64 bytes longer than the data, viewed from its first 64-byte aligned
+// byte. Large V8 buffers start only 16-byte aligned, which would rule out the kernels'
+// non-temporal stores. The result's typed array may therefore have a byteOffset of 16 to 48.
+struct AlignedResult {
+  Napi::TypedArray array;
+  void* data;
+};
+
+AlignedResult aligned_result(Napi::Env env, Dtype dtype, std::size_t count) {
+  constexpr std::size_t kAlign = 64;
+  const std::size_t bytes = checked_mul(count, dtype_size(dtype), "the result");
+  napi_value ab;
+  void* raw = nullptr;
+  if (napi_create_arraybuffer(env, bytes + kAlign, &raw, &ab) != napi_ok) {
+    napi_value ignored;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &ignored);
+    throw_range("the result (" + std::to_string(bytes) + " bytes) could not be allocated");
+  }
+  const std::size_t offset = (kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign) % kAlign;
+  Napi::ArrayBuffer buffer(env, ab);
+  Napi::TypedArray array = dtype == Dtype::F32
+                               ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, offset))
+                               : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, offset));
+  return {array, static_cast<std::uint8_t*>(raw) + offset};
+}
+
 template <typename T>
 void compute(const Plan& p, const void* z, const void* w, void* out) {
   const T* Z = static_cast<const T*>(z);
@@ -124,13 +157,9 @@ template <Op op>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
-    // The result lives in 64-byte aligned native memory handed to JS without a copy (as in the
-    // Promise form), not in a V8-allocated ArrayBuffer: large ones of those are only 16-byte
-    // aligned, which rules out the kernels' non-temporal stores, and they are zero-filled first.
-    Buffer out(a.p.dtype, out_count(a.p));
-    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, out.data());
-    return make_matrix(info.Env(), out.to_js(info.Env()), a.p.batch, a.p.out_rows, a.p.out_cols,
-                       a.p.with_batch);
+    AlignedResult out = aligned_result(info.Env(), a.p.dtype, out_count(a.p));
+    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, out.data);
+    return make_matrix(info.Env(), out.array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
   });
 }
 
