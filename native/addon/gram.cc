@@ -3,6 +3,9 @@
 
 #include <cstdint>
 #include <cstdlib>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "common.h"
 
@@ -89,6 +92,24 @@ struct AlignedResult {
   void* data;
 };
 
+// Large results are written once, right after allocation; every 4 KiB page of them then costs
+// a page fault (on a VM with memory cgroups, faults took a quarter of Z W^T at (4096, 128)).
+// Asking for transparent huge pages, as NumPy does for its large arrays, makes that 512 times
+// fewer faults. Advisory only: where THP is off or unavailable nothing changes.
+void prefer_huge_pages(void* data, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::size_t kMin = std::size_t{4} << 20;
+  if (bytes < kMin) return;
+  const std::uintptr_t page = 4096;
+  std::uintptr_t lo = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  std::uintptr_t hi = (reinterpret_cast<std::uintptr_t>(data) + bytes) / page * page;
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 AlignedResult aligned_result(Napi::Env env, Dtype dtype, std::size_t count) {
   constexpr std::size_t kAlign = 64;
   const std::size_t bytes = checked_mul(count, dtype_size(dtype), "the result");
@@ -106,6 +127,7 @@ AlignedResult aligned_result(Napi::Env env, Dtype dtype, std::size_t count) {
   Napi::TypedArray array = dtype == Dtype::F32
                                ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, offset))
                                : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, offset));
+  prefer_huge_pages(raw, bytes + kAlign);
   return {array, static_cast<std::uint8_t*>(raw) + offset};
 }
 
@@ -172,6 +194,7 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
     auto w = std::make_shared<Buffer>();
     if (op != Op::Gram && !a.p.same) *w = Buffer::copy_of(a.w);
     auto out = std::make_shared<Buffer>(a.p.dtype, out_count(a.p));
+    prefer_huge_pages(out->data(), out->bytes());
     Plan p = a.p;
     return run_async(
         info.Env(), op_name(op),
