@@ -332,7 +332,11 @@ void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   }
   const std::size_t height = round_up((m + row_tasks - 1) / row_tasks, s.mr);
   row_tasks = (m + height - 1) / height;
-  const std::size_t kc_max = std::min(s.kc, k);
+  // Depth blocks of equal size (k = 300 runs as 2 x 150, not 256 + 44): each block re-reads and
+  // re-writes C, so a thin last block would cost a whole pass over C for little arithmetic.
+  const std::size_t kc_blocks = (k + s.kc - 1) / s.kc;
+  const std::size_t kc_step = (k + kc_blocks - 1) / kc_blocks;
+  const std::size_t kc_max = kc_step;
 
   // syrk's work grows with the column index; the widest column tasks go first.
   run_tasks(col_tasks * row_tasks, threads, [&](std::size_t t) {
@@ -345,8 +349,8 @@ void gemm_driver(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
     const std::size_t i1 = std::min(std::min(m, i0 + height), upper ? j0 + cols : m);
     if (i0 >= i1) return;
     T* Bp = static_cast<T*>(scratch(kSlotB, kc_max * panels * s.nr * sizeof(T)));
-    for (std::size_t pc = 0; pc < k; pc += s.kc) {
-      const std::size_t kc = std::min(s.kc, k - pc);
+    for (std::size_t pc = 0; pc < k; pc += kc_step) {
+      const std::size_t kc = std::min(kc_step, k - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
       const Part what = !upper ? Part::All : pc + kc < k ? Part::Upper : Part::UpperAndMirror;
       pack_b(tb, B, ldb, pc, kc, j0, cols, s.nr, 0, panels, s.pack_bt, Bp);
