@@ -1,12 +1,13 @@
-// The Gram family, BLIS-style: op(A) and op(B) are packed into micro-panels (transposes are
-// absorbed by the packing, so one micro-kernel serves all four cases), the loops are blocked for
-// the caches (nc columns of B in L3, kc deep, mc rows of A in L2), and a register-blocked
-// micro-kernel (gemm_avx2.cc or gemm_portable.cc, chosen at run time) does the arithmetic.
+// The Gram family, BLIS-style: op(B) is packed into micro-panels (transposes are absorbed by the
+// packing), op(A) is read in place when row-major and packed otherwise, the loops are blocked
+// for the caches (kc deep, mc rows of A in L2, a task's columns of B in L2/L3), and a
+// register-blocked micro-kernel (gemm_avx512.cc, gemm_avx2.cc or gemm_portable.cc, chosen at run
+// time) does the arithmetic.
 //
-// Threads: B's block is packed by all threads together, then the (row block x column range)
-// tasks of that block are handed out dynamically. Each element of C is still computed by one
-// micro-kernel call per kc block in a fixed order, so results do not depend on the thread count
-// or on which thread took which task: the output is bit-identical for any setThreads(n).
+// Threads: the output is cut into rectangles handed out dynamically in one parallel round; each
+// packs its own columns of B. Each element of C is computed by one micro-kernel call per kc
+// block, in a fixed order, whichever thread takes its rectangle: the output is bit-identical for
+// any setThreads(n).
 #include "gram.h"
 
 #include <algorithm>
