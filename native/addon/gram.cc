@@ -82,16 +82,6 @@ void check_result_size(const Plan& p) {
                 " bytes), more than a typed array can hold (16 GiB, 2^32 elements)");
 }
 
-// A Sync result: a V8 ArrayBuffer (so that V8 frees dropped results by itself, even in a
-// synchronous loop that never yields to the event loop, which native memory handed over with a
-// finalizer would need), 64 bytes longer than the data, viewed from its first 64-byte aligned
-// byte. Large V8 buffers start only 16-byte aligned, which would rule out the kernels'
-// non-temporal stores. The result's typed array may therefore have a byteOffset of 16 to 48.
-struct AlignedResult {
-  Napi::TypedArray array;
-  void* data;
-};
-
 // Large results are written once, right after allocation; every 4 KiB page of them then costs
 // a page fault (on a VM with memory cgroups, faults took a quarter of Z W^T at (4096, 128)).
 // Asking for transparent huge pages, as NumPy does for its large arrays, makes that 512 times
@@ -110,25 +100,44 @@ void prefer_huge_pages(void* data, std::size_t bytes) {
 #endif
 }
 
+// A Sync result: memory V8 manages (so that dropped results are freed by V8 itself, even in a
+// synchronous loop that never yields to the event loop, which native memory handed over with a
+// finalizer would need), 64 bytes longer than the data and viewed from its first 64-byte
+// aligned byte: large V8 buffers start only 16-byte aligned, which would rule out the kernels'
+// non-temporal stores. The result's typed array may therefore have a byteOffset (up to 63).
+// It is allocated as a Node Buffer, which, unlike napi_create_arraybuffer, is not zero-filled
+// first (a 16 MB memset was a fifth of the batched benchmark); every element is written.
+struct AlignedResult {
+  Napi::TypedArray array;
+  void* data;
+};
+
 AlignedResult aligned_result(Napi::Env env, Dtype dtype, std::size_t count) {
   constexpr std::size_t kAlign = 64;
   const std::size_t bytes = checked_mul(count, dtype_size(dtype), "the result");
-  napi_value ab;
+  napi_value node_buffer;
   void* raw = nullptr;
-  if (napi_create_arraybuffer(env, bytes + kAlign, &raw, &ab) != napi_ok) {
+  if (napi_create_buffer(env, bytes + kAlign, &raw, &node_buffer) != napi_ok) {
     napi_value ignored;
     bool pending = false;
     napi_is_exception_pending(env, &pending);
     if (pending) napi_get_and_clear_last_exception(env, &ignored);
     throw_range("the result (" + std::to_string(bytes) + " bytes) could not be allocated");
   }
-  const std::size_t offset = (kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign) % kAlign;
+  // The Buffer's own ArrayBuffer, and where the Buffer starts in it.
+  napi_typedarray_type type;
+  std::size_t length = 0, start = 0;
+  napi_value ab;
+  void* view = nullptr;
+  if (napi_get_typedarray_info(env, node_buffer, &type, &length, &view, &ab, &start) != napi_ok)
+    throw JsError(JsError::Generic, "gram: could not read back the result buffer", "ERR_NATIVE");
+  const std::size_t fix = (kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign) % kAlign;
   Napi::ArrayBuffer buffer(env, ab);
   Napi::TypedArray array = dtype == Dtype::F32
-                               ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, offset))
-                               : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, offset));
+                               ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, start + fix))
+                               : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, start + fix));
   prefer_huge_pages(raw, bytes + kAlign);
-  return {array, static_cast<std::uint8_t*>(raw) + offset};
+  return {array, static_cast<std::uint8_t*>(raw) + fix};
 }
 
 template <typename T>
