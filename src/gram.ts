@@ -1,4 +1,12 @@
-// The Gram family: Z Z^T, Z W^T, Z^T W, on one matrix or a batch.
+// The Gram family: Z Z^T, Z W^T, Z^T W, on one matrix or a batch (a leading `batch` dimension of
+// independent products, computed in parallel across the batch).
+//
+// Products accumulate in the input's dtype (float32 in, float32 sums out). NaN and Infinity
+// propagate: an output is NaN or infinite exactly when the row/column it reads holds one (IEEE
+// arithmetic, no masking). Sync forms read the typed arrays in place, subarray views with a
+// byteOffset included, and write one new typed array; Promise forms copy the inputs first.
+// Errors: TypeError (not a Matrix, not Float32Array/Float64Array, mixed dtypes), RangeError
+// (shape mismatch, rows * cols != data.length, zero sizes, a result too large to allocate).
 import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { Batch, FloatArray, Matrix } from './types.js';
@@ -27,4 +35,16 @@ export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matr
 }
 export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<Out<M, T>> {
   return callNativeAsync(() => native.innerGram(Z, W));
+}
+
+/** The micro-kernels the Gram family (and every kernel built on it) uses now: 'avx512' or
+ * 'avx2' on the AVX2 kernel path (AVX-512 where the CPU has it), or 'portable'. */
+export function gemmKernel(): 'avx512' | 'avx2' | 'portable' {
+  return native.gemmKernel();
+}
+
+/** Allows (default) or forbids the AVX-512 micro-kernels on the AVX2 path; for tests and
+ * benchmarks that exercise the AVX2 kernels on CPUs that have both. */
+export function setGemmAvx512(allowed: boolean): void {
+  callNative(() => native.setGemmAvx512(allowed));
 }

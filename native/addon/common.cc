@@ -119,9 +119,15 @@ Buffer Buffer::copy_of(const MatrixView& view) {
 Napi::TypedArray Buffer::to_js(Napi::Env env) {
   std::size_t n = count_;
   Dtype d = dtype_;
+  std::size_t bytes = n * dtype_size(d);
   void* p = data_.release();
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, p, n * dtype_size(d),
-                                                [](Napi::Env, void* q) { std::free(q); });
+  // Tell V8 what it now owns, so that a loop of calls triggers collections by memory pressure
+  // instead of growing the process until the next scheduled GC.
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, p, bytes, [bytes](Napi::Env e, void* q) {
+    std::free(q);
+    Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(bytes));
+  });
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
   if (d == Dtype::F32) return Napi::Float32Array::New(env, n, ab, 0);
   return Napi::Float64Array::New(env, n, ab, 0);
 }

@@ -1,6 +1,12 @@
 // Bindings of the Gram family: gram, crossGram, innerGram, each Sync and Promise.
 #include "../core/gram.h"
 
+#include <cstdint>
+#include <cstdlib>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "common.h"
 
 namespace speclin::addon {
@@ -60,6 +66,80 @@ std::size_t out_count(const Plan& p) {
   return checked_mul(checked_mul(p.batch, p.out_rows, "the result"), p.out_cols, "the result");
 }
 
+// V8 caps one typed array at 2^32 elements, and common.cc's allocator at 16 GiB. Checked before
+// any allocation so that the Sync and Promise forms refuse the same calls with the same message
+// (the Promise form would otherwise allocate native memory first).
+void check_result_size(const Plan& p) {
+  constexpr std::size_t kMaxBytes = std::size_t{1} << 34;
+  constexpr std::size_t kMaxElements = std::size_t{1} << 32;
+  std::size_t count = out_count(p);
+  std::size_t bytes = checked_mul(count, dtype_size(p.dtype), "the result");
+  if (bytes > kMaxBytes || count > kMaxElements)
+    throw_range(std::string(op_name(p.op)) + ": the result would be " +
+                (p.with_batch ? std::to_string(p.batch) + " x " : std::string()) +
+                std::to_string(p.out_rows) + " x " + std::to_string(p.out_cols) + " " +
+                dtype_name(p.dtype) + " (" + std::to_string(bytes) +
+                " bytes), more than a typed array can hold (16 GiB, 2^32 elements)");
+}
+
+// Large results are written once, right after allocation; every 4 KiB page of them then costs
+// a page fault (on a VM with memory cgroups, faults took a quarter of Z W^T at (4096, 128)).
+// Asking for transparent huge pages, as NumPy does for its large arrays, makes that 512 times
+// fewer faults. Advisory only: where THP is off or unavailable nothing changes.
+void prefer_huge_pages(void* data, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::size_t kMin = std::size_t{4} << 20;
+  if (bytes < kMin) return;
+  const std::uintptr_t page = 4096;
+  std::uintptr_t lo = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  std::uintptr_t hi = (reinterpret_cast<std::uintptr_t>(data) + bytes) / page * page;
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+// A Sync result: memory V8 manages (so that dropped results are freed by V8 itself, even in a
+// synchronous loop that never yields to the event loop, which native memory handed over with a
+// finalizer would need), 64 bytes longer than the data and viewed from its first 64-byte
+// aligned byte: large V8 buffers start only 16-byte aligned, which would rule out the kernels'
+// non-temporal stores. The result's typed array may therefore have a byteOffset (up to 63).
+// It is allocated as a Node Buffer, which, unlike napi_create_arraybuffer, is not zero-filled
+// first (a 16 MB memset was a fifth of the batched benchmark); every element is written.
+struct AlignedResult {
+  Napi::TypedArray array;
+  void* data;
+};
+
+AlignedResult aligned_result(Napi::Env env, Dtype dtype, std::size_t count) {
+  constexpr std::size_t kAlign = 64;
+  const std::size_t bytes = checked_mul(count, dtype_size(dtype), "the result");
+  napi_value node_buffer;
+  void* raw = nullptr;
+  if (napi_create_buffer(env, bytes + kAlign, &raw, &node_buffer) != napi_ok) {
+    napi_value ignored;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &ignored);
+    throw_range("the result (" + std::to_string(bytes) + " bytes) could not be allocated");
+  }
+  // The Buffer's own ArrayBuffer, and where the Buffer starts in it.
+  napi_typedarray_type type;
+  std::size_t length = 0, start = 0;
+  napi_value ab;
+  void* view = nullptr;
+  if (napi_get_typedarray_info(env, node_buffer, &type, &length, &view, &ab, &start) != napi_ok)
+    throw JsError(JsError::Generic, "gram: could not read back the result buffer", "ERR_NATIVE");
+  const std::size_t fix = (kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign) % kAlign;
+  Napi::ArrayBuffer buffer(env, ab);
+  Napi::TypedArray array = dtype == Dtype::F32
+                               ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, start + fix))
+                               : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, start + fix));
+  prefer_huge_pages(raw, bytes + kAlign);
+  return {array, static_cast<std::uint8_t*>(raw) + fix};
+}
+
 template <typename T>
 void compute(const Plan& p, const void* z, const void* w, void* out) {
   const T* Z = static_cast<const T*>(z);
@@ -100,6 +180,7 @@ Args read_args(const Napi::CallbackInfo& info, Op op) {
            a.z.batch == a.w.batch;
   }
   a.p = plan(op, a.z, two ? &a.w : nullptr, with_batch, same);
+  check_result_size(a.p);
   return a;
 }
 
@@ -107,9 +188,9 @@ template <Op op>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
-    Napi::TypedArray out = new_typed_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
-    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, typed_array_data(out));
-    return make_matrix(info.Env(), out, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
+    AlignedResult out = aligned_result(info.Env(), a.p.dtype, out_count(a.p));
+    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, out.data);
+    return make_matrix(info.Env(), out.array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
   });
 }
 
@@ -122,6 +203,7 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
     auto w = std::make_shared<Buffer>();
     if (op != Op::Gram && !a.p.same) *w = Buffer::copy_of(a.w);
     auto out = std::make_shared<Buffer>(a.p.dtype, out_count(a.p));
+    prefer_huge_pages(out->data(), out->bytes());
     Plan p = a.p;
     return run_async(
         info.Env(), op_name(op),
@@ -132,7 +214,22 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
   });
 }
 
+// Which micro-kernels run now ('avx512', 'avx2', 'portable'), and a switch that forbids the
+// AVX-512 ones so that tests and benchmarks can exercise the AVX2 kernels on CPUs with both.
+Napi::Value GemmKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), gemm_kernel_name());
+}
+Napi::Value SetGemmAvx512(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw_type("setGemmAvx512(allowed): allowed must be a boolean");
+    set_gemm_avx512_allowed(info[0].As<Napi::Boolean>().Value());
+    return info.Env().Undefined();
+  });
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemmKernel", Napi::Function::New(env, GemmKernel, "gemmKernel"));
+  exports.Set("setGemmAvx512", Napi::Function::New(env, SetGemmAvx512, "setGemmAvx512"));
   exports.Set("gramSync", Napi::Function::New(env, Sync<Op::Gram>, "gramSync"));
   exports.Set("crossGramSync", Napi::Function::New(env, Sync<Op::Cross>, "crossGramSync"));
   exports.Set("innerGramSync", Napi::Function::New(env, Sync<Op::Inner>, "innerGramSync"));

@@ -21,12 +21,15 @@ export function parse(args: string[], options: Options, usage: string, allowPosi
 /** Reads a numeric option: undefined stays undefined; anything not a number (or outside the
  * bounds, or not an integer when asked) is a UsageError naming the option. */
 export function numberOption(
-  value: string | undefined,
+  raw: ParsedArgs['values'][string],
   name: string,
   usage: string,
   check: { integer?: boolean; min?: number; max?: number; exclusiveMin?: boolean } = {},
 ): number | undefined {
-  if (value === undefined) return undefined;
+  if (raw === undefined) return undefined;
+  // Options read here are declared { type: 'string' }; anything else is a wiring mistake.
+  if (typeof raw !== 'string') throw new UsageError(`${name} needs a value`, usage);
+  const value = raw;
   const v = Number(value);
   const bad =
     value.trim() === '' ||

@@ -1,0 +1,36 @@
+// What the eigsh and svds bindings share: reading the options object, the cancel token, and
+// typed-array results. Defined in eigsh.cc.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "../core/eigsh.h"
+#include "common.h"
+
+namespace speclin::addon {
+
+// `fn` names the function in messages ("eigsh", "svds").
+EigshOptions read_eigsh_options(Napi::Value value, std::size_t n, const char* fn);
+const char* eigsh_status_name(EigshStatus s);
+Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v);
+
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+// The flag behind a token from eigshCancelToken(), or a fresh one if `v` is not a token.
+CancelFlag cancel_flag_of(Napi::Value v);
+
+// Progress from a worker thread: events are queued natively and delivered in order on the main
+// thread, woken by a ThreadSafeFunction; drain() (called by the Promise's completion, before it
+// settles) delivers whatever is still queued, so no event arrives after the Promise settles.
+struct ProgressQueue;
+struct ProgressBridge {
+  std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  std::shared_ptr<ProgressQueue> queue;
+  std::shared_ptr<Napi::FunctionReference> fn;  // main thread only
+  EigshProgress callback() const;
+  void release() const;
+  void drain(Napi::Env env) const;
+};
+ProgressBridge make_progress_bridge(Napi::Env env, Napi::Value fn);
+
+}  // namespace speclin::addon
