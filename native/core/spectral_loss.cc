@@ -34,9 +34,9 @@ namespace speclin {
 LossAlgorithm choose_loss_algorithm(std::size_t B, std::size_t k) {
   // Both algorithms cost about 6 multiply-adds per unit of B^2 k (pairwise: three GEMMs of
   // B x B x k) or B k^2 (gram: two half-cost SYRKs and two B x k x k GEMMs), so they cross near
-  // B = k. Measured with the packed AVX2 Gram kernels (float32, mu = 1, 2 threads, best of 5),
-  // time(pairwise) / time(gram) at B/k = 0.5, 0.75, 1, 1.25, 1.5:
-  //   k = 512:  0.36, 0.76, 1.03, 1.32, 1.56        k = 1024: 0.45, 0.82, 1.14, 1.07, 1.24
+  // B = k. Measured with the packed AVX2 Gram kernels now on main (float32, mu = 1, 2 threads,
+  // best of 5), time(pairwise) / time(gram) at B/k = 0.5, 0.75, 1, 1.25, 1.5:
+  //   k = 512:  0.50, 0.88, 1.26, 1.33, 1.37        k = 1024: 0.52, 0.62, 1.18, 1.13, 1.53
   // so the crossover is at B ~ 0.9 k (the pairwise path's O(B^2) elementwise pass and its
   // strip-sized GEMMs cost it a little). `npm run bench -- loss` prints the k = 256 crossover.
   return static_cast<double>(B) < 0.9 * static_cast<double>(k) ? LossAlgorithm::Pairwise
