@@ -89,7 +89,7 @@ export function knnGraph(X: Matrix, options: KnnGraphOptions): KnnGraph {
   if (typeof m !== 'number') throw new TypeError('m must be a number');
   const n = X.rows;
   const { neighbours, distances2 } = nearestNeighbours(X, m, options.blockRows, options.onProgress);
-  const sigma = options.sigma ?? Math.sqrt(median(distances2));
+  const sigma = options.sigma ?? median(distances2.map(Math.sqrt));
   if (!(sigma > 0)) throw new RangeError(`sigma must be positive, got ${sigma} (are the inputs all identical?)`);
   // Union symmetrization: an edge exists when either end lists the other. Both directions are
   // written, sorted by (src, dst), and duplicates (mutual neighbours) dropped.
