@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -20,6 +21,8 @@ std::atomic<int> g_threads{0};  // 0 = default
 
 // A fixed set of workers that sleep on a condition variable. One job runs at a time: callers
 // from different threads (two AsyncWorkers) serialize on job_mutex rather than oversubscribe.
+// Each job has its own counters, so a worker that wakes late for a finished job finds nothing
+// left to claim and never touches the next job's state.
 class Pool {
  public:
   static Pool& instance() {
@@ -29,39 +32,35 @@ class Pool {
 
   void run(std::size_t tasks, const std::function<void(std::size_t)>& task, int max_threads) {
     if (tasks == 0) return;
-    if (tasks == 1 || max_threads <= 1) {
-      for (std::size_t t = 0; t < tasks; ++t) task(t);
-      return;
-    }
-    // A nested parallel_for from inside a worker runs inline: the pool is busy with its parent.
-    if (in_worker_) {
+    // Serial when asked, and for a nested call from inside a worker (the pool is busy with its
+    // parent job, and waiting on it would deadlock).
+    if (tasks == 1 || max_threads <= 1 || in_worker_) {
       for (std::size_t t = 0; t < tasks; ++t) task(t);
       return;
     }
     std::lock_guard<std::mutex> job_lock(job_mutex_);
-    ensure_workers(static_cast<std::size_t>(max_threads - 1));
     std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(max_threads - 1), tasks - 1);
+    ensure_workers(helpers);
+    auto job = std::make_shared<Job>(task, tasks);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      task_ = &task;
-      tasks_ = tasks;
-      next_.store(0);
-      pending_ = tasks;
+      job_ = job;
       active_helpers_ = helpers;
-      error_ = nullptr;
       ++generation_;
     }
     cv_.notify_all();
     in_worker_ = true;
-    drain();
+    job->drain();
     in_worker_ = false;
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [&] { return pending_ == 0; });
-    task_ = nullptr;
-    std::exception_ptr err = error_;
-    error_ = nullptr;
-    lock.unlock();
-    if (err) std::rethrow_exception(err);
+    {
+      std::unique_lock<std::mutex> lock(job->mutex);
+      job->done.wait(lock, [&] { return job->pending == 0; });
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_.reset();
+    }
+    if (job->error) std::rethrow_exception(job->error);
   }
 
   ~Pool() {
@@ -74,6 +73,33 @@ class Pool {
   }
 
  private:
+  struct Job {
+    Job(const std::function<void(std::size_t)>& t, std::size_t n) : task(t), tasks(n), pending(n) {}
+    const std::function<void(std::size_t)>& task;
+    const std::size_t tasks;
+    std::atomic<std::size_t> next{0};
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t pending;  // guarded by mutex
+    std::exception_ptr error;  // guarded by mutex
+
+    void drain() {
+      for (;;) {
+        std::size_t t = next.fetch_add(1);
+        if (t >= tasks) return;
+        std::exception_ptr err;
+        try {
+          task(t);
+        } catch (...) {
+          err = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        if (err && !error) error = err;
+        if (--pending == 0) done.notify_all();
+      }
+    }
+  };
+
   void ensure_workers(std::size_t count) {
     while (workers_.size() < count) {
       std::size_t id = workers_.size();
@@ -81,48 +107,30 @@ class Pool {
     }
   }
 
-  void drain() {
-    for (;;) {
-      std::size_t t = next_.fetch_add(1);
-      if (t >= tasks_) break;
-      try {
-        (*task_)(t);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_cv_.notify_all();
-    }
-  }
-
   void worker_loop(std::size_t id) {
     in_worker_ = true;
     std::size_t seen = 0;
     for (;;) {
+      std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && id < active_helpers_); });
+        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && id < active_helpers_ && job_); });
         if (stop_) return;
         seen = generation_;
+        job = job_;
       }
-      drain();
+      job->drain();
     }
   }
 
   std::mutex job_mutex_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::condition_variable done_cv_;
   std::vector<std::thread> workers_;
-  const std::function<void(std::size_t)>* task_ = nullptr;
-  std::size_t tasks_ = 0;
-  std::atomic<std::size_t> next_{0};
-  std::size_t pending_ = 0;
-  std::size_t active_helpers_ = 0;
-  std::size_t generation_ = 0;
-  std::exception_ptr error_;
-  bool stop_ = false;
+  std::shared_ptr<Job> job_;           // guarded by mutex_
+  std::size_t active_helpers_ = 0;     // guarded by mutex_
+  std::size_t generation_ = 0;         // guarded by mutex_
+  bool stop_ = false;                  // guarded by mutex_
   static thread_local bool in_worker_;
 };
 

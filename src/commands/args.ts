@@ -3,14 +3,16 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './registry.js';
 
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: O,
-  usage: string,
-  allowPositionals = true,
-) {
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+export function parse(args: string[], options: Options, usage: string, allowPositionals = true): ParsedArgs {
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
+    return parseArgs({ args, options, allowPositionals, strict: true }) as ParsedArgs;
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err), usage);
   }

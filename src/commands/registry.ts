@@ -18,7 +18,9 @@ export interface Command {
   load(): Promise<CommandModule>;
 }
 
-const commands: Command[] = [];
+const commands: Command[] = [
+  { name: 'bench', summary: 'run the benchmark suites against their peers', load: () => import('./bench.js') },
+];
 
 export function commandList(): Command[] {
   return commands;
