@@ -20,6 +20,8 @@ export interface Command {
 
 const commands: Command[] = [
   { name: 'bench', summary: 'run the benchmark suites against their peers', load: () => import('./bench.js') },
+  { name: 'demo', summary: 'learn spectral embeddings of MNIST and check them against the closed-form optimum', load: () => import('./demo.js') },
+  { name: 'train', summary: 'train an embedding of any graph (--graph FILE -k K)', load: () => import('./train.js') },
 ];
 
 export function commandList(): Command[] {

@@ -110,3 +110,10 @@ export class PairSampler {
     return out;
   }
 }
+
+/** The stored entries of a graph's CSR (a Graph's `toCSR()`), as an EdgeList. */
+export function edgesOfCSR(n: number, csr: { indptr: ArrayLike<number>; indices: Int32Array; values: Float32Array | Float64Array }): EdgeList {
+  const src = new Int32Array(csr.indices.length);
+  for (let i = 0; i < n; i++) src.fill(i, csr.indptr[i], csr.indptr[i + 1]);
+  return { n, src, dst: csr.indices, weight: csr.values };
+}
