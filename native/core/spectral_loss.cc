@@ -1,0 +1,278 @@
+// Two exact algorithms for the spectral contrastive loss and its gradient (definitions in
+// spectral_loss.h). With S = Ẑ Ŵ^T, d_i = S_ii and c, N as in the header:
+//
+//   dL/dẑ_i = (1/mu) [ -(2/B) ŵ_i + 2c sum_{j:(i,j) in N} S_ij ŵ_j ]
+//   dL/dŵ_j = (1/mu) [ -(2/B) ẑ_j + 2c sum_{i:(i,j) in N} S_ij ẑ_i ]
+//
+// 'pairwise' (O(B^2 k)): strips of S, bi rows at a time, each squared and summed into the loss,
+// its diagonal zeroed for off-diagonal negatives, then used for gradZ's rows of the strip
+// (S_strip Ŵ) and accumulated into gradW (S_strip^T Ẑ_strip). Only one strip of S exists.
+//
+// 'gram' (O(B k^2)): sum_{i,j} S_ij^2 = <Ẑ^T Ẑ, Ŵ^T Ŵ>_F and sum_j S_ij ŵ_j = (Ẑ Ŵ^T Ŵ)_i, so
+//   negative = c (<G_Z, G_W>_F - [off] sum_i d_i^2) / mu,   G_Z = Ẑ^T Ẑ, G_W = Ŵ^T Ŵ (k x k)
+//   dL/dẑ_i  = (2c/mu) (Ẑ G_W)_i + a_i ŵ_i,   dL/dŵ_i = (2c/mu) (Ŵ G_Z)_i + a_i ẑ_i,
+//   a_i = -2/(B mu) - [off] (2c/mu) d_i.
+// The two algorithms share the row pass (norms, clipping, d_i in float64, the NaN/Inf check)
+// and the final row pass (the diagonal terms and the chain rule through the clipping):
+//   ẑ = s z/||z|| (s = sqrt(mu))  =>  dL/dz = (s/||z||) (g - u (u.g)),  u = z/||z||, g = dL/dẑ.
+#include "spectral_loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gram.h"
+#include "thread_pool.h"
+
+namespace speclin {
+
+LossAlgorithm choose_loss_algorithm(std::size_t B, std::size_t k) {
+  // Both algorithms cost about 6 multiply-adds per unit of B^2 k (pairwise: three GEMMs of
+  // B x B x k) or B k^2 (gram: two half-cost SYRKs and two B x k x k GEMMs), so they cross at
+  // B ~ k. Measured (bench/loss.ts --crossover, float32): see docs/loss.md; the pairwise path
+  // also pays an O(B^2) elementwise pass and strip-sized GEMMs, which moves the crossover a
+  // little below B = k.
+  return static_cast<double>(B) < 0.75 * static_cast<double>(k) ? LossAlgorithm::Pairwise
+                                                                 : LossAlgorithm::Gram;
+}
+
+namespace {
+
+// Per-row facts from the one pass over the inputs.
+struct Rows {
+  std::vector<double> scale_z, scale_w;  // the clipping factor (1 when not clipped)
+  std::vector<double> norm_z, norm_w;    // ||z_i||, ||w_i|| of the unclipped rows
+  std::vector<double> diag;              // d_i = ẑ_i.ŵ_i
+  // Clipped rows; kept apart from the scale because a row of norm exactly sqrt(mu) is clipped
+  // (as in the reference) with a scale of 1, and its gradient still goes through the projection.
+  std::vector<unsigned char> clipped_z, clipped_w;
+};
+
+template <typename T>
+[[noreturn]] void report_non_finite(const T* X, const char* name, std::size_t i, std::size_t k) {
+  for (std::size_t j = 0; j < k; ++j)
+    if (!std::isfinite(static_cast<double>(X[i * k + j])))
+      throw std::invalid_argument(std::string("spectralLoss: ") + name + " contains " +
+                                  (std::isnan(static_cast<double>(X[i * k + j])) ? "NaN" : "Infinity") +
+                                  " at row " + std::to_string(i) + ", column " + std::to_string(j) +
+                                  "; a non-finite embedding would make the loss NaN");
+  throw std::invalid_argument(std::string("spectralLoss: ") + name + " row " + std::to_string(i) +
+                              " is too large: its squared norm overflows float64");
+}
+
+// Computes norms and d_i in float64, checks finiteness, and writes the clipped rows into Zc/Wc
+// (when clipping is on). Non-finite rows are located after the parallel pass so the reported
+// row is the first one, whatever the thread count.
+template <typename T>
+Rows row_pass(const T* Z, const T* W, std::size_t B, std::size_t k, const SpectralLossOptions& o,
+              T* Zc, T* Wc, SpectralLossResult& r) {
+  Rows rows;
+  rows.scale_z.assign(B, 1.0);
+  rows.scale_w.assign(B, 1.0);
+  rows.norm_z.resize(B);
+  rows.norm_w.resize(B);
+  rows.diag.resize(B);
+  rows.clipped_z.assign(B, 0);
+  rows.clipped_w.assign(B, 0);
+  const double s = std::sqrt(o.mu);
+  parallel_for(0, B, std::max<std::size_t>(1, 16384 / k), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const T* z = Z + i * k;
+      const T* w = W + i * k;
+      double zz = 0, ww = 0, zw = 0;
+      for (std::size_t j = 0; j < k; ++j) {
+        double a = z[j], b = w[j];
+        zz += a * a;
+        ww += b * b;
+        zw += a * b;
+      }
+      double nz = std::sqrt(zz), nw = std::sqrt(ww);
+      rows.norm_z[i] = nz;
+      rows.norm_w[i] = nw;
+      if (!std::isfinite(nz) || !std::isfinite(nw)) {
+        rows.diag[i] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      // The reference keeps a row only when its norm is strictly below sqrt(mu).
+      rows.clipped_z[i] = o.clip && !(nz < s);
+      rows.clipped_w[i] = o.clip && !(nw < s);
+      double sz = rows.clipped_z[i] ? s / nz : 1.0;
+      double sw = rows.clipped_w[i] ? s / nw : 1.0;
+      rows.scale_z[i] = sz;
+      rows.scale_w[i] = sw;
+      rows.diag[i] = zw * sz * sw;
+      if (o.clip) {
+        for (std::size_t j = 0; j < k; ++j) {
+          Zc[i * k + j] = sz == 1.0 ? z[j] : static_cast<T>(z[j] * sz);
+          Wc[i * k + j] = sw == 1.0 ? w[j] : static_cast<T>(w[j] * sw);
+        }
+      }
+    }
+  });
+  for (std::size_t i = 0; i < B; ++i) {
+    if (!std::isfinite(rows.norm_z[i])) report_non_finite(Z, "Z", i, k);
+    if (!std::isfinite(rows.norm_w[i])) report_non_finite(W, "W", i, k);
+    r.clipped_z += rows.clipped_z[i];
+    r.clipped_w += rows.clipped_w[i];
+  }
+  return rows;
+}
+
+// Sums per-row partials in index order: the same result for any thread count.
+double ordered_sum(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s;
+}
+
+// sum_{i,j} G[i][j] * H[i][j] in float64.
+template <typename T>
+double frobenius_dot(const T* G, const T* H, std::size_t k) {
+  std::vector<double> part(k);
+  parallel_for(0, k, std::max<std::size_t>(1, 65536 / k), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t a = lo; a < hi; ++a) {
+      double acc = 0;
+      for (std::size_t b = 0; b < k; ++b)
+        acc += static_cast<double>(G[a * k + b]) * static_cast<double>(H[a * k + b]);
+      part[a] = acc;
+    }
+  });
+  return ordered_sum(part);
+}
+
+// Adds a_i times the partner row (the positive term and, for 'gram' with off-diagonal
+// negatives, the removed diagonal) and applies the chain rule through the clipping.
+template <typename T>
+void finish_gradient(T* G, const T* partner, const std::vector<double>& a,
+                     const std::vector<unsigned char>& clipped, const std::vector<double>& scale,
+                     const std::vector<double>& norm, const T* X, std::size_t B, std::size_t k) {
+  parallel_for(0, B, std::max<std::size_t>(1, 16384 / k), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      T* g = G + i * k;
+      const T* p = partner + i * k;
+      const T ai = static_cast<T>(a[i]);
+      for (std::size_t j = 0; j < k; ++j) g[j] += ai * p[j];
+      if (!clipped[i]) continue;
+      // Clipped row: project out the radial direction u = x/||x||, then scale by s/||x||.
+      const T* x = X + i * k;
+      double inv = 1.0 / norm[i];
+      double ug = 0;
+      for (std::size_t j = 0; j < k; ++j) ug += static_cast<double>(x[j]) * inv * static_cast<double>(g[j]);
+      double f = scale[i];  // = s / ||x||
+      for (std::size_t j = 0; j < k; ++j)
+        g[j] = static_cast<T>(f * (static_cast<double>(g[j]) - static_cast<double>(x[j]) * inv * ug));
+    }
+  });
+}
+
+template <typename T>
+void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, double alpha,
+              std::vector<double>& row_sq, T* gZ, T* gW) {
+  // A strip of about 2^19 elements (2 MiB in float32) stays near the cache between the GEMM that
+  // writes it and the two that read it; at least 32 rows keeps those GEMMs efficient.
+  std::size_t bi = std::min<std::size_t>(B, std::clamp<std::size_t>((std::size_t{1} << 19) / B, 32, 256));
+  std::vector<T> S(bi * B);
+  const bool grads = gZ != nullptr;
+  for (std::size_t i0 = 0; i0 < B; i0 += bi) {
+    std::size_t m = std::min(bi, B - i0);
+    gemm<T>(Trans::No, Trans::Yes, m, B, k, T(1), Zh + i0 * k, k, Wh, k, T(0), S.data(), B);
+    parallel_for(0, m, 4, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) {
+        T* s = S.data() + r * B;
+        std::size_t i = i0 + r;
+        if (off) s[i] = T(0);  // excluded from both the sum and the gradient
+        // Four independent accumulators: a fixed order, and no serial dependence chain.
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        std::size_t j = 0;
+        for (; j + 4 <= B; j += 4) {
+          double x0 = s[j], x1 = s[j + 1], x2 = s[j + 2], x3 = s[j + 3];
+          a0 += x0 * x0;
+          a1 += x1 * x1;
+          a2 += x2 * x2;
+          a3 += x3 * x3;
+        }
+        for (; j < B; ++j) a0 += static_cast<double>(s[j]) * s[j];
+        row_sq[i] = (a0 + a1) + (a2 + a3);
+      }
+    });
+    if (!grads) continue;
+    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.data(), B, Wh, k, T(0),
+            gZ + i0 * k, k);
+    gemm<T>(Trans::Yes, Trans::No, B, k, m, static_cast<T>(alpha), S.data(), B, Zh + i0 * k, k,
+            i0 == 0 ? T(0) : T(1), gW, k);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::size_t k,
+                                 const SpectralLossOptions& o, T* gradZ, T* gradW) {
+  const bool off = o.negatives == Negatives::OffDiagonal;
+  if (B == 0 || k == 0) throw std::invalid_argument("spectralLoss: Z and W must have at least one row and one column");
+  if (off && B < 2)
+    throw std::invalid_argument("spectralLoss: off-diagonal negatives need a batch of at least 2 pairs, got B = " +
+                                std::to_string(B) + " (use negatives: 'all' for B = 1)");
+  if (o.clip && !(std::isfinite(o.mu) && o.mu > 0))
+    throw std::invalid_argument("spectralLoss: mu must be a finite number > 0, got " + std::to_string(o.mu));
+  if ((gradZ == nullptr) != (gradW == nullptr))
+    throw std::invalid_argument("spectralLoss: gradZ and gradW must both be given or both be null");
+
+  SpectralLossResult r;
+  r.algorithm = o.algorithm == LossAlgorithm::Auto ? choose_loss_algorithm(B, k) : o.algorithm;
+  const double mu = o.clip ? o.mu : 1.0;
+  const double Bd = static_cast<double>(B);
+  const double c = off ? 1.0 / (Bd * (Bd - 1.0)) : 1.0 / (Bd * Bd);
+  const double alpha = 2.0 * c / mu;
+
+  std::vector<T> Zc, Wc;
+  if (o.clip) {
+    Zc.resize(B * k);
+    Wc.resize(B * k);
+  }
+  Rows rows = row_pass(Z, W, B, k, o, Zc.data(), Wc.data(), r);
+  const T* Zh = o.clip ? Zc.data() : Z;
+  const T* Wh = o.clip ? Wc.data() : W;
+
+  r.positive = -2.0 / Bd * ordered_sum(rows.diag) / mu;
+  const bool grads = gradZ != nullptr;
+  std::vector<double> a(B, -2.0 / (Bd * mu));
+
+  if (r.algorithm == LossAlgorithm::Pairwise) {
+    std::vector<double> row_sq(B);
+    pairwise(Zh, Wh, B, k, off, alpha, row_sq, gradZ, gradW);
+    r.negative = c * ordered_sum(row_sq) / mu;
+  } else {
+    std::vector<T> GZ(k * k), GW(k * k);
+    inner_gram<T>(Zh, Zh, GZ.data(), 1, B, k, k);
+    inner_gram<T>(Wh, Wh, GW.data(), 1, B, k, k);
+    double total = frobenius_dot(GZ.data(), GW.data(), k);
+    if (off) {
+      double dd = 0;
+      for (double d : rows.diag) dd += d * d;
+      total -= dd;
+      for (std::size_t i = 0; i < B; ++i) a[i] -= alpha * rows.diag[i];
+    }
+    r.negative = c * total / mu;
+    if (grads) {
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.data(), k, T(0), gradZ, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.data(), k, T(0), gradW, k);
+    }
+  }
+  r.loss = r.positive + r.negative;
+  if (grads) {
+    finish_gradient(gradZ, Wh, a, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
+    finish_gradient(gradW, Zh, a, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
+  }
+  return r;
+}
+
+template SpectralLossResult spectral_loss<float>(const float*, const float*, std::size_t, std::size_t,
+                                                 const SpectralLossOptions&, float*, float*);
+template SpectralLossResult spectral_loss<double>(const double*, const double*, std::size_t, std::size_t,
+                                                  const SpectralLossOptions&, double*, double*);
+
+}  // namespace speclin
