@@ -7,3 +7,14 @@ export { spectralLoss, spectralLossSync } from './spectral-loss.js';
 export type { SpectralLossOptions, SpectralLossResult } from './spectral-loss.js';
 export { topK, topKSync } from './topk.js';
 export type { TopKResult } from './topk.js';
+export { Graph, BipartiteGraph, NormalizedAdjacency, NormalizedBiadjacency } from './graph.js';
+export type {
+  Symmetrize, GraphOptions, EdgesInput, CSRInput, BipartiteEdgesInput, Components, CSRArrays,
+  SymmetricOperator, RectangularOperator,
+} from './graph.js';
+export { stochasticBlockModel } from './sbm.js';
+export type { StochasticBlockModelOptions } from './sbm.js';
+export { populationLoss, populationLossSync } from './population-loss.js';
+export type { PopulationLossResult, BipartitePopulationLossResult } from './population-loss.js';
+export { readMatrixMarket, readEdgeList, MalformedFileError } from './io.js';
+export type { ReadOptions, ReadEdgeListOptions } from './io.js';
