@@ -1,0 +1,297 @@
+// Bindings of the eigensolver. Three ways in:
+//   eigsh(op, options, onProgress, cancelToken) -> Promise: a native operator, run entirely in
+//       C++ on a libuv worker; progress through a ThreadSafeFunction; cancel via the token.
+//   eigshSync(op, options): the same on the calling thread.
+//   eigshSolverNew / eigshSolverStep / eigshSolverProgress / eigshSolverResult: the
+//       reverse-communication solver that src/eigsh.ts drives with a JavaScript operator.
+#include "../core/eigsh.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+
+#include "common.h"
+#include "eigsh_options.h"
+#include "operator_handle.h"
+
+namespace speclin::addon {
+namespace {
+
+std::vector<double> read_f64_block(Napi::Value v, std::size_t n, const char* name, std::size_t& cols, const std::string& fn) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw_type(fn + ": " + name + " must be a Float64Array (n x columns, row-major)");
+  Napi::Float64Array a = v.As<Napi::Float64Array>();
+  std::size_t len = a.ElementLength();
+  if (len == 0 || len % n != 0)
+    throw_range(fn + ": " + name + " has " + std::to_string(len) +
+                " elements, not a positive multiple of n = " + std::to_string(n));
+  cols = len / n;
+  const double* p = a.Data();
+  return std::vector<double>(p, p + len);
+}
+
+double read_number(Napi::Object o, const char* key, double fallback, const std::string& fn) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber()) throw_type(fn + ": " + key + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+std::size_t read_count(Napi::Object o, const char* key, std::size_t fallback, const std::string& fn) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  return read_size(v, (fn + ": " + key).c_str());
+}
+
+}  // namespace
+
+// The options object as src/eigsh.ts passes it (already checked there; checked again here
+// because the addon is reachable directly).
+EigshOptions read_eigsh_options(Napi::Value value, std::size_t n, const char* fname) {
+  std::string fn(fname);
+  if (!value.IsObject()) throw_type(fn + ": options must be an object");
+  Napi::Object o = value.As<Napi::Object>();
+  EigshOptions opt;
+  opt.k = read_count(o, "k", 0, fn);
+  opt.tol = read_number(o, "tol", opt.tol, fn);
+  opt.max_iterations = read_count(o, "maxIterations", opt.max_iterations, fn);
+  opt.block_size = read_count(o, "blockSize", 0, fn);
+  opt.basis_size = read_count(o, "basisSize", 0, fn);
+  opt.seed = static_cast<std::uint64_t>(read_count(o, "seed", 0, fn));
+  opt.norm_bound = read_number(o, "normBound", 0, fn);
+  Napi::Value v0 = o.Get("v0");
+  if (!v0.IsUndefined()) opt.v0 = read_f64_block(v0, n, "v0", opt.v0_cols, fn);
+  Napi::Value df = o.Get("deflate");
+  if (!df.IsUndefined()) opt.deflate = read_f64_block(df, n, "deflate", opt.deflate_cols, fn);
+  Napi::Value method = o.Get("method");
+  if (!method.IsUndefined()) {
+    std::string m = method.IsString() ? method.As<Napi::String>().Utf8Value() : "";
+    if (m == "auto") opt.method = EigshOptions::Method::Auto;
+    else if (m == "lanczos") opt.method = EigshOptions::Method::Lanczos;
+    else if (m == "dense") opt.method = EigshOptions::Method::Dense;
+    else throw_range(fn + ": method must be 'auto', 'lanczos' or 'dense'");
+  }
+  return opt;
+}
+
+const char* eigsh_status_name(EigshStatus s) {
+  return s == EigshStatus::Converged ? "converged" : s == EigshStatus::Aborted ? "aborted" : "not-converged";
+}
+
+Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array a = new_typed_array(env, Dtype::F64, v.size(), "the result").As<Napi::Float64Array>();
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(double));
+  return a;
+}
+
+
+CancelFlag cancel_flag_of(Napi::Value v) {
+  if (v.IsExternal()) return *v.As<Napi::External<CancelFlag>>().Data();
+  return std::make_shared<std::atomic<bool>>(false);
+}
+
+namespace {
+struct ProgressEvent {
+  std::size_t iteration, converged;
+  double max_residual;
+};
+}  // namespace
+
+ProgressBridge make_progress_bridge(Napi::Env env, Napi::Value fn) {
+  ProgressBridge b;
+  if (fn.IsFunction())
+    b.tsfn = std::make_shared<Napi::ThreadSafeFunction>(
+        Napi::ThreadSafeFunction::New(env, fn.As<Napi::Function>(), "speclin eigsh progress", 0, 1));
+  return b;
+}
+
+void ProgressBridge::release() const {
+  if (tsfn) tsfn->Release();
+}
+
+EigshProgress ProgressBridge::callback() const {
+  if (!tsfn) return {};
+  auto t = tsfn;
+  return [t](std::size_t it, std::size_t conv, double res) {
+    auto* p = new ProgressEvent{it, conv, res};
+    napi_status st = t->NonBlockingCall(p, [](Napi::Env env, Napi::Function f, ProgressEvent* q) {
+      std::unique_ptr<ProgressEvent> own(q);
+      if (env == nullptr || f.IsEmpty()) return;
+      // A throwing progress callback must not take the solver down: its error is dropped.
+      try {
+        f.Call({Napi::Number::New(env, static_cast<double>(q->iteration)),
+                Napi::Number::New(env, static_cast<double>(q->converged)), Napi::Number::New(env, q->max_residual)});
+      } catch (const Napi::Error&) {
+      }
+    });
+    if (st != napi_ok) delete p;
+  };
+}
+
+namespace {
+
+Napi::Object to_js(Napi::Env env, const EigshResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", Napi::String::New(env, eigsh_status_name(r.status)));
+  o.Set("values", to_f64(env, r.values));
+  o.Set("vectors", to_f64(env, r.vectors));
+  o.Set("rows", Napi::Number::New(env, static_cast<double>(r.n)));
+  o.Set("cols", Napi::Number::New(env, static_cast<double>(r.count)));
+  o.Set("residuals", to_f64(env, r.residuals));
+  o.Set("matvecs", Napi::Number::New(env, static_cast<double>(r.matvecs)));
+  o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.iterations)));
+  o.Set("norm", Napi::Number::New(env, r.norm));
+  o.Set("blockSize", Napi::Number::New(env, static_cast<double>(r.block_size)));
+  o.Set("basisSize", Napi::Number::New(env, static_cast<double>(r.basis_size)));
+  o.Set("dense", Napi::Boolean::New(env, r.dense));
+  return o;
+}
+
+std::shared_ptr<SymmetricOperator> native_operator(Napi::Value v) {
+  auto op = unwrap_operator<SymmetricOperator>(v, "_native");
+  if (!op) throw_type("eigsh: the operator has no native part (_native); JavaScript operators go through eigshSolverNew");
+  return op;
+}
+
+// ---- native operator -----------------------------------------------------------------------
+Napi::Value Sync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto op = native_operator(info[0]);
+    EigshOptions opt = read_eigsh_options(info[1], op->size(), "eigsh");
+    return to_js(info.Env(), eigsh(*op, opt));
+  });
+}
+
+Napi::Value CancelToken(const Napi::CallbackInfo& info) {
+  auto* holder = new CancelFlag(std::make_shared<std::atomic<bool>>(false));
+  return Napi::External<CancelFlag>::New(info.Env(), holder, [](Napi::Env, CancelFlag* h) { delete h; });
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsExternal()) throw_type("eigshCancel: expected a cancel token");
+    (*info[0].As<Napi::External<CancelFlag>>().Data())->store(true);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value Async(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto op = native_operator(info[0]);
+    auto opt = std::make_shared<EigshOptions>(read_eigsh_options(info[1], op->size(), "eigsh"));
+    ProgressBridge bridge = make_progress_bridge(env, info[2]);
+    CancelFlag flag = cancel_flag_of(info[3]);
+    auto result = std::make_shared<EigshResult>();
+    return run_async(
+        env, "eigsh",
+        [op, opt, flag, bridge, result] {
+          struct Release {
+            const ProgressBridge& b;
+            ~Release() { b.release(); }
+          } release{bridge};
+          *result = eigsh(*op, *opt, bridge.callback(), flag.get());
+        },
+        [result](Napi::Env env) -> Napi::Value { return to_js(env, *result); });
+  });
+}
+
+// ---- reverse communication -------------------------------------------------------------------
+using SolverHandle = std::shared_ptr<EigshSolver>;
+
+EigshSolver& solver_of(Napi::Value v) {
+  if (!v.IsExternal()) throw_type("eigsh: expected a solver handle");
+  return **v.As<Napi::External<SolverHandle>>().Data();
+}
+
+Napi::Value SolverNew(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    std::size_t n = read_size(info[0], "eigsh: n");
+    if (n == 0) throw_range("eigsh: the operator's n must be at least 1");
+    EigshOptions opt = read_eigsh_options(info[1], n, "eigsh");
+    auto* holder = new SolverHandle(std::make_shared<EigshSolver>(n, std::move(opt)));
+    return Napi::External<SolverHandle>::New(info.Env(), holder, [](Napi::Env, SolverHandle* h) { delete h; });
+  });
+}
+
+// step(solver[, Y]): stores the product Y of the last request, advances, and returns the next
+// request's X (a fresh Float64Array, n x columns) or null when finished.
+Napi::Value SolverStep(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    EigshSolver& s = solver_of(info[0]);
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+        throw_type("eigsh: the operator's product must be written to a Float64Array");
+      Napi::Float64Array y = info[1].As<Napi::Float64Array>();
+      std::size_t want = s.n() * s.columns();
+      if (y.ElementLength() != want)
+        throw_range("eigsh: the product has " + std::to_string(y.ElementLength()) + " elements, expected " +
+                    std::to_string(want));
+      for (std::size_t i = 0; i < want; ++i)
+        if (!std::isfinite(y.Data()[i]))
+          throw_range("eigsh: the operator's product holds a NaN or an infinity (element " + std::to_string(i) + ")");
+      std::memcpy(s.output(), y.Data(), want * sizeof(double));
+    }
+    if (!s.step()) return info.Env().Null();
+    std::size_t count = s.n() * s.columns();
+    Napi::Float64Array x = new_typed_array(info.Env(), Dtype::F64, count, "the Lanczos block").As<Napi::Float64Array>();
+    std::memcpy(x.Data(), s.input(), count * sizeof(double));
+    Napi::Object req = Napi::Object::New(info.Env());
+    req.Set("X", x);
+    req.Set("columns", Napi::Number::New(info.Env(), static_cast<double>(s.columns())));
+    return req;
+  });
+}
+
+Napi::Value SolverProgress(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    EigshSolver& s = solver_of(info[0]);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("iterations", Napi::Number::New(info.Env(), static_cast<double>(s.iterations())));
+    o.Set("converged", Napi::Number::New(info.Env(), static_cast<double>(s.converged())));
+    o.Set("maxResidual", Napi::Number::New(info.Env(), s.max_residual()));
+    return o;
+  });
+}
+
+Napi::Value SolverResult(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    EigshSolver& s = solver_of(info[0]);
+    bool aborted = info.Length() > 1 && info[1].ToBoolean();
+    return to_js(info.Env(), s.result(aborted));
+  });
+}
+
+// A dense symmetric matrix as a native operator (tests, and small problems given as matrices).
+Napi::Value DenseOperator(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    MatrixView a = read_matrix(info[0], "A", false);
+    if (a.rows != a.cols) throw_range("denseOperator: A must be square, got " + std::to_string(a.rows) + " x " + std::to_string(a.cols));
+    std::vector<double> d(a.count());
+    for (std::size_t i = 0; i < a.count(); ++i)
+      d[i] = a.dtype == Dtype::F64 ? a.as<double>()[i] : a.as<float>()[i];
+    for (std::size_t i = 0; i < a.rows; ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (d[i * a.rows + j] != d[j * a.rows + i])
+          throw_range("denseOperator: A is not symmetric (A[" + std::to_string(i) + "][" + std::to_string(j) + "] != A[" +
+                      std::to_string(j) + "][" + std::to_string(i) + "])");
+    std::shared_ptr<SymmetricOperator> op = std::make_shared<DenseSymmetricOperator>(a.rows, d.data());
+    return wrap_operator(info.Env(), op);
+  });
+}
+
+void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("eigsh", Napi::Function::New(env, Async, "eigsh"));
+  exports.Set("eigshSync", Napi::Function::New(env, Sync, "eigshSync"));
+  exports.Set("eigshCancelToken", Napi::Function::New(env, CancelToken, "eigshCancelToken"));
+  exports.Set("eigshCancel", Napi::Function::New(env, Cancel, "eigshCancel"));
+  exports.Set("eigshSolverNew", Napi::Function::New(env, SolverNew, "eigshSolverNew"));
+  exports.Set("eigshSolverStep", Napi::Function::New(env, SolverStep, "eigshSolverStep"));
+  exports.Set("eigshSolverProgress", Napi::Function::New(env, SolverProgress, "eigshSolverProgress"));
+  exports.Set("eigshSolverResult", Napi::Function::New(env, SolverResult, "eigshSolverResult"));
+  exports.Set("denseOperator", Napi::Function::New(env, DenseOperator, "denseOperator"));
+}
+
+}  // namespace
+SPECLIN_REGISTER(Init);
+}  // namespace speclin::addon

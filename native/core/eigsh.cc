@@ -1,0 +1,676 @@
+#include "eigsh.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "dense_eigen.h"
+#include "gram.h"
+#include "thread_pool.h"
+
+namespace speclin {
+namespace {
+
+constexpr std::size_t kRowGrain = 4096;
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Counter-based: entry `counter` of the stream of `seed` does not depend on how many threads
+// drew the others, so random blocks are the same for every thread count.
+double uniform_pm1(std::uint64_t seed, std::uint64_t counter) {
+  std::uint64_t r = splitmix64(splitmix64(seed) ^ splitmix64(counter + 0x632BE59BD9B4E019ull));
+  return static_cast<double>(r >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+// Squared norms of the columns of an n x cols block with leading dimension ld. Per-chunk partial
+// sums added in chunk order: deterministic for a given thread count.
+void column_sq_norms(std::size_t n, std::size_t cols, const double* W, std::size_t ld, double* out) {
+  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+  std::vector<double> part(chunks * cols, 0.0);
+  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    double* p = part.data() + c * cols;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double* row = W + i * ld;
+      for (std::size_t q = 0; q < cols; ++q) p[q] += row[q] * row[q];
+    }
+  });
+  std::fill(out, out + cols, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t q = 0; q < cols; ++q) out[q] += part[c * cols + q];
+}
+
+// ||Y_q - theta_q X_q|| and x_q . y_q for each column q (X, Y n x cols, contiguous).
+void residual_norms(std::size_t n, std::size_t cols, const double* X, const double* Y,
+                    const double* theta, double* res) {
+  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+  std::vector<double> part(chunks * cols, 0.0);
+  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    double* p = part.data() + c * cols;
+    for (std::size_t i = lo; i < hi; ++i)
+      for (std::size_t q = 0; q < cols; ++q) {
+        double d = Y[i * cols + q] - theta[q] * X[i * cols + q];
+        p[q] += d * d;
+      }
+  });
+  for (std::size_t q = 0; q < cols; ++q) {
+    double s = 0;
+    for (std::size_t c = 0; c < chunks; ++c) s += part[c * cols + q];
+    res[q] = std::sqrt(s);
+  }
+}
+
+void column_dots(std::size_t n, std::size_t cols, const double* X, const double* Y, double* out) {
+  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+  std::vector<double> part(chunks * cols, 0.0);
+  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    double* p = part.data() + c * cols;
+    for (std::size_t i = lo; i < hi; ++i)
+      for (std::size_t q = 0; q < cols; ++q) p[q] += X[i * cols + q] * Y[i * cols + q];
+  });
+  std::fill(out, out + cols, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t q = 0; q < cols; ++q) out[q] += part[c * cols + q];
+}
+
+// dst[:, dcol + q] = src[:, scol[q]] for the listed columns (row-major blocks).
+void copy_columns(std::size_t n, const double* src, std::size_t lds, const std::size_t* scols,
+                  std::size_t count, double* dst, std::size_t ldd, std::size_t dcol) {
+  parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i)
+      for (std::size_t q = 0; q < count; ++q) dst[i * ldd + dcol + q] = src[i * lds + scols[q]];
+  });
+}
+
+void copy_block(std::size_t n, std::size_t cols, const double* src, std::size_t lds, double* dst,
+                std::size_t ldd) {
+  parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i)
+      std::copy(src + i * lds, src + i * lds + cols, dst + i * ldd);
+  });
+}
+
+[[noreturn]] void bad_option(const std::string& msg) { throw std::invalid_argument("eigsh: " + msg); }
+
+}  // namespace
+
+struct EigshSolver::State {
+  enum class Stage { Init, Dense, Deflate, Extend, Verify, Done };
+
+  std::size_t n, k, b = 0, m = 0, max_iterations;
+  double tol, norm_bound, anorm = 0;
+  std::uint64_t seed, rng_counter = 0;
+  bool dense;
+  std::vector<double> v0, defl;
+  std::size_t v0c, c;
+
+  Stage stage = Stage::Init;
+  std::vector<double> X, Y;  // the request: Y = A X, n x cols
+  std::size_t cols = 0;
+
+  std::vector<double> V, T;  // basis n x m (locked columns first), projected matrix m x m
+  std::size_t l = 0, j = 0;  // locked columns, basis size
+  std::vector<double> lock_val, lock_res;
+
+  std::vector<double> W, R, C, tmp;           // new block n x b, its R (b x b), coefficients
+  std::vector<double> theta, Yr, est;         // Ritz analysis of T[l:j, l:j]
+  std::size_t ma = 0;
+  std::vector<double> Z;                      // Ritz vectors for a restart, n x nsel
+  std::size_t nsel = 0;
+  std::vector<std::size_t> cands;
+
+  std::size_t iterations = 0, matvecs = 0;
+  double maxres = std::numeric_limits<double>::infinity();
+
+  // dense path results
+  std::vector<double> d_val, d_vec, d_res;
+  std::size_t d_count = 0;
+
+  double tol_abs() const { return tol * (norm_bound > 0 ? norm_bound : anorm); }
+  double norm_used() const { return norm_bound > 0 ? norm_bound : anorm; }
+  double random() { return uniform_pm1(seed, rng_counter++); }
+
+  // ---- orthogonalization ------------------------------------------------------------------
+  // W (n x cols, ld) -= V[:, 0:j] (V^T W), twice. coef (j x cols) receives the sum of both
+  // passes (the projected matrix's new column), or is null.
+  void project_basis(double* w, std::size_t ld, std::size_t ncols, double* coef) {
+    if (j == 0) return;
+    tmp.resize(j * ncols);
+    for (int pass = 0; pass < 2; ++pass) {
+      gemm<double>(Trans::Yes, Trans::No, j, ncols, n, 1.0, V.data(), m, w, ld, 0.0, tmp.data(), ncols);
+      gemm<double>(Trans::No, Trans::No, n, ncols, j, -1.0, V.data(), m, tmp.data(), ncols, 1.0, w, ld);
+      if (coef) {
+        if (pass == 0) std::copy(tmp.begin(), tmp.begin() + j * ncols, coef);
+        else for (std::size_t i = 0; i < j * ncols; ++i) coef[i] += tmp[i];
+      }
+    }
+  }
+
+  // Column col of w against its first col columns, twice; adds the coefficients to r (col long).
+  void project_previous(double* w, std::size_t ld, std::size_t col, double* r) {
+    if (col == 0) return;
+    std::vector<double> t(col);
+    for (int pass = 0; pass < 2; ++pass) {
+      gemm<double>(Trans::Yes, Trans::No, col, 1, n, 1.0, w, ld, w + col, ld, 0.0, t.data(), 1);
+      gemm<double>(Trans::No, Trans::No, n, 1, col, -1.0, w, ld, t.data(), 1, 1.0, w + col, ld);
+      if (r) for (std::size_t p = 0; p < col; ++p) r[p] += t[p];
+    }
+  }
+
+  double column_norm(const double* w, std::size_t ld) {
+    double s;
+    column_sq_norms(n, 1, w, ld, &s);
+    return std::sqrt(s);
+  }
+
+  void scale_column(double* w, std::size_t ld, double f) {
+    parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) w[i * ld] *= f;
+    });
+  }
+
+  // Orthonormalizes the columns of w (n x ncols, ld), already projected against the basis, among
+  // themselves: w_before = Q R. A column that has (numerically) nothing left outside the span
+  // (its norm fell below 1e-12 of `scale`, its norm before projection) is replaced by a random
+  // direction orthogonal to everything, with a zero on R's diagonal: the Krylov space became
+  // invariant there, and a fresh direction keeps the block full.
+  void orthonormalize_block(double* w, std::size_t ld, std::size_t ncols, const double* scale,
+                            double* Rout) {
+    std::vector<double> r(ncols * ncols, 0.0), rc(ncols);
+    for (std::size_t col = 0; col < ncols; ++col) {
+      std::fill(rc.begin(), rc.end(), 0.0);
+      project_previous(w, ld, col, rc.data());
+      double nrm = column_norm(w + col, ld);
+      if (nrm < 1e-4 * scale[col]) {
+        // Heavy cancellation: one more pass against everything restores orthogonality.
+        project_basis(w + col, ld, 1, nullptr);
+        project_previous(w, ld, col, nullptr);
+        nrm = column_norm(w + col, ld);
+      }
+      for (std::size_t p = 0; p < col; ++p) r[p * ncols + col] = rc[p];
+      if (nrm > 1e-12 * scale[col] && nrm > 0) {
+        r[col * ncols + col] = nrm;
+        scale_column(w + col, ld, 1.0 / nrm);
+        continue;
+      }
+      r[col * ncols + col] = 0;
+      bool ok = false;
+      for (int attempt = 0; attempt < 5 && !ok; ++attempt) {
+        for (std::size_t i = 0; i < n; ++i) w[i * ld + col] = random();
+        double before = column_norm(w + col, ld);
+        for (int pass = 0; pass < 2; ++pass) {
+          project_basis(w + col, ld, 1, nullptr);
+          project_previous(w, ld, col, nullptr);
+        }
+        double after = column_norm(w + col, ld);
+        if (after > 1e-8 * before) {
+          scale_column(w + col, ld, 1.0 / after);
+          ok = true;
+        }
+      }
+      if (!ok)
+        throw std::runtime_error("eigsh: could not extend the Krylov basis (the basis spans the whole space)");
+    }
+    if (Rout) std::copy(r.begin(), r.end(), Rout);
+  }
+
+  // ---- stages -------------------------------------------------------------------------------
+  bool request(Stage s, std::size_t ncols) {
+    stage = s;
+    cols = ncols;
+    return true;
+  }
+
+  bool init() {
+    if (dense) {
+      X.assign(n * n, 0.0);
+      Y.assign(n * n, 0.0);
+      for (std::size_t i = 0; i < n; ++i) X[i * n + i] = 1;
+      return request(Stage::Dense, n);
+    }
+    V.assign(n * m, 0.0);
+    T.assign(m * m, 0.0);
+    std::size_t maxcols = std::max({b, k, c});
+    X.assign(n * maxcols, 0.0);
+    Y.assign(n * maxcols, 0.0);
+    W.assign(n * b, 0.0);
+    R.assign(b * b, 0.0);
+    C.assign(m * b, 0.0);
+    if (c > 0) {
+      std::vector<double> sc(c);
+      column_sq_norms(n, c, defl.data(), c, sc.data());
+      for (auto& s : sc) s = std::sqrt(s);
+      for (std::size_t q = 0; q < c; ++q)
+        if (!(sc[q] > 0)) bad_option("deflate column " + std::to_string(q) + " is zero");
+      orthonormalize_deflation(sc.data());
+      copy_block(n, c, defl.data(), c, V.data(), m);
+      l = j = c;
+      copy_block(n, c, defl.data(), c, X.data(), c);
+      return request(Stage::Deflate, c);
+    }
+    return start_block();
+  }
+
+  void orthonormalize_deflation(const double* scale) {
+    // Deflation vectors must be independent: a column that vanishes is an error, not replaced.
+    std::vector<double> r(c);
+    for (std::size_t col = 0; col < c; ++col) {
+      project_previous(defl.data(), c, col, nullptr);
+      double nrm = column_norm(defl.data() + col, c);
+      if (!(nrm > 1e-8 * scale[col]))
+        bad_option("deflate column " + std::to_string(col) + " depends linearly on the previous ones");
+      scale_column(defl.data() + col, c, 1.0 / nrm);
+    }
+  }
+
+  bool finish_deflate() {
+    matvecs += c;
+    std::vector<double> val(c), res(c);
+    column_dots(n, c, X.data(), Y.data(), val.data());
+    residual_norms(n, c, X.data(), Y.data(), val.data(), res.data());
+    for (double v : val) anorm = std::max(anorm, std::fabs(v));
+    for (std::size_t q = 0; q < c; ++q) {
+      if (!(res[q] <= tol_abs()))
+        bad_option("deflate column " + std::to_string(q) + " is not an eigenvector of the operator: ||A v - lambda v|| = " +
+                   std::to_string(res[q]) + " > tol * norm = " + std::to_string(tol_abs()));
+      lock_val.push_back(val[q]);
+      lock_res.push_back(res[q]);
+    }
+    if (l >= k) return finish();
+    return start_block();
+  }
+
+  bool start_block() {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t q = 0; q < b; ++q)
+        W[i * b + q] = q < v0c ? v0[i * v0c + q] : uniform_pm1(seed, (i * b + q) | (1ull << 62));
+    std::vector<double> sc(b);
+    column_sq_norms(n, b, W.data(), b, sc.data());
+    for (auto& s : sc) s = std::sqrt(s);
+    project_basis(W.data(), b, b, nullptr);
+    orthonormalize_block(W.data(), b, b, sc.data(), nullptr);
+    copy_block(n, b, W.data(), b, V.data() + j, m);
+    j += b;
+    return request_extend();
+  }
+
+  bool request_extend() {
+    if (iterations >= max_iterations) return finish();
+    copy_block(n, b, V.data() + (j - b), m, X.data(), b);
+    return request(Stage::Extend, b);
+  }
+
+  void analyze() {
+    ma = j - l;
+    theta.resize(ma);
+    Yr.resize(ma * ma);
+    symmetric_eigen(ma, T.data() + l * m + l, m, theta.data(), Yr.data());
+    if (norm_bound <= 0)
+      for (double t : theta) anorm = std::max(anorm, std::fabs(t));
+    est.assign(ma, 0.0);
+    for (std::size_t i = 0; i < ma; ++i) {
+      double s2 = 0;
+      for (std::size_t p = 0; p < b; ++p) {
+        double s = 0;
+        for (std::size_t q = p; q < b; ++q) s += R[p * b + q] * Yr[(ma - b + q) * ma + i];
+        s2 += s * s;
+      }
+      est[i] = std::sqrt(s2);
+    }
+  }
+
+  bool finish_extend() {
+    matvecs += b;
+    ++iterations;
+    copy_block(n, b, Y.data(), b, W.data(), b);
+    std::vector<double> sc(b);
+    column_sq_norms(n, b, W.data(), b, sc.data());
+    for (auto& s : sc) s = std::sqrt(s);
+    project_basis(W.data(), b, b, C.data());
+    // The new column block of T = V^T A V (both passes' coefficients), mirrored: T stays exactly
+    // symmetric. Rows of locked vectors are dropped: projecting them out is the deflation.
+    std::size_t j0 = j - b;
+    for (std::size_t r = l; r < j0; ++r)
+      for (std::size_t q = 0; q < b; ++q) T[r * m + j0 + q] = T[(j0 + q) * m + r] = C[r * b + q];
+    for (std::size_t p = 0; p < b; ++p)
+      for (std::size_t q = 0; q < b; ++q)
+        T[(j0 + p) * m + j0 + q] = 0.5 * (C[(j0 + p) * b + q] + C[(j0 + q) * b + p]);
+    orthonormalize_block(W.data(), b, b, sc.data(), R.data());
+    analyze();
+    std::size_t wanted = k - l;
+    bool all = ma >= wanted;
+    double mr = 0;
+    for (std::size_t i = 0; i < std::min(wanted, ma); ++i) {
+      mr = std::max(mr, est[i]);
+      if (!(est[i] <= tol_abs())) all = false;
+    }
+    for (double r : lock_res) mr = std::max(mr, r);
+    maxres = mr;
+    if (all || j + b > m) return plan_restart();
+    copy_block(n, b, W.data(), b, V.data() + j, m);
+    for (std::size_t p = 0; p < b; ++p)
+      for (std::size_t q = 0; q < b; ++q) T[(j + p) * m + j0 + q] = T[(j0 + q) * m + j + p] = R[p * b + q];
+    j += b;
+    return request_extend();
+  }
+
+  bool plan_restart() {
+    std::size_t wanted = k - l;
+    cands.clear();
+    for (std::size_t i = 0; i < std::min(wanted, ma); ++i)
+      if (est[i] <= tol_abs()) cands.push_back(i);
+    nsel = std::min(ma, cands.size() + (m - l - 2 * b));
+    Z.resize(n * nsel);
+    gemm<double>(Trans::No, Trans::No, n, nsel, ma, 1.0, V.data() + l, m, Yr.data(), ma, 0.0, Z.data(), nsel);
+    if (cands.empty()) return rebuild({}, {});
+    copy_columns(n, Z.data(), nsel, cands.data(), cands.size(), X.data(), cands.size(), 0);
+    return request(Stage::Verify, cands.size());
+  }
+
+  bool finish_verify() {
+    std::size_t nc = cands.size();
+    matvecs += nc;
+    std::vector<double> th(nc), res(nc);
+    for (std::size_t q = 0; q < nc; ++q) th[q] = theta[cands[q]];
+    residual_norms(n, nc, X.data(), Y.data(), th.data(), res.data());
+    std::vector<std::size_t> pass;
+    std::vector<double> pres;
+    for (std::size_t q = 0; q < nc; ++q)
+      if (res[q] <= tol_abs()) {
+        pass.push_back(cands[q]);
+        pres.push_back(res[q]);
+      }
+    return rebuild(pass, pres);
+  }
+
+  // Thick restart: locks the verified pairs, keeps the leading Ritz vectors and the residual
+  // block, and restores the arrowhead projected matrix diag(theta) + coupling to the residual.
+  bool rebuild(const std::vector<std::size_t>& lock, const std::vector<double>& lres) {
+    if (!lock.empty()) {
+      copy_columns(n, Z.data(), nsel, lock.data(), lock.size(), V.data(), m, l);
+      for (std::size_t q = 0; q < lock.size(); ++q) {
+        lock_val.push_back(theta[lock[q]]);
+        lock_res.push_back(lres[q]);
+      }
+      l += lock.size();
+    }
+    if (l >= k) return finish();
+    std::vector<std::size_t> keep;
+    for (std::size_t i = 0; i < nsel; ++i)
+      if (std::find(lock.begin(), lock.end(), i) == lock.end()) keep.push_back(i);
+    std::size_t wanted = k - l;
+    std::size_t kk = std::min({keep.size(), std::max(wanted, (m - l) / 2), m - l - 2 * b});
+    keep.resize(kk);
+    copy_columns(n, Z.data(), nsel, keep.data(), kk, V.data(), m, l);
+    for (std::size_t r = l; r < m; ++r) std::fill(T.begin() + r * m + l, T.begin() + r * m + m, 0.0);
+    for (std::size_t i = 0; i < kk; ++i) T[(l + i) * m + l + i] = theta[keep[i]];
+    std::size_t q0 = l + kk;
+    for (std::size_t p = 0; p < b; ++p)
+      for (std::size_t i = 0; i < kk; ++i) {
+        double s = 0;
+        for (std::size_t q = p; q < b; ++q) s += R[p * b + q] * Yr[(ma - b + q) * ma + keep[i]];
+        T[(q0 + p) * m + l + i] = T[(l + i) * m + q0 + p] = s;
+      }
+    copy_block(n, b, W.data(), b, V.data() + q0, m);
+    j = q0 + b;
+    return request_extend();
+  }
+
+  bool finish_dense() {
+    matvecs += n;
+    iterations = 1;
+    std::vector<double> M(n * n);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t q = 0; q < n; ++q) M[i * n + q] = 0.5 * (Y[i * n + q] + Y[q * n + i]);
+    std::vector<double> val(n), vec(n * n);
+    std::vector<double> cand_val, cand_vec;  // column-major n-vectors
+    if (c > 0) {
+      std::vector<double> sc(c);
+      column_sq_norms(n, c, defl.data(), c, sc.data());
+      for (auto& s : sc) s = std::sqrt(s);
+      for (std::size_t q = 0; q < c; ++q)
+        if (!(sc[q] > 0)) bad_option("deflate column " + std::to_string(q) + " is zero");
+      orthonormalize_deflation(sc.data());
+      // P M P with P = I - U U^T, and the deflated directions pushed below the spectrum.
+      std::vector<double> MU(n * c), UtMU(c * c), PMP(M);
+      gemm<double>(Trans::No, Trans::No, n, c, n, 1.0, M.data(), n, defl.data(), c, 0.0, MU.data(), c);
+      gemm<double>(Trans::Yes, Trans::No, c, c, n, 1.0, defl.data(), c, MU.data(), c, 0.0, UtMU.data(), c);
+      gemm<double>(Trans::No, Trans::Yes, n, n, c, -1.0, defl.data(), c, MU.data(), c, 1.0, PMP.data(), n);
+      gemm<double>(Trans::No, Trans::Yes, n, n, c, -1.0, MU.data(), c, defl.data(), c, 1.0, PMP.data(), n);
+      std::vector<double> UC(n * c);
+      gemm<double>(Trans::No, Trans::No, n, c, c, 1.0, defl.data(), c, UtMU.data(), c, 0.0, UC.data(), c);
+      double shift = 1;
+      for (std::size_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (std::size_t q = 0; q < n; ++q) s += std::fabs(M[i * n + q]);
+        shift = std::max(shift, 2 * s + 1);
+      }
+      gemm<double>(Trans::No, Trans::Yes, n, n, c, 1.0, UC.data(), c, defl.data(), c, 1.0, PMP.data(), n);
+      gemm<double>(Trans::No, Trans::Yes, n, n, c, -shift, defl.data(), c, defl.data(), c, 1.0, PMP.data(), n);
+      for (std::size_t q = 0; q < c; ++q) {
+        cand_val.push_back(UtMU[q * c + q]);
+        for (std::size_t i = 0; i < n; ++i) cand_vec.push_back(defl[i * c + q]);
+      }
+      M.swap(PMP);
+    }
+    symmetric_eigen(n, M.data(), n, val.data(), vec.data());
+    std::size_t rest = k > c ? k - c : 0;
+    for (std::size_t q = 0; q < rest; ++q) {
+      cand_val.push_back(val[q]);
+      for (std::size_t i = 0; i < n; ++i) cand_vec.push_back(vec[i * n + q]);
+    }
+    std::vector<std::size_t> order(cand_val.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t z) { return cand_val[a] > cand_val[z]; });
+    order.resize(k);
+    if (norm_bound <= 0)
+      for (double v : val) anorm = std::max(anorm, std::fabs(v));
+    for (double v : cand_val) anorm = std::max(anorm, std::fabs(v));
+    d_count = k;
+    d_val.resize(k);
+    d_vec.assign(n * k, 0.0);
+    d_res.resize(k);
+    for (std::size_t q = 0; q < k; ++q) {
+      const double* v = cand_vec.data() + order[q] * n;
+      d_val[q] = cand_val[order[q]];
+      for (std::size_t i = 0; i < n; ++i) d_vec[i * k + q] = v[i];
+      double s = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        double a = 0;
+        for (std::size_t p = 0; p < n; ++p) a += Y[i * n + p] * v[p];
+        a -= d_val[q] * v[i];
+        s += a * a;
+      }
+      d_res[q] = std::sqrt(s);
+    }
+    maxres = 0;
+    for (double r : d_res) maxres = std::max(maxres, r);
+    stage = Stage::Done;
+    return false;
+  }
+
+  bool finish() {
+    stage = Stage::Done;
+    return false;
+  }
+
+  std::size_t converged_count() const {
+    if (dense) {
+      if (stage != Stage::Done) return 0;
+      std::size_t cnt = 0;
+      for (double r : d_res) cnt += r <= tol_abs();
+      return cnt;
+    }
+    return l;
+  }
+};
+
+EigshSolver::EigshSolver(std::size_t n, EigshOptions o) : s_(new State) {
+  std::unique_ptr<State> guard(s_);
+  State& s = *s_;
+  if (n == 0) bad_option("the operator has size 0");
+  if (o.k < 1) bad_option("k must be at least 1, got " + std::to_string(o.k));
+  if (o.k > n) bad_option("k must be at most n = " + std::to_string(n) + ", got " + std::to_string(o.k));
+  if (!(o.tol > 0) || !std::isfinite(o.tol)) bad_option("tol must be a positive finite number");
+  if (o.max_iterations < 1) bad_option("maxIterations must be at least 1");
+  if (o.v0_cols > 0 && o.v0.size() != n * o.v0_cols) bad_option("v0 must have n rows");
+  if (o.deflate_cols > 0 && o.deflate.size() != n * o.deflate_cols) bad_option("deflate must have n rows");
+  if (o.deflate_cols > n) bad_option("deflate has more columns than n");
+  s.n = n;
+  s.k = o.k;
+  s.tol = o.tol;
+  s.max_iterations = o.max_iterations;
+  s.norm_bound = o.norm_bound > 0 && std::isfinite(o.norm_bound) ? o.norm_bound : 0;
+  s.seed = o.seed;
+  s.v0 = std::move(o.v0);
+  s.v0c = o.v0_cols;
+  s.defl = std::move(o.deflate);
+  s.c = o.deflate_cols;
+  std::size_t k = o.k;
+  std::size_t b = o.block_size;
+  if (b == 0) {
+    // A block as wide as the largest cluster we expect, for the multiplicities; products of a
+    // block cost little more than one vector's (the matrix is read once).
+    b = std::min<std::size_t>(std::max<std::size_t>(k, 2), 16);
+    if (s.v0c > b) b = s.v0c;
+  } else if (s.v0c > b) {
+    bad_option("v0 has " + std::to_string(s.v0c) + " columns, more than blockSize = " + std::to_string(b));
+  }
+  std::size_t m = o.basis_size;
+  if (m == 0) m = std::max(2 * k + b, k + 3 * b);
+  bool lanczos_fits = k + 2 * b <= m && m <= n;
+  if (o.method == EigshOptions::Method::Dense) s.dense = true;
+  else if (o.method == EigshOptions::Method::Lanczos) {
+    if (!lanczos_fits) {
+      if (o.basis_size == 0 && k + 2 * b <= n) {
+        m = n;
+      } else {
+        bad_option("the Lanczos basis (basisSize = " + std::to_string(m) + ") must hold k + 2 * blockSize = " +
+                   std::to_string(k + 2 * b) + " vectors and at most n = " + std::to_string(n) +
+                   "; use a smaller blockSize or the dense method");
+      }
+    }
+    s.dense = false;
+  } else {
+    s.dense = n <= kDenseLimit || !lanczos_fits;
+    if (s.dense && n > 4096)
+      bad_option("k = " + std::to_string(k) + " with blockSize " + std::to_string(b) +
+                 " needs a Lanczos basis larger than n; use a smaller k or blockSize");
+  }
+  if (!s.dense && s.c > 0 && s.c + 2 * b > m) bad_option("too many deflate columns for the basis");
+  if (s.v0c > 0 && s.dense) {
+    // The dense path computes every pair; a warm start has nothing to shorten.
+  }
+  s.b = b;
+  s.m = m;
+  guard.release();
+}
+
+EigshSolver::~EigshSolver() { delete s_; }
+
+bool EigshSolver::step() {
+  State& s = *s_;
+  switch (s.stage) {
+    case State::Stage::Init: return s.init();
+    case State::Stage::Dense: return s.finish_dense();
+    case State::Stage::Deflate: return s.finish_deflate();
+    case State::Stage::Extend: return s.finish_extend();
+    case State::Stage::Verify: return s.finish_verify();
+    case State::Stage::Done: return false;
+  }
+  return false;
+}
+
+const double* EigshSolver::input() const { return s_->X.data(); }
+double* EigshSolver::output() { return s_->Y.data(); }
+std::size_t EigshSolver::columns() const { return s_->cols; }
+std::size_t EigshSolver::n() const { return s_->n; }
+std::size_t EigshSolver::iterations() const { return s_->iterations; }
+std::size_t EigshSolver::converged() const { return s_->converged_count(); }
+double EigshSolver::max_residual() const { return s_->maxres; }
+bool EigshSolver::finished() const { return s_->stage == State::Stage::Done; }
+
+EigshResult EigshSolver::result(bool aborted) const {
+  const State& s = *s_;
+  EigshResult r;
+  r.n = s.n;
+  r.matvecs = s.matvecs;
+  r.iterations = s.iterations;
+  r.norm = s.norm_used();
+  r.block_size = s.dense ? 0 : s.b;
+  r.basis_size = s.dense ? 0 : s.m;
+  r.dense = s.dense;
+  std::vector<double> val, res;
+  std::vector<const double*> src;
+  std::size_t stride = 0;
+  if (s.dense) {
+    if (s.stage == State::Stage::Done)
+      for (std::size_t q = 0; q < s.d_count; ++q)
+        if (s.d_res[q] <= s.tol_abs()) {
+          val.push_back(s.d_val[q]);
+          res.push_back(s.d_res[q]);
+          src.push_back(s.d_vec.data() + q);
+        }
+    stride = s.k;
+  } else {
+    for (std::size_t q = 0; q < s.l && q < s.lock_val.size(); ++q) {
+      val.push_back(s.lock_val[q]);
+      res.push_back(s.lock_res[q]);
+      src.push_back(s.V.data() + q);
+    }
+    stride = s.m;
+  }
+  std::vector<std::size_t> order(val.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t z) { return val[a] > val[z]; });
+  if (order.size() > s.k) order.resize(s.k);
+  r.count = order.size();
+  r.values.resize(r.count);
+  r.residuals.resize(r.count);
+  r.vectors.assign(s.n * r.count, 0.0);
+  for (std::size_t q = 0; q < r.count; ++q) {
+    r.values[q] = val[order[q]];
+    r.residuals[q] = res[order[q]];
+    const double* v = src[order[q]];
+    for (std::size_t i = 0; i < s.n; ++i) r.vectors[i * r.count + q] = v[i * stride];
+  }
+  r.status = aborted ? EigshStatus::Aborted
+             : r.count == s.k ? EigshStatus::Converged
+                              : EigshStatus::NotConverged;
+  return r;
+}
+
+EigshResult eigsh(const SymmetricOperator& op, const EigshOptions& options, const EigshProgress& progress,
+                  const std::atomic<bool>* abort) {
+  EigshOptions o = options;
+  if (o.norm_bound <= 0) o.norm_bound = op.norm_bound();
+  EigshSolver solver(op.size(), std::move(o));
+  std::size_t reported = 0;
+  bool more = solver.step();
+  while (more) {
+    if (abort && abort->load(std::memory_order_relaxed)) return solver.result(true);
+    op.multiply(solver.input(), solver.output(), solver.columns());
+    more = solver.step();
+    if (progress && solver.iterations() != reported) {
+      reported = solver.iterations();
+      progress(reported, solver.converged(), solver.max_residual());
+    }
+  }
+  return solver.result(false);
+}
+
+DenseSymmetricOperator::DenseSymmetricOperator(std::size_t n, const double* A) : n_(n), a_(A, A + n * n) {}
+
+void DenseSymmetricOperator::multiply(const double* X, double* Y, std::size_t columns) const {
+  gemm<double>(Trans::No, Trans::No, n_, columns, n_, 1.0, a_.data(), n_, X, columns, 0.0, Y, columns);
+}
+
+}  // namespace speclin

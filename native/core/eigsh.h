@@ -1,0 +1,103 @@
+// The k algebraically largest eigenpairs of a symmetric operator: block Lanczos with thick
+// restart, full reorthogonalization (blocked classical Gram-Schmidt, twice), locking of converged
+// pairs, convergence by the true residual. Small problems go to the dense solver.
+//
+// The solver is written for reverse communication (ARPACK's style): it never calls the operator
+// itself but asks its driver for products, so one algorithm serves native operators (driven in
+// C++ on a worker thread, `eigsh` below) and JavaScript callbacks (driven from the main thread).
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "operator.h"
+
+namespace speclin {
+
+struct EigshOptions {
+  std::size_t k = 1;
+  // Convergence: ||A v - lambda v|| <= tol * norm, norm = norm_bound if > 0, else the largest
+  // |Ritz value| seen (a lower bound of ||A||, as ARPACK uses).
+  double tol = 1e-8;
+  // Block Lanczos steps (one block product each) before giving up.
+  std::size_t max_iterations = 10000;
+  std::size_t block_size = 0;  // 0: automatic
+  std::size_t basis_size = 0;  // 0: automatic; at least k + 2 * block_size
+  std::uint64_t seed = 0;
+  std::vector<double> v0;  // warm start, n x v0_cols row-major (empty: random)
+  std::size_t v0_cols = 0;
+  std::vector<double> deflate;  // known eigenvectors, n x deflate_cols row-major
+  std::size_t deflate_cols = 0;
+  double norm_bound = 0;
+  enum class Method { Auto, Lanczos, Dense } method = Method::Auto;
+};
+
+enum class EigshStatus { Converged, NotConverged, Aborted };
+
+struct EigshResult {
+  EigshStatus status = EigshStatus::NotConverged;
+  std::size_t n = 0;
+  std::size_t count = 0;            // pairs returned: k when converged, fewer otherwise
+  std::vector<double> values;       // descending
+  std::vector<double> vectors;      // n x count, row-major
+  std::vector<double> residuals;    // true residuals ||A v - lambda v||
+  std::size_t matvecs = 0;          // operator columns applied
+  std::size_t iterations = 0;       // block Lanczos steps (1 for the dense path)
+  double norm = 0;                  // the norm the tolerance was relative to
+  std::size_t block_size = 0, basis_size = 0;
+  bool dense = false;
+};
+
+// Largest problem the automatic choice sends to the dense solver.
+constexpr std::size_t kDenseLimit = 256;
+
+class EigshSolver {
+ public:
+  // Validates the options (std::invalid_argument naming the option).
+  EigshSolver(std::size_t n, EigshOptions options);
+  ~EigshSolver();
+  EigshSolver(const EigshSolver&) = delete;
+  EigshSolver& operator=(const EigshSolver&) = delete;
+
+  // Advances until the solver needs a product. true: set output() = A input() (both n x
+  // columns(), row-major) and call step() again. false: finished, see result().
+  bool step();
+  const double* input() const;
+  double* output();
+  std::size_t columns() const;
+
+  std::size_t n() const;
+  std::size_t iterations() const;
+  std::size_t converged() const;
+  double max_residual() const;  // over the wanted pairs, estimates for the unconverged ones
+  bool finished() const;
+  // The converged pairs (all k, or the partial set when stopped early). `aborted` marks it.
+  EigshResult result(bool aborted = false) const;
+
+ private:
+  struct State;
+  State* s_;
+};
+
+using EigshProgress = std::function<void(std::size_t iteration, std::size_t converged, double max_residual)>;
+
+// Drives an EigshSolver with a native operator. `abort` (may be null) is polled between products;
+// `progress` (may be empty) is called after each block step.
+EigshResult eigsh(const SymmetricOperator& op, const EigshOptions& options,
+                  const EigshProgress& progress = {}, const std::atomic<bool>* abort = nullptr);
+
+// A dense symmetric matrix as an operator (row-major n x n, copied).
+class DenseSymmetricOperator : public SymmetricOperator {
+ public:
+  DenseSymmetricOperator(std::size_t n, const double* A);
+  std::size_t size() const override { return n_; }
+  void multiply(const double* X, double* Y, std::size_t columns) const override;
+
+ private:
+  std::size_t n_;
+  std::vector<double> a_;
+};
+
+}  // namespace speclin
