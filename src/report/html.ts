@@ -48,8 +48,8 @@ export function renderReport(r: ReportInput): string {
   const values = Array.from(r.eigenvalues);
   const spectrumChart = lineChart({
     series: [
-      { name: `eigenvalues of Ā (first k = ${r.k} used)`, points: values.slice(0, r.k).map((v, i) => [i + 1, v]), color: '#08519c', width: 2.2 },
-      ...(values.length > r.k ? [{ name: 'beyond k', points: values.slice(r.k - 1).map((v, i) => [i + r.k, v] as [number, number]), color: '#9ecae1', width: 2 }] : []),
+      { name: `λ_1 .. λ_k (k = ${r.k}, used)`, points: values.slice(0, r.k).map((v, i) => [i + 1, v]), color: '#08519c', width: 2.2 },
+      ...(values.length > r.k ? [{ name: "beyond k", points: values.slice(r.k - 1).map((v, i) => [i + r.k, v] as [number, number]), color: '#9ecae1', width: 2 }] : []),
     ],
     xLabel: 'index i',
     yLabel: 'λ_i',

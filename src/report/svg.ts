@@ -77,8 +77,8 @@ export function lineChart(options: {
       .join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.6}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     const ly = M.top + 14 + i * 15;
-    parts.push(`<line x1="${W - M.right - 150}" x2="${W - M.right - 130}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    parts.push(`<text x="${W - M.right - 125}" y="${ly}">${escapeXml(s.name)}</text>`);
+    parts.push(`<line x1="${W - M.right - 190}" x2="${W - M.right - 170}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<text x="${W - M.right - 165}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -26,7 +26,7 @@ export interface HyperParameters {
 export function defaultHyperParameters(encoder: EncoderKind, mode: TrainMode): HyperParameters {
   if (encoder === 'table') {
     return mode === 'fullbatch'
-      ? { steps: 1500, batchSize: 0, lr: 0.05, optimizer: 'adam' }
+      ? { steps: 1000, batchSize: 0, lr: 0.05, optimizer: 'adam' }
       : { steps: 3000, batchSize: 512, lr: 0.05, optimizer: 'adam' };
   }
   return mode === 'fullbatch'
