@@ -275,7 +275,8 @@ for (const dtype of ['float64', 'float32'] as const) {
     const op = g.normalized();
     t.is(op.n, n);
     t.is(g.normalized(), op);
-    for (const c of [1, 3, 17]) {
+    // every panel width: 16, 8, 4, 2, 1
+    for (const c of [1, 2, 3, 13, 17, 40]) {
       const X = randomVector(n * c, 7 + c);
       const Y = new Float64Array(n * c);
       op.multiply(X, Y, c);
