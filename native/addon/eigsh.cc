@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 #include "common.h"
 #include "eigsh_options.h"
@@ -90,18 +91,39 @@ CancelFlag cancel_flag_of(Napi::Value v) {
   return std::make_shared<std::atomic<bool>>(false);
 }
 
-namespace {
-struct ProgressEvent {
-  std::size_t iteration, converged;
-  double max_residual;
+struct ProgressQueue {
+  struct Event {
+    std::size_t iteration, converged;
+    double max_residual;
+  };
+  std::mutex mutex;
+  std::vector<Event> events;
+
+  void deliver(Napi::Env env, Napi::Function f) {
+    std::vector<Event> batch;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      batch.swap(events);
+    }
+    for (const Event& e : batch) {
+      // A throwing progress callback must not take the solver down: its error is dropped.
+      try {
+        f.Call({Napi::Number::New(env, static_cast<double>(e.iteration)),
+                Napi::Number::New(env, static_cast<double>(e.converged)), Napi::Number::New(env, e.max_residual)});
+      } catch (const Napi::Error&) {
+      }
+    }
+  }
 };
-}  // namespace
 
 ProgressBridge make_progress_bridge(Napi::Env env, Napi::Value fn) {
   ProgressBridge b;
-  if (fn.IsFunction())
+  if (fn.IsFunction()) {
     b.tsfn = std::make_shared<Napi::ThreadSafeFunction>(
         Napi::ThreadSafeFunction::New(env, fn.As<Napi::Function>(), "speclin eigsh progress", 0, 1));
+    b.queue = std::make_shared<ProgressQueue>();
+    b.fn = std::make_shared<Napi::FunctionReference>(Napi::Persistent(fn.As<Napi::Function>()));
+  }
   return b;
 }
 
@@ -109,22 +131,22 @@ void ProgressBridge::release() const {
   if (tsfn) tsfn->Release();
 }
 
+void ProgressBridge::drain(Napi::Env env) const {
+  if (queue && fn) queue->deliver(env, fn->Value());
+}
+
 EigshProgress ProgressBridge::callback() const {
   if (!tsfn) return {};
   auto t = tsfn;
-  return [t](std::size_t it, std::size_t conv, double res) {
-    auto* p = new ProgressEvent{it, conv, res};
-    napi_status st = t->NonBlockingCall(p, [](Napi::Env env, Napi::Function f, ProgressEvent* q) {
-      std::unique_ptr<ProgressEvent> own(q);
-      if (env == nullptr || f.IsEmpty()) return;
-      // A throwing progress callback must not take the solver down: its error is dropped.
-      try {
-        f.Call({Napi::Number::New(env, static_cast<double>(q->iteration)),
-                Napi::Number::New(env, static_cast<double>(q->converged)), Napi::Number::New(env, q->max_residual)});
-      } catch (const Napi::Error&) {
-      }
+  auto q = queue;
+  return [t, q](std::size_t it, std::size_t conv, double res) {
+    {
+      std::lock_guard<std::mutex> lock(q->mutex);
+      q->events.push_back({it, conv, res});
+    }
+    t->NonBlockingCall([q](Napi::Env env, Napi::Function f) {
+      if (env != nullptr && !f.IsEmpty()) q->deliver(env, f);
     });
-    if (st != napi_ok) delete p;
   };
 }
 
@@ -141,6 +163,7 @@ Napi::Object to_js(Napi::Env env, const EigshResult& r) {
   o.Set("matvecs", Napi::Number::New(env, static_cast<double>(r.matvecs)));
   o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.iterations)));
   o.Set("norm", Napi::Number::New(env, r.norm));
+  o.Set("maxResidual", Napi::Number::New(env, r.max_residual));
   o.Set("blockSize", Napi::Number::New(env, static_cast<double>(r.block_size)));
   o.Set("basisSize", Napi::Number::New(env, static_cast<double>(r.basis_size)));
   o.Set("dense", Napi::Boolean::New(env, r.dense));
@@ -192,7 +215,10 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
           } release{bridge};
           *result = eigsh(*op, *opt, bridge.callback(), flag.get());
         },
-        [result](Napi::Env env) -> Napi::Value { return to_js(env, *result); });
+        [result, bridge](Napi::Env env) -> Napi::Value {
+          bridge.drain(env);
+          return to_js(env, *result);
+        });
   });
 }
 

@@ -19,12 +19,17 @@ using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 // The flag behind a token from eigshCancelToken(), or a fresh one if `v` is not a token.
 CancelFlag cancel_flag_of(Napi::Value v);
 
-// A progress callback that forwards to `fn` on the main thread through a ThreadSafeFunction,
-// and its release (call once the work ends, on any thread).
+// Progress from a worker thread: events are queued natively and delivered in order on the main
+// thread, woken by a ThreadSafeFunction; drain() (called by the Promise's completion, before it
+// settles) delivers whatever is still queued, so no event arrives after the Promise settles.
+struct ProgressQueue;
 struct ProgressBridge {
   std::shared_ptr<Napi::ThreadSafeFunction> tsfn;
+  std::shared_ptr<ProgressQueue> queue;
+  std::shared_ptr<Napi::FunctionReference> fn;  // main thread only
   EigshProgress callback() const;
   void release() const;
+  void drain(Napi::Env env) const;
 };
 ProgressBridge make_progress_bridge(Napi::Env env, Napi::Value fn);
 

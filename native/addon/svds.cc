@@ -46,6 +46,7 @@ Napi::Object to_js(Napi::Env env, const SvdsResult& r) {
   o.Set("residuals", to_f64(env, r.residuals));
   o.Set("products", Napi::Number::New(env, static_cast<double>(r.products)));
   o.Set("iterations", Napi::Number::New(env, static_cast<double>(r.iterations)));
+  o.Set("maxResidual", Napi::Number::New(env, r.max_residual));
   o.Set("side", Napi::String::New(env, r.left_side ? "left" : "right"));
   return o;
 }
@@ -79,7 +80,10 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
           } release{bridge};
           *result = svds(*op, *opt, bridge.callback(), flag.get());
         },
-        [result](Napi::Env env) -> Napi::Value { return to_js(env, *result); });
+        [result, bridge](Napi::Env env) -> Napi::Value {
+          bridge.drain(env);
+          return to_js(env, *result);
+        });
   });
 }
 

@@ -456,6 +456,17 @@ struct EigshSolver::State {
       gemm<double>(Trans::No, Trans::Yes, n, n, c, 1.0, UC.data(), c, defl.data(), c, 1.0, PMP.data(), n);
       gemm<double>(Trans::No, Trans::Yes, n, n, c, -shift, defl.data(), c, defl.data(), c, 1.0, PMP.data(), n);
       for (std::size_t q = 0; q < c; ++q) {
+        double theta = UtMU[q * c + q], r2 = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          double d = MU[i * c + q] - theta * defl[i * c + q];
+          r2 += d * d;
+        }
+        double tol_q = tol * (norm_bound > 0 ? norm_bound : std::max(anorm, std::fabs(theta)));
+        if (!(std::sqrt(r2) <= tol_q))
+          bad_option("deflate column " + std::to_string(q) + " is not an eigenvector of the operator: ||A v - lambda v|| = " +
+                     std::to_string(std::sqrt(r2)) + " > tol * norm = " + std::to_string(tol_q));
+      }
+      for (std::size_t q = 0; q < c; ++q) {
         cand_val.push_back(UtMU[q * c + q]);
         for (std::size_t i = 0; i < n; ++i) cand_vec.push_back(defl[i * c + q]);
       }
@@ -605,6 +616,7 @@ EigshResult EigshSolver::result(bool aborted) const {
   r.matvecs = s.matvecs;
   r.iterations = s.iterations;
   r.norm = s.norm_used();
+  r.max_residual = s.maxres;
   r.block_size = s.dense ? 0 : s.b;
   r.basis_size = s.dense ? 0 : s.m;
   r.dense = s.dense;

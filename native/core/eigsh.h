@@ -46,6 +46,7 @@ struct EigshResult {
   std::size_t matvecs = 0;          // operator columns applied
   std::size_t iterations = 0;       // block Lanczos steps (1 for the dense path)
   double norm = 0;                  // the norm the tolerance was relative to
+  double max_residual = 0;          // the last progress report's
   std::size_t block_size = 0, basis_size = 0;
   bool dense = false;
 };

@@ -30,6 +30,7 @@ SvdsResult svds(const RectangularOperator& P, const EigshOptions& options, const
   r.cols = P.cols();
   r.count = e.count;
   r.iterations = e.iterations;
+  r.max_residual = e.max_residual;
   r.left_side = left;
   std::size_t k = e.count;
   std::size_t ns = left ? r.rows : r.cols;  // the solved side

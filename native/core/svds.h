@@ -24,6 +24,7 @@ struct SvdsResult {
   std::vector<double> residuals;  // ||P v - sigma u|| (u, v unit vectors)
   std::size_t products = 0;       // products with P or P^T, columns counted
   std::size_t iterations = 0;
+  double max_residual = 0;
   bool left_side = true;          // which Gram matrix was solved: P P^T (true) or P^T P
 };
 

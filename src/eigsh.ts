@@ -1,0 +1,367 @@
+// eigsh: the k algebraically largest eigenpairs of a symmetric operator (a Graph's normalized
+// adjacency Ā, a dense matrix, or any { n, multiply }). Native operators run entirely in C++
+// (on a libuv worker for the Promise form); JavaScript operators drive the same native solver by
+// reverse communication: the solver asks for a block product, JavaScript computes it.
+import { native } from './native.js';
+import { SpeclinError, callNative, callNativeAsync } from './errors.js';
+import type { FloatArray, Matrix } from './types.js';
+
+/** Any symmetric linear operator: Y = Op X for X, Y row-major n x columns. */
+export interface SymmetricOperator {
+  readonly n: number;
+  multiply(X: Float64Array, Y: Float64Array, columns: number): void | Promise<void>;
+  /** An upper bound on ||Op||_2 if known (1 for a normalized adjacency). */
+  readonly normBound?: number;
+  /** Native operators (graph.normalized(), denseOperator) carry their C++ side here. */
+  readonly _native?: unknown;
+}
+
+/** What eigsh accepts besides operators: anything with `normalized()` (a Graph). */
+export interface GraphLike {
+  readonly n: number;
+  normalized(): SymmetricOperator;
+  readonly marginals: FloatArray;
+  components(): { count: number; labels: Int32Array | Uint32Array | number[] } | Int32Array;
+}
+
+export interface EigshOptions {
+  /** How many eigenpairs (the algebraically largest), 1 <= k <= n. */
+  k: number;
+  /** ||A v - λ v|| <= tol * ||A|| for every returned pair (||A|| = 1 for Ā). Default 1e-8. */
+  tol?: number;
+  /** Block Lanczos steps before ERR_NOT_CONVERGED. Default 10000. */
+  maxIterations?: number;
+  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default min(max(k, 2), 16). */
+  blockSize?: number;
+  /** Lanczos basis size (columns kept before a restart). Default max(2k + b, k + 3b). */
+  basisSize?: number;
+  /** Seed of the random start block: same seed, same thread count, same bits. Default 0. */
+  seed?: number;
+  /** Warm start: one vector (length n) or a block (n x c, as a Matrix or a Float64Array of n * c). */
+  v0?: Float64Array | Float32Array | Matrix;
+  /** Known eigenvectors to lock from the start: `true` for a Graph (D^{1/2} 1_C per connected
+   * component, eigenvalue 1 of Ā), or a block n x c of vectors. */
+  deflate?: boolean | Matrix;
+  /** 'auto' (dense for n <= 256), 'lanczos' or 'dense'. */
+  method?: 'auto' | 'lanczos' | 'dense';
+  /** Called after each block step with the number of converged pairs and the largest residual
+   * (estimated for the unconverged ones) among the wanted pairs. */
+  onProgress?: (iteration: number, converged: number, maxResidual: number) => void;
+  /** Stops the solver between products; the Promise rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+export interface EigshResult {
+  /** Eigenvalues, descending. */
+  values: Float64Array;
+  /** Eigenvectors, n x k row-major (row i is node i), orthonormal columns. */
+  vectors: Matrix<Float64Array>;
+  /** True residuals ||A v_i - λ_i v_i||, computed with the operator itself. */
+  residuals: Float64Array;
+  /** Operator columns applied (a block product of b columns counts b). */
+  matvecs: number;
+  /** Block Lanczos steps (1 for the dense path). */
+  iterations: number;
+  /** Converged pairs (k on success; fewer in ERR_NOT_CONVERGED's `partial`). */
+  converged: number;
+  /** The ||A|| the tolerance was relative to (the operator's bound, else the largest |Ritz value|). */
+  norm: number;
+  /** 'lanczos' or 'dense'. */
+  method: 'lanczos' | 'dense';
+}
+
+interface NativeResult {
+  status: 'converged' | 'not-converged' | 'aborted';
+  values: Float64Array;
+  vectors: Float64Array;
+  rows: number;
+  cols: number;
+  residuals: Float64Array;
+  matvecs: number;
+  iterations: number;
+  norm: number;
+  maxResidual: number;
+  dense: boolean;
+}
+
+/** The options as the native side reads them. */
+export interface NativeEigshOptions {
+  k: number;
+  tol?: number;
+  maxIterations?: number;
+  blockSize?: number;
+  basisSize?: number;
+  seed?: number;
+  v0?: Float64Array;
+  deflate?: Float64Array;
+  normBound?: number;
+  method?: string;
+}
+
+function isGraph(x: unknown): x is GraphLike {
+  return typeof x === 'object' && x !== null && typeof (x as GraphLike).normalized === 'function';
+}
+
+function checkInteger(fn: string, name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${typeof v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new RangeError(`${fn}: ${name} must be an integer from ${min} to ${max}, got ${v}`);
+  return v;
+}
+
+/** A block given as a vector, a flat array or a Matrix, as a float64 n x c array. */
+function readBlock(fn: string, name: string, v: unknown, n: number): { data: Float64Array; cols: number } {
+  let data: FloatArray;
+  let cols: number;
+  if (v instanceof Float64Array || v instanceof Float32Array) {
+    data = v;
+    if (v.length === 0 || v.length % n !== 0)
+      throw new RangeError(`${fn}: ${name} has ${v.length} elements; expected n = ${n} or a multiple of it (n x columns)`);
+    cols = v.length / n;
+  } else if (typeof v === 'object' && v !== null && 'data' in v) {
+    const m = v as Matrix;
+    if (!(m.data instanceof Float64Array || m.data instanceof Float32Array))
+      throw new TypeError(`${fn}: ${name}.data must be a Float64Array or Float32Array`);
+    if (m.rows !== n) throw new RangeError(`${fn}: ${name} must have n = ${n} rows, got ${m.rows}`);
+    if (!Number.isInteger(m.cols) || m.cols < 1 || m.data.length !== m.rows * m.cols)
+      throw new RangeError(`${fn}: ${name} must be n x cols with cols >= 1 and data.length = n * cols`);
+    data = m.data;
+    cols = m.cols;
+  } else {
+    throw new TypeError(`${fn}: ${name} must be a Float64Array or a Matrix { data, rows, cols }`);
+  }
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i])) throw new RangeError(`${fn}: ${name} holds a NaN or an infinity at ${i}`);
+  return { data: data instanceof Float64Array ? data.slice() : Float64Array.from(data), cols };
+}
+
+/** The vectors D^{1/2} 1_C (normalized) of each connected component: Ā's eigenvalue 1. */
+export function componentVectors(graph: GraphLike): { data: Float64Array; cols: number } {
+  const n = graph.n;
+  const comp = graph.components() as unknown;
+  let labels: ArrayLike<number>;
+  let count: number;
+  if (ArrayBuffer.isView(comp)) {
+    labels = comp as unknown as ArrayLike<number>;
+    count = 0;
+    for (let i = 0; i < n; i++) count = Math.max(count, labels[i] + 1);
+  } else {
+    const c = comp as { count: number; labels: ArrayLike<number> };
+    labels = c.labels;
+    count = c.count;
+  }
+  const p = graph.marginals;
+  const data = new Float64Array(n * count);
+  const norm2 = new Float64Array(count);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    data[i * count + c] = Math.sqrt(p[i]);
+    norm2[c] += p[i];
+  }
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    data[i * count + c] /= Math.sqrt(norm2[c]);
+  }
+  return { data, cols: count };
+}
+
+interface Prepared {
+  op: SymmetricOperator;
+  n: number;
+  nativeOptions: NativeEigshOptions;
+}
+
+/** Checks the arguments (TypeError / RangeError naming the option) and resolves a Graph to Ā. */
+export function prepareEigsh(fn: string, target: unknown, options: EigshOptions): Prepared {
+  if (typeof target !== 'object' || target === null)
+    throw new TypeError(`${fn}: expected a Graph or an operator { n, multiply }`);
+  const graph = isGraph(target) ? target : undefined;
+  const op = graph ? graph.normalized() : (target as SymmetricOperator);
+  if (typeof op.n !== 'number' || typeof op.multiply !== 'function')
+    throw new TypeError(`${fn}: an operator needs a numeric n and a multiply(X, Y, columns) method`);
+  const n = checkInteger(fn, 'the operator size n', op.n, 1, Number.MAX_SAFE_INTEGER);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options { k, ... } are required`);
+  const k = checkInteger(fn, 'k', options.k, 1, n);
+  const o: NativeEigshOptions = { k };
+  if (options.tol !== undefined) {
+    if (typeof options.tol !== 'number') throw new TypeError(`${fn}: tol must be a number`);
+    if (!(options.tol > 0) || !Number.isFinite(options.tol))
+      throw new RangeError(`${fn}: tol must be a positive finite number, got ${options.tol}`);
+    o.tol = options.tol;
+  }
+  if (options.maxIterations !== undefined)
+    o.maxIterations = checkInteger(fn, 'maxIterations', options.maxIterations, 1, Number.MAX_SAFE_INTEGER);
+  if (options.blockSize !== undefined) o.blockSize = checkInteger(fn, 'blockSize', options.blockSize, 1, n);
+  if (options.basisSize !== undefined) o.basisSize = checkInteger(fn, 'basisSize', options.basisSize, 1, n);
+  if (options.seed !== undefined) o.seed = checkInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (options.method !== undefined) {
+    if (!['auto', 'lanczos', 'dense'].includes(options.method))
+      throw new RangeError(`${fn}: method must be 'auto', 'lanczos' or 'dense', got ${String(options.method)}`);
+    o.method = options.method;
+  }
+  if (options.v0 !== undefined) {
+    const b = readBlock(fn, 'v0', options.v0, n);
+    if (o.blockSize !== undefined && b.cols > o.blockSize)
+      throw new RangeError(`${fn}: v0 has ${b.cols} columns, more than blockSize = ${o.blockSize}`);
+    o.v0 = b.data;
+  }
+  if (options.deflate !== undefined && options.deflate !== false) {
+    if (options.deflate === true) {
+      if (!graph) throw new TypeError(`${fn}: deflate: true needs a Graph (its components give the vectors); for an operator pass the known vectors as a Matrix`);
+      o.deflate = componentVectors(graph).data;
+    } else {
+      o.deflate = readBlock(fn, 'deflate', options.deflate, n).data;
+    }
+  }
+  if (op.normBound !== undefined) {
+    if (typeof op.normBound !== 'number' || !(op.normBound >= 0)) throw new TypeError(`${fn}: the operator's normBound must be a number >= 0`);
+    o.normBound = op.normBound;
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new TypeError(`${fn}: onProgress must be a function`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    throw new TypeError(`${fn}: signal must be an AbortSignal`);
+  return { op, n, nativeOptions: o };
+}
+
+/** The error a stopped solver rejects with: name 'AbortError', code 'ABORT_ERR' (as Node's own
+ * APIs do), the signal's reason as `cause`. */
+export function abortError(signal: AbortSignal | undefined): Error {
+  const err = new Error('The operation was aborted', { cause: signal?.reason }) as Error & { code: string };
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
+}
+
+function toResult(r: NativeResult): EigshResult {
+  return {
+    values: r.values,
+    vectors: { data: r.vectors, rows: r.rows, cols: r.cols },
+    residuals: r.residuals,
+    matvecs: r.matvecs,
+    iterations: r.iterations,
+    converged: r.cols,
+    norm: r.norm,
+    method: r.dense ? 'dense' : 'lanczos',
+  };
+}
+
+function finish(r: NativeResult, k: number, signal?: AbortSignal): EigshResult {
+  const result = toResult(r);
+  if (r.status === 'aborted') throw abortError(signal);
+  if (r.status === 'not-converged')
+    throw new SpeclinError<EigshResult>(
+      'ERR_NOT_CONVERGED',
+      `eigsh: ${result.converged} of ${k} eigenpairs converged within ${r.iterations} iterations (${r.matvecs} products); ` +
+        'the converged ones are in err.partial. Raise maxIterations or tol, or give a larger blockSize/basisSize.',
+      result,
+    );
+  return result;
+}
+
+/** Synchronous eigsh. A JavaScript operator's multiply must be synchronous here. */
+export function eigshSync(target: SymmetricOperator | GraphLike, options: EigshOptions): EigshResult {
+  const { op, n, nativeOptions } = prepareEigsh('eigshSync', target, options);
+  if (options.signal?.aborted) throw abortError(options.signal);
+  if (op._native !== undefined) {
+    const r = callNative(() => native.eigshSync(op, nativeOptions)) as NativeResult;
+    return finish(r, nativeOptions.k);
+  }
+  const solver = callNative(() => native.eigshSolverNew(n, nativeOptions));
+  let reported = 0;
+  let req = callNative(() => native.eigshSolverStep(solver)) as { X: Float64Array; columns: number } | null;
+  while (req) {
+    const Y = new Float64Array(n * req.columns);
+    const ret = op.multiply(req.X, Y, req.columns);
+    if (ret && typeof (ret as Promise<void>).then === 'function')
+      throw new TypeError('eigshSync: the operator returned a Promise; use eigsh (async) for asynchronous operators');
+    req = callNative(() => native.eigshSolverStep(solver, Y));
+    reported = report(solver, reported, options.onProgress);
+  }
+  return finish(callNative(() => native.eigshSolverResult(solver, false)), nativeOptions.k);
+}
+
+function report(solver: unknown, reported: number, onProgress?: EigshOptions['onProgress']): number {
+  if (!onProgress) return reported;
+  const p = native.eigshSolverProgress(solver) as { iterations: number; converged: number; maxResidual: number };
+  if (p.iterations !== reported) onProgress(p.iterations, p.converged, p.maxResidual);
+  return p.iterations;
+}
+
+/** Progress from a worker thread arrives through a ThreadSafeFunction, whose queue is not ordered
+ * with the Promise's settlement. This keeps the contract simple: calls strictly increase in
+ * iteration, none arrives after the Promise settles, and the last one is the final state. */
+export function progressRelay(onProgress: EigshOptions['onProgress']) {
+  let last = 0;
+  let settled = false;
+  return {
+    callback: onProgress
+      ? (i: number, c: number, m: number) => {
+          if (settled || i <= last) return;
+          last = i;
+          onProgress(i, c, m);
+        }
+      : undefined,
+    settle(final?: { iterations: number; converged: number; maxResidual: number }) {
+      if (settled) return;
+      if (final && onProgress && final.iterations > last) onProgress(final.iterations, final.converged, final.maxResidual);
+      settled = true;
+    },
+  };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** eigsh, Promise form. Native operators (a Graph, denseOperator) run on a libuv worker;
+ * JavaScript operators run on the main thread, yielding to the event loop between products. */
+export async function eigsh(target: SymmetricOperator | GraphLike, options: EigshOptions): Promise<EigshResult> {
+  const { op, n, nativeOptions } = prepareEigsh('eigsh', target, options);
+  const signal = options.signal;
+  if (signal?.aborted) throw abortError(signal);
+  if (op._native !== undefined) {
+    const token = native.eigshCancelToken();
+    const onAbort = () => native.eigshCancel(token);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const relay = progressRelay(options.onProgress);
+    try {
+      const r = (await callNativeAsync(() => native.eigsh(op, nativeOptions, relay.callback, token))) as NativeResult;
+      if (r.status !== 'aborted') relay.settle({ iterations: r.iterations, converged: r.cols, maxResidual: r.maxResidual });
+      return finish(r, nativeOptions.k, signal);
+    } finally {
+      relay.settle();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  const solver = callNative(() => native.eigshSolverNew(n, nativeOptions));
+  let reported = 0;
+  let req = callNative(() => native.eigshSolverStep(solver)) as { X: Float64Array; columns: number } | null;
+  while (req) {
+    const Y = new Float64Array(n * req.columns);
+    await op.multiply(req.X, Y, req.columns);
+    await yieldToEventLoop();
+    if (signal?.aborted) return finish(callNative(() => native.eigshSolverResult(solver, true)), nativeOptions.k, signal);
+    req = callNative(() => native.eigshSolverStep(solver, Y));
+    reported = report(solver, reported, options.onProgress);
+  }
+  return finish(callNative(() => native.eigshSolverResult(solver, false)), nativeOptions.k, signal);
+}
+
+/** A dense symmetric matrix (n x n, checked symmetric) as a native operator: for small problems
+ * given as matrices, and as a reference in tests. */
+export function denseOperator(A: Matrix): SymmetricOperator {
+  const handle = callNative(() => native.denseOperator(A));
+  const n = A.rows;
+  const data = A.data instanceof Float64Array ? A.data.slice() : Float64Array.from(A.data);
+  return {
+    n,
+    _native: handle,
+    multiply(X: Float64Array, Y: Float64Array, columns: number) {
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < columns; c++) {
+          let s = 0;
+          for (let p = 0; p < n; p++) s += data[i * n + p] * X[p * columns + c];
+          Y[i * columns + c] = s;
+        }
+    },
+  };
+}
