@@ -100,10 +100,11 @@ export function progressHooks(steps: number) {
     trainStep(step: number, total: number, loss: number) {
       training ??= new ProgressBar('training', steps);
       training.update(step, `loss ${loss.toFixed(4)}${lastGap}`);
-      if (step === total) training.finish(lastGap.trim());
     },
-    trainEval(record: { relativeGap?: number }) {
+    // The last evaluation comes after the last step: it closes the bar with the final gap.
+    trainEval(record: { step: number; relativeGap?: number }) {
       if (record.relativeGap !== undefined) lastGap = `  gap ${(record.relativeGap * 100).toFixed(3)}%`;
+      if (record.step === steps) (training ?? new ProgressBar('training', steps)).finish(lastGap.trim());
     },
   };
 }
