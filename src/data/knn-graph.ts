@@ -30,17 +30,29 @@ export interface KnnGraph {
   m: number;
 }
 
-/** Each row's m nearest other rows by Euclidean distance. Ties go to the lower index. */
-export function nearestNeighbours(X: Matrix, m: number, blockRows?: number, onProgress?: (done: number, n: number) => void) {
+function squaredNorms(X: Matrix): Float64Array {
   const { rows: n, cols: d } = X;
-  if (!Number.isInteger(m) || m < 1 || m >= n) throw new RangeError(`m must be an integer from 1 to n - 1 = ${n - 1}, got ${m}`);
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += X.data[i * d + j] * X.data[i * d + j];
     norms[i] = s;
   }
-  const block = Math.max(1, Math.min(n, blockRows ?? Math.floor(4_000_000 / n)));
+  return norms;
+}
+
+/** Each row of X's m nearest rows of Y (Y = X by default, then a row is not its own neighbour),
+ * by Euclidean distance. Ties go to the lower index. */
+export function nearestNeighbours(X: Matrix, m: number, blockRows?: number, onProgress?: (done: number, n: number) => void, Y: Matrix = X) {
+  const { rows: n, cols: d } = X;
+  const same = Y === X;
+  const candidates = same ? n - 1 : Y.rows;
+  if (Y.cols !== d) throw new RangeError(`both point sets need the same dimension, got ${d} and ${Y.cols}`);
+  if (!Number.isInteger(m) || m < 1 || m > candidates) throw new RangeError(`m must be an integer from 1 to ${same ? 'n - 1' : 'the other set\'s size'} = ${candidates}, got ${m}`);
+  const norms = squaredNorms(X);
+  const normsY = same ? norms : squaredNorms(Y);
+  const ny = Y.rows;
+  const block = Math.max(1, Math.min(n, blockRows ?? Math.floor(4_000_000 / ny)));
   const neighbours = new Int32Array(n * m);
   const distances2 = new Float64Array(n * m);
   const bestD = new Float64Array(m);
@@ -48,14 +60,14 @@ export function nearestNeighbours(X: Matrix, m: number, blockRows?: number, onPr
   for (let r0 = 0; r0 < n; r0 += block) {
     const r1 = Math.min(n, r0 + block);
     const rows = { data: X.data.subarray(r0 * d, r1 * d), rows: r1 - r0, cols: d } as Matrix;
-    const C = crossGramSync(rows, X) as Matrix;
+    const C = crossGramSync(rows, Y) as Matrix;
     for (let i = r0; i < r1; i++) {
       // A sorted insertion list of length m: m is small, so this beats a heap.
       let count = 0;
-      const base = (i - r0) * n;
-      for (let j = 0; j < n; j++) {
-        if (j === i) continue;
-        const d2 = Math.max(0, norms[i] + norms[j] - 2 * C.data[base + j]);
+      const base = (i - r0) * ny;
+      for (let j = 0; j < ny; j++) {
+        if (same && j === i) continue;
+        const d2 = Math.max(0, norms[i] + normsY[j] - 2 * C.data[base + j]);
         if (count === m && d2 >= bestD[m - 1]) continue;
         let pos = count < m ? count++ : m - 1;
         while (pos > 0 && bestD[pos - 1] > d2) {
@@ -119,4 +131,48 @@ export function knnGraph(X: Matrix, options: KnnGraphOptions): KnnGraph {
     weight[e] = Math.exp(-d2ByKey.get(Math.min(i, j) * n + Math.max(i, j))! * scale);
   }
   return { edges: { n, src, dst, weight }, sigma, neighbours, distances2, m };
+}
+
+export interface CrossKnnGraph {
+  /** Entry e pairs left node src[e] with right node dst[e] (each pair once). */
+  edges: EdgeList & { weight: Float64Array; nRight: number };
+  sigma: number;
+}
+
+/**
+ * The two-tower version: a bipartite graph between the rows of L (left, "images") and of R
+ * (right, "texts"): each left row joined to its m nearest right rows and each right row to its m
+ * nearest left rows (union), weights exp(-d^2 / (4 sigma^2)), sigma the median of those distances.
+ */
+export function crossKnnGraph(L: Matrix, R: Matrix, options: KnnGraphOptions): CrossKnnGraph {
+  for (const [name, M] of [['L', L], ['R', R]] as const) {
+    if (!M || !(M.data instanceof Float32Array || M.data instanceof Float64Array)) {
+      throw new TypeError(`${name} must be a Matrix with Float32Array or Float64Array data`);
+    }
+  }
+  const { m } = options;
+  if (typeof m !== 'number') throw new TypeError('m must be a number');
+  const nl = L.rows;
+  const nr = R.rows;
+  const fromLeft = nearestNeighbours(L, m, options.blockRows, options.onProgress, R);
+  const fromRight = nearestNeighbours(R, m, options.blockRows, undefined, L);
+  const d2 = new Map<number, number>();
+  for (let i = 0; i < nl; i++) for (let r = 0; r < m; r++) d2.set(i * nr + fromLeft.neighbours[i * m + r], fromLeft.distances2[i * m + r]);
+  for (let j = 0; j < nr; j++) for (let r = 0; r < m; r++) d2.set(fromRight.neighbours[j * m + r] * nr + j, fromRight.distances2[j * m + r]);
+  const all = new Float64Array(nl * m + nr * m);
+  all.set(fromLeft.distances2);
+  all.set(fromRight.distances2, nl * m);
+  const sigma = options.sigma ?? median(all.map(Math.sqrt));
+  if (!(sigma > 0)) throw new RangeError(`sigma must be positive, got ${sigma} (are the inputs all identical?)`);
+  const keys = Float64Array.from(d2.keys()).sort();
+  const src = new Int32Array(keys.length);
+  const dst = new Int32Array(keys.length);
+  const weight = new Float64Array(keys.length);
+  const scale = 1 / (4 * sigma * sigma);
+  keys.forEach((key, e) => {
+    src[e] = Math.floor(key / nr);
+    dst[e] = key - src[e] * nr;
+    weight[e] = Math.exp(-d2.get(key)! * scale);
+  });
+  return { edges: { n: nl, nRight: nr, src, dst, weight }, sigma };
 }

@@ -26,29 +26,32 @@ function orthonormalBasis(F: Matrix<Float64Array>): Matrix<Float64Array> {
   return { data: Q, rows: F.rows, cols: r };
 }
 
-/**
- * The largest principal angle, in degrees, between span(D^{1/2} E) (E n x k, the learned f rows;
- * p the marginals) and span(U) (U n x k with orthonormal columns, Ā's top-k eigenvectors).
- * 90 when D^{1/2} E has rank below U's column count. Computed from sin^2 (the largest eigenvalue
- * of I - M^T M, M = U^T Q), which stays accurate for small angles where arccos would not.
- */
-export function maxPrincipalAngleDeg(E: Matrix, marginals: ArrayLike<number>, U: Matrix): number {
+/** F = D^{1/2} E in float64. */
+function scaledRows(E: Matrix, marginals: ArrayLike<number>): Matrix<Float64Array> {
   const { rows: n, cols: k } = E;
-  if (marginals.length !== n) throw new RangeError(`marginals must have length ${n}, got ${marginals.length}`);
-  if (U.rows !== n) throw new RangeError(`U must have ${n} rows, got ${U.rows}`);
   const F = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     const s = Math.sqrt(marginals[i]);
     for (let j = 0; j < k; j++) F[i * k + j] = s * E.data[i * k + j];
   }
-  const Q = orthonormalBasis({ data: F, rows: n, cols: k });
+  return { data: F, rows: n, cols: k };
+}
+
+/** The largest principal angle, in degrees, between the column spans of P and R (both n x ., any
+ * basis; orthonormalized here). 90 when P has a smaller rank than R. Computed from sin^2 (the
+ * largest eigenvalue of I - N^T N, N = Q_P^T Q_R), which stays accurate for small angles where
+ * arccos would not. */
+export function maxPrincipalAngleBetween(P: Matrix, R: Matrix): number {
+  if (P.rows !== R.rows) throw new RangeError(`both bases need the same number of rows, got ${P.rows} and ${R.rows}`);
+  const toF64 = (M: Matrix): Matrix<Float64Array> => (M.data instanceof Float64Array ? (M as Matrix<Float64Array>) : { data: Float64Array.from(M.data), rows: M.rows, cols: M.cols });
+  const Q = orthonormalBasis(toF64(P));
+  const U = orthonormalBasis(toF64(R));
   const r = Q.cols;
-  if (r < U.cols) return 90;
-  const U64 = U.data instanceof Float64Array ? (U as Matrix<Float64Array>) : { data: Float64Array.from(U.data), rows: U.rows, cols: U.cols };
-  // With r >= U.cols the largest angle is the one seen from U's side: sin^2 = max eig of I - N^T N,
-  // N = Q^T U (r x u).
-  const N = innerGramSync(Q, U64) as Matrix<Float64Array>;
   const u = U.cols;
+  if (r < u) return 90;
+  if (u === 0) return 0;
+  // With r >= u the largest angle is the one seen from R's side.
+  const N = innerGramSync(Q, U) as Matrix<Float64Array>;
   const S = new Float64Array(u * u);
   for (let a = 0; a < u; a++)
     for (let b = 0; b < u; b++) {
@@ -59,6 +62,23 @@ export function maxPrincipalAngleDeg(E: Matrix, marginals: ArrayLike<number>, U:
   const { values } = symmetricEigen(S, u);
   const sin2 = Math.min(1, Math.max(0, values[0]));
   return (Math.asin(Math.sqrt(sin2)) * 180) / Math.PI;
+}
+
+/**
+ * The largest principal angle, in degrees, between span(D^{1/2} E) (E n x k, the learned f rows;
+ * p the marginals) and span(U) (n x k, Ā's top-k eigenvectors).
+ */
+export function maxPrincipalAngleDeg(E: Matrix, marginals: ArrayLike<number>, U: Matrix): number {
+  if (marginals.length !== E.rows) throw new RangeError(`marginals must have length ${E.rows}, got ${marginals.length}`);
+  if (U.rows !== E.rows) throw new RangeError(`U must have ${E.rows} rows, got ${U.rows}`);
+  return maxPrincipalAngleBetween(scaledRows(E, marginals), U);
+}
+
+/** The same angle between two embeddings of one node set: span(D^{1/2} E) against
+ * span(D^{1/2} E*), for optima given as embeddings (the two-tower case). */
+export function maxPrincipalAngleToEmbedding(E: Matrix, marginals: ArrayLike<number>, Estar: Matrix): number {
+  if (marginals.length !== E.rows || Estar.rows !== E.rows) throw new RangeError('E, Estar and marginals must cover the same nodes');
+  return maxPrincipalAngleBetween(scaledRows(E, marginals), scaledRows(Estar, marginals));
 }
 
 /** (loss - optimum) / |optimum|: the gap the targets are stated in. */

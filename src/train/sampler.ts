@@ -61,6 +61,8 @@ export class AliasTable {
  * graph lists each edge in both directions (as a symmetric CSR does). */
 export interface EdgeList {
   n: number;
+  /** For a bipartite graph: the number of right nodes (dst ids); n then counts the left ones. */
+  nRight?: number;
   src: Int32Array;
   dst: Int32Array;
   weight: Float32Array | Float64Array;
@@ -79,9 +81,10 @@ export class PairSampler {
       throw new RangeError(`src, dst and weight must have equal lengths, got ${src.length}, ${dst.length}, ${weight.length}`);
     }
     const marginal = new Float64Array(n);
+    const nDst = edges.nRight ?? n;
     for (let e = 0; e < src.length; e++) {
-      if (src[e] < 0 || src[e] >= n || dst[e] < 0 || dst[e] >= n) {
-        throw new RangeError(`edge ${e} (${src[e]}, ${dst[e]}) has a node outside 0..${n - 1}`);
+      if (src[e] < 0 || src[e] >= n || dst[e] < 0 || dst[e] >= nDst) {
+        throw new RangeError(`edge ${e} (${src[e]}, ${dst[e]}) has a node outside 0..${n - 1} x 0..${nDst - 1}`);
       }
       marginal[src[e]] += weight[e];
     }
@@ -103,7 +106,7 @@ export class PairSampler {
     return { anchors, positives };
   }
 
-  /** B nodes with P(x) = p(x), the row sums of A / sum(A). */
+  /** B nodes with P(x) = p(x), the row sums of A / sum(A) (the left marginals of a bipartite graph). */
   marginals(batch: number): Int32Array {
     const out = new Int32Array(batch);
     for (let i = 0; i < batch; i++) out[i] = this.nodes.draw(this.u);
