@@ -85,17 +85,17 @@ export function trainingFlags(values: Record<string, unknown>, usageText: string
 }
 
 /** Progress bars for the eigensolve and the training loop, wired to an experiment's hooks. */
-export function progressHooks(steps: number) {
+export function progressHooks(steps: number, solver = 'eigsh') {
   let eigs: ProgressBar | undefined;
   let training: ProgressBar | undefined;
   let lastGap = '';
   return {
     eigsProgress(converged: number, wanted: number) {
-      eigs ??= new ProgressBar('eigsh', wanted);
+      eigs ??= new ProgressBar(solver, wanted);
       eigs.update(converged, `${converged}/${wanted} converged`);
     },
     eigsDone(seconds: number, matvecs: number) {
-      (eigs ?? new ProgressBar('eigsh', 1)).finish(`${matvecs} matvecs`);
+      (eigs ?? new ProgressBar(solver, 1)).finish(matvecs > 0 ? `${matvecs} matvecs` : '');
     },
     trainStep(step: number, total: number, loss: number) {
       training ??= new ProgressBar('training', steps);

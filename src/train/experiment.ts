@@ -1,6 +1,6 @@
 // One complete run on a graph: the eigensolve that gives the closed-form optimum, training, and
 // the probes. Shared by `speclin demo` (MNIST) and `speclin train` (any graph).
-import { eigsh, type Graph } from '../index.js';
+import { closedFormOptimum, eigsh, type BipartiteGraph, type Graph } from '../index.js';
 import type { Matrix } from '../types.js';
 import { linearEncoder, mlpEncoder, tableEncoder, type Encoder, type EncoderKind } from './encoders.js';
 import { train, type EvalRecord, type TrainMode, type TrainResult } from './loop.js';
@@ -143,6 +143,87 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     result.probe = {
       embedding: probeAccuracy(training.embedding, o.labels, { seed }),
       eigenvectors: probeAccuracy(result.optimalEmbedding, o.labels, { seed }),
+      pixels: o.rawFeatures ? probeAccuracy(o.rawFeatures, o.labels, { seed }) : undefined,
+    };
+    result.probeSeconds = (performance.now() - probeStart) / 1000;
+  }
+  return result;
+}
+
+export interface TwoTowerOptions {
+  graph: BipartiteGraph;
+  /** The graph's stored pairs (left, right), for the pair sampler (minibatch mode). */
+  edges: EdgeList;
+  k: number;
+  encoder: EncoderKind;
+  leftFeatures?: Matrix;
+  rightFeatures?: Matrix;
+  hidden?: number;
+  mode: TrainMode;
+  hyper: HyperParameters;
+  seed: number;
+  /** Labels of the left nodes, for the probe. */
+  labels?: ArrayLike<number>;
+  rawFeatures?: Matrix;
+  hooks?: ExperimentOptions['hooks'];
+}
+
+export interface TwoTowerResult extends Omit<ExperimentResult, 'eigenvalues' | 'eigsMatvecs'> {
+  singularValues: Float64Array;
+  optimalRight: Matrix<Float64Array>;
+}
+
+/** The CLIP case: towers f (left nodes) and g (right nodes) on a BipartiteGraph, against
+ * min L = -sum_{i<=k} σ_i(P̄)^2 from closedFormOptimum. */
+export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowerResult> {
+  const { graph, k } = o;
+  const solveStart = performance.now();
+  const opt = await closedFormOptimum(graph, k, {
+    seed: childSeed(o.seed, 2),
+    onProgress: (_iteration, converged) => o.hooks?.eigsProgress?.(converged, k),
+  });
+  const eigsSeconds = (performance.now() - solveStart) / 1000;
+  o.hooks?.eigsDone?.(eigsSeconds, 0);
+  const encoder = (n: number, features: Matrix | undefined, stream: number): Encoder => {
+    const seed = childSeed(o.seed, stream);
+    if (o.encoder === 'table') return tableEncoder({ n, dim: k, dtype: 'float32', seed });
+    if (!features) throw new TypeError(`the ${o.encoder} encoder needs features on both sides`);
+    if (features.rows !== n) throw new RangeError(`features have ${features.rows} rows, expected ${n}`);
+    return o.encoder === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: o.hidden ?? 256, seed });
+  };
+  const training = train({
+    graph,
+    encoder: encoder(graph.nLeft, o.leftFeatures, 1),
+    rightEncoder: encoder(graph.nRight, o.rightFeatures, 7),
+    mode: o.mode,
+    steps: o.hyper.steps,
+    batchSize: o.hyper.batchSize,
+    lr: o.hyper.lr,
+    optimizer: o.hyper.optimizer,
+    sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, childSeed(o.seed, 3)) : undefined,
+    reference: { optimum: opt.loss, left: opt.left, right: opt.right },
+    onStep: o.hooks?.trainStep,
+    onEval: o.hooks?.trainEval,
+  });
+  const last = training.evals[training.evals.length - 1];
+  const result: TwoTowerResult = {
+    optimum: opt.loss,
+    singularValues: Float64Array.from(opt.singularValues),
+    eigsSeconds,
+    training,
+    finalPopulationLoss: training.finalPopulationLoss,
+    relativeGap: last.relativeGap!,
+    maxPrincipalAngleDeg: last.maxPrincipalAngleDeg!,
+    optimalEmbedding: opt.left,
+    optimalRight: opt.right,
+    probeSeconds: 0,
+  };
+  if (o.labels) {
+    const probeStart = performance.now();
+    const seed = childSeed(o.seed, 4);
+    result.probe = {
+      embedding: probeAccuracy(training.embedding, o.labels, { seed }),
+      eigenvectors: probeAccuracy(opt.left, o.labels, { seed }),
       pixels: o.rawFeatures ? probeAccuracy(o.rawFeatures, o.labels, { seed }) : undefined,
     };
     result.probeSeconds = (performance.now() - probeStart) / 1000;
