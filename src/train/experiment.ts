@@ -1,6 +1,8 @@
 // One complete run on a graph: the eigensolve that gives the closed-form optimum, training, and
 // the probes. Shared by `speclin demo` (MNIST) and `speclin train` (any graph).
-import { closedFormOptimum, eigsh, type BipartiteGraph, type Graph } from '../index.js';
+import { closedFormOptimum } from '../closed-form.js';
+import { eigsh } from '../eigsh.js';
+import type { BipartiteGraph, Graph } from '../graph.js';
 import type { Matrix } from '../types.js';
 import { linearEncoder, mlpEncoder, tableEncoder, type Encoder, type EncoderKind } from './encoders.js';
 import { train, type EvalRecord, type TrainMode, type TrainResult } from './loop.js';

@@ -3,7 +3,9 @@
 // next to the closed-form optimum and the alignment with the optimal subspace. One tower (f on
 // both sides of a pair, over a Graph) or two (f on images, g on texts, over a BipartiteGraph:
 // the CLIP case).
-import { populationLossSync, spectralLossSync, type BipartiteGraph, type Graph } from '../index.js';
+import type { BipartiteGraph, Graph } from '../graph.js';
+import { populationLossSync } from '../population-loss.js';
+import { spectralLossSync } from '../spectral-loss.js';
 import type { FloatArray, Matrix } from '../types.js';
 import type { Encoder, ForwardPass } from './encoders.js';
 import { maxPrincipalAngleDeg, maxPrincipalAngleToEmbedding, relativeGap } from './metrics.js';
