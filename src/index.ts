@@ -25,3 +25,5 @@ export type { SvdsOptions, SvdsResult, RectangularOperator as SvdsOperator } fro
 export { closedFormOptimum, closedFormOptimumSync } from './closed-form.js';
 export type { ClosedFormOptimum, ClosedFormBipartiteOptimum, ClosedFormOptions } from './closed-form.js';
 export * from './train/index.js';
+export { createWebGpuBackend } from './gpu/backend.js';
+export type { GpuMatrix, GpuGraph, WebGpuBackend } from './gpu/backend.js';

@@ -1,0 +1,249 @@
+/// <reference types="@webgpu/types" />
+// createWebGpuBackend: the CPU API's kernels on a WebGPU device (Dawn's `webgpu` package).
+// Typed-array inputs give typed-array outputs; as soon as one input is a GpuMatrix, matrix outputs
+// stay on the GPU as GpuMatrix handles, so a training loop does not copy every step.
+import type { Matrix } from '../types.js';
+import { SpeclinError } from '../errors.js';
+import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
+import { Pipelines } from './pipelines.js';
+import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
+import { encodeGemm, gramSpec, type GramKind } from './gram.js';
+import { GpuGraph, uploadGraph, spmvOnGpu, populationLossOnGpu, type CsrInput } from './spmv.js';
+import { topKOnGpu } from './topk.js';
+import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult } from './eigsh.js';
+import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
+
+export { GpuMatrix } from './matrix.js';
+export { GpuGraph } from './spmv.js';
+export type { CsrInput } from './spmv.js';
+export type { GpuEigshOptions, GpuEigshResult } from './eigsh.js';
+export type { GpuInfo } from './device.js';
+
+export interface WebGpuBackendOptions extends DeviceOptions {
+  /** 'tree' forces the workgroup-memory reductions even where subgroups exist. */
+  reductions?: 'subgroups' | 'tree';
+}
+
+export type MatrixInput = Matrix | GpuMatrix;
+/** A GpuMatrix when any matrix input was one, else a typed-array Matrix. */
+export type MatrixOutput = Matrix<Float32Array> | GpuMatrix;
+
+/** CSR arrays, a GpuGraph from uploadGraph, or any graph object with `n` and `toCSR()` (a speclin
+ * Graph), whose arrays are uploaded for the call. */
+export type GraphInput = CsrInput | GpuGraph | { n: number; toCSR(): Omit<CsrInput, 'n'> };
+
+/** Internal plumbing the kernel modules share. */
+export interface GpuRuntime {
+  ctx: GpuContext;
+  adapterInfo: GPUAdapterInfo;
+  pipes: Pipelines;
+  owner: object;
+}
+
+export class WebGpuBackend {
+  readonly info: GpuInfo;
+  private readonly rt: GpuRuntime;
+
+  /** @internal use createWebGpuBackend */
+  constructor(ctx: GpuContext) {
+    this.rt = { ctx, adapterInfo: ctx.adapterInfo, pipes: new Pipelines(ctx), owner: this };
+    this.info = ctx.info;
+  }
+
+  /** How workgroups reduce: 'subgroups' (subgroupAdd; the default where the adapter has the
+   * feature) or 'tree' (workgroup memory). Settable, e.g. to test or compare both. */
+  get reductions(): 'subgroups' | 'tree' {
+    return this.rt.pipes.subgroups ? 'subgroups' : 'tree';
+  }
+  set reductions(mode: 'subgroups' | 'tree') {
+    if (mode !== 'subgroups' && mode !== 'tree') throw new TypeError(`reductions: expected 'subgroups' or 'tree', got ${String(mode)}`);
+    if (mode === 'subgroups' && !this.rt.ctx.subgroups) {
+      throw new RangeError("reductions: 'subgroups' needs an adapter with the 'subgroups' feature and the subgroup_id builtin");
+    }
+    this.rt.pipes.subgroups = mode === 'subgroups';
+  }
+
+  /** @internal */
+  get runtime(): GpuRuntime {
+    return this.rt;
+  }
+
+  /** Copies a float32 matrix (or Batch) to the GPU. */
+  upload(matrix: Matrix): GpuMatrix {
+    this.rt.ctx.check();
+    return upload(this.rt.ctx, this.rt.owner, 'matrix', matrix);
+  }
+
+  /** Copies a GpuMatrix back into a new Float32Array matrix (or Batch). */
+  async download(matrix: GpuMatrix): Promise<Matrix<Float32Array>> {
+    this.own('matrix', matrix);
+    return download(this.rt.ctx, matrix);
+  }
+
+  /** Z Z^T, computing the upper triangle of tiles and mirroring it. */
+  gram(Z: MatrixInput): Promise<MatrixOutput> {
+    return this.gramFamily('gram', Z, undefined);
+  }
+  /** Z W^T. */
+  crossGram(Z: MatrixInput, W: MatrixInput): Promise<MatrixOutput> {
+    return this.gramFamily('crossGram', Z, W);
+  }
+  /** Z^T W; innerGram(Z, Z) with the same handle (or array) computes one triangle. */
+  innerGram(Z: MatrixInput, W: MatrixInput): Promise<MatrixOutput> {
+    return this.gramFamily('innerGram', Z, W);
+  }
+
+  private async gramFamily(kind: GramKind, Z: MatrixInput, W: MatrixInput | undefined): Promise<MatrixOutput> {
+    return this.withInputs({ Z, W: kind === 'gram' ? undefined : W }, async ({ Z: z, W: w }, keepOnGpu) => {
+      const spec = gramSpec(this.rt.ctx, this.rt.owner, kind, z!, kind === 'innerGram' && W === Z ? z : w);
+      const temps: GPUBuffer[] = [];
+      try {
+        await this.rt.ctx.submit((enc) => encodeGemm(this.rt.ctx, this.rt.pipes, enc, spec, temps));
+      } catch (err) {
+        spec.c.destroy();
+        throw err;
+      } finally {
+        for (const t of temps) t.destroy();
+      }
+      return this.output(spec.c, keepOnGpu);
+    });
+  }
+
+  /** The spectral contrastive loss of the pairs (z_i, w_i) and its gradients, as the CPU
+   * spectralLoss defines them; the scalars are returned as numbers (one readback per call). */
+  async spectralLoss(Z: MatrixInput, W: MatrixInput, options: SpectralLossOptions = {}): Promise<SpectralLossParts<MatrixOutput>> {
+    return this.withInputs({ Z, W }, async ({ Z: z, W: w }, keepOnGpu) => {
+      const r = await spectralLossOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, z!, w!, options);
+      const gradZ = await this.output(r.gradZ, keepOnGpu).catch((e) => { r.gradW.destroy(); throw e; });
+      const gradW = await this.output(r.gradW, keepOnGpu);
+      return { loss: r.loss, positive: r.positive, negative: r.negative, gradZ, gradW };
+    });
+  }
+
+  /** Copies a CSR graph to the GPU once, for repeated spmv / populationLoss calls. */
+  uploadGraph(graph: CsrInput): GpuGraph {
+    this.rt.ctx.check();
+    return uploadGraph(this.rt.ctx, this.rt.owner, graph);
+  }
+
+  /** y = A x, or Ā x = D^-1/2 A D^-1/2 x with { normalized: true }. x is a vector (Float32Array of
+   * length n, giving a Float32Array), an n x c Matrix, or a GpuMatrix (giving a GpuMatrix). */
+  async spmv(graph: GraphInput, x: Float32Array | MatrixInput, options: { normalized?: boolean } = {}): Promise<Float32Array | MatrixOutput> {
+    const vector = x instanceof Float32Array || x instanceof Float64Array;
+    const xm: MatrixInput = vector ? { data: x as Float32Array, rows: x.length, cols: 1 } : (x as MatrixInput);
+    return this.withGraph(graph, (g) =>
+      this.withInputs({ x: xm }, async ({ x: gx }, keepOnGpu) => {
+        const y = await this.output(await spmvOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, gx!, options.normalized === true), keepOnGpu);
+        return vector ? (y as Matrix<Float32Array>).data : y;
+      }),
+    );
+  }
+
+  /** The population spectral loss of an embedding E (n x k) on a graph, and its gradient:
+   * L = -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to sum 1 and D its marginals. */
+  async populationLoss(graph: GraphInput, E: MatrixInput): Promise<{ loss: number; grad: MatrixOutput }> {
+    return this.withGraph(graph, (g) =>
+      this.withInputs({ E }, async ({ E: e }, keepOnGpu) => {
+        const r = await populationLossOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, e!);
+        return { loss: r.loss, grad: await this.output(r.grad, keepOnGpu) };
+      }),
+    );
+  }
+
+  /** Exact maximum inner product search: for each query row, the k keys with the largest
+   * q . key, best first (ties: lower key index first). indices and scores are nq x k row-major. */
+  async topK(queries: MatrixInput, keys: MatrixInput, k: number): Promise<{ indices: Int32Array; scores: Float32Array }> {
+    return this.withInputs({ queries, keys }, ({ queries: q, keys: kk }) =>
+      topKOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, q!, kk!, k),
+    );
+  }
+
+  /** The k largest eigenvalues of Ā = D^-1/2 A D^-1/2 (or of A with { normalized: false }) and
+   * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). */
+  async eigsh(graph: GraphInput, options: GpuEigshOptions): Promise<GpuEigshResult> {
+    return this.withGraph(graph, (g) => eigshOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
+  }
+
+  private async withGraph<T>(graph: GraphInput, body: (g: GpuGraph) => Promise<T>): Promise<T> {
+    this.rt.ctx.check();
+    if (graph instanceof GpuGraph) {
+      if (graph.owner !== this.rt.owner) throw new TypeError('graph: this GpuGraph belongs to another WebGPU backend');
+      if (graph.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'graph: this GpuGraph was destroyed');
+      return body(graph);
+    }
+    // A speclin Graph (src/graph.ts) lives in native memory; its toCSR() gives the arrays.
+    const withCsr = graph as CsrInput & { toCSR?: () => Omit<CsrInput, 'n'> };
+    const csr: CsrInput = typeof withCsr.toCSR === 'function' ? { n: withCsr.n, ...withCsr.toCSR() } : (graph as CsrInput);
+    const g = uploadGraph(this.rt.ctx, this.rt.owner, csr);
+    try {
+      return await body(g);
+    } finally {
+      g.destroy();
+    }
+  }
+
+  /** @internal Resolves matrix arguments to GPU handles (uploading typed arrays for the call's
+   * duration), runs `body`, and frees what it uploaded. */
+  async withInputs<K extends string, R>(
+    inputs: Record<K, MatrixInput | undefined>,
+    body: (gpu: Record<K, GpuMatrix | undefined>, keepOnGpu: boolean) => Promise<R>,
+  ): Promise<R> {
+    this.rt.ctx.check();
+    const uploaded: GpuMatrix[] = [];
+    const resolved = {} as Record<K, GpuMatrix | undefined>;
+    let keepOnGpu = false;
+    const seen = new Map<unknown, GpuMatrix>();
+    try {
+      for (const name of Object.keys(inputs) as K[]) {
+        const x = inputs[name];
+        if (x === undefined) {
+          resolved[name] = undefined;
+        } else if (isGpuMatrix(x)) {
+          this.own(name, x);
+          keepOnGpu = true;
+          resolved[name] = x;
+        } else if (seen.has(x)) {
+          resolved[name] = seen.get(x);
+        } else {
+          const g = upload(this.rt.ctx, this.rt.owner, name, x as Matrix);
+          uploaded.push(g);
+          seen.set(x, g);
+          resolved[name] = g;
+        }
+      }
+      return await body(resolved, keepOnGpu);
+    } finally {
+      for (const g of uploaded) g.destroy();
+    }
+  }
+
+  /** @internal A result matrix: kept on the GPU, or read back and freed. */
+  async output(g: GpuMatrix, keepOnGpu: boolean): Promise<MatrixOutput> {
+    if (keepOnGpu) return g;
+    try {
+      return await download(this.rt.ctx, g);
+    } finally {
+      g.destroy();
+    }
+  }
+
+  /** @internal */
+  own(name: string, g: GpuMatrix): void {
+    if (!isGpuMatrix(g)) throw new TypeError(`${name}: expected a GpuMatrix`);
+    if (g.owner !== this.rt.owner) throw new TypeError(`${name}: this GpuMatrix belongs to another WebGPU backend`);
+    if (g.isDestroyed) throw new SpeclinError('ERR_DESTROYED', `${name}: this GpuMatrix was destroyed`);
+  }
+
+  /** Destroys the device and everything on it; the process can then exit by itself. */
+  dispose(): void {
+    this.rt.ctx.dispose();
+  }
+}
+
+/** Opens the WebGPU adapter (through Dawn's `webgpu` package) and returns a backend on it.
+ * Throws SpeclinError ERR_NO_WEBGPU / ERR_NO_ADAPTER when there is none. */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const backend = new WebGpuBackend(await GpuContext.open(options));
+  if (options.reductions === 'tree') backend.reductions = 'tree';
+  return backend;
+}

@@ -1,0 +1,97 @@
+/// <reference types="@webgpu/types" />
+// Encodes gram.wgsl's GEMM, and the gram family on GPU-resident matrices.
+import type { GpuContext } from './device.js';
+import type { Pipelines } from './pipelines.js';
+import { allocate, GpuMatrix } from './matrix.js';
+
+const TILE = 64; // TILE_M = TILE_N in gram.wgsl
+
+export interface GemmSpec {
+  a: GpuMatrix;
+  transA: boolean;
+  b: GpuMatrix;
+  transB: boolean;
+  c: GpuMatrix;
+  /** a === b and C symmetric: compute the upper triangle of tiles and mirror. */
+  upper?: boolean;
+  alpha?: number;
+  /** C = alpha AB + (beta + gamma v_i) D */
+  axpy?: { d: GpuMatrix; beta: number; gamma?: number; v?: GPUBuffer };
+  /** The fused pairwise spectral loss: squares and trace partials, optionally the diagonal zeroed. */
+  loss?: { partials: GPUBuffer; partialsOffset: number; maskDiagonal: boolean };
+}
+
+export function gemmShape(s: GemmSpec): { m: number; n: number; k: number } {
+  return {
+    m: s.transA ? s.a.cols : s.a.rows,
+    k: s.transA ? s.a.rows : s.a.cols,
+    n: s.transB ? s.b.rows : s.b.cols,
+  };
+}
+
+/** Number of workgroups (= 4-float partial slots for the loss epilogue) per batch entry. */
+export function gemmTiles(m: number, n: number, upper: boolean): number {
+  const tm = Math.ceil(m / TILE);
+  const tn = Math.ceil(n / TILE);
+  return upper ? (tn * (tn + 1)) / 2 : tm * tn;
+}
+
+export function encodeGemm(
+  ctx: GpuContext,
+  pipes: Pipelines,
+  encoder: GPUCommandEncoder,
+  s: GemmSpec,
+  temps: GPUBuffer[],
+  timestampWrites?: GPUComputePassTimestampWrites,
+): void {
+  const { m, n, k } = gemmShape(s);
+  const upper = s.upper ?? false;
+  const epilogue = s.loss ? 2 : s.axpy ? 1 : 0;
+  const tiles = gemmTiles(m, n, upper);
+  const batchStride = (x: GpuMatrix) => (x.batch === undefined ? 0 : (x.rows * x.stride) / 4);
+  const params = ctx.uniform(
+    [m, n, k, s.a.stride / 4, s.b.stride / 4, s.c.stride / 4, batchStride(s.a), batchStride(s.b), batchStride(s.c),
+      Math.ceil(n / TILE), tiles, s.loss?.maskDiagonal ? 1 : 0],
+    [s.alpha ?? 1, s.axpy?.beta ?? 0, s.axpy?.gamma ?? 0],
+  );
+  temps.push(params);
+  const pipeline = pipes.get('gram', 'gemm', {
+    TRANS_A: s.transA ? 1 : 0,
+    TRANS_B: s.transB ? 1 : 0,
+    UPPER: upper ? 1 : 0,
+    EPILOGUE: epilogue,
+  });
+  const partials = s.loss
+    ? { buffer: s.loss.partials, offset: s.loss.partialsOffset, size: tiles * s.c.count * 16 }
+    : pipes.dummy(0);
+  pipes.dispatch(
+    encoder,
+    pipeline,
+    [params, s.a.binding, s.b.binding, s.c.binding, s.axpy?.d.binding ?? pipes.dummy(1), s.axpy?.v ?? pipes.dummy(2), partials],
+    tiles,
+    s.c.count,
+    timestampWrites,
+  );
+}
+
+export type GramKind = 'gram' | 'crossGram' | 'innerGram';
+
+/** Checks shapes (RangeError naming the argument) and allocates the output of a gram-family call. */
+export function gramSpec(ctx: GpuContext, owner: object, kind: GramKind, Z: GpuMatrix, W: GpuMatrix | undefined): GemmSpec {
+  if (kind === 'gram') {
+    const c = allocate(ctx, owner, 'gram(Z) output', Z.rows, Z.rows, Z.batch);
+    return { a: Z, transA: false, b: Z, transB: true, c, upper: true };
+  }
+  const w = W as GpuMatrix;
+  if ((Z.batch ?? 0) !== (w.batch ?? 0)) {
+    throw new RangeError(`W: expected ${Z.batch === undefined ? 'a matrix' : `a batch of ${Z.batch}`} like Z, got ${w.batch === undefined ? 'a matrix' : `a batch of ${w.batch}`}`);
+  }
+  if (kind === 'crossGram') {
+    if (w.cols !== Z.cols) throw new RangeError(`W: expected ${Z.cols} columns (Z.cols), got ${w.cols}`);
+    const c = allocate(ctx, owner, 'crossGram(Z, W) output', Z.rows, w.rows, Z.batch);
+    return { a: Z, transA: false, b: w, transB: true, c };
+  }
+  if (w.rows !== Z.rows) throw new RangeError(`W: expected ${Z.rows} rows (Z.rows), got ${w.rows}`);
+  const c = allocate(ctx, owner, 'innerGram(Z, W) output', Z.cols, w.cols, Z.batch);
+  return { a: Z, transA: true, b: w, transB: false, c, upper: Z === w };
+}

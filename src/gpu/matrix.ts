@@ -1,0 +1,136 @@
+/// <reference types="@webgpu/types" />
+// GPU-resident matrices: the handle type, and the one place that copies between typed arrays and
+// GPU buffers. On the GPU a row is padded to a multiple of 4 floats with zeros, so that the
+// kernels load and store aligned vec4s without a bounds check per element.
+import type { FloatArray, Matrix } from '../types.js';
+import type { GpuContext } from './device.js';
+
+export class GpuMatrix {
+  /** Floats per stored row: cols rounded up to a multiple of 4. */
+  readonly stride: number;
+  readonly dtype = 'float32' as const;
+  /** Where the matrix starts in `buffer` (views; a multiple of 256). */
+  byteOffset = 0;
+  private destroyed = false;
+  private isView = false;
+
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    /** The storage buffer: batch * rows * stride float32s, row-major, zero padding. */
+    readonly buffer: GPUBuffer,
+    /** Present for a batch of matrices stored one after another. */
+    readonly batch: number | undefined,
+    /** The backend that owns the buffer; a handle from another backend is refused. */
+    readonly owner: object,
+    stride?: number,
+  ) {
+    this.stride = stride ?? paddedStride(cols);
+  }
+
+  get count(): number {
+    return this.batch ?? 1;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** @internal A rows x cols matrix inside this one's buffer, `byteOffset` bytes further on; its
+   * own stride is paddedStride(cols). Destroying a view does not free the buffer. */
+  view(byteOffset: number, rows: number, cols: number, stride?: number): GpuMatrix {
+    const at = this.byteOffset + byteOffset;
+    if (at % 256 !== 0) throw new Error(`internal: view offset ${at} is not a multiple of 256`);
+    const v = new GpuMatrix(rows, cols, this.buffer, undefined, this.owner, stride);
+    v.byteOffset = at;
+    v.isView = true;
+    return v;
+  }
+
+  /** @internal The binding resource for this matrix. */
+  get binding(): GPUBufferBinding {
+    return this.byteOffset === 0 ? { buffer: this.buffer } : { buffer: this.buffer, offset: this.byteOffset };
+  }
+
+  /** Frees the GPU memory now instead of when the backend is disposed. */
+  destroy(): void {
+    if (this.isView) {
+      this.destroyed = true;
+      return;
+    }
+    if (!this.destroyed) {
+      this.destroyed = true;
+      this.buffer.destroy();
+    }
+  }
+}
+
+export function paddedStride(cols: number): number {
+  return Math.ceil(cols / 4) * 4;
+}
+
+export function isGpuMatrix(x: unknown): x is GpuMatrix {
+  return x instanceof GpuMatrix;
+}
+
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 1;
+}
+
+/** Validates a typed-array matrix argument the way the CPU API does, and insists on float32. */
+export function checkHostMatrix(name: string, m: unknown): Matrix<Float32Array> & { batch?: number } {
+  if (typeof m !== 'object' || m === null) throw new TypeError(`${name}: expected a matrix { data, rows, cols } or a GpuMatrix`);
+  const { data, rows, cols, batch } = m as { data: unknown; rows: unknown; cols: unknown; batch?: unknown };
+  if (data instanceof Float64Array) {
+    throw new TypeError(
+      `${name}: the WebGPU backend computes in float32 (WGSL has no f64); pass a Float32Array ` +
+        '(Float32Array.from(data)) or use the CPU backend for float64',
+    );
+  }
+  if (!(data instanceof Float32Array)) throw new TypeError(`${name}.data: expected a Float32Array`);
+  if (!isCount(rows)) throw new RangeError(`${name}.rows: expected a positive integer, got ${String(rows)}`);
+  if (!isCount(cols)) throw new RangeError(`${name}.cols: expected a positive integer, got ${String(cols)}`);
+  if (batch !== undefined && !isCount(batch)) throw new RangeError(`${name}.batch: expected a positive integer, got ${String(batch)}`);
+  const need = rows * cols * (batch ?? 1);
+  if (data.length !== need) {
+    throw new RangeError(`${name}.data: expected ${need} elements (${batch ? `${batch} x ` : ''}${rows} x ${cols}), got ${data.length}`);
+  }
+  return m as Matrix<Float32Array> & { batch?: number };
+}
+
+export function upload(ctx: GpuContext, owner: object, name: string, m: Matrix<FloatArray> & { batch?: number }): GpuMatrix {
+  const { data, rows, cols, batch } = checkHostMatrix(name, m);
+  const stride = paddedStride(cols);
+  const count = batch ?? 1;
+  const bytes = count * rows * stride * 4;
+  ctx.checkBinding(`${name} (${batch ? `${batch} x ` : ''}${rows} x ${cols} float32)`, bytes);
+  const buffer = ctx.storage(name, bytes);
+  if (stride === cols) {
+    ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  } else {
+    const padded = new Float32Array(count * rows * stride);
+    for (let r = 0; r < count * rows; r++) padded.set(data.subarray(r * cols, (r + 1) * cols), r * stride);
+    ctx.device.queue.writeBuffer(buffer, 0, padded.buffer, 0, padded.byteLength);
+  }
+  return new GpuMatrix(rows, cols, buffer, batch, owner);
+}
+
+/** A fresh zero-filled GpuMatrix. */
+export function allocate(ctx: GpuContext, owner: object, name: string, rows: number, cols: number, batch?: number): GpuMatrix {
+  const bytes = (batch ?? 1) * rows * paddedStride(cols) * 4;
+  ctx.checkBinding(`${name} (${batch ? `${batch} x ` : ''}${rows} x ${cols} float32)`, bytes);
+  return new GpuMatrix(rows, cols, ctx.storage(name, bytes), batch, owner);
+}
+
+export async function download(ctx: GpuContext, g: GpuMatrix): Promise<Matrix<Float32Array> & { batch?: number }> {
+  const count = g.count;
+  const raw = new Float32Array(await ctx.read(g.buffer, count * g.rows * g.stride * 4));
+  let data: Float32Array;
+  if (g.stride === g.cols) {
+    data = raw;
+  } else {
+    data = new Float32Array(count * g.rows * g.cols);
+    for (let r = 0; r < count * g.rows; r++) data.set(raw.subarray(r * g.stride, r * g.stride + g.cols), r * g.cols);
+  }
+  return g.batch === undefined ? { data, rows: g.rows, cols: g.cols } : { data, rows: g.rows, cols: g.cols, batch: g.batch };
+}

@@ -1,0 +1,189 @@
+/// <reference types="@webgpu/types" />
+// The spectral contrastive loss and its gradient on the GPU, both algorithms:
+//   L = -(2/B) sum_i z_i.w_i + c_neg sum_{(i,j)} (z_i.w_j)^2,
+//   c_neg = 1/(B(B-1)) over i != j ('offdiagonal') or 1/B^2 over all (i, j) ('all'),
+// optionally on rows clipped to norm sqrt(mu), the loss then divided by mu.
+// 'pairwise' (O(B^2 k)): S = Z W^T with the squares and the trace reduced in the GEMM's epilogue;
+//   grad_Z = (-(2/B) W + 2 c_neg S0 W) / mu, grad_W = (-(2/B) Z + 2 c_neg S0^T Z) / mu (S0: S, its
+//   diagonal zeroed for 'offdiagonal').
+// 'gram' (O(B k^2)): sum_{i,j} (z_i.w_j)^2 = <Z^T Z, W^T W>_F, minus sum_i s_i^2 (s_i = z_i.w_i)
+//   for 'offdiagonal'; grad_Z = (-(2/B) W + 2 c_neg (Z W^T W - diag(s) W)) / mu.
+// The scalar terms are compensated float32 partial sums per workgroup, added in float64 here after
+// the one readback of the call.
+import type { GpuContext } from './device.js';
+import type { Pipelines } from './pipelines.js';
+import { allocate, type GpuMatrix } from './matrix.js';
+import { encodeGemm, gemmTiles } from './gram.js';
+import { WG } from './constants.js';
+
+export interface SpectralLossOptions {
+  mu?: number;
+  negatives?: 'offdiagonal' | 'all';
+  algorithm?: 'auto' | 'gram' | 'pairwise';
+}
+
+export interface SpectralLossParts<M> {
+  loss: number;
+  positive: number;
+  negative: number;
+  gradZ: M;
+  gradW: M;
+}
+
+export function checkLossOptions(Z: GpuMatrix, W: GpuMatrix, options: SpectralLossOptions) {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options: expected an object');
+  const { mu, negatives = 'offdiagonal', algorithm = 'auto' } = options;
+  if (mu !== undefined && (typeof mu !== 'number' || !Number.isFinite(mu) || mu <= 0)) {
+    throw new RangeError(`options.mu: expected a positive finite number, got ${String(mu)}`);
+  }
+  if (negatives !== 'offdiagonal' && negatives !== 'all') {
+    throw new RangeError(`options.negatives: expected 'offdiagonal' or 'all', got ${String(negatives)}`);
+  }
+  if (algorithm !== 'auto' && algorithm !== 'gram' && algorithm !== 'pairwise') {
+    throw new RangeError(`options.algorithm: expected 'auto', 'gram' or 'pairwise', got ${String(algorithm)}`);
+  }
+  if (Z.batch !== undefined || W.batch !== undefined) throw new RangeError('Z: spectralLoss takes one matrix per tower, not a batch');
+  if (W.rows !== Z.rows || W.cols !== Z.cols) {
+    throw new RangeError(`W: expected ${Z.rows} x ${Z.cols} like Z, got ${W.rows} x ${W.cols}`);
+  }
+  if (negatives === 'offdiagonal' && Z.rows < 2) throw new RangeError("Z: 'offdiagonal' negatives need at least 2 rows");
+  const B = Z.rows;
+  const k = Z.cols;
+  // Pairwise: S, then S W and S^T Z, 6 B^2 k flops. Gram: Z^T Z and W^T W (upper tiles only,
+  // 2 B k^2 together), then Z (W^T W) and W (Z^T Z), 4 B k^2: 6 B k^2. Pairwise wins for B < k.
+  const chosen = algorithm === 'auto' ? (B <= k ? 'pairwise' : 'gram') : algorithm;
+  return { mu, negatives, algorithm: chosen as 'gram' | 'pairwise' };
+}
+
+function sumPartials(words: Float32Array, start: number, slots: number, field: 0 | 1): number {
+  let s = 0;
+  for (let g = 0; g < slots; g++) s += words[start + 4 * g + 2 * field] + words[start + 4 * g + 2 * field + 1];
+  return s;
+}
+
+const ALIGN = 256; // minStorageBufferOffsetAlignment's largest allowed value
+
+export async function spectralLossOnGpu(
+  ctx: GpuContext,
+  pipes: Pipelines,
+  owner: object,
+  Z: GpuMatrix,
+  W: GpuMatrix,
+  options: SpectralLossOptions,
+): Promise<SpectralLossParts<GpuMatrix>> {
+  const { mu, negatives, algorithm } = checkLossOptions(Z, W, options);
+  const B = Z.rows;
+  const k = Z.cols;
+  const offdiag = negatives === 'offdiagonal';
+  const cNeg = offdiag ? 1 / (B * (B - 1)) : 1 / (B * B);
+  const cPos = -2 / B;
+  const scale = 1 / (mu ?? 1);
+  const rowGroups = Math.ceil(B / WG);
+
+  const temps: GPUBuffer[] = [];
+  const owned: GpuMatrix[] = [];
+  const gradZ = allocate(ctx, owner, 'gradZ', B, k);
+  const gradW = allocate(ctx, owner, 'gradW', B, k);
+  try {
+    // Partial-sum regions, each 256-byte aligned so it can be bound at an offset.
+    const regions: Record<string, { offset: number; slots: number }> = {};
+    let bytes = 0;
+    const region = (name: string, slots: number) => {
+      regions[name] = { offset: bytes, slots };
+      bytes += Math.ceil((slots * 16) / ALIGN) * ALIGN;
+    };
+    const frobGroups = Math.min(64, Math.ceil((k * paddedCols(k)) / 4 / WG));
+    if (algorithm === 'pairwise') region('pairs', gemmTiles(B, B, false));
+    else {
+      region('rows', rowGroups);
+      region('frob', frobGroups);
+    }
+    const partials = ctx.storage('loss partials', bytes);
+    temps.push(partials);
+    const bind = (name: string) => ({ buffer: partials, offset: regions[name].offset, size: regions[name].slots * 16 });
+
+    let z = Z;
+    let w = W;
+    const rowParams = ctx.uniform([B, Z.stride / 4, 0, 0], [mu ?? 1]);
+    temps.push(rowParams);
+    let factors: GPUBuffer[] = [];
+    const encoders: ((enc: GPUCommandEncoder) => void)[] = [];
+    if (mu !== undefined) {
+      z = allocate(ctx, owner, 'clipped Z', B, k);
+      w = allocate(ctx, owner, 'clipped W', B, k);
+      owned.push(z, w);
+      factors = [ctx.storage('row factors', B * 4), ctx.storage('row factors', B * 4)];
+      temps.push(...factors);
+      const clip = pipes.get('spectral_loss', 'clip_rows');
+      encoders.push((enc) => {
+        pipes.dispatch(enc, clip, [rowParams, Z.buffer, z.buffer, factors[0]], rowGroups);
+        pipes.dispatch(enc, clip, [rowParams, W.buffer, w.buffer, factors[1]], rowGroups);
+      });
+    }
+    const alpha = 2 * cNeg * scale;
+    const beta = cPos * scale;
+    if (algorithm === 'pairwise') {
+      const S = allocate(ctx, owner, `the pairwise algorithm's S = Z W^T (${B} x ${B}; use algorithm 'gram')`, B, B);
+      owned.push(S);
+      encoders.push((enc) => {
+        encodeGemm(ctx, pipes, enc, { a: z, transA: false, b: w, transB: true, c: S, loss: { partials, partialsOffset: regions.pairs.offset, maskDiagonal: offdiag } }, temps);
+        encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: w, transB: false, c: gradZ, alpha, axpy: { d: w, beta } }, temps);
+        encodeGemm(ctx, pipes, enc, { a: S, transA: true, b: z, transB: false, c: gradW, alpha, axpy: { d: z, beta } }, temps);
+      });
+    } else {
+      const Gz = allocate(ctx, owner, 'Z^T Z', k, k);
+      const Gw = allocate(ctx, owner, 'W^T W', k, k);
+      owned.push(Gz, Gw);
+      const s = ctx.storage('row dots', B * 4);
+      temps.push(s);
+      const frobParams = ctx.uniform([k, Gz.stride / 4, (k * Gz.stride) / 4, frobGroups], [0]);
+      temps.push(frobParams);
+      const gamma = offdiag ? -alpha : 0;
+      encoders.push((enc) => {
+        encodeGemm(ctx, pipes, enc, { a: z, transA: true, b: z, transB: false, c: Gz, upper: true }, temps);
+        encodeGemm(ctx, pipes, enc, { a: w, transA: true, b: w, transB: false, c: Gw, upper: true }, temps);
+        pipes.dispatch(enc, pipes.get('spectral_loss', 'row_dots'), [rowParams, z.buffer, undefined, undefined, w.buffer, s, bind('rows')], rowGroups);
+        pipes.dispatch(enc, pipes.get('spectral_loss', 'frobenius_dot'), [frobParams, Gz.buffer, undefined, undefined, Gw.buffer, undefined, bind('frob')], frobGroups);
+        encodeGemm(ctx, pipes, enc, { a: z, transA: false, b: Gw, transB: false, c: gradZ, alpha, axpy: { d: w, beta, gamma, v: s } }, temps);
+        encodeGemm(ctx, pipes, enc, { a: w, transA: false, b: Gz, transB: false, c: gradW, alpha, axpy: { d: z, beta, gamma, v: s } }, temps);
+      });
+    }
+    if (mu !== undefined) {
+      const back = pipes.get('spectral_loss', 'clip_backward');
+      encoders.push((enc) => {
+        pipes.dispatch(enc, back, [rowParams, Z.buffer, gradZ.buffer, factors[0]], rowGroups);
+        pipes.dispatch(enc, back, [rowParams, W.buffer, gradW.buffer, factors[1]], rowGroups);
+      });
+    }
+    await ctx.submit((enc) => encoders.forEach((e) => e(enc)));
+    const words = new Float32Array(await ctx.read(partials, bytes));
+
+    let positiveSum: number;
+    let negativeSum: number;
+    if (algorithm === 'pairwise') {
+      const r = regions.pairs;
+      negativeSum = sumPartials(words, r.offset / 4, r.slots, 0);
+      positiveSum = sumPartials(words, r.offset / 4, r.slots, 1);
+    } else {
+      const r = regions.rows;
+      positiveSum = sumPartials(words, r.offset / 4, r.slots, 0);
+      const diagSquares = sumPartials(words, r.offset / 4, r.slots, 1);
+      const all = sumPartials(words, regions.frob.offset / 4, regions.frob.slots, 0);
+      negativeSum = offdiag ? all - diagSquares : all;
+    }
+    const positive = cPos * positiveSum * scale;
+    const negative = cNeg * negativeSum * scale;
+    return { loss: positive + negative, positive, negative, gradZ, gradW };
+  } catch (err) {
+    gradZ.destroy();
+    gradW.destroy();
+    throw err;
+  } finally {
+    for (const t of temps) t.destroy();
+    for (const m of owned) m.destroy();
+  }
+}
+
+function paddedCols(k: number): number {
+  return Math.ceil(k / 4) * 4;
+}

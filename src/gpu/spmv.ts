@@ -1,0 +1,186 @@
+/// <reference types="@webgpu/types" />
+// CSR graphs on the GPU and the products with them: A x, Ā x = D^-1/2 A D^-1/2 x, and the population
+// loss -2 tr(E^T A E) + ||E^T D E||_F^2 (A scaled to sum 1, D = diag of its row sums).
+import type { GpuContext } from './device.js';
+import type { Pipelines } from './pipelines.js';
+import { allocate, type GpuMatrix } from './matrix.js';
+import { encodeGemm } from './gram.js';
+import { WG } from './constants.js';
+
+/** A CSR matrix as plain arrays (what Graph.fromCSR takes). */
+export interface CsrInput {
+  n: number;
+  indptr: Int32Array | Uint32Array | ArrayLike<number>;
+  indices: Int32Array | Uint32Array | ArrayLike<number>;
+  values?: Float32Array | Float64Array | ArrayLike<number>;
+}
+
+/** A graph resident on the GPU: upload once, multiply many times. */
+export class GpuGraph {
+  private destroyed = false;
+  constructor(
+    readonly n: number,
+    readonly nnz: number,
+    readonly indptr: GPUBuffer,
+    readonly indices: GPUBuffer,
+    readonly values: GPUBuffer,
+    /** deg^-1/2 per node (0 for isolated nodes), for Ā. */
+    readonly invSqrtDegree: GPUBuffer,
+    /** Row sums / total: the marginals p of A scaled to sum 1. */
+    readonly marginals: GPUBuffer,
+    /** Sum of all weights (float64, on the host). */
+    readonly total: number,
+    /** Lanes per row in spmv_vector: a power of two near the mean row length, at most 32. */
+    readonly group: number,
+    readonly owner: object,
+  ) {}
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const b of [this.indptr, this.indices, this.values, this.invSqrtDegree, this.marginals]) b.destroy();
+  }
+}
+
+function isArrayLike(x: unknown): x is ArrayLike<number> {
+  return ArrayBuffer.isView(x) || Array.isArray(x);
+}
+
+/** Validates a CSR matrix (RangeError naming the argument) and copies it to the GPU. */
+export function uploadGraph(ctx: GpuContext, owner: object, g: CsrInput): GpuGraph {
+  if (typeof g !== 'object' || g === null) throw new TypeError('graph: expected { n, indptr, indices, values? }');
+  const { n, indptr, indices, values } = g;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`graph.n: expected a positive integer, got ${String(n)}`);
+  if (!isArrayLike(indptr)) throw new TypeError('graph.indptr: expected an Int32Array');
+  if (!isArrayLike(indices)) throw new TypeError('graph.indices: expected an Int32Array');
+  if (values !== undefined && !isArrayLike(values)) throw new TypeError('graph.values: expected a Float32Array or Float64Array');
+  if (indptr.length !== n + 1) throw new RangeError(`graph.indptr: expected ${n + 1} entries (n + 1), got ${indptr.length}`);
+  const nnz = indices.length;
+  if (indptr[0] !== 0 || indptr[n] !== nnz) throw new RangeError(`graph.indptr: expected to start at 0 and end at ${nnz} (indices.length)`);
+  if (values !== undefined && values.length !== nnz) throw new RangeError(`graph.values: expected ${nnz} entries, got ${values.length}`);
+  const ptr = new Uint32Array(n + 1);
+  const deg = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const a = indptr[i];
+    const b = indptr[i + 1];
+    if (!(b >= a)) throw new RangeError(`graph.indptr: expected non-decreasing entries, got ${a} then ${b} at row ${i}`);
+    ptr[i] = a;
+    for (let p = a; p < b; p++) {
+      const j = indices[p];
+      if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`graph.indices[${p}]: expected a node in [0, ${n}), got ${j}`);
+      const w = values === undefined ? 1 : values[p];
+      if (!Number.isFinite(w)) throw new RangeError(`graph.values[${p}]: expected a finite weight, got ${w}`);
+      deg[i] += w;
+    }
+    total += deg[i];
+  }
+  ptr[n] = nnz;
+  const d = new Float32Array(n);
+  const p = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    d[i] = deg[i] > 0 ? 1 / Math.sqrt(deg[i]) : 0;
+    p[i] = total !== 0 ? deg[i] / total : 0;
+  }
+  ctx.checkBinding('graph.indices', nnz * 4);
+  const buf = (what: string, data: Uint32Array | Int32Array | Float32Array) => {
+    const b = ctx.storage(what, data.byteLength);
+    if (data.byteLength > 0) ctx.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+    return b;
+  };
+  const idx = indices instanceof Int32Array || indices instanceof Uint32Array ? indices : Int32Array.from(indices);
+  const vals = values === undefined ? new Float32Array(nnz).fill(1) : values instanceof Float32Array ? values : Float32Array.from(values);
+  const mean = nnz / n;
+  let group = 1;
+  while (group < 32 && group * 2 <= mean) group *= 2;
+  return new GpuGraph(n, nnz, buf('graph.indptr', ptr), buf('graph.indices', idx), buf('graph.values', vals),
+    buf('graph degrees', d), buf('graph marginals', p), total, group, owner);
+}
+
+/** Encodes y = alpha * A x (normalized: alpha * Ā x) for x, y n x c GpuMatrices. */
+export function encodeSpmv(
+  ctx: GpuContext, pipes: Pipelines, enc: GPUCommandEncoder, g: GpuGraph, x: GpuMatrix, y: GpuMatrix,
+  normalized: boolean, alpha: number, temps: GPUBuffer[],
+): void {
+  const params = ctx.uniform([g.n, x.cols, x.stride, normalized ? 1 : 0], [alpha]);
+  temps.push(params);
+  const bindings = [params, g.indptr, g.indices, g.values, x.binding, y.binding, g.invSqrtDegree];
+  if (x.cols === 1) {
+    pipes.dispatch(enc, pipes.get('spmv', 'spmv_vector', { GROUP: g.group }), bindings, Math.ceil(g.n / (WG / g.group)));
+  } else {
+    pipes.dispatch(enc, pipes.get('spmv', 'spmm_rows'), bindings, Math.ceil((g.n * x.cols) / WG));
+  }
+}
+
+export function checkVectors(g: GpuGraph, name: string, x: GpuMatrix): void {
+  if (x.batch !== undefined) throw new RangeError(`${name}: expected a matrix, not a batch`);
+  if (x.rows !== g.n) throw new RangeError(`${name}: expected ${g.n} rows (graph.n), got ${x.rows}`);
+}
+
+export async function spmvOnGpu(
+  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, x: GpuMatrix, normalized: boolean,
+): Promise<GpuMatrix> {
+  checkVectors(g, 'x', x);
+  const y = allocate(ctx, owner, 'spmv output', x.rows, x.cols);
+  const temps: GPUBuffer[] = [];
+  try {
+    await ctx.submit((enc) => encodeSpmv(ctx, pipes, enc, g, x, y, normalized, 1, temps));
+    return y;
+  } catch (err) {
+    y.destroy();
+    throw err;
+  } finally {
+    for (const t of temps) t.destroy();
+  }
+}
+
+/** L = -2 tr(E^T A E) + ||E^T D E||_F^2 and grad = -4 A E + 4 D E (E^T D E), with A scaled to sum 1. */
+export async function populationLossOnGpu(
+  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, E: GpuMatrix,
+): Promise<{ loss: number; grad: GpuMatrix }> {
+  checkVectors(g, 'E', E);
+  if (g.total <= 0) throw new RangeError('graph: expected a positive total weight (A is scaled to sum 1)');
+  const k = E.cols;
+  const temps: GPUBuffer[] = [];
+  const AE = allocate(ctx, owner, 'A E', g.n, k);
+  const DE = allocate(ctx, owner, 'D E', g.n, k);
+  const M = allocate(ctx, owner, 'E^T D E', k, k);
+  const grad = allocate(ctx, owner, 'populationLoss gradient', g.n, k);
+  try {
+    const frobGroups = (count4: number) => Math.max(1, Math.min(64, Math.ceil(count4 / WG)));
+    const gTrace = frobGroups((g.n * E.stride) / 4);
+    const gNorm = frobGroups((k * M.stride) / 4);
+    const partials = ctx.storage('population loss partials', 256 + gNorm * 16);
+    temps.push(partials);
+    const traceParams = ctx.uniform([g.n, E.stride / 4, (g.n * E.stride) / 4, gTrace], [0]);
+    const normParams = ctx.uniform([k, M.stride / 4, (k * M.stride) / 4, gNorm], [0]);
+    const scaleParams = ctx.uniform([g.n, k, E.stride, 0], [1]);
+    temps.push(traceParams, normParams, scaleParams);
+    if (gTrace * 16 > 256) throw new Error('unreachable: at most 64 trace partials');
+    const frob = pipes.get('spectral_loss', 'frobenius_dot');
+    await ctx.submit((enc) => {
+      encodeSpmv(ctx, pipes, enc, g, E, AE, false, 1 / g.total, temps);
+      pipes.dispatch(enc, pipes.get('spmv', 'scale_rows'), [scaleParams, undefined, undefined, undefined, E.buffer, DE.buffer, g.marginals], Math.ceil((g.n * k) / WG));
+      encodeGemm(ctx, pipes, enc, { a: E, transA: true, b: DE, transB: false, c: M }, temps);
+      pipes.dispatch(enc, frob, [traceParams, E.buffer, undefined, undefined, AE.buffer, undefined, { buffer: partials, offset: 0, size: gTrace * 16 }], gTrace);
+      pipes.dispatch(enc, frob, [normParams, M.buffer, undefined, undefined, M.buffer, undefined, { buffer: partials, offset: 256, size: gNorm * 16 }], gNorm);
+      encodeGemm(ctx, pipes, enc, { a: DE, transA: false, b: M, transB: false, c: grad, alpha: 4, axpy: { d: AE, beta: -4 } }, temps);
+    });
+    const words = new Float32Array(await ctx.read(partials, 256 + gNorm * 16));
+    let trace = 0;
+    for (let i = 0; i < gTrace; i++) trace += words[4 * i] + words[4 * i + 1];
+    let norm2 = 0;
+    for (let i = 0; i < gNorm; i++) norm2 += words[64 + 4 * i] + words[64 + 4 * i + 1];
+    return { loss: -2 * trace + norm2, grad };
+  } catch (err) {
+    grad.destroy();
+    throw err;
+  } finally {
+    for (const t of temps) t.destroy();
+    AE.destroy();
+    DE.destroy();
+    M.destroy();
+  }
+}
