@@ -3,9 +3,10 @@
 // optimum: progress on stderr, a summary table (or --json) on stdout, and an HTML report.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as speclin from '../index.js';
 import { Graph } from '../index.js';
-import { knnGraph } from '../data/knn-graph.js';
+import type { Matrix } from '../types.js';
+import { knnGraph, knnGraphAsync, type CrossGram } from '../data/knn-graph.js';
+import { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
 import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
 import { ProgressBar } from '../report/progress.js';
@@ -43,15 +44,42 @@ export async function run(args: string[]): Promise<number> {
   if (flags.k >= n) throw new UsageError(`-k must be below --n (${n}), got ${flags.k}`, usage);
   const backend = values.backend ?? 'cpu';
   if (backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${String(backend)}'`, usage);
+  let gpu: GpuHandle | undefined;
   if (backend === 'webgpu') {
-    const create = (speclin as Record<string, unknown>).createWebGpuBackend;
-    if (typeof create !== 'function') {
-      process.stderr.write('speclin demo: the WebGPU backend is not part of this build of speclin; run without --backend webgpu (the CPU backend)\n');
+    try {
+      gpu = await openGpu();
+    } catch (err) {
+      process.stderr.write(`speclin demo: --backend webgpu: no usable WebGPU device (${err instanceof Error ? err.message : String(err)}); run without it for the CPU backend\n`);
       return 1;
     }
-    process.stderr.write('speclin demo: the training loop runs its products on the CPU kernels; the WebGPU backend is not wired into it yet\n');
-    return 1;
+    process.stderr.write(`webgpu     ${gpu.description}: the kNN graph's Gram blocks run on it; eigsh, training and probes on the CPU\n`);
   }
+  try {
+    return await demo(flags, n, m, gpu);
+  } finally {
+    gpu?.dispose();
+  }
+}
+
+interface GpuHandle {
+  description: string;
+  crossGramFor(X: Matrix): CrossGram;
+  dispose(): void;
+}
+
+/** The WebGPU backend, loaded only when asked for (its `webgpu` package is optional). */
+async function openGpu(): Promise<GpuHandle> {
+  const { createWebGpuBackend } = await import('../gpu/backend.js');
+  const backend = await createWebGpuBackend();
+  const info = backend.info as { description?: string; vendor?: string; architecture?: string };
+  return {
+    description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter',
+    crossGramFor: (X) => webGpuCrossGram(backend, X),
+    dispose: () => backend.dispose(),
+  };
+}
+
+async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: number, gpu: GpuHandle | undefined): Promise<number> {
   const out = path.resolve(flags.out ?? 'report-demo.html');
   const started = performance.now();
 
@@ -60,7 +88,10 @@ export async function run(args: string[]): Promise<number> {
   loadBar.finish(`${n} digits`);
 
   const graphBar = new ProgressBar('graph', n);
-  const knn = knnGraph(digits.images, { m, onProgress: (done) => graphBar.update(done, `${done}/${n} rows`) });
+  const onProgress = (done: number) => graphBar.update(done, `${done}/${n} rows`);
+  const knn = gpu
+    ? await knnGraphAsync(digits.images, { m, onProgress, crossGram: gpu.crossGramFor(digits.images) })
+    : knnGraph(digits.images, { m, onProgress });
   const graph = Graph.fromEdges({ n, src: knn.edges.src, dst: knn.edges.dst, weight: knn.edges.weight });
   const graphSeconds = graphBar.finish(`${knn.edges.src.length} stored entries, sigma ${knn.sigma.toFixed(3)}`);
 
@@ -86,7 +117,7 @@ export async function run(args: string[]): Promise<number> {
   const learned = principalPlane(result.training.embedding, shown);
   const exact = principalPlane(result.optimalEmbedding, shown);
   const rows = summaryRows(flags, result, n);
-  rows.splice(1, 0, ['neighbours m, sigma', `${m}, ${knn.sigma.toFixed(4)}`]);
+  rows.splice(1, 0, ['neighbours m, sigma', `${m}, ${knn.sigma.toFixed(4)}`], ['backend', gpu ? `webgpu (kNN Gram blocks: ${gpu.description})` : 'cpu']);
   rows.push(['kNN graph', `${graphSeconds.toFixed(1)} s`], ['probes', `${result.probeSeconds.toFixed(1)} s`], ['total', `${seconds.toFixed(1)} s`]);
   const html = renderReport({
     title: `speclin demo: spectral contrastive learning on ${n} MNIST digits`,
@@ -125,6 +156,7 @@ export async function run(args: string[]): Promise<number> {
         steps: flags.hyper.steps,
         m,
         sigma: knn.sigma,
+        backend: gpu ? 'webgpu' : 'cpu',
         report: out,
       }) + '\n',
     );

@@ -41,49 +41,104 @@ function squaredNorms(X: Matrix): Float64Array {
   return norms;
 }
 
-/** Each row of X's m nearest rows of Y (Y = X by default, then a row is not its own neighbour),
- * by Euclidean distance. Ties go to the lower index. */
-export function nearestNeighbours(X: Matrix, m: number, blockRows?: number, onProgress?: (done: number, n: number) => void, Y: Matrix = X) {
+/** A provider of X_block Y^T: crossGramSync by default, or a GPU backend's crossGram. */
+export type CrossGram = (block: Matrix, Y: Matrix) => Promise<Matrix>;
+
+interface Selection {
+  n: number;
+  ny: number;
+  d: number;
+  m: number;
+  same: boolean;
+  block: number;
+  norms: Float64Array;
+  normsY: Float64Array;
+  neighbours: Int32Array;
+  distances2: Float64Array;
+  bestD: Float64Array;
+  bestI: Int32Array;
+}
+
+function prepare(X: Matrix, m: number, Y: Matrix, blockRows?: number): Selection {
   const { rows: n, cols: d } = X;
   const same = Y === X;
   const candidates = same ? n - 1 : Y.rows;
   if (Y.cols !== d) throw new RangeError(`both point sets need the same dimension, got ${d} and ${Y.cols}`);
-  if (!Number.isInteger(m) || m < 1 || m > candidates) throw new RangeError(`m must be an integer from 1 to ${same ? 'n - 1' : 'the other set\'s size'} = ${candidates}, got ${m}`);
+  if (!Number.isInteger(m) || m < 1 || m > candidates) throw new RangeError(`m must be an integer from 1 to ${same ? 'n - 1' : "the other set's size"} = ${candidates}, got ${m}`);
   const norms = squaredNorms(X);
-  const normsY = same ? norms : squaredNorms(Y);
   const ny = Y.rows;
-  const block = Math.max(1, Math.min(n, blockRows ?? Math.floor(4_000_000 / ny)));
-  const neighbours = new Int32Array(n * m);
-  const distances2 = new Float64Array(n * m);
-  const bestD = new Float64Array(m);
-  const bestI = new Int32Array(m);
-  for (let r0 = 0; r0 < n; r0 += block) {
-    const r1 = Math.min(n, r0 + block);
-    const rows = { data: X.data.subarray(r0 * d, r1 * d), rows: r1 - r0, cols: d } as Matrix;
-    const C = crossGramSync(rows, Y) as Matrix;
-    for (let i = r0; i < r1; i++) {
-      // A sorted insertion list of length m: m is small, so this beats a heap.
-      let count = 0;
-      const base = (i - r0) * ny;
-      for (let j = 0; j < ny; j++) {
-        if (same && j === i) continue;
-        const d2 = Math.max(0, norms[i] + normsY[j] - 2 * C.data[base + j]);
-        if (count === m && d2 >= bestD[m - 1]) continue;
-        let pos = count < m ? count++ : m - 1;
-        while (pos > 0 && bestD[pos - 1] > d2) {
-          bestD[pos] = bestD[pos - 1];
-          bestI[pos] = bestI[pos - 1];
-          pos--;
-        }
-        bestD[pos] = d2;
-        bestI[pos] = j;
+  return {
+    n, ny, d, m, same,
+    block: Math.max(1, Math.min(n, blockRows ?? Math.floor(4_000_000 / ny))),
+    norms,
+    normsY: same ? norms : squaredNorms(Y),
+    neighbours: new Int32Array(n * m),
+    distances2: new Float64Array(n * m),
+    bestD: new Float64Array(m),
+    bestI: new Int32Array(m),
+  };
+}
+
+/** Keeps the m smallest distances of rows r0..r1, given C = X[r0:r1] Y^T. */
+function selectBlock(s: Selection, C: Matrix, r0: number, r1: number): void {
+  const { ny, m, norms, normsY, bestD, bestI } = s;
+  for (let i = r0; i < r1; i++) {
+    // A sorted insertion list of length m: m is small, so this beats a heap.
+    let count = 0;
+    const base = (i - r0) * ny;
+    for (let j = 0; j < ny; j++) {
+      if (s.same && j === i) continue;
+      const d2 = Math.max(0, norms[i] + normsY[j] - 2 * C.data[base + j]);
+      if (count === m && d2 >= bestD[m - 1]) continue;
+      let pos = count < m ? count++ : m - 1;
+      while (pos > 0 && bestD[pos - 1] > d2) {
+        bestD[pos] = bestD[pos - 1];
+        bestI[pos] = bestI[pos - 1];
+        pos--;
       }
-      neighbours.set(bestI, i * m);
-      distances2.set(bestD, i * m);
+      bestD[pos] = d2;
+      bestI[pos] = j;
     }
-    onProgress?.(r1, n);
+    s.neighbours.set(bestI, i * m);
+    s.distances2.set(bestD, i * m);
   }
-  return { neighbours, distances2 };
+}
+
+function rowBlock(X: Matrix, r0: number, r1: number, d: number): Matrix {
+  return { data: X.data.subarray(r0 * d, r1 * d), rows: r1 - r0, cols: d } as Matrix;
+}
+
+/** Each row of X's m nearest rows of Y (Y = X by default, then a row is not its own neighbour),
+ * by Euclidean distance. Ties go to the lower index. */
+export function nearestNeighbours(X: Matrix, m: number, blockRows?: number, onProgress?: (done: number, n: number) => void, Y: Matrix = X) {
+  const s = prepare(X, m, Y, blockRows);
+  for (let r0 = 0; r0 < s.n; r0 += s.block) {
+    const r1 = Math.min(s.n, r0 + s.block);
+    selectBlock(s, crossGramSync(rowBlock(X, r0, r1, s.d), Y) as Matrix, r0, r1);
+    onProgress?.(r1, s.n);
+  }
+  return { neighbours: s.neighbours, distances2: s.distances2 };
+}
+
+/** nearestNeighbours with the block products from `crossGram` (for example a GPU backend's),
+ * the next block's product running while this one's neighbours are selected. */
+export async function nearestNeighboursAsync(
+  X: Matrix, m: number, crossGram: CrossGram,
+  options: { blockRows?: number; onProgress?: (done: number, n: number) => void; Y?: Matrix } = {},
+) {
+  const Y = options.Y ?? X;
+  const s = prepare(X, m, Y, options.blockRows);
+  const product = (r0: number) => crossGram(rowBlock(X, r0, Math.min(s.n, r0 + s.block), s.d), Y);
+  let pending = product(0);
+  for (let r0 = 0; r0 < s.n; r0 += s.block) {
+    const r1 = Math.min(s.n, r0 + s.block);
+    const C = await pending;
+    if (r1 < s.n) pending = product(r1);
+    if (C.rows !== r1 - r0 || C.cols !== s.ny) throw new RangeError(`crossGram returned ${C.rows} x ${C.cols}, expected ${r1 - r0} x ${s.ny}`);
+    selectBlock(s, C, r0, r1);
+    options.onProgress?.(r1, s.n);
+  }
+  return { neighbours: s.neighbours, distances2: s.distances2 };
 }
 
 function median(values: Float64Array): number {
@@ -92,16 +147,31 @@ function median(values: Float64Array): number {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
-/** Builds the symmetrized m-nearest-neighbour Gaussian-kernel graph of the rows of X. */
-export function knnGraph(X: Matrix, options: KnnGraphOptions): KnnGraph {
+function checkPoints(X: Matrix): void {
   if (!X || !(X.data instanceof Float32Array || X.data instanceof Float64Array)) {
     throw new TypeError('X must be a Matrix with Float32Array or Float64Array data');
   }
-  const { m } = options;
-  if (typeof m !== 'number') throw new TypeError('m must be a number');
-  const n = X.rows;
-  const { neighbours, distances2 } = nearestNeighbours(X, m, options.blockRows, options.onProgress);
-  const sigma = options.sigma ?? median(distances2.map(Math.sqrt));
+}
+
+/** Builds the symmetrized m-nearest-neighbour Gaussian-kernel graph of the rows of X. */
+export function knnGraph(X: Matrix, options: KnnGraphOptions): KnnGraph {
+  checkPoints(X);
+  if (typeof options.m !== 'number') throw new TypeError('m must be a number');
+  const { neighbours, distances2 } = nearestNeighbours(X, options.m, options.blockRows, options.onProgress);
+  return graphFromNeighbours(X.rows, options.m, neighbours, distances2, options.sigma);
+}
+
+/** knnGraph with the Gram blocks from `crossGram` (a GPU backend's, for `--backend webgpu`). */
+export async function knnGraphAsync(X: Matrix, options: KnnGraphOptions & { crossGram: CrossGram }): Promise<KnnGraph> {
+  checkPoints(X);
+  if (typeof options.m !== 'number') throw new TypeError('m must be a number');
+  if (typeof options.crossGram !== 'function') throw new TypeError('crossGram must be a function (block, Y) => Promise<Matrix>');
+  const { neighbours, distances2 } = await nearestNeighboursAsync(X, options.m, options.crossGram, options);
+  return graphFromNeighbours(X.rows, options.m, neighbours, distances2, options.sigma);
+}
+
+function graphFromNeighbours(n: number, m: number, neighbours: Int32Array, distances2: Float64Array, sigmaOption?: number): KnnGraph {
+  const sigma = sigmaOption ?? median(distances2.map(Math.sqrt));
   if (!(sigma > 0)) throw new RangeError(`sigma must be positive, got ${sigma} (are the inputs all identical?)`);
   // Union symmetrization: an edge exists when either end lists the other. Both directions are
   // written, sorted by (src, dst), and duplicates (mutual neighbours) dropped.
