@@ -25,6 +25,7 @@ export class MalformedFileError extends SpeclinError {
   }
 }
 
+const MAX_LINE = 1 << 20;
 const SPACE = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a;
 
 /** Calls onLine(buf, start, end, lineNumber) for every line of the file, in order, with the
@@ -42,6 +43,9 @@ async function forEachLine(
     if (carry) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
+        // No line of a graph file is this long: a binary file, or one without line breaks.
+        if (carry.length + chunk.length > MAX_LINE)
+          throw new MalformedFileError(path, line + 1, `the line is longer than ${MAX_LINE} bytes (not a text graph file?)`);
         carry = Buffer.concat([carry, chunk]);
         continue;
       }
@@ -195,15 +199,14 @@ async function parseMatrixMarket(file: string, float32: boolean): Promise<Parsed
     if (e > s && buf[s] === 0x25 /* % */) return;
     const count = tokenize(buf, s, e, starts, ends, 3, -1);
     if (count === 0) return;
-    const fail = (msg: string): never => { throw new MalformedFileError(file, line, msg); };
     if (rows < 0) {
-      if (count !== 3) fail(`expected the size line 'rows cols entries', got '${text(buf, s, e)}'`);
+      if (count !== 3) throw new MalformedFileError(file, line, `expected the size line 'rows cols entries', got '${text(buf, s, e)}'`);
       const v = [0, 1, 2].map((t) => parseIndex(buf, starts[t], ends[t]));
-      if (v.some((x) => x < 0)) fail(`the size line must hold three non-negative integers, got '${text(buf, s, e)}'`);
+      if (v.some((x) => x < 0)) throw new MalformedFileError(file, line, `the size line must hold three non-negative integers, got '${text(buf, s, e)}'`);
       [rows, cols, expected] = v;
-      if (rows < 1 || cols < 1) fail(`the matrix must have at least one row and one column, got ${rows} x ${cols}`);
-      if (rows > 2147483647 || cols > 2147483647) fail(`at most 2^31 - 1 rows and columns are supported, got ${rows} x ${cols}`);
-      if (h.symmetric && rows !== cols) fail(`a symmetric matrix must be square, got ${rows} x ${cols}`);
+      if (rows < 1 || cols < 1) throw new MalformedFileError(file, line, `the matrix must have at least one row and one column, got ${rows} x ${cols}`);
+      if (rows > 2147483647 || cols > 2147483647) throw new MalformedFileError(file, line, `at most 2^31 - 1 rows and columns are supported, got ${rows} x ${cols}`);
+      if (h.symmetric && rows !== cols) throw new MalformedFileError(file, line, `a symmetric matrix must be square, got ${rows} x ${cols}`);
       edges = new Edges(h.field !== 'pattern', float32);
       // A symmetric file stores one triangle: up to twice as many entries once mirrored.
       edges.reserve(Math.min(expected * (h.symmetric ? 2 : 1), 1 << 26));
@@ -211,19 +214,19 @@ async function parseMatrixMarket(file: string, float32: boolean): Promise<Parsed
     }
     const want = h.field === 'pattern' ? 2 : 3;
     if (count !== want)
-      fail(`expected ${want === 2 ? "'row col'" : "'row col value'"} (${want} numbers for a ${h.field} matrix), got '${text(buf, s, e)}'`);
-    if (seen === expected) fail(`more entries than the ${expected} the size line announced`);
+      throw new MalformedFileError(file, line, `expected ${want === 2 ? "'row col'" : "'row col value'"} (${want} numbers for a ${h.field} matrix), got '${text(buf, s, e)}'`);
+    if (seen === expected) throw new MalformedFileError(file, line, `more entries than the ${expected} the size line announced`);
     const i = parseIndex(buf, starts[0], ends[0]);
     const j = parseIndex(buf, starts[1], ends[1]);
-    if (i < 0) fail(`the row index '${text(buf, starts[0], ends[0])}' is not a positive integer`);
-    if (j < 0) fail(`the column index '${text(buf, starts[1], ends[1])}' is not a positive integer`);
-    if (i < 1 || i > rows) fail(`row index ${i} is outside [1, ${rows}]`);
-    if (j < 1 || j > cols) fail(`column index ${j} is outside [1, ${cols}]`);
+    if (i < 0) throw new MalformedFileError(file, line, `the row index '${text(buf, starts[0], ends[0])}' is not a positive integer`);
+    if (j < 0) throw new MalformedFileError(file, line, `the column index '${text(buf, starts[1], ends[1])}' is not a positive integer`);
+    if (i < 1 || i > rows) throw new MalformedFileError(file, line, `row index ${i} is outside [1, ${rows}]`);
+    if (j < 1 || j > cols) throw new MalformedFileError(file, line, `column index ${j} is outside [1, ${cols}]`);
     let w = 1;
     if (want === 3) {
       w = h.field === 'integer' ? parseSignedInteger(buf, starts[2], ends[2]) : parseNumber(buf, starts[2], ends[2]);
-      if (Number.isNaN(w)) fail(`'${text(buf, starts[2], ends[2])}' is not ${h.field === 'integer' ? 'an integer' : 'a number'}`);
-      if (!Number.isFinite(w) || w < 0) fail(`the weight ${text(buf, starts[2], ends[2])} must be finite and >= 0`);
+      if (Number.isNaN(w)) throw new MalformedFileError(file, line, `'${text(buf, starts[2], ends[2])}' is not ${h.field === 'integer' ? 'an integer' : 'a number'}`);
+      if (!Number.isFinite(w) || w < 0) throw new MalformedFileError(file, line, `the weight ${text(buf, starts[2], ends[2])} must be finite and >= 0`);
     }
     seen++;
     edges!.push(i - 1, j - 1, w);
@@ -285,27 +288,26 @@ export async function readEdgeList(path: string, options: ReadEdgeListOptions = 
   await forEachLine(path, (buf, s, e, line) => {
     const count = tokenize(buf, s, e, starts, ends, 3, 0x23 /* # */);
     if (count === 0) return;
-    const fail = (msg: string): never => { throw new MalformedFileError(path, line, msg); };
-    if (count < 2 || count > 3) fail(`expected 'u v' or 'u v w', got '${text(buf, s, e)}'`);
+    if (count < 2 || count > 3) throw new MalformedFileError(path, line, `expected 'u v' or 'u v w', got '${text(buf, s, e)}'`);
     if (!edges) {
       weighted = count === 3;
       firstDataLine = line;
       edges = new Edges(weighted, float32);
     } else if ((count === 3) !== weighted) {
-      fail(`line ${firstDataLine} ${weighted ? 'has' : 'has no'} weight but this line ${count === 3 ? 'has one' : 'has none'}: every edge needs one or none does`);
+      throw new MalformedFileError(path, line, `line ${firstDataLine} ${weighted ? 'has' : 'has no'} weight but this line ${count === 3 ? 'has one' : 'has none'}: every edge needs one or none does`);
     }
     const u = parseIndex(buf, starts[0], ends[0]);
     const v = parseIndex(buf, starts[1], ends[1]);
-    if (u < 0) fail(`the node id '${text(buf, starts[0], ends[0])}' is not a non-negative integer`);
-    if (v < 0) fail(`the node id '${text(buf, starts[1], ends[1])}' is not a non-negative integer`);
+    if (u < 0) throw new MalformedFileError(path, line, `the node id '${text(buf, starts[0], ends[0])}' is not a non-negative integer`);
+    if (v < 0) throw new MalformedFileError(path, line, `the node id '${text(buf, starts[1], ends[1])}' is not a non-negative integer`);
     const top = limit ?? 2147483647;
-    if (u >= top) fail(`node id ${u} is outside [0, ${top})${limit === undefined ? '' : ' (n)'}`);
-    if (v >= top) fail(`node id ${v} is outside [0, ${top})${limit === undefined ? '' : ' (n)'}`);
+    if (u >= top) throw new MalformedFileError(path, line, `node id ${u} is outside [0, ${top})${limit === undefined ? '' : ' (n)'}`);
+    if (v >= top) throw new MalformedFileError(path, line, `node id ${v} is outside [0, ${top})${limit === undefined ? '' : ' (n)'}`);
     let w = 1;
     if (weighted) {
       w = parseNumber(buf, starts[2], ends[2]);
-      if (Number.isNaN(w)) fail(`the weight '${text(buf, starts[2], ends[2])}' is not a number`);
-      if (!Number.isFinite(w) || w < 0) fail(`the weight ${text(buf, starts[2], ends[2])} must be finite and >= 0`);
+      if (Number.isNaN(w)) throw new MalformedFileError(path, line, `the weight '${text(buf, starts[2], ends[2])}' is not a number`);
+      if (!Number.isFinite(w) || w < 0) throw new MalformedFileError(path, line, `the weight ${text(buf, starts[2], ends[2])} must be finite and >= 0`);
     }
     if (u > maxId) maxId = u;
     if (v > maxId) maxId = v;

@@ -291,6 +291,25 @@ for (const dtype of ['float64', 'float32'] as const) {
   });
 }
 
+test('float64 weights that are exact in float32 (stored compactly) give the same products as any others', (t) => {
+  // Integer weights are stored as float32 internally (lossless); a weight of 0.1 forces the
+  // full float64 storage. Both must match the dense reference to rounding.
+  for (const w0 of [2, 0.1]) {
+    const n = 20;
+    const { src, dst, w } = randomEdges(n, 60, 13);
+    const weight = w.map((x, k) => (k === 0 || k === 1 ? w0 : Math.round(x * 4)));
+    weight[1] = weight[0];  // edge 0 is given both ways in randomEdges (a ring edge)
+    const g = Graph.fromEdges({ n, src, dst, weight: new Float64Array(weight) });
+    const A = denseOf(n, src, dst, weight);
+    t.deepEqual(Array.from(denseFromGraph(g)), Array.from(A));
+    const x = randomVector(n, 14);
+    t.true(relativeMaxError(g.spmv(x), denseProduct(A, n, n, x, 1)) < 1e-14);
+    const Y = new Float64Array(n * 3), X = randomVector(n * 3, 15);
+    g.normalized().multiply(X, Y, 3);
+    t.true(relativeMaxError(Y, normalizedProduct(A, n, X, 3)) < 1e-14);
+  }
+});
+
 test('normalized operator: bad arguments', (t) => {
   const g = Graph.fromEdges({ n: 3, src: [0, 1, 1, 2], dst: [1, 0, 2, 1] });
   const op = g.normalized();

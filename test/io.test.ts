@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,6 +116,18 @@ for (const [file, line, message] of malformedEdges) {
     t.regex(err!.message, message);
   });
 }
+
+test('a line longer than 1 MiB is an error, not a quadratic wait', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'speclin-io-'));
+  try {
+    const file = path.join(dir, 'long.txt');
+    await writeFile(file, `0 1\n1 0\n${'7'.repeat(3 << 20)}`);
+    const err = await t.throwsAsync(readEdgeList(file), { instanceOf: MalformedFileError, message: /line 3: the line is longer than 1048576 bytes/ });
+    t.is((err as MalformedFileError).line, 3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 test('readers: bad arguments and missing files', async (t) => {
   await t.throwsAsync(readMatrixMarket(42 as never), { instanceOf: TypeError });

@@ -173,9 +173,9 @@ test('bipartite populationLoss: value and both gradients against the definition'
   t.is(async.loss, res.loss);
   t.deepEqual(Array.from(async.gradRight.data), Array.from(res.gradRight.data));
   t.throws(() => populationLossSync(b, Ex, randomMatrix(Float64Array, nr, k + 1, 1)), { instanceOf: RangeError, message: /same dimension k/ });
-  t.throws(() => populationLossSync(b, Ex, randomMatrix(Float32Array, nr, k, 1)), { instanceOf: TypeError, message: /same dtype/ });
+  t.throws(() => populationLossSync(b, Ex, randomMatrix(Float32Array, nr, k, 1) as never), { instanceOf: TypeError, message: /same dtype/ });
   t.throws(() => populationLossSync(b, Et, Ex), { instanceOf: RangeError, message: /Ex has 6 rows but the graph has nLeft = 9/ });
-  t.throws(() => (populationLossSync as (g: BipartiteGraph, e: Matrix) => unknown)(b, Ex), { instanceOf: TypeError, message: /Et is missing/ });
+  t.throws(() => (populationLossSync as unknown as (g: BipartiteGraph, e: Matrix) => unknown)(b, Ex), { instanceOf: TypeError, message: /Et is missing/ });
 });
 
 test('bipartite form on the symmetric case: L(E, E) is the graph loss and the gradients add up', (t) => {

@@ -384,7 +384,8 @@ Napi::Object csr_to_js(Napi::Env env, const Csr<T>& a) {
   Napi::Int32Array ix = Napi::Int32Array::New(env, a.nnz());
   std::memcpy(ix.Data(), a.indices.data(), a.nnz() * sizeof(std::int32_t));
   Napi::TypedArray v = new_typed_array(env, sizeof(T) == 4 ? Dtype::F32 : Dtype::F64, a.nnz(), "values");
-  std::memcpy(typed_array_data(v), a.values.data(), a.nnz() * sizeof(T));
+  T* out = static_cast<T*>(typed_array_data(v));
+  for (std::size_t p = 0; p < a.nnz(); ++p) out[p] = static_cast<T>(a.value(p));
   o.Set("indptr", ip);
   o.Set("indices", ix);
   o.Set("values", v);

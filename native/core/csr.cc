@@ -115,6 +115,17 @@ std::vector<std::size_t> balanced_row_partition(const Csr<T>& a, std::size_t par
   return bounds;
 }
 
+template <typename T>
+void compact_values(Csr<T>& a) {
+  if (sizeof(T) == sizeof(float) || a.values.empty()) return;
+  for (T v : a.values)
+    if (static_cast<T>(static_cast<float>(v)) != v) return;
+  a.values32.assign(a.values.begin(), a.values.end());
+  std::vector<T>().swap(a.values);
+}
+
+template void compact_values<float>(Csr<float>&);
+template void compact_values<double>(Csr<double>&);
 template Csr<float> csr_from_coo<float>(std::size_t, std::size_t, const CooView&);
 template Csr<double> csr_from_coo<double>(std::size_t, std::size_t, const CooView&);
 template Csr<float> csr_transpose<float>(const Csr<float>&);

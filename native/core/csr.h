@@ -14,14 +14,26 @@ struct Csr {
   std::size_t cols = 0;
   std::vector<std::int64_t> indptr;   // rows + 1
   std::vector<std::int32_t> indices;  // nnz, sorted and unique within each row
-  std::vector<T> values;              // nnz
+  std::vector<T> values;              // nnz, unless compact
+  // A float64 matrix whose every value is exactly a float32 (unweighted graphs, integer counts,
+  // most real weights files) keeps them here instead, and `values` is empty: a third fewer bytes
+  // per entry on the bandwidth-bound products, with bit-identical results since each value
+  // widens back exactly. Set last, by compact_values, after construction has read `values`.
+  std::vector<float> values32;
 
   std::size_t nnz() const { return indices.size(); }
+  bool compact() const { return values.empty() && !values32.empty(); }
+  double value(std::size_t p) const { return compact() ? double(values32[p]) : double(values[p]); }
   std::size_t bytes() const {
     return indptr.size() * sizeof(std::int64_t) + indices.size() * sizeof(std::int32_t) +
-           values.size() * sizeof(T);
+           values.size() * sizeof(T) + values32.size() * sizeof(float);
   }
 };
+
+// Moves a float64 matrix's values into values32 when that loses nothing; no-op otherwise (and
+// for float32 matrices).
+template <typename T>
+void compact_values(Csr<T>& a);
 
 // One stored entry of a coordinate list, before sorting.
 struct CooView {

@@ -159,6 +159,7 @@ Graph<T> build_graph(std::size_t n, const CooView& coo, Symmetrize symmetrize, b
     g.degrees = row_sums(g.adjacency);
   }
   g.total_weight = sum(g.degrees);
+  compact_values(g.adjacency);
   return g;
 }
 
@@ -194,6 +195,8 @@ BipartiteGraph<T> build_bipartite(std::size_t n_left, std::size_t n_right, const
     g.degrees_right = row_sums(g.backward);
   }
   g.total_weight = sum(g.degrees_left);
+  compact_values(g.forward);
+  compact_values(g.backward);
   return g;
 }
 

@@ -1,6 +1,7 @@
 #include "spmv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "cpu_features.h"
@@ -10,32 +11,40 @@ namespace speclin {
 
 // AVX2 gather kernels for one column (spmv_avx2.cc); they return false where they have no
 // specialization for these types, and the portable loop runs.
-template <typename TA, typename TX>
-bool csr_row_dots_avx2(const Csr<TA>& a, const TX* x, std::size_t lo, std::size_t hi, double* out);
+template <typename TV, typename TX>
+void csr_row_dots_avx2(const std::int64_t* ip, const std::int32_t* ix, const TV* v, const TX* x,
+                       std::size_t lo, std::size_t hi, double* out);
 
 namespace {
 
-template <typename TA, typename TX, typename TY>
-void rows_single(const Csr<TA>& a, const TX* x, TY* y, const double* scale, std::size_t lo,
+// The matrix as the kernels see it: raw arrays, the value type being the storage type.
+template <typename TV>
+struct Rows {
+  const std::int64_t* ip;
+  const std::int32_t* ix;
+  const TV* v;
+  std::int64_t nnz;
+};
+
+template <typename TV, typename TX, typename TY>
+void rows_single(const Rows<TV>& a, const TX* x, TY* y, const double* scale, std::size_t lo,
                  std::size_t hi) {
-  const std::int64_t* ip = a.indptr.data();
-  const std::int32_t* ix = a.indices.data();
-  const TA* v = a.values.data();
+  const std::int64_t* ip = a.ip;
+  const std::int32_t* ix = a.ix;
+  const TV* v = a.v;
   if (active_kernel_path() == KernelPath::Avx2) {
     // Rows in blocks so that the dot products land in a small buffer before scaling/rounding.
     constexpr std::size_t kBlock = 256;
     double buf[kBlock];
-    bool ok = true;
-    for (std::size_t r0 = lo; r0 < hi && ok; r0 += kBlock) {
+    for (std::size_t r0 = lo; r0 < hi; r0 += kBlock) {
       std::size_t r1 = std::min(hi, r0 + kBlock);
-      ok = csr_row_dots_avx2<TA, TX>(a, x, r0, r1, buf);
-      if (!ok) break;
+      csr_row_dots_avx2<TV, TX>(ip, ix, v, x, r0, r1, buf);
       for (std::size_t r = r0; r < r1; ++r) {
         double s = buf[r - r0];
         y[r] = static_cast<TY>(scale ? s * scale[r] : s);
       }
     }
-    if (ok) return;
+    return;
   }
   for (std::size_t r = lo; r < hi; ++r) {
     std::int64_t p = ip[r], e = ip[r + 1];
@@ -57,8 +66,8 @@ void rows_single(const Csr<TA>& a, const TX* x, TY* y, const double* scale, std:
 // contiguous W-wide load, and the compiler unrolls the column loop completely.
 constexpr std::int64_t kPrefetch = 16;
 
-template <std::size_t W, typename TA, typename TX>
-inline void accumulate_panel(const std::int64_t* ip, const std::int32_t* ix, const TA* v, const TX* X,
+template <std::size_t W, typename TV, typename TX>
+inline void accumulate_panel(const std::int64_t* ip, const std::int32_t* ix, const TV* v, const TX* X,
                              std::size_t columns, std::size_t r, double* out, std::int64_t end_all) {
   double s[W] = {};
   for (std::int64_t p = ip[r]; p < ip[r + 1]; ++p) {
@@ -73,13 +82,13 @@ inline void accumulate_panel(const std::int64_t* ip, const std::int32_t* ix, con
   for (std::size_t c = 0; c < W; ++c) out[c] = s[c];
 }
 
-template <typename TA, typename TX, typename TY>
-void rows_block(const Csr<TA>& a, const TX* X, TY* Y, std::size_t columns, const double* scale,
+template <typename TV, typename TX, typename TY>
+void rows_block(const Rows<TV>& a, const TX* X, TY* Y, std::size_t columns, const double* scale,
                 std::size_t lo, std::size_t hi) {
-  const std::int64_t* ip = a.indptr.data();
-  const std::int32_t* ix = a.indices.data();
-  const TA* v = a.values.data();
-  const std::int64_t nnz = static_cast<std::int64_t>(a.nnz());
+  const std::int64_t* ip = a.ip;
+  const std::int32_t* ix = a.ix;
+  const TV* v = a.v;
+  const std::int64_t nnz = a.nnz;
   std::vector<double> acc(columns);
   double* s = acc.data();
   for (std::size_t r = lo; r < hi; ++r) {
@@ -97,6 +106,24 @@ void rows_block(const Csr<TA>& a, const TX* X, TY* Y, std::size_t columns, const
   }
 }
 
+template <typename TV, typename TX, typename TY>
+void multiply_rows(const Rows<TV>& m, const std::vector<std::size_t>& bounds, std::size_t threads,
+                   const TX* X, TY* Y, std::size_t columns, const double* row_scale) {
+  // More parts than threads, handed out first come first served: on a busy machine a thread
+  // that the OS parks does not hold back the others for a whole 1/threads of the matrix. Which
+  // thread computes a row never changes its value (one row, one thread, fixed order).
+  std::size_t parts = bounds.size() - 1;
+  std::atomic<std::size_t> next{0};
+  parallel_for(0, threads, 1, [&](std::size_t, std::size_t) {
+    for (std::size_t part; (part = next.fetch_add(1)) < parts;) {
+      std::size_t lo = bounds[part], hi = bounds[part + 1];
+      if (lo >= hi) continue;
+      if (columns == 1) rows_single(m, X, Y, row_scale, lo, hi);
+      else rows_block(m, X, Y, columns, row_scale, lo, hi);
+    }
+  });
+}
+
 }  // namespace
 
 template <typename TA, typename TX, typename TY>
@@ -104,16 +131,13 @@ void csr_multiply(const Csr<TA>& a, const TX* X, TY* Y, std::size_t columns, con
   if (a.rows == 0 || columns == 0) return;
   // Below ~32k multiply-adds a second thread costs more than it saves.
   std::size_t work = (a.nnz() + a.rows) * columns;
-  std::size_t parts = work < (std::size_t{1} << 15) ? 1 : static_cast<std::size_t>(get_threads());
-  std::vector<std::size_t> bounds = balanced_row_partition(a, parts);
-  parallel_for(0, parts, 1, [&](std::size_t plo, std::size_t phi) {
-    for (std::size_t part = plo; part < phi; ++part) {
-      std::size_t lo = bounds[part], hi = bounds[part + 1];
-      if (lo >= hi) continue;
-      if (columns == 1) rows_single(a, X, Y, row_scale, lo, hi);
-      else rows_block(a, X, Y, columns, row_scale, lo, hi);
-    }
-  });
+  std::size_t threads = work < (std::size_t{1} << 15) ? 1 : static_cast<std::size_t>(get_threads());
+  std::vector<std::size_t> bounds = balanced_row_partition(a, threads == 1 ? 1 : threads * 8);
+  std::int64_t nnz = static_cast<std::int64_t>(a.nnz());
+  if (a.compact())
+    multiply_rows(Rows<float>{a.indptr.data(), a.indices.data(), a.values32.data(), nnz}, bounds, threads, X, Y, columns, row_scale);
+  else
+    multiply_rows(Rows<TA>{a.indptr.data(), a.indices.data(), a.values.data(), nnz}, bounds, threads, X, Y, columns, row_scale);
 }
 
 #define SPECLIN_SPMV(TA, TX, TY) \

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "csr.h"
+#include <cstddef>
 
 namespace speclin {
 
@@ -31,11 +31,9 @@ inline double hsum(__m256d v) {
 
 }  // namespace
 
-template <typename TA, typename TX>
-bool csr_row_dots_avx2(const Csr<TA>& a, const TX* x, std::size_t lo, std::size_t hi, double* out) {
-  const std::int64_t* ip = a.indptr.data();
-  const std::int32_t* ix = a.indices.data();
-  const TA* v = a.values.data();
+template <typename TV, typename TX>
+void csr_row_dots_avx2(const std::int64_t* ip, const std::int32_t* ix, const TV* v, const TX* x,
+                       std::size_t lo, std::size_t hi, double* out) {
   for (std::size_t r = lo; r < hi; ++r) {
     std::int64_t p = ip[r], e = ip[r + 1];
     __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
@@ -54,11 +52,14 @@ bool csr_row_dots_avx2(const Csr<TA>& a, const TX* x, std::size_t lo, std::size_
     for (; p < e; ++p) s += double(v[p]) * double(x[ix[p]]);
     out[r - lo] = s;
   }
-  return true;
 }
 
-template bool csr_row_dots_avx2<float, float>(const Csr<float>&, const float*, std::size_t, std::size_t, double*);
-template bool csr_row_dots_avx2<double, double>(const Csr<double>&, const double*, std::size_t, std::size_t, double*);
-template bool csr_row_dots_avx2<float, double>(const Csr<float>&, const double*, std::size_t, std::size_t, double*);
+#define SPECLIN_ROW_DOTS(TV, TX)                                                               \
+  template void csr_row_dots_avx2<TV, TX>(const std::int64_t*, const std::int32_t*, const TV*,  \
+                                          const TX*, std::size_t, std::size_t, double*);
+SPECLIN_ROW_DOTS(float, float)
+SPECLIN_ROW_DOTS(double, double)
+SPECLIN_ROW_DOTS(float, double)
+#undef SPECLIN_ROW_DOTS
 
 }  // namespace speclin
