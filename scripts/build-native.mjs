@@ -30,12 +30,19 @@ function buildWithCmake() {
 }
 
 function buildWithGyp() {
-  // npm exposes its bundled node-gyp to scripts; otherwise look for one on PATH.
-  const bundled = process.env.npm_config_node_gyp;
-  const ok = bundled && existsSync(bundled)
-    ? run(process.execPath, [bundled, 'rebuild', '-j', '2'])
-    : run('node-gyp', ['rebuild', '-j', '2']);
-  return ok;
+  // npm exposes its bundled node-gyp to scripts as npm_config_node_gyp. Run directly (as .ci/run
+  // does), look for npm's bundled copy next to this node, then for one on PATH.
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  const bundled = candidates.find((f) => f && existsSync(f));
+  // Node's own headers ship with it (<prefix>/include/node): use them rather than letting
+  // node-gyp download them, which fails offline.
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  const argv = ['rebuild', '-j', '2'];
+  if (existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) argv.push(`--nodedir=${prefix}`);
+  return bundled ? run(process.execPath, [bundled, ...argv]) : run('node-gyp', argv);
 }
 
 const useGyp = args.has('--gyp') || !has('cmake');

@@ -1,4 +1,12 @@
-// The Gram family: Z Z^T, Z W^T, Z^T W, on one matrix or a batch.
+// The Gram family: Z Z^T, Z W^T, Z^T W, on one matrix or a batch (a leading `batch` dimension of
+// independent products, computed in parallel across the batch).
+//
+// Products accumulate in the input's dtype (float32 in, float32 sums out). NaN and Infinity
+// propagate: an output is NaN or infinite exactly when the row/column it reads holds one (IEEE
+// arithmetic, no masking). Sync forms read the typed arrays in place, subarray views with a
+// byteOffset included, and write one new typed array; Promise forms copy the inputs first.
+// Errors: TypeError (not a Matrix, not Float32Array/Float64Array, mixed dtypes), RangeError
+// (shape mismatch, rows * cols != data.length, zero sizes, a result too large to allocate).
 import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { Batch, FloatArray, Matrix } from './types.js';

@@ -60,6 +60,22 @@ std::size_t out_count(const Plan& p) {
   return checked_mul(checked_mul(p.batch, p.out_rows, "the result"), p.out_cols, "the result");
 }
 
+// V8 caps one typed array at 2^32 elements, and common.cc's allocator at 16 GiB. Checked before
+// any allocation so that the Sync and Promise forms refuse the same calls with the same message
+// (the Promise form would otherwise allocate native memory first).
+void check_result_size(const Plan& p) {
+  constexpr std::size_t kMaxBytes = std::size_t{1} << 34;
+  constexpr std::size_t kMaxElements = std::size_t{1} << 32;
+  std::size_t count = out_count(p);
+  std::size_t bytes = checked_mul(count, dtype_size(p.dtype), "the result");
+  if (bytes > kMaxBytes || count > kMaxElements)
+    throw_range(std::string(op_name(p.op)) + ": the result would be " +
+                (p.with_batch ? std::to_string(p.batch) + " x " : std::string()) +
+                std::to_string(p.out_rows) + " x " + std::to_string(p.out_cols) + " " +
+                dtype_name(p.dtype) + " (" + std::to_string(bytes) +
+                " bytes), more than a typed array can hold (16 GiB, 2^32 elements)");
+}
+
 template <typename T>
 void compute(const Plan& p, const void* z, const void* w, void* out) {
   const T* Z = static_cast<const T*>(z);
@@ -100,6 +116,7 @@ Args read_args(const Napi::CallbackInfo& info, Op op) {
            a.z.batch == a.w.batch;
   }
   a.p = plan(op, a.z, two ? &a.w : nullptr, with_batch, same);
+  check_result_size(a.p);
   return a;
 }
 

@@ -6,14 +6,15 @@
 namespace speclin::gemm_detail {
 namespace {
 
-template <typename T, std::size_t MR, std::size_t NR>
-void portable_kernel(std::size_t kc, const T* a, const T* b, T* c, std::size_t ldc, T alpha, T beta) {
+template <typename T, std::size_t NR, std::size_t MR>
+void portable_kernel(std::size_t kc, const T* a, std::size_t rsa, std::size_t csa, const T* b, T* c,
+                     std::size_t ldc, T alpha, T beta) {
   T acc[MR][NR] = {};
   for (std::size_t p = 0; p < kc; ++p) {
     const T* bp = b + p * NR;
-    const T* ap = a + p * MR;
+    const T* ap = a + p * csa;
     for (std::size_t i = 0; i < MR; ++i) {
-      const T ai = ap[i];
+      const T ai = ap[i * rsa];
       for (std::size_t j = 0; j < NR; ++j) acc[i][j] += ai * bp[j];
     }
   }
@@ -32,12 +33,22 @@ void portable_kernel(std::size_t kc, const T* a, const T* b, T* c, std::size_t l
 // registers room for the operands.
 template <>
 const KernelSpec<float>& portable_spec<float>() {
-  static const KernelSpec<float> spec{4, 8, 256, 128, 4096, portable_kernel<float, 4, 8>};
+  static const KernelSpec<float> spec{
+      4, 8, 256, 128, 4096,
+      {nullptr, portable_kernel<float, 8, 1>, portable_kernel<float, 8, 2>, portable_kernel<float, 8, 3>,
+       portable_kernel<float, 8, 4>},
+      {},
+      nullptr, nullptr};
   return spec;
 }
 template <>
 const KernelSpec<double>& portable_spec<double>() {
-  static const KernelSpec<double> spec{4, 4, 256, 64, 2048, portable_kernel<double, 4, 4>};
+  static const KernelSpec<double> spec{
+      4, 4, 256, 64, 2048,
+      {nullptr, portable_kernel<double, 4, 1>, portable_kernel<double, 4, 2>, portable_kernel<double, 4, 3>,
+       portable_kernel<double, 4, 4>},
+      {},
+      nullptr, nullptr};
   return spec;
 }
 

@@ -1,0 +1,51 @@
+"""NumPy peer of `npm run bench -- gram`: times one product per request, the way a NumPy user
+writes it (Z @ W.T, Z @ Z.T, which NumPy routes to OpenBLAS sgemm / ssyrk, and the batched
+Z @ W.transpose(0, 2, 1)). Reads {"case": {...}, "min_time": s, "seed": n} on stdin, prints JSON.
+Mean seconds per call over at least min_time after one warm-up, like benchmark.js on our side."""
+import json
+import sys
+import time
+
+import numpy as np
+
+
+def blas_name():
+    try:
+        cfg = np.show_config(mode="dicts")
+        b = cfg["Build Dependencies"]["blas"]
+        return f'{b.get("name", "?")} {b.get("version", "")}'.strip()
+    except Exception:  # numpy without show_config(mode=...)
+        return "unknown"
+
+
+def mean_seconds(fn, min_time):
+    fn()
+    calls, start = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time and calls >= 5:
+            return elapsed / calls
+
+
+def main():
+    req = json.load(sys.stdin)
+    case, min_time = req["case"], req["min_time"]
+    rng = np.random.default_rng(req.get("seed", 1))
+    kind = case["kind"]
+    if kind == "batch":
+        b, m, n, k = case["batch"], case["m"], case["n"], case["k"]
+        Z = rng.standard_normal((b, m, k), dtype=np.float32)
+        W = rng.standard_normal((b, n, k), dtype=np.float32)
+        fn = lambda: Z @ W.transpose(0, 2, 1)
+    else:
+        B, k = case["B"], case["k"]
+        Z = rng.standard_normal((B, k), dtype=np.float32)
+        W = rng.standard_normal((B, k), dtype=np.float32)
+        fn = (lambda: Z @ W.T) if kind == "cross" else (lambda: Z @ Z.T)
+    seconds = mean_seconds(fn, min_time)
+    json.dump({"seconds": seconds, "numpy": np.__version__, "blas": blas_name()}, sys.stdout)
+
+
+main()
