@@ -350,6 +350,18 @@ test('the Promise form equals the Sync form; inputs are not modified', async (t)
   t.deepEqual(W.data, wCopy);
 });
 
+test('the Promise form copies its inputs: detaching them right after the call changes nothing', async (t) => {
+  const { Z, W } = pairs(Float64Array, 64, 8, 5);
+  const want = spectralLossSync(Z, W, { mu: 1 });
+  const pending = spectralLoss(Z, W, { mu: 1 });
+  structuredClone(Z.data.buffer, { transfer: [Z.data.buffer] });
+  structuredClone(W.data.buffer, { transfer: [W.data.buffer] });
+  t.is(Z.data.length, 0, 'detached');
+  const got = await pending;
+  t.is(got.loss, want.loss);
+  t.deepEqual(got.gradW.data, want.gradW.data);
+});
+
 test('bit-identical on repeated calls, at 1 and at 3 threads', (t) => {
   const { Z, W } = pairs(Float32Array, 700, 96, 4);
   const before = getThreads();

@@ -96,6 +96,18 @@ test('the Promise form equals the Sync form', async (t) => {
   t.deepEqual(p.scores, s.scores);
 });
 
+test('the Promise form copies its inputs: detaching them right after the call changes nothing', async (t) => {
+  const Q = randomMatrix(Float64Array, 30, 8, 5);
+  const K = randomMatrix(Float64Array, 500, 8, 6);
+  const want = topKSync(Q, K, 7);
+  const pending = topK(Q, K, 7);
+  structuredClone(K.data.buffer, { transfer: [K.data.buffer] });
+  t.is(K.data.length, 0, 'detached');
+  const got = await pending;
+  t.deepEqual(got.indices, want.indices);
+  t.deepEqual(got.scores, want.scores);
+});
+
 test('bad input is named', async (t) => {
   const Q = randomMatrix(Float32Array, 3, 4, 1);
   const K = randomMatrix(Float32Array, 10, 4, 2);

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,12 +32,14 @@ namespace speclin {
 
 LossAlgorithm choose_loss_algorithm(std::size_t B, std::size_t k) {
   // Both algorithms cost about 6 multiply-adds per unit of B^2 k (pairwise: three GEMMs of
-  // B x B x k) or B k^2 (gram: two half-cost SYRKs and two B x k x k GEMMs), so they cross at
-  // B ~ k. Measured (bench/loss.ts --crossover, float32): see docs/loss.md; the pairwise path
-  // also pays an O(B^2) elementwise pass and strip-sized GEMMs, which moves the crossover a
-  // little below B = k.
-  return static_cast<double>(B) < 0.75 * static_cast<double>(k) ? LossAlgorithm::Pairwise
-                                                                 : LossAlgorithm::Gram;
+  // B x B x k) or B k^2 (gram: two half-cost SYRKs and two B x k x k GEMMs), so they cross near
+  // B = k. Measured with the packed AVX2 Gram kernels (float32, mu = 1, 2 threads, best of 5),
+  // time(pairwise) / time(gram) at B/k = 0.5, 0.75, 1, 1.25, 1.5:
+  //   k = 512:  0.36, 0.76, 1.03, 1.32, 1.56        k = 1024: 0.45, 0.82, 1.14, 1.07, 1.24
+  // so the crossover is at B ~ 0.9 k (the pairwise path's O(B^2) elementwise pass and its
+  // strip-sized GEMMs cost it a little). `npm run bench -- loss` prints the k = 256 crossover.
+  return static_cast<double>(B) < 0.9 * static_cast<double>(k) ? LossAlgorithm::Pairwise
+                                                                : LossAlgorithm::Gram;
 }
 
 namespace {
@@ -50,6 +53,10 @@ struct Rows {
   // (as in the reference) with a scale of 1, and its gradient still goes through the projection.
   std::vector<unsigned char> clipped_z, clipped_w;
 };
+
+inline double lanes_sum(const double* v) {
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
 
 template <typename T>
 [[noreturn]] void report_non_finite(const T* X, const char* name, std::size_t i, std::size_t k) {
@@ -82,13 +89,23 @@ Rows row_pass(const T* Z, const T* W, std::size_t B, std::size_t k, const Spectr
     for (std::size_t i = lo; i < hi; ++i) {
       const T* z = Z + i * k;
       const T* w = W + i * k;
-      double zz = 0, ww = 0, zw = 0;
-      for (std::size_t j = 0; j < k; ++j) {
+      // Eight independent lanes per sum: a fixed order the compiler can vectorize.
+      double zz8[8] = {}, ww8[8] = {}, zw8[8] = {};
+      std::size_t j = 0;
+      for (; j + 8 <= k; j += 8)
+        for (int l = 0; l < 8; ++l) {
+          double a = z[j + l], b = w[j + l];
+          zz8[l] += a * a;
+          ww8[l] += b * b;
+          zw8[l] += a * b;
+        }
+      for (; j < k; ++j) {
         double a = z[j], b = w[j];
-        zz += a * a;
-        ww += b * b;
-        zw += a * b;
+        zz8[0] += a * a;
+        ww8[0] += b * b;
+        zw8[0] += a * b;
       }
+      double zz = lanes_sum(zz8), ww = lanes_sum(ww8), zw = lanes_sum(zw8);
       double nz = std::sqrt(zz), nw = std::sqrt(ww);
       rows.norm_z[i] = nz;
       rows.norm_w[i] = nw;
@@ -119,6 +136,12 @@ Rows row_pass(const T* Z, const T* W, std::size_t B, std::size_t k, const Spectr
     r.clipped_w += rows.clipped_w[i];
   }
   return rows;
+}
+
+// Work arrays every element of which is written before it is read: no zero-filling pass.
+template <typename T>
+std::unique_ptr<T[]> scratch(std::size_t n) {
+  return std::unique_ptr<T[]>(new T[n]);
 }
 
 // Sums per-row partials in index order: the same result for any thread count.
@@ -159,11 +182,16 @@ void finish_gradient(T* G, const T* partner, const std::vector<double>& a,
       // Clipped row: project out the radial direction u = x/||x||, then scale by s/||x||.
       const T* x = X + i * k;
       double inv = 1.0 / norm[i];
-      double ug = 0;
-      for (std::size_t j = 0; j < k; ++j) ug += static_cast<double>(x[j]) * inv * static_cast<double>(g[j]);
+      double xg8[8] = {};
+      std::size_t j = 0;
+      for (; j + 8 <= k; j += 8)
+        for (int l = 0; l < 8; ++l) xg8[l] += static_cast<double>(x[j + l]) * static_cast<double>(g[j + l]);
+      for (; j < k; ++j) xg8[0] += static_cast<double>(x[j]) * static_cast<double>(g[j]);
+      double ug = lanes_sum(xg8) * inv;
       double f = scale[i];  // = s / ||x||
-      for (std::size_t j = 0; j < k; ++j)
-        g[j] = static_cast<T>(f * (static_cast<double>(g[j]) - static_cast<double>(x[j]) * inv * ug));
+      double fu = f * inv * ug;
+      for (j = 0; j < k; ++j)
+        g[j] = static_cast<T>(f * static_cast<double>(g[j]) - fu * static_cast<double>(x[j]));
     }
   });
 }
@@ -174,14 +202,14 @@ void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, 
   // A strip of about 2^19 elements (2 MiB in float32) stays near the cache between the GEMM that
   // writes it and the two that read it; at least 32 rows keeps those GEMMs efficient.
   std::size_t bi = std::min<std::size_t>(B, std::clamp<std::size_t>((std::size_t{1} << 19) / B, 32, 256));
-  std::vector<T> S(bi * B);
+  std::unique_ptr<T[]> S = scratch<T>(bi * B);
   const bool grads = gZ != nullptr;
   for (std::size_t i0 = 0; i0 < B; i0 += bi) {
     std::size_t m = std::min(bi, B - i0);
-    gemm<T>(Trans::No, Trans::Yes, m, B, k, T(1), Zh + i0 * k, k, Wh, k, T(0), S.data(), B);
+    gemm<T>(Trans::No, Trans::Yes, m, B, k, T(1), Zh + i0 * k, k, Wh, k, T(0), S.get(), B);
     parallel_for(0, m, 4, [&](std::size_t lo, std::size_t hi) {
       for (std::size_t r = lo; r < hi; ++r) {
-        T* s = S.data() + r * B;
+        T* s = S.get() + r * B;
         std::size_t i = i0 + r;
         if (off) s[i] = T(0);  // excluded from both the sum and the gradient
         // Four independent accumulators: a fixed order, and no serial dependence chain.
@@ -199,9 +227,9 @@ void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, 
       }
     });
     if (!grads) continue;
-    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.data(), B, Wh, k, T(0),
+    gemm<T>(Trans::No, Trans::No, m, k, B, static_cast<T>(alpha), S.get(), B, Wh, k, T(0),
             gZ + i0 * k, k);
-    gemm<T>(Trans::Yes, Trans::No, B, k, m, static_cast<T>(alpha), S.data(), B, Zh + i0 * k, k,
+    gemm<T>(Trans::Yes, Trans::No, B, k, m, static_cast<T>(alpha), S.get(), B, Zh + i0 * k, k,
             i0 == 0 ? T(0) : T(1), gW, k);
   }
 }
@@ -228,14 +256,14 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
   const double c = off ? 1.0 / (Bd * (Bd - 1.0)) : 1.0 / (Bd * Bd);
   const double alpha = 2.0 * c / mu;
 
-  std::vector<T> Zc, Wc;
+  std::unique_ptr<T[]> Zc, Wc;
   if (o.clip) {
-    Zc.resize(B * k);
-    Wc.resize(B * k);
+    Zc = scratch<T>(B * k);
+    Wc = scratch<T>(B * k);
   }
-  Rows rows = row_pass(Z, W, B, k, o, Zc.data(), Wc.data(), r);
-  const T* Zh = o.clip ? Zc.data() : Z;
-  const T* Wh = o.clip ? Wc.data() : W;
+  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), r);
+  const T* Zh = o.clip ? Zc.get() : Z;
+  const T* Wh = o.clip ? Wc.get() : W;
 
   r.positive = -2.0 / Bd * ordered_sum(rows.diag) / mu;
   const bool grads = gradZ != nullptr;
@@ -246,10 +274,10 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
     pairwise(Zh, Wh, B, k, off, alpha, row_sq, gradZ, gradW);
     r.negative = c * ordered_sum(row_sq) / mu;
   } else {
-    std::vector<T> GZ(k * k), GW(k * k);
-    inner_gram<T>(Zh, Zh, GZ.data(), 1, B, k, k);
-    inner_gram<T>(Wh, Wh, GW.data(), 1, B, k, k);
-    double total = frobenius_dot(GZ.data(), GW.data(), k);
+    std::unique_ptr<T[]> GZ = scratch<T>(k * k), GW = scratch<T>(k * k);
+    inner_gram<T>(Zh, Zh, GZ.get(), 1, B, k, k);
+    inner_gram<T>(Wh, Wh, GW.get(), 1, B, k, k);
+    double total = frobenius_dot(GZ.get(), GW.get(), k);
     if (off) {
       double dd = 0;
       for (double d : rows.diag) dd += d * d;
@@ -258,8 +286,8 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
     }
     r.negative = c * total / mu;
     if (grads) {
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.data(), k, T(0), gradZ, k);
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.data(), k, T(0), gradW, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.get(), k, T(0), gradZ, k);
+      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.get(), k, T(0), gradW, k);
     }
   }
   r.loss = r.positive + r.negative;
