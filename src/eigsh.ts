@@ -31,7 +31,7 @@ export interface EigshOptions {
   tol?: number;
   /** Block Lanczos steps before ERR_NOT_CONVERGED. Default 10000. */
   maxIterations?: number;
-  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default min(max(k, 2), 16). */
+  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default min(8, max(2, round(k / 3))). */
   blockSize?: number;
   /** Lanczos basis size (columns kept before a restart). Default max(2k + b, k + 3b). */
   basisSize?: number;
@@ -40,7 +40,8 @@ export interface EigshOptions {
   /** Warm start: one vector (length n) or a block (n x c, as a Matrix or a Float64Array of n * c). */
   v0?: Float64Array | Float32Array | Matrix;
   /** Known eigenvectors to lock from the start: `true` for a Graph (D^{1/2} 1_C per connected
-   * component, eigenvalue 1 of Ā), or a block n x c of vectors. */
+   * component, eigenvalue 1 of Ā), or a block n x c of vectors. Default: `true` for a Graph (every
+   * copy of the eigenvalue 1 is then exact, whatever the block size), none for an operator. */
   deflate?: boolean | Matrix;
   /** 'auto' (dense for n <= 256), 'lanczos' or 'dense'. */
   method?: 'auto' | 'lanczos' | 'dense';
@@ -165,6 +166,12 @@ export function componentVectors(graph: GraphLike): { data: Float64Array; cols: 
   return { data, cols: count };
 }
 
+function takeColumns(data: Float64Array, n: number, cols: number, keep: number): Float64Array {
+  const out = new Float64Array(n * keep);
+  for (let i = 0; i < n; i++) for (let q = 0; q < keep; q++) out[i * keep + q] = data[i * cols + q];
+  return out;
+}
+
 interface Prepared {
   op: SymmetricOperator;
   n: number;
@@ -205,12 +212,16 @@ export function prepareEigsh(fn: string, target: unknown, options: EigshOptions)
       throw new RangeError(`${fn}: v0 has ${b.cols} columns, more than blockSize = ${o.blockSize}`);
     o.v0 = b.data;
   }
-  if (options.deflate !== undefined && options.deflate !== false) {
-    if (options.deflate === true) {
+  const deflate = options.deflate ?? (graph ? true : undefined);
+  if (deflate !== undefined && deflate !== false) {
+    if (deflate === true) {
       if (!graph) throw new TypeError(`${fn}: deflate: true needs a Graph (its components give the vectors); for an operator pass the known vectors as a Matrix`);
-      o.deflate = componentVectors(graph).data;
+      // Ā's eigenvalues are at most 1: with c >= k components the top k are k copies of 1, and
+      // any k of the component vectors are an answer.
+      const comp = componentVectors(graph);
+      o.deflate = comp.cols <= k ? comp.data : takeColumns(comp.data, n, comp.cols, k);
     } else {
-      o.deflate = readBlock(fn, 'deflate', options.deflate, n).data;
+      o.deflate = readBlock(fn, 'deflate', deflate, n).data;
     }
   }
   if (op.normBound !== undefined) {
