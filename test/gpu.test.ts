@@ -10,7 +10,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWebGpuBackend, crossGramSync, gramSync, innerGramSync, SpeclinError } from '../src/index.js';
+import { createWebGpuBackend, crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError } from '../src/index.js';
 import type { GpuMatrix, WebGpuBackend } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { randomMatrix, rng } from './helpers/random.js';
@@ -283,7 +283,7 @@ if (!backend) {
   });
 
   /** A random symmetric graph with weights in (0.5, 1.5] and one hub row (so row lengths vary). */
-  function randomGraph(n: number, meanDegree: number, seed: number) {
+  function randomGraph(n: number, meanDegree: number, seed: number, ring = false) {
     const u = rng(seed);
     const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
     const add = (i: number, j: number, w: number) => {
@@ -292,6 +292,8 @@ if (!backend) {
     };
     for (let e = 0; e < (n * meanDegree) / 2; e++) add(Math.floor(u() * n), Math.floor(u() * n), 0.5 + u());
     for (let j = 1; j < n; j += 3) add(0, j, 1);
+    // A ring leaves no node isolated (Graph refuses degree-zero nodes).
+    if (ring) for (let i = 0; i < n; i++) add(i, (i + 1) % n, 0.25);
     const indptr = new Int32Array(n + 1);
     const indices: number[] = [];
     const values: number[] = [];
@@ -347,10 +349,10 @@ if (!backend) {
   });
 
   test.serial('populationLoss matches the float64 formula, and its gradient', async (t) => {
-    for (const mode of reductionModes) {
+    // n k = 900 floats: one workgroup of partial sums; n k = 24000: 24 of them (two regions).
+    for (const [mode, n, k] of reductionModes.flatMap((m) => [[m, 150, 6], [m, 3000, 8]] as const)) {
       gpu.reductions = mode;
-      const g = randomGraph(150, 5, 21);
-      const k = 6;
+      const g = randomGraph(n, 5, 21);
       const E = f32(g.n, k, 22, 3);
       let total = 0;
       for (const w of g.values) total += w;
@@ -376,6 +378,21 @@ if (!backend) {
       t.true(relativeMaxError(host(r.grad).data, grad) < 1e-4, `${mode}: grad`);
     }
     gpu.reductions = reductionModes[0];
+  });
+
+  test.serial('a speclin Graph on the GPU: spmv and populationLoss agree with the CPU API', async (t) => {
+    const csr = randomGraph(400, 6, 51, true);
+    const graph = Graph.fromCSR({ n: csr.n, indptr: csr.indptr, indices: csr.indices, values: Float64Array.from(csr.values) });
+    const x = f32(csr.n, 1, 52).data;
+    // 1e-5 relative to max: float32 sums of short rows against the CPU's float64 graph products.
+    const cpuY = graph.spmv(Float64Array.from(x)) as Float64Array;
+    t.true(relativeMaxError((await gpu.spmv(graph, x)) as Float32Array, cpuY) < 1e-5);
+    const E = f32(csr.n, 5, 53, 2);
+    const cpu = populationLossSync(graph, { data: Float64Array.from(E.data), rows: csr.n, cols: 5 });
+    const got = await gpu.populationLoss(graph, E);
+    // The loss to 1e-5 of |loss| plus its terms' size (float32 products, compensated sums).
+    t.true(Math.abs(got.loss - cpu.loss) < 1e-5 * (Math.abs(cpu.loss) + 1), `${got.loss} vs ${cpu.loss}`);
+    t.true(relativeMaxError(host(got.grad).data, cpu.grad.data) < 1e-4);
   });
 
   test.serial('topK: exact maximum inner product search, ties to the lower index', async (t) => {
@@ -405,6 +422,28 @@ if (!backend) {
       t.is(seen.size, k, 'no key twice');
       if (seen.has(200)) t.true(seen.has(100) && [...r.indices.subarray(q * k, q * k + k)].indexOf(100) < [...r.indices.subarray(q * k, q * k + k)].indexOf(200));
     }
+    // Queries split into chunks whose score rows fit one binding: lowering the binding limit the
+    // backend reads makes 45 queries x 50 keys (208 bytes a row) take chunks of 19, 19 and 7.
+    const limits = gpu.info.limits;
+    const saved = limits.maxStorageBufferBindingSize;
+    const Qc = f32(45, 5, 41);
+    const Kc = f32(50, 5, 42);
+    let chunked;
+    limits.maxStorageBufferBindingSize = 4096;
+    try {
+      chunked = await gpu.topK(Qc, Kc, 3);
+    } finally {
+      limits.maxStorageBufferBindingSize = saved;
+    }
+    const whole = await gpu.topK(Qc, Kc, 3);
+    t.deepEqual(chunked.indices, whole.indices);
+    t.deepEqual(chunked.scores, whole.scores);
+    const Sc = matmul64(Qc.data, 45, 5, false, Kc.data, 50, 5, true);
+    for (let q = 0; q < 45; q++) {
+      const row = Array.from(Sc.subarray(q * 50, q * 50 + 50));
+      t.is(chunked.indices[q * 3], row.indexOf(Math.max(...row)), `query ${q}`);
+    }
+
     const dup = { data: new Float32Array(4 * 3).fill(1), rows: 4, cols: 3 };
     const tie = await gpu.topK(f32(1, 3, 1), dup, 4);
     t.deepEqual([...tie.indices], [0, 1, 2, 3]);
@@ -520,7 +559,7 @@ if (!backend) {
     t.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   });
 
-  test.serial('grids split over x and y when workgroups exceed the per-dimension limit; long K', async (t) => {
+  test.serial('grids split over x and y when workgroups exceed the per-dimension limit; long K, split K', async (t) => {
     // Lowering the limit the dispatcher reads sends every kernel through the 2-D grid path that
     // real sizes take past 65535 workgroups (which would need buffers beyond lavapipe's 128 MiB).
     const limits = gpu.info.limits;
@@ -556,6 +595,26 @@ if (!backend) {
     const A = f32(67, 1000, 10);
     const Bm = f32(33, 1000, 11);
     t.true(relativeMaxError(host(await gpu.crossGram(A, Bm)).data, matmul64(A.data, 67, 1000, false, Bm.data, 33, 1000, true)) < 2e-5);
+    // Few output tiles and K >= 4096 take the split-K path (slices of >= 2048 added in a fixed
+    // order). 5e-5: length-20000 float32 sums of Gaussian data, sqrt(K) 2^-24 ~ 1e-5 in practice.
+    const tall = f32(5000, 7, 12);
+    const zz = host(await gpu.innerGram(tall, tall));
+    t.true(relativeMaxError(zz.data, matmul64(tall.data, 5000, 7, true, tall.data, 5000, 7, false)) < 5e-5, 'innerGram(Z, Z), K = 5000');
+    for (let i = 0; i < 7; i++) for (let j = 0; j < i; j++) t.is(zz.data[i * 7 + j], zz.data[j * 7 + i]);
+    const tall2 = f32(5000, 70, 13);
+    t.true(relativeMaxError(host(await gpu.innerGram(tall, tall2)).data, matmul64(tall.data, 5000, 7, true, tall2.data, 5000, 70, false)) < 5e-5, 'innerGram, K = 5000');
+    const wide = f32(3, 20000, 14);
+    const wide2 = f32(5, 20000, 15);
+    t.true(relativeMaxError(host(await gpu.crossGram(wide, wide2)).data, matmul64(wide.data, 3, 20000, false, wide2.data, 5, 20000, true)) < 5e-5, 'crossGram, K = 20000');
+    t.true(relativeMaxError(host(await gpu.gram(wide)).data, matmul64(wide.data, 3, 20000, false, wide.data, 3, 20000, true)) < 5e-5, 'gram, K = 20000');
+    const tb = { ...f32(2 * 4500, 6, 16), rows: 4500, batch: 2 };
+    const ibt = host(await gpu.innerGram(tb, tb));
+    for (let b = 0; b < 2; b++) {
+      const z = tb.data.subarray(b * 4500 * 6, (b + 1) * 4500 * 6);
+      t.true(relativeMaxError(ibt.data.subarray(b * 36, (b + 1) * 36), matmul64(z, 4500, 6, true, z, 4500, 6, false)) < 5e-5, `batch ${b}, K = 4500`);
+    }
+    // Deterministic: the same call twice gives the same bits.
+    t.deepEqual(host(await gpu.innerGram(tall, tall)).data, zz.data);
   });
 
   // Kept last: it loses the device on purpose.

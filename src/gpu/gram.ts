@@ -49,11 +49,12 @@ export function encodeGemm(
   const epilogue = s.loss ? 2 : s.axpy ? 1 : 0;
   const tiles = gemmTiles(m, n, upper);
   const batchStride = (x: GpuMatrix) => (x.batch === undefined ? 0 : (x.rows * x.stride) / 4);
-  const params = ctx.uniform(
-    [m, n, k, s.a.stride / 4, s.b.stride / 4, s.c.stride / 4, batchStride(s.a), batchStride(s.b), batchStride(s.c),
-      Math.ceil(n / TILE), tiles, s.loss?.maskDiagonal ? 1 : 0],
-    [s.alpha ?? 1, s.axpy?.beta ?? 0, s.axpy?.gamma ?? 0],
-  );
+  const count4 = (s.c.rows * s.c.stride) / 4;
+  const entries = s.c.count;
+  const { splits, kSplit } = epilogue === 0 ? splitK(ctx, tiles * entries, k, count4 * entries * 16) : { splits: 1, kSplit: k };
+  const words = (kSplitWords: number[]) => [m, n, k, s.a.stride / 4, s.b.stride / 4, s.c.stride / 4, batchStride(s.a), batchStride(s.b),
+    entries, Math.ceil(n / TILE), tiles, s.loss?.maskDiagonal ? 1 : 0, ...kSplitWords, count4];
+  const params = ctx.uniform(words([splits, kSplit]), [s.alpha ?? 1, s.axpy?.beta ?? 0, s.axpy?.gamma ?? 0]);
   temps.push(params);
   const pipeline = pipes.get('gram', 'gemm', {
     TRANS_A: s.transA ? 1 : 0,
@@ -64,14 +65,39 @@ export function encodeGemm(
   const partials = s.loss
     ? { buffer: s.loss.partials, offset: s.loss.partialsOffset, size: tiles * s.c.count * 16 }
     : pipes.dummy(0);
+  if (splits > 1) {
+    // Each split writes a full copy of C (alpha applied once, when the copies are added).
+    const copies = ctx.storage('split-K partial products', splits * entries * count4 * 16);
+    temps.push(copies);
+    const bindings = [params, s.a.binding, s.b.binding, { buffer: copies }, pipes.dummy(1), pipes.dummy(2), pipes.dummy(0)];
+    pipes.dispatch(encoder, pipeline, bindings, tiles * splits, entries, timestampWrites);
+    const sum = pipes.get('gram', 'splitk_sum');
+    pipes.dispatch(encoder, sum, [params, undefined, undefined, s.c.binding, { buffer: copies }], Math.ceil((entries * count4) / 256));
+    return;
+  }
   pipes.dispatch(
     encoder,
     pipeline,
     [params, s.a.binding, s.b.binding, s.c.binding, s.axpy?.d.binding ?? pipes.dummy(1), s.axpy?.v ?? pipes.dummy(2), partials],
     tiles,
-    s.c.count,
+    entries,
     timestampWrites,
   );
+}
+
+/** Split K when the output has too few tiles to occupy a GPU and K is long: at least 2048 per
+ * slice so that a slice amortizes its tile loads, enough slices to reach ~128 workgroups, and
+ * no more copies of C than one binding holds. Depends on the shapes only (deterministic). */
+export function splitK(ctx: GpuContext, workgroups: number, k: number, bytesPerCopy: number): { splits: number; kSplit: number } {
+  const MIN_SLICE = 2048;
+  const TARGET = 128;
+  if (workgroups >= TARGET || k < 2 * MIN_SLICE) return { splits: 1, kSplit: k };
+  let splits = Math.min(Math.ceil(TARGET / workgroups), Math.floor(k / MIN_SLICE));
+  const cap = Math.min(ctx.info.limits.maxStorageBufferBindingSize, ctx.info.limits.maxBufferSize);
+  while (splits > 1 && splits * bytesPerCopy > cap) splits = Math.ceil(splits / 2);
+  if (splits <= 1) return { splits: 1, kSplit: k };
+  const kSplit = Math.ceil(k / splits / 16) * 16; // TILE_K
+  return { splits: Math.ceil(k / kSplit), kSplit };
 }
 
 export type GramKind = 'gram' | 'crossGram' | 'innerGram';

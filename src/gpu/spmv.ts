@@ -1,10 +1,8 @@
 /// <reference types="@webgpu/types" />
-// CSR graphs on the GPU and the products with them: A x, Ā x = D^-1/2 A D^-1/2 x, and the population
-// loss -2 tr(E^T A E) + ||E^T D E||_F^2 (A scaled to sum 1, D = diag of its row sums).
+// CSR graphs on the GPU and the products with them: A x and Ā x = D^-1/2 A D^-1/2 x.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
-import { encodeGemm } from './gram.js';
 import { WG } from './constants.js';
 
 /** A CSR matrix as plain arrays (what Graph.fromCSR takes). */
@@ -133,54 +131,5 @@ export async function spmvOnGpu(
     throw err;
   } finally {
     for (const t of temps) t.destroy();
-  }
-}
-
-/** L = -2 tr(E^T A E) + ||E^T D E||_F^2 and grad = -4 A E + 4 D E (E^T D E), with A scaled to sum 1. */
-export async function populationLossOnGpu(
-  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, E: GpuMatrix,
-): Promise<{ loss: number; grad: GpuMatrix }> {
-  checkVectors(g, 'E', E);
-  if (g.total <= 0) throw new RangeError('graph: expected a positive total weight (A is scaled to sum 1)');
-  const k = E.cols;
-  const temps: GPUBuffer[] = [];
-  const AE = allocate(ctx, owner, 'A E', g.n, k);
-  const DE = allocate(ctx, owner, 'D E', g.n, k);
-  const M = allocate(ctx, owner, 'E^T D E', k, k);
-  const grad = allocate(ctx, owner, 'populationLoss gradient', g.n, k);
-  try {
-    const frobGroups = (count4: number) => Math.max(1, Math.min(64, Math.ceil(count4 / WG)));
-    const gTrace = frobGroups((g.n * E.stride) / 4);
-    const gNorm = frobGroups((k * M.stride) / 4);
-    const partials = ctx.storage('population loss partials', 256 + gNorm * 16);
-    temps.push(partials);
-    const traceParams = ctx.uniform([g.n, E.stride / 4, (g.n * E.stride) / 4, gTrace], [0]);
-    const normParams = ctx.uniform([k, M.stride / 4, (k * M.stride) / 4, gNorm], [0]);
-    const scaleParams = ctx.uniform([g.n, k, E.stride, 0], [1]);
-    temps.push(traceParams, normParams, scaleParams);
-    if (gTrace * 16 > 256) throw new Error('unreachable: at most 64 trace partials');
-    const frob = pipes.get('spectral_loss', 'frobenius_dot');
-    await ctx.submit((enc) => {
-      encodeSpmv(ctx, pipes, enc, g, E, AE, false, 1 / g.total, temps);
-      pipes.dispatch(enc, pipes.get('spmv', 'scale_rows'), [scaleParams, undefined, undefined, undefined, E.buffer, DE.buffer, g.marginals], Math.ceil((g.n * k) / WG));
-      encodeGemm(ctx, pipes, enc, { a: E, transA: true, b: DE, transB: false, c: M }, temps);
-      pipes.dispatch(enc, frob, [traceParams, E.buffer, undefined, undefined, AE.buffer, undefined, { buffer: partials, offset: 0, size: gTrace * 16 }], gTrace);
-      pipes.dispatch(enc, frob, [normParams, M.buffer, undefined, undefined, M.buffer, undefined, { buffer: partials, offset: 256, size: gNorm * 16 }], gNorm);
-      encodeGemm(ctx, pipes, enc, { a: DE, transA: false, b: M, transB: false, c: grad, alpha: 4, axpy: { d: AE, beta: -4 } }, temps);
-    });
-    const words = new Float32Array(await ctx.read(partials, 256 + gNorm * 16));
-    let trace = 0;
-    for (let i = 0; i < gTrace; i++) trace += words[4 * i] + words[4 * i + 1];
-    let norm2 = 0;
-    for (let i = 0; i < gNorm; i++) norm2 += words[64 + 4 * i] + words[64 + 4 * i + 1];
-    return { loss: -2 * trace + norm2, grad };
-  } catch (err) {
-    grad.destroy();
-    throw err;
-  } finally {
-    for (const t of temps) t.destroy();
-    AE.destroy();
-    DE.destroy();
-    M.destroy();
   }
 }

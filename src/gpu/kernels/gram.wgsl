@@ -9,6 +9,10 @@
 //   each invocation a 4 x 4 block held in four vec4 registers; the K dimension advances TILE_K = 16
 //   at a time through two workgroup-memory tiles (op(A): 16 x 64, op(B): 16 x 64, 8 KiB in all),
 //   each loaded with one vec4 per invocation.
+//   Split K: when the output has few tiles and K is long (innerGram of tall matrices: Z^T Z,
+//   E^T D E), the K range is cut into params.splits slices of params.k_split (a multiple of TILE_K);
+//   each workgroup writes its slice's product into its own copy of C, and splitk_sum adds the
+//   copies in a fixed order (deterministic) and scales by alpha. Used with EPILOGUE 0 only.
 const TILE_M: u32 = 64u;
 const TILE_N: u32 = 64u;
 const TILE_K: u32 = 16u;
@@ -30,8 +34,10 @@ override EPILOGUE: u32 = 0u;
 struct Params {
   m: u32, n: u32, k: u32,
   lda4: u32, ldb4: u32, ldc4: u32,        // row strides in vec4s
-  batch_a: u32, batch_b: u32, batch_c: u32,  // batch strides in vec4s
+  batch_a: u32, batch_b: u32,             // batch strides in vec4s (C's is count4)
+  entries: u32,                           // batch entries (1 for a matrix)
   tiles_n: u32, tiles: u32, mask_diag: u32,
+  splits: u32, k_split: u32, count4: u32,  // split K (see the top); count4: vec4s of one C
   alpha: f32, beta: f32, gamma: f32,
 }
 
@@ -87,8 +93,12 @@ fn load_tiles(lid: u32, ti: u32, tj: u32, k0: u32, base_a: u32, base_b: u32) {
 @compute @workgroup_size(256)
 fn gemm(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lanes.lid;
-  let tile = wid.x + wid.y * nwg.x;
-  if (tile >= params.tiles) { return; }
+  let linear = wid.x + wid.y * nwg.x;
+  if (linear >= params.tiles * params.splits) { return; }
+  let tile = linear % params.tiles;
+  let split = linear / params.tiles;
+  let k_begin = split * params.k_split;
+  let k_end = min(params.k, k_begin + params.k_split);
   var ti: u32;
   var tj: u32;
   if (UPPER) {
@@ -109,7 +119,8 @@ fn gemm(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   }
   let base_a = wid.z * params.batch_a;
   let base_b = wid.z * params.batch_b;
-  let base_c = wid.z * params.batch_c;
+  // With split K, each (batch entry, split) has its own copy of C, count4 vec4s apart.
+  let base_c = (wid.z * params.splits + split) * params.count4;
   let tx = lid % THREADS_N;
   let ty = lid / THREADS_N;
 
@@ -117,7 +128,7 @@ fn gemm(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
+  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
     load_tiles(lid, ti, tj, k0, base_a, base_b);
     workgroupBarrier();
     for (var p = 0u; p < TILE_K; p++) {
@@ -180,4 +191,16 @@ fn gemm(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
       partials[at + 3u] = tr.y;
     }
   }
+}
+
+// C = alpha * (sum of the split-K copies in d), one invocation per vec4 of C (all batch entries).
+@compute @workgroup_size(256)
+fn splitk_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let q = gid.x + gid.y * nwg.x * 256u;
+  if (q >= params.count4 * params.entries) { return; }
+  let b = q / params.count4;
+  let r = q % params.count4;
+  var acc = vec4<f32>(0.0);
+  for (var s = 0u; s < params.splits; s++) { acc += d[(b * params.splits + s) * params.count4 + r]; }
+  c[q] = params.alpha * acc;
 }
