@@ -98,3 +98,26 @@ test('train runs on an edge-list file and writes the embedding', async (t) => {
   t.is(rows.length, 12);
   t.is(rows[0].split(',').length, 2);
 });
+
+test('train --encoder linear reads node features from a file', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-features-'));
+  const file = path.join(dir, 'cliques.txt');
+  const lines: string[] = [];
+  for (const base of [0, 5]) for (let i = 0; i < 5; i++) for (let j = i + 1; j < 5; j++) lines.push(`${base + i} ${base + j} 1`);
+  lines.push('4 5 1');
+  writeFileSync(file, lines.join('\n') + '\n');
+  // One-hot node features: a linear map of them is as expressive as a free table, so the linear
+  // encoder can reach the optimum too.
+  const features = path.join(dir, 'features.csv');
+  writeFileSync(features, Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 1 : 0)).join(',')).join('\n'));
+  const r = await cli('train', '--graph', file, '-k', '2', '--encoder', 'linear', '--features', features, '--mode', 'fullbatch', '--steps', '600', '--lr', '0.05', '--json');
+  t.is(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  t.is(summary.encoder, 'linear');
+  t.true(summary.relativeGap < 1e-3, `gap ${summary.relativeGap}`);
+  const bad = path.join(dir, 'bad.csv');
+  writeFileSync(bad, '1,2\n3\n');
+  const r2 = await cli('train', '--graph', file, '-k', '2', '--encoder', 'linear', '--features', bad);
+  t.is(r2.status, 1);
+  t.regex(r2.stderr, /line 2 has 1 values, expected 2/);
+});
