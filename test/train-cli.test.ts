@@ -33,6 +33,8 @@ const bad: [string, string[], RegExp][] = [
   ['train without a graph', ['train', '-k', '4'], /--graph FILE is required/],
   ['train without k', ['train', '--graph', 'g.txt'], /-k K is required/],
   ['train mlp without features', ['train', '--graph', 'g.txt', '-k', '2', '--encoder', 'mlp'], /needs --features FILE/],
+  ['clip with too many neighbours', ['clip', '--n', '100', '--m', '60'], /--m must be below half of --n/],
+  ['clip mlp on a file', ['clip', '--graph', 'p.mtx', '--encoder', 'mlp'], /needs pixels/],
 ];
 
 // Each case in-process (the command's run() must reject with a UsageError before doing any work),
@@ -41,7 +43,7 @@ const bad: [string, string[], RegExp][] = [
 for (const [name, args, message] of bad) {
   test(`bad arguments are a UsageError: ${name}`, async (t) => {
     const [command, ...rest] = args;
-    const mod = command === 'demo' ? await import('../src/commands/demo.js') : await import('../src/commands/train.js');
+    const mod = command === 'demo' ? await import('../src/commands/demo.js') : command === 'clip' ? await import('../src/commands/clip.js') : await import('../src/commands/train.js');
     const err = await t.throwsAsync(mod.run(rest), { instanceOf: UsageError, message });
     t.regex(err!.usage, new RegExp(`^usage: speclin ${command}`));
   });
@@ -120,4 +122,21 @@ test('train --encoder linear reads node features from a file', async (t) => {
   const r2 = await cli('train', '--graph', file, '-k', '2', '--encoder', 'linear', '--features', bad);
   t.is(r2.status, 1);
   t.regex(r2.stderr, /line 2 has 1 values, expected 2/);
+});
+
+test('clip trains two towers on a bipartite Matrix Market file', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-clip-'));
+  const file = path.join(dir, 'pairs.mtx');
+  // 8 images x 6 texts in two groups (images 0-3 with texts 0-2, images 4-7 with texts 3-5) and one
+  // weak cross pair: σ_1 = 1 and σ_2 just below it.
+  const entries: string[] = [];
+  for (let i = 0; i < 8; i++) for (let j = 0; j < 6; j++) if ((i < 4) === (j < 3)) entries.push(`${i + 1} ${j + 1} ${1 + ((i + j) % 3)}`);
+  entries.push('4 4 0.1');
+  writeFileSync(file, `%%MatrixMarket matrix coordinate real general\n8 6 ${entries.length}\n${entries.join('\n')}\n`);
+  const r = await cli('clip', '--graph', file, '-k', '2', '--mode', 'fullbatch', '--steps', '500', '--json', '--out', path.join(dir, 'r.html'));
+  t.is(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  t.is(summary.nLeft, 8);
+  t.is(summary.nRight, 6);
+  t.true(summary.relativeGap < 1e-3, `gap ${summary.relativeGap}`);
 });
