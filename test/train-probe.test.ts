@@ -87,3 +87,8 @@ S = np.array(json.load(sys.stdin)).reshape(${m}, ${m}); print(json.dumps(sorted(
   // Jacobi is backward stable: eigenvalue errors ~ 1e-16 * ||S|| (~10 here).
   for (let i = 0; i < m; i++) t.true(Math.abs(values[i] - want[i]) < 1e-12);
 });
+
+test('a probe with nothing left to evaluate is a RangeError', (t) => {
+  const X = randomMatrix(Float64Array, 6, 2, 1);
+  t.throws(() => probeAccuracy(X, [0, 0, 1, 1, 2, 2], { perClass: 2 }), { instanceOf: RangeError, message: /no examples left to evaluate/ });
+});

@@ -21,7 +21,7 @@ import { UsageError } from './registry.js';
 export const usage = `usage: speclin demo [options]
   Learns a k-dimensional spectral embedding of n MNIST digits and compares it with the
   closed-form optimum from the eigenvectors of the augmentation graph.
-  --n N               digits (default 10000, at most ${MNIST_AVAILABLE})
+  --n N               digits (default 10000, from 200 to ${MNIST_AVAILABLE})
   -k, --k K           embedding dimension (default 16)
   --m M               nearest neighbours per digit in the augmentation graph (default 10)
   --encoder NAME      table (default: one free row per digit), linear or mlp (of the pixels)
@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const flags = trainingFlags(values, usage, 16);
-  const n = numberOption(values.n as string | undefined, '--n', usage, { integer: true, min: 20, max: MNIST_AVAILABLE }) ?? MNIST_AVAILABLE;
+  const n = numberOption(values.n as string | undefined, '--n', usage, { integer: true, min: 200, max: MNIST_AVAILABLE }) ?? MNIST_AVAILABLE;
   const m = numberOption(values.m as string | undefined, '--m', usage, { integer: true, min: 1, max: 1000 }) ?? 10;
   if (m >= n) throw new UsageError(`--m must be below --n (${n}), got ${m}`, usage);
   if (flags.k >= n) throw new UsageError(`-k must be below --n (${n}), got ${flags.k}`, usage);

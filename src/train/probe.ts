@@ -63,6 +63,8 @@ export function probeAccuracy(X: Matrix, labels: ArrayLike<number>, options: Pro
 }
 
 export function probeOnSplit(X: Matrix, labels: ArrayLike<number>, split: ProbeSplit, ridge = 1e-2): number {
+  if (split.test.length === 0) throw new RangeError('the probe has no examples left to evaluate: every example is a labelled one (fewer than perClass + 1 per class)');
+  if (split.train.length === 0) throw new RangeError('the probe has no labelled examples');
   const d = X.cols;
   const classes = Array.from(new Set(Array.from(labels))).sort((a, b) => a - b);
   const c = classes.length;
