@@ -112,12 +112,59 @@ function rowBlock(X: Matrix, r0: number, r1: number, d: number): Matrix {
  * by Euclidean distance. Ties go to the lower index. */
 export function nearestNeighbours(X: Matrix, m: number, blockRows?: number, onProgress?: (done: number, n: number) => void, Y: Matrix = X) {
   const s = prepare(X, m, Y, blockRows);
+  if (s.same) return symmetricNeighbours(X, s, onProgress);
   for (let r0 = 0; r0 < s.n; r0 += s.block) {
     const r1 = Math.min(s.n, r0 + s.block);
     selectBlock(s, crossGramSync(rowBlock(X, r0, r1, s.d), Y) as Matrix, r0, r1);
     onProgress?.(r1, s.n);
   }
   return { neighbours: s.neighbours, distances2: s.distances2 };
+}
+
+/** The self case at half the products: block b computes X[r0:r1] X[r0:n]^T only, and each
+ * distance d(i, j) with j beyond the block serves both row i and row j. Every row's candidates
+ * then arrive in ascending index order (earlier blocks' rows first, then its own block's row of
+ * products), so stable insertion keeps "ties go to the lower index", and d(i, j) = d(j, i)
+ * exactly. */
+function symmetricNeighbours(X: Matrix, s: Selection, onProgress?: (done: number, n: number) => void) {
+  const { n, d, m, norms } = s;
+  const D = s.distances2.fill(Infinity);
+  const I = s.neighbours.fill(-1);
+  const count = new Int32Array(n);
+  // worst[i]: row i's current m-th smallest distance (Infinity until it has m): the fast reject.
+  const worst = new Float64Array(n).fill(Infinity);
+  const offer = (i: number, j: number, d2: number) => {
+    if (d2 >= worst[i]) return;
+    const base = i * m;
+    let pos = count[i] < m ? count[i]++ : m - 1;
+    while (pos > 0 && D[base + pos - 1] > d2) {
+      D[base + pos] = D[base + pos - 1];
+      I[base + pos] = I[base + pos - 1];
+      pos--;
+    }
+    D[base + pos] = d2;
+    I[base + pos] = j;
+    if (count[i] === m) worst[i] = D[base + m - 1];
+  };
+  // Products per block: block x (n - r0), at most about 4M entries.
+  for (let r0 = 0; r0 < n; ) {
+    const width = n - r0;
+    const r1 = Math.min(n, r0 + Math.max(1, Math.min(s.block, Math.floor(4_000_000 / width))));
+    const C = crossGramSync(rowBlock(X, r0, r1, d), rowBlock(X, r0, n, d)) as Matrix;
+    for (let i = r0; i < r1; i++) {
+      const base = (i - r0) * width;
+      const ni = norms[i];
+      for (let j = r0; j < n; j++) {
+        if (j === i) continue;
+        const d2 = Math.max(0, ni + norms[j] - 2 * C.data[base + j - r0]);
+        offer(i, j, d2);
+        if (j >= r1) offer(j, i, d2);
+      }
+    }
+    r0 = r1;
+    onProgress?.(r1, n);
+  }
+  return { neighbours: I, distances2: D };
 }
 
 /** nearestNeighbours with the block products from `crossGram` (for example a GPU backend's),
