@@ -40,7 +40,7 @@ export class ProgressBar {
   }
 
   private draw(done: number, note: string): void {
-    const width = 28;
+    const width = 20;
     const fraction = Math.min(1, Math.max(0, done / Math.max(1, this.total)));
     const filled = Math.round(fraction * width);
     const seconds = (performance.now() - this.started) / 1000;
