@@ -46,7 +46,8 @@ export class ProgressBar {
     const seconds = (performance.now() - this.started) / 1000;
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const line = `${this.label.padEnd(10)} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${seconds.toFixed(1).padStart(6)} s ${note}`;
-    const columns = this.stream.columns ?? 100;
+    // A pseudo-terminal may report 0 columns: fall back to 100.
+    const columns = this.stream.columns || 100;
     this.stream.write(`\r${line.slice(0, columns - 1).padEnd(Math.min(columns - 1, 100))}`);
   }
 }
