@@ -444,6 +444,10 @@ if (!backend) {
       t.is(chunked.indices[q * 3], row.indexOf(Math.max(...row)), `query ${q}`);
     }
 
+    // A NaN score is never selected: with k = all keys, its slot comes back as index -1.
+    const withNaN = await gpu.topK({ data: new Float32Array([1, 1]), rows: 1, cols: 2 }, { data: new Float32Array([1, 0, NaN, 0, 2, 2]), rows: 3, cols: 2 }, 3);
+    t.deepEqual([...withNaN.indices], [2, 0, -1]);
+
     const dup = { data: new Float32Array(4 * 3).fill(1), rows: 4, cols: 3 };
     const tie = await gpu.topK(f32(1, 3, 1), dup, 4);
     t.deepEqual([...tie.indices], [0, 1, 2, 3]);
