@@ -36,3 +36,15 @@ export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matr
 export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<Out<M, T>> {
   return callNativeAsync(() => native.innerGram(Z, W));
 }
+
+/** The micro-kernels the Gram family (and every kernel built on it) uses now: 'avx512' or
+ * 'avx2' on the AVX2 kernel path (AVX-512 where the CPU has it), or 'portable'. */
+export function gemmKernel(): 'avx512' | 'avx2' | 'portable' {
+  return native.gemmKernel();
+}
+
+/** Allows (default) or forbids the AVX-512 micro-kernels on the AVX2 path; for tests and
+ * benchmarks that exercise the AVX2 kernels on CPUs that have both. */
+export function setGemmAvx512(allowed: boolean): void {
+  callNative(() => native.setGemmAvx512(allowed));
+}

@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import {
   crossGram,
   crossGramSync,
-  getKernelPath,
   getThreads,
   gram,
   gramSync,
@@ -31,6 +30,7 @@ import {
   type FloatArray,
   type Matrix,
 } from '../src/index.js';
+import { gemmKernel, setGemmAvx512 } from '../src/gram.js';
 import { randomMatrix } from './helpers/random.js';
 
 type Ctor = new (n: number) => FloatArray;
@@ -97,18 +97,32 @@ function batchOf<T extends FloatArray>(ctor: { new (n: number): T }, batch: numb
   return { data: m.data, rows, cols, batch };
 }
 
-/** Runs fn on each micro-kernel path this CPU has, restoring automatic selection after. */
-function onEachPath(fn: (path: 'portable' | 'avx2') => void): void {
-  setKernelPath('auto');
-  const paths: ('portable' | 'avx2')[] = getKernelPath() === 'avx2' ? ['avx2', 'portable'] : ['portable'];
+type Kernel = 'avx512' | 'avx2' | 'portable';
+
+/** Runs fn on each micro-kernel family this CPU has (AVX-512, AVX2, portable), restoring
+ * automatic selection after. */
+function onEachPath(fn: (kernel: Kernel) => void): void {
+  const kernels = availableKernels();
   try {
-    for (const p of paths) {
-      setKernelPath(p);
-      fn(p);
+    for (const k of kernels) {
+      useKernel(k);
+      fn(k);
     }
   } finally {
-    setKernelPath('auto');
+    useKernel('auto');
   }
+}
+
+function availableKernels(): Kernel[] {
+  useKernel('auto');
+  const best = gemmKernel();
+  return best === 'avx512' ? ['avx512', 'avx2', 'portable'] : best === 'avx2' ? ['avx2', 'portable'] : ['portable'];
+}
+
+function useKernel(k: Kernel | 'auto'): void {
+  setGemmAvx512(k !== 'avx2');
+  setKernelPath(k === 'auto' ? 'auto' : k === 'portable' ? 'portable' : 'avx2');
+  if (k !== 'auto' && gemmKernel() !== k) throw new Error(`could not select the ${k} kernels`);
 }
 
 // Shapes cross every blocking boundary: micro-tiles (6 x 16, 4 x 8), kc = 256 (k = 257, 300),
@@ -125,7 +139,7 @@ const innerShapes: [number, number, number][] = [
 ];
 
 for (const [name, ctor, eps] of dtypes) {
-  serial(`gramSync matches the float64 loop (${name}, both kernel paths)`, (t) => {
+  serial(`gramSync matches the float64 loop (${name}, every kernel family)`, (t) => {
     for (const [rows, cols] of gramShapes) {
       const Z = randomMatrix(ctor, rows, cols, rows * 1009 + cols);
       const ref = refGram(Z);
@@ -140,7 +154,7 @@ for (const [name, ctor, eps] of dtypes) {
     }
   });
 
-  serial(`crossGramSync matches the float64 loop (${name}, both kernel paths)`, (t) => {
+  serial(`crossGramSync matches the float64 loop (${name}, every kernel family)`, (t) => {
     for (const [m, n, k] of crossShapes) {
       const Z = randomMatrix(ctor, m, k, m * 31 + k);
       const W = randomMatrix(ctor, n, k, n * 37 + k + 1);
@@ -154,7 +168,7 @@ for (const [name, ctor, eps] of dtypes) {
     }
   });
 
-  serial(`innerGramSync matches the float64 loop (${name}, both kernel paths)`, (t) => {
+  serial(`innerGramSync matches the float64 loop (${name}, every kernel family)`, (t) => {
     for (const [r, kz, kw] of innerShapes) {
       const Z = randomMatrix(ctor, r, kz, r * 7 + kz);
       const W = randomMatrix(ctor, r, kw, r * 11 + kw + 3);
@@ -196,28 +210,33 @@ for (const [name, ctor, eps] of dtypes) {
     }
   });
 
-  serial(`AVX2 and portable paths agree within twice the tolerance (${name})`, (t) => {
-    setKernelPath('auto');
-    if (getKernelPath() !== 'avx2') {
+  serial(`the AVX-512, AVX2 and portable kernels agree within twice the tolerance (${name})`, (t) => {
+    const kernels = availableKernels();
+    if (kernels.length === 1) {
       // Nothing to compare on this CPU; forcing AVX2 must then be refused, not crash.
       t.throws(() => setKernelPath('avx2'), { instanceOf: RangeError });
       return;
     }
+    const Z = randomMatrix(ctor, 257, 300, 5);
+    const W = randomMatrix(ctor, 255, 300, 6);
+    const ref = refCross(Z, W);
+    const results = new Map<Kernel, FloatArray>();
     try {
-      const Z = randomMatrix(ctor, 257, 300, 5);
-      const W = randomMatrix(ctor, 255, 300, 6);
-      setKernelPath('avx2');
-      const a = crossGramSync(Z, W);
-      setKernelPath('portable');
-      const p = crossGramSync(Z, W);
-      const ref = refCross(Z, W);
-      // Each is within 1 x tolerance of the reference, so they are within 2 x of each other.
-      const diff = { value: new Float64Array(p.data), scale: new Float64Array(ref.scale.map((s) => 2 * s)) };
-      t.true(worstRatio(a.data, diff, 300, eps) <= 1);
-      // FMA (one rounding) against multiply-then-add (two): really two different kernels ran.
-      t.notDeepEqual(a.data, p.data);
+      for (const k of kernels) {
+        useKernel(k);
+        results.set(k, crossGramSync(Z, W).data);
+      }
     } finally {
-      setKernelPath('auto');
+      useKernel('auto');
+    }
+    const portable = results.get('portable')!;
+    for (const k of kernels.filter((x) => x !== 'portable')) {
+      const got = results.get(k)!;
+      // Each is within 1 x tolerance of the reference, so they are within 2 x of each other.
+      const diff = { value: new Float64Array(portable), scale: new Float64Array(ref.scale.map((s) => 2 * s)) };
+      t.true(worstRatio(got, diff, 300, eps) <= 1, k);
+      // FMA (one rounding) against multiply-then-add (two): really different kernels ran.
+      t.notDeepEqual(got, portable, k);
     }
   });
 }
@@ -411,7 +430,7 @@ serial('the C ABI (native/include/speclin.h) works from a C99 program', (t) => {
     const c = sh(cc, ['-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-O1', `-I${include}`, '-c',
       path.join(root, 'test', 'c', 'gram_c_api.c'), '-o', 'check.o']);
     t.is(c.status, 0, c.stderr);
-    const sources = ['gram_c_api.cc', 'gram.cc', 'gemm_portable.cc', 'cpu_features.cc', 'thread_pool.cc'];
+    const sources = ['gram_c_api.cc', 'gram.cc', 'gemm_portable.cc', 'gemm_avx512.cc', 'cpu_features.cc', 'thread_pool.cc'];
     const cpp = sh(cxx, ['-std=c++17', '-O1', `-I${include}`, `-I${core}`, '-c', ...sources.map((f) => path.join(core, f))]);
     t.is(cpp.status, 0, cpp.stderr);
     const avx = sh(cxx, ['-std=c++17', '-O1', '-mavx2', '-mfma', `-I${core}`, '-c', path.join(core, 'gemm_avx2.cc')]);

@@ -124,9 +124,13 @@ template <Op op>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
-    Napi::TypedArray out = new_typed_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
-    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, typed_array_data(out));
-    return make_matrix(info.Env(), out, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
+    // The result lives in 64-byte aligned native memory handed to JS without a copy (as in the
+    // Promise form), not in a V8-allocated ArrayBuffer: large ones of those are only 16-byte
+    // aligned, which rules out the kernels' non-temporal stores, and they are zero-filled first.
+    Buffer out(a.p.dtype, out_count(a.p));
+    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, out.data());
+    return make_matrix(info.Env(), out.to_js(info.Env()), a.p.batch, a.p.out_rows, a.p.out_cols,
+                       a.p.with_batch);
   });
 }
 
@@ -149,7 +153,22 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
   });
 }
 
+// Which micro-kernels run now ('avx512', 'avx2', 'portable'), and a switch that forbids the
+// AVX-512 ones so that tests and benchmarks can exercise the AVX2 kernels on CPUs with both.
+Napi::Value GemmKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), gemm_kernel_name());
+}
+Napi::Value SetGemmAvx512(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsBoolean()) throw_type("setGemmAvx512(allowed): allowed must be a boolean");
+    set_gemm_avx512_allowed(info[0].As<Napi::Boolean>().Value());
+    return info.Env().Undefined();
+  });
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemmKernel", Napi::Function::New(env, GemmKernel, "gemmKernel"));
+  exports.Set("setGemmAvx512", Napi::Function::New(env, SetGemmAvx512, "setGemmAvx512"));
   exports.Set("gramSync", Napi::Function::New(env, Sync<Op::Gram>, "gramSync"));
   exports.Set("crossGramSync", Napi::Function::New(env, Sync<Op::Cross>, "crossGramSync"));
   exports.Set("innerGramSync", Napi::Function::New(env, Sync<Op::Inner>, "innerGramSync"));

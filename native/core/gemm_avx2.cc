@@ -194,7 +194,7 @@ const KernelSpec<float>& avx2_spec<float>() {
        kernel_rows<F32, 4, false>, kernel_rows<F32, 5, false>, kernel_rows<F32, 6, false>},
       {nullptr, kernel_rows<F32, 1, true>, kernel_rows<F32, 2, true>, kernel_rows<F32, 3, true>,
        kernel_rows<F32, 4, true>, kernel_rows<F32, 5, true>, kernel_rows<F32, 6, true>},
-      pack_bt_f32, transpose_tile_f32};
+      32, pack_bt_f32, transpose_tile_f32};
   return spec;
 }
 template <>
@@ -205,7 +205,7 @@ const KernelSpec<double>& avx2_spec<double>() {
        kernel_rows<F64, 4, false>, kernel_rows<F64, 5, false>, kernel_rows<F64, 6, false>},
       {nullptr, kernel_rows<F64, 1, true>, kernel_rows<F64, 2, true>, kernel_rows<F64, 3, true>,
        kernel_rows<F64, 4, true>, kernel_rows<F64, 5, true>, kernel_rows<F64, 6, true>},
-      pack_bt_f64, transpose_tile_f64};
+      32, pack_bt_f64, transpose_tile_f64};
   return spec;
 }
 

@@ -43,17 +43,22 @@ struct KernelSpec {
   // C aligned to 32 bytes. For outputs far larger than the caches written in one pass, they save
   // the read-for-ownership of every line of C: a third of the memory traffic of Z W^T at small k.
   MicroKernel<T> kernel_stream[kMaxMr + 1];
+  std::size_t stream_align;  // bytes: rows of C must be aligned so for kernel_stream
   PackTransposed<T> pack_bt;
   TransposeTile<T> transpose_tile;
 };
 
 // The largest mr * nr of any kernel: sizes the driver's scratch tile for edges.
-constexpr std::size_t kMaxTile = 128;
+constexpr std::size_t kMaxTile = 256;
 
 template <typename T>
 const KernelSpec<T>& portable_spec();
 // Defined in gemm_avx2.cc (compiled with -mavx2 -mfma); only called where the CPU has both.
 template <typename T>
 const KernelSpec<T>& avx2_spec();
+// Defined in gemm_avx512.cc (AVX-512F by target pragma); only called where the CPU has it.
+template <typename T>
+const KernelSpec<T>& avx512_spec();
+bool avx512_compiled();
 
 }  // namespace speclin::gemm_detail

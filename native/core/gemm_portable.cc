@@ -38,7 +38,7 @@ const KernelSpec<float>& portable_spec<float>() {
       {nullptr, portable_kernel<float, 8, 1>, portable_kernel<float, 8, 2>, portable_kernel<float, 8, 3>,
        portable_kernel<float, 8, 4>},
       {},
-      nullptr, nullptr};
+      0, nullptr, nullptr};
   return spec;
 }
 template <>
@@ -48,7 +48,7 @@ const KernelSpec<double>& portable_spec<double>() {
       {nullptr, portable_kernel<double, 4, 1>, portable_kernel<double, 4, 2>, portable_kernel<double, 4, 3>,
        portable_kernel<double, 4, 4>},
       {},
-      nullptr, nullptr};
+      0, nullptr, nullptr};
   return spec;
 }
 

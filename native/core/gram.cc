@@ -29,10 +29,30 @@ namespace {
 using gemm_detail::KernelSpec;
 using gemm_detail::kMaxTile;
 
+std::atomic<bool> g_avx512_allowed{true};
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return gemm_detail::avx512_compiled() && __builtin_cpu_supports("avx512f") && cpu_has_avx2_fma();
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+// The AVX2 path (cpu_features) uses the AVX-512 kernels where the CPU has them: same packing and
+// blocking logic, twice the arithmetic per instruction.
+bool use_avx512() {
+  return active_kernel_path() == KernelPath::Avx2 && g_avx512_allowed.load() && cpu_has_avx512();
+}
+
 template <typename T>
 const KernelSpec<T>& active_spec() {
-  return active_kernel_path() == KernelPath::Avx2 ? gemm_detail::avx2_spec<T>()
-                                                  : gemm_detail::portable_spec<T>();
+  if (active_kernel_path() != KernelPath::Avx2) return gemm_detail::portable_spec<T>();
+  return use_avx512() ? gemm_detail::avx512_spec<T>() : gemm_detail::avx2_spec<T>();
 }
 
 inline std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
@@ -183,7 +203,8 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
                   bool stream_c) {
   // Non-temporal tile stores need 32-byte aligned rows: C's start and its row pitch.
   stream_c = stream_c && beta == T(0) && part == Part::All && s.kernel_stream[s.mr] &&
-             reinterpret_cast<std::uintptr_t>(C) % 32 == 0 && (ldc * sizeof(T)) % 32 == 0;
+             reinterpret_cast<std::uintptr_t>(C) % s.stream_align == 0 &&
+             (ldc * sizeof(T)) % s.stream_align == 0;
   alignas(64) T tile[kMaxTile];
   const bool upper = part != Part::All;
   // Finished tiles of one column panel, transposed (nr x rows), gathered so that the lower
@@ -209,7 +230,7 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
       T* c = C + row0 * ldc + first_col;
       const bool crosses = upper && row0 + mv - 1 > first_col;
       if (nv == s.nr && !crosses && !mirror) {
-        if (stream_c && (first_col * sizeof(T)) % 32 == 0)
+        if (stream_c && (first_col * sizeof(T)) % s.stream_align == 0)
           s.kernel_stream[mv](kc, a, rsa, csa, b, c, ldc, alpha, beta);
         else
           kernel(kc, a, rsa, csa, b, c, ldc, alpha, beta);
@@ -224,7 +245,8 @@ void macro_kernel(const KernelSpec<T>& s, std::size_t kc, const ASource<T>& A, s
           T* out = c + r * ldc;
           T* t = tile + r * s.nr;
           if (beta == T(0)) {
-            for (std::size_t q = q0; q < nv; ++q) out[q] = t[q];
+            // The last kc block of a large syrk: C's upper part is final, stream it like the mirror.
+            if (q0 < nv) copy_row(out + q0, t + q0, nv - q0, stream && mirror);
           } else {
             for (std::size_t q = q0; q < nv; ++q) {
               t[q] += beta * out[q];
@@ -387,6 +409,13 @@ void for_batch(std::size_t batch, double fma_each, F&& one) {
 }
 
 }  // namespace
+
+const char* gemm_kernel_name() {
+  if (active_kernel_path() != KernelPath::Avx2) return "portable";
+  return use_avx512() ? "avx512" : "avx2";
+}
+
+void set_gemm_avx512_allowed(bool allowed) { g_avx512_allowed.store(allowed); }
 
 template <typename T>
 void gemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* A,

@@ -35,4 +35,11 @@ template <typename T>
 void inner_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t r, std::size_t kz,
                 std::size_t kw);
 
+// The micro-kernels gemm and syrk use now: "avx512" or "avx2" on the AVX2 path of
+// cpu_features (AVX-512 where the CPU has it), or "portable".
+const char* gemm_kernel_name();
+// Allows (the default) or forbids the AVX-512 kernels, so that tests can check the AVX2 ones on
+// CPUs that have both.
+void set_gemm_avx512_allowed(bool allowed);
+
 }  // namespace speclin
