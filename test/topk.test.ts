@@ -31,9 +31,9 @@ function integerMatrix<T extends FloatArray>(ctor: { new (n: number): T }, rows:
   return { data, rows, cols };
 }
 
-// Sizes cross the 64-query and 1024-key tiles; k from 1 to every key.
+// Sizes cross the 256-query and 1024-key tiles; k from 1 to every key.
 const cases: [number, number, number, number][] = [
-  [1, 1, 1, 1], [3, 10, 2, 10], [70, 2500, 4, 1], [70, 2500, 4, 37], [130, 1100, 3, 200], [5, 3000, 5, 3000],
+  [1, 1, 1, 1], [3, 10, 2, 10], [70, 2500, 4, 1], [70, 2500, 4, 37], [300, 1100, 3, 200], [5, 3000, 5, 3000],
 ];
 const ctors: { new (n: number): FloatArray; name: string }[] = [Float32Array, Float64Array];
 for (const ctor of ctors)

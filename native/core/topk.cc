@@ -101,8 +101,10 @@ void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d
   if (std::size_t i = first_non_finite_row(K, nk, d); i < nk)
     throw std::invalid_argument("topK: keys row " + std::to_string(i) + " contains NaN or Infinity");
 
-  // A 64 x 1024 score tile is 256 KiB in float32: it stays in L2 while the heaps consume it.
-  const std::size_t qt = std::min<std::size_t>(nq, 64);
+  // A 256 x 1024 score tile is 1 MiB in float32. Taller query tiles amortize the packing of
+  // each key tile over more queries: 256 x 1024 ran about 25% faster than 64 x 1024 (1000 x
+  // 100k x 64, float32, 2 threads), and 512-row or 2048-key tiles gained nothing more.
+  const std::size_t qt = std::min<std::size_t>(nq, 256);
   const std::size_t kt = std::min<std::size_t>(nk, 1024);
   const std::size_t qtiles = (nq + qt - 1) / qt;
   const std::size_t ktiles = (nk + kt - 1) / kt;
