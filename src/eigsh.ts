@@ -31,9 +31,9 @@ export interface EigshOptions {
   tol?: number;
   /** Block Lanczos steps before ERR_NOT_CONVERGED. Default 10000. */
   maxIterations?: number;
-  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default min(8, max(2, round(k / 3))). */
+  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default 2 (k <= 6) or 3. */
   blockSize?: number;
-  /** Lanczos basis size (columns kept before a restart). Default max(2k + b, k + 3b). */
+  /** Lanczos basis size (columns kept before a restart). Default max(2.5k + 2b, k + 4b), plus deflated vectors. */
   basisSize?: number;
   /** Seed of the random start block: same seed, same thread count, same bits. Default 0. */
   seed?: number;
@@ -275,7 +275,7 @@ export function eigshSync(target: SymmetricOperator | GraphLike, options: EigshO
   const { op, n, nativeOptions } = prepareEigsh('eigshSync', target, options);
   if (options.signal?.aborted) throw abortError(options.signal);
   if (op._native !== undefined) {
-    const r = callNative(() => native.eigshSync(op, nativeOptions)) as NativeResult;
+    const r = callNative(() => native.eigshSync(op, nativeOptions, options.onProgress)) as NativeResult;
     return finish(r, nativeOptions.k);
   }
   const solver = callNative(() => native.eigshSolverNew(n, nativeOptions));

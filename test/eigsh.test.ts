@@ -1,5 +1,5 @@
 import test from 'ava';
-import { eigsh, eigshSync, denseOperator, SpeclinError } from '../src/index.js';
+import { Graph, eigsh, eigshSync, denseOperator, SpeclinError } from '../src/index.js';
 import type { EigshResult } from '../src/index.js';
 import { python } from './helpers/python.js';
 import { rng } from './helpers/random.js';
@@ -222,8 +222,10 @@ test('onProgress reports increasing iterations and the converged count', async (
   t.true(s.length > 1);
 });
 
-test('an AbortSignal stops the solver: native and JavaScript operators', async (t) => {
-  const g = ring(500); // tiny gaps: thousands of products
+// Serial: progress (and so the abort) reaches the main thread only while it is free, which
+// concurrent synchronous tests would prevent.
+test.serial('an AbortSignal stops the solver: native and JavaScript operators', async (t) => {
+  const g = ring(1000); // gaps ~ 1e-5: tens of thousands of products, far more than 3 steps
   const M = normalizedAdjacency(g);
   for (const op of [denseOperator(matrixOf(g)), jsOperator(M, g.n)]) {
     const controller = new AbortController();
@@ -322,4 +324,18 @@ test('bad options are clear TypeErrors and RangeErrors naming the option', (t) =
   // A JavaScript operator that writes NaN is caught, not propagated.
   const nanOp = { n: 30, multiply: (_X: Float64Array, Y: Float64Array) => { Y.fill(NaN); } };
   t.throws(() => eigshSync(nanOp, { k: 2, method: 'lanczos' }), { instanceOf: RangeError, message: /NaN/ });
+});
+
+test('a float32 Graph: Lanczos vectors and results are float64, eigenvalues match numpy on the same weights', async (t) => {
+  const dg = random(400, 0.03, 31);
+  const A32 = Float32Array.from(dg.A);
+  const g = Graph.fromDense({ data: A32, rows: dg.n, cols: dg.n });
+  const r = await eigsh(g, { k: 6, tol: 1e-10 });
+  t.true(r.values instanceof Float64Array && r.vectors.data instanceof Float64Array);
+  // Reference on the float32 weights widened to float64: Ā's products take float64 blocks and
+  // the solver converges to tol = 1e-10 on them, so the eigenvalues of the stored (float32)
+  // graph agree to the float64 tolerance (1e-9: Bauer-Fike bound plus numpy's own error).
+  const want = referenceEigenvalues(normalizedAdjacency({ n: dg.n, A: Float64Array.from(A32) }), dg.n);
+  for (let i = 0; i < 6; i++) t.true(Math.abs(r.values[i] - want[i]) < 1e-9, `λ_${i}: ${r.values[i]} vs ${want[i]}`);
+  for (const x of r.residuals) t.true(x <= 1e-10);
 });

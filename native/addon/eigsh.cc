@@ -181,7 +181,17 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto op = native_operator(info[0]);
     EigshOptions opt = read_eigsh_options(info[1], op->size(), "eigsh");
-    return to_js(info.Env(), eigsh(*op, opt));
+    EigshProgress progress;
+    if (info.Length() > 2 && info[2].IsFunction()) {
+      Napi::Function fn = info[2].As<Napi::Function>();
+      Napi::Env env = info.Env();
+      // On the calling thread: a throwing callback aborts the solve with its own exception.
+      progress = [fn, env](std::size_t it, std::size_t conv, double res) {
+        fn.Call({Napi::Number::New(env, static_cast<double>(it)), Napi::Number::New(env, static_cast<double>(conv)),
+                 Napi::Number::New(env, res)});
+      };
+    }
+    return to_js(info.Env(), eigsh(*op, opt, progress));
   });
 }
 

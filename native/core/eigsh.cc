@@ -670,11 +670,11 @@ EigshSolver::EigshSolver(std::size_t n, EigshOptions o) : s_(new State) {
   std::size_t k = o.k;
   std::size_t b = o.block_size;
   if (b == 0) {
-    // At least 2, so that a repeated eigenvalue is seen twice from the start; about k / 3 so
-    // that a block product (one pass over the matrix for b columns) and the blocked
-    // reorthogonalization amortize their cost, without the extra products wide blocks cost
-    // (measured on the benchmark graphs: b = 4 for k = 10 beat both 1 and 10).
-    b = std::min<std::size_t>(8, std::max<std::size_t>(2, (k + 2) / 3));
+    // Small blocks: on the benchmark graphs (SBM, k = 10 and 32) blocks of 2-3 vectors needed the
+    // fewest products and the least time; wide blocks (8-16) cost 2-5x the products, because a
+    // restart cycle of a fixed basis then reaches a lower polynomial degree. At least 2, so that a
+    // repeated eigenvalue is seen twice from the start.
+    b = k <= 6 ? 2 : 3;
     if (s.v0c > b) b = s.v0c;
   } else if (s.v0c > b) {
     bad_option("v0 has " + std::to_string(s.v0c) + " columns, more than blockSize = " + std::to_string(b));
@@ -682,7 +682,9 @@ EigshSolver::EigshSolver(std::size_t n, EigshOptions o) : s_(new State) {
   std::size_t m = o.basis_size;
   // Deflated vectors sit in the basis too: the active part keeps its default size.
   std::size_t deflated = std::min(s.c, k);
-  if (m == 0) m = std::max(2 * k + b, k + 3 * b) + deflated;
+  // About 2.5 k: a clustered top (the edge of a random graph's bulk) converges in far fewer
+  // products with room to keep k Ritz vectors and still grow by ~1.5 k per restart cycle.
+  if (m == 0) m = std::max(5 * k / 2 + 2 * b, k + 4 * b) + deflated;
   bool lanczos_fits = std::max(k, s.c) + 2 * b <= m && m <= n;
   if (o.method == EigshOptions::Method::Dense) s.dense = true;
   else if (o.method == EigshOptions::Method::Lanczos) {
