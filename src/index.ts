@@ -26,3 +26,4 @@ export { svds, svdsSync, svdsSide, denseRectangularOperator } from './svds.js';
 export type { SvdsOptions, SvdsResult, RectangularOperator as SvdsOperator } from './svds.js';
 export { closedFormOptimum, closedFormOptimumSync } from './closed-form.js';
 export type { ClosedFormOptimum, ClosedFormBipartiteOptimum, ClosedFormOptions } from './closed-form.js';
+export * from './train/index.js';

@@ -22,6 +22,9 @@ const commands: Command[] = [
   { name: 'eigs', summary: 'top-k eigenvalues of a graph\'s normalized adjacency', load: () => import('./eigs.js') },
   { name: 'optimum', summary: 'closed-form optimum of the spectral contrastive loss', load: () => import('./optimum.js') },
   { name: 'bench', summary: 'run the benchmark suites against their peers', load: () => import('./bench.js') },
+  { name: 'demo', summary: 'learn spectral embeddings of MNIST and check them against the closed-form optimum', load: () => import('./demo.js') },
+  { name: 'clip', summary: 'two towers on a bipartite graph of pairs, against the closed-form optimum', load: () => import('./clip.js') },
+  { name: 'train', summary: 'train an embedding of any graph (--graph FILE -k K)', load: () => import('./train.js') },
 ];
 
 export function commandList(): Command[] {

@@ -1,0 +1,254 @@
+// The encoders f that the loop trains: a free embedding table (one row per node), a linear map of
+// node features, and a 2-layer ReLU MLP. Forward and backward passes are written by hand on the
+// Gram family: crossGram(X, W) = X W^T is every forward product, innerGram(G, X) = G^T X every
+// weight gradient, and crossGram(G, W^T) the one backward product into a hidden layer.
+import { crossGramSync, innerGramSync } from '../gram.js';
+import type { FloatArray, Matrix } from '../types.js';
+import { gaussian } from './random.js';
+
+export type EncoderKind = 'table' | 'linear' | 'mlp';
+
+/** What a forward pass keeps for its backward pass. */
+export interface ForwardPass<T extends FloatArray> {
+  /** The embeddings of the requested nodes, rows x dim. */
+  output: Matrix<T>;
+  /** The nodes embedded (null: all of them, in order). */
+  nodes: Int32Array | null;
+  /** Encoder-specific intermediates (gathered inputs, hidden activations). */
+  saved: Matrix<T>[];
+}
+
+export interface Encoder<T extends FloatArray = FloatArray> {
+  readonly kind: EncoderKind;
+  /** How many nodes it embeds. */
+  readonly n: number;
+  /** The embedding dimension k. */
+  readonly dim: number;
+  /** The trainable arrays, updated in place by an optimizer. */
+  readonly params: T[];
+  /** Embeds the given nodes (all nodes when omitted). */
+  forward(nodes?: Int32Array): ForwardPass<T>;
+  /** Adds d(loss)/d(params) to `grads`, given d(loss)/d(output) of one forward pass, so that the
+   * two towers of a minibatch (anchors and positives) can share one set of gradients. */
+  backward(pass: ForwardPass<T>, gradOutput: Matrix<T>, grads: T[]): void;
+  /** Fresh zeroed arrays shaped like `params`. */
+  zeroGrads(): T[];
+}
+
+type Ctor<T extends FloatArray> = { new (n: number): T };
+
+function ctorOf<T extends FloatArray>(data: T): Ctor<T> {
+  return data.constructor as Ctor<T>;
+}
+
+function checkNodes(nodes: Int32Array | undefined, n: number): void {
+  if (nodes === undefined) return;
+  if (!(nodes instanceof Int32Array)) throw new TypeError('nodes must be an Int32Array');
+  for (let i = 0; i < nodes.length; i++) {
+    const v = nodes[i];
+    if (v < 0 || v >= n) throw new RangeError(`nodes[${i}] = ${v} is outside 0..${n - 1}`);
+  }
+}
+
+function checkGradOutput(pass: ForwardPass<FloatArray>, g: Matrix): void {
+  if (g.rows !== pass.output.rows || g.cols !== pass.output.cols) {
+    throw new RangeError(
+      `gradOutput must be ${pass.output.rows} x ${pass.output.cols} (the forward output), got ${g.rows} x ${g.cols}`,
+    );
+  }
+}
+
+/** Rows `nodes` of M (all of M, without copying, when nodes is null). */
+export function gatherRows<T extends FloatArray>(M: Matrix<T>, nodes: Int32Array | null): Matrix<T> {
+  if (nodes === null) return M;
+  const c = M.cols;
+  const out = new (ctorOf(M.data))(nodes.length * c);
+  for (let i = 0; i < nodes.length; i++) out.set(M.data.subarray(nodes[i] * c, nodes[i] * c + c), i * c);
+  return { data: out, rows: nodes.length, cols: c };
+}
+
+function addBias<T extends FloatArray>(M: Matrix<T>, b: T): void {
+  const c = M.cols;
+  for (let i = 0; i < M.rows; i++) for (let j = 0; j < c; j++) M.data[i * c + j] += b[j];
+}
+
+function addInto(target: FloatArray, source: FloatArray): void {
+  for (let i = 0; i < target.length; i++) target[i] += source[i];
+}
+
+/** Column sums accumulated in float64, added to `target`. */
+function addColumnSums(target: FloatArray, G: Matrix): void {
+  const c = G.cols;
+  const s = new Float64Array(c);
+  for (let i = 0; i < G.rows; i++) for (let j = 0; j < c; j++) s[j] += G.data[i * c + j];
+  for (let j = 0; j < c; j++) target[j] += s[j];
+}
+
+function transpose<T extends FloatArray>(data: T, rows: number, cols: number): Matrix<T> {
+  const out = new (ctorOf(data))(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
+  return { data: out, rows: cols, cols: rows };
+}
+
+function randomArray<T extends FloatArray>(ctor: Ctor<T>, length: number, scale: number, seed: number): T {
+  const g = gaussian(seed);
+  const a = new ctor(length);
+  for (let i = 0; i < length; i++) a[i] = g() * scale;
+  return a;
+}
+
+function checkDim(name: string, v: number): void {
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a number`);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+}
+
+export interface TableOptions {
+  n: number;
+  dim: number;
+  dtype?: 'float32' | 'float64';
+  seed?: number;
+  /** Standard deviation of the initial entries. Small, so training starts near the saddle at 0
+   * but off it. */
+  initScale?: number;
+}
+
+/** A free embedding table: f(x) is row x of E (n x dim), every row a parameter. */
+export function tableEncoder(options: TableOptions): Encoder {
+  checkDim('n', options.n);
+  checkDim('dim', options.dim);
+  const ctor: Ctor<FloatArray> = options.dtype === 'float64' ? Float64Array : Float32Array;
+  const { n, dim } = options;
+  const E = randomArray(ctor, n * dim, options.initScale ?? 0.1, options.seed ?? 0);
+  return {
+    kind: 'table',
+    n,
+    dim,
+    params: [E],
+    forward(nodes) {
+      checkNodes(nodes, n);
+      const all = { data: E, rows: n, cols: dim };
+      const output = nodes === undefined ? { data: E.slice(), rows: n, cols: dim } : gatherRows(all, nodes);
+      return { output, nodes: nodes ?? null, saved: [] };
+    },
+    backward(pass, g, grads) {
+      checkGradOutput(pass, g);
+      const gE = grads[0];
+      if (pass.nodes === null) {
+        addInto(gE, g.data);
+        return;
+      }
+      const nodes = pass.nodes;
+      for (let i = 0; i < nodes.length; i++) {
+        const base = nodes[i] * dim;
+        for (let j = 0; j < dim; j++) gE[base + j] += g.data[i * dim + j];
+      }
+    },
+    zeroGrads() {
+      return [new ctor(n * dim)];
+    },
+  };
+}
+
+function checkFeatures(features: Matrix): void {
+  if (!features || !(features.data instanceof Float32Array || features.data instanceof Float64Array)) {
+    throw new TypeError('features must be a Matrix with a Float32Array or Float64Array data');
+  }
+  if (features.data.length !== features.rows * features.cols) {
+    throw new RangeError(`features.data has length ${features.data.length}, expected rows * cols = ${features.rows * features.cols}`);
+  }
+}
+
+export interface LinearOptions {
+  /** Node features, n x d; the encoder's dtype is theirs. */
+  features: Matrix;
+  dim: number;
+  seed?: number;
+}
+
+/** f(x) = W x + b, W dim x d. */
+export function linearEncoder(options: LinearOptions): Encoder {
+  const X = options.features;
+  checkFeatures(X);
+  checkDim('dim', options.dim);
+  const ctor = ctorOf(X.data);
+  const { dim } = options;
+  const d = X.cols;
+  const W = randomArray(ctor, dim * d, 1 / Math.sqrt(d), options.seed ?? 0);
+  const b = new ctor(dim);
+  return {
+    kind: 'linear',
+    n: X.rows,
+    dim,
+    params: [W, b],
+    forward(nodes) {
+      checkNodes(nodes, X.rows);
+      const input = gatherRows(X, nodes ?? null);
+      const output = crossGramSync(input, { data: W, rows: dim, cols: d }) as Matrix;
+      addBias(output, b);
+      return { output, nodes: nodes ?? null, saved: [input] };
+    },
+    backward(pass, g, grads) {
+      checkGradOutput(pass, g);
+      addInto(grads[0], (innerGramSync(g, pass.saved[0]) as Matrix).data);
+      addColumnSums(grads[1], g);
+    },
+    zeroGrads() {
+      return [new ctor(dim * d), new ctor(dim)];
+    },
+  };
+}
+
+export interface MlpOptions {
+  features: Matrix;
+  dim: number;
+  hidden?: number;
+  seed?: number;
+}
+
+/** f(x) = W2 relu(W1 x + b1) + b2, W1 hidden x d, W2 dim x hidden (He initialization). */
+export function mlpEncoder(options: MlpOptions): Encoder {
+  const X = options.features;
+  checkFeatures(X);
+  checkDim('dim', options.dim);
+  const hidden = options.hidden ?? 256;
+  checkDim('hidden', hidden);
+  const ctor = ctorOf(X.data);
+  const { dim } = options;
+  const d = X.cols;
+  const seed = options.seed ?? 0;
+  const W1 = randomArray(ctor, hidden * d, Math.sqrt(2 / d), seed);
+  const b1 = new ctor(hidden);
+  const W2 = randomArray(ctor, dim * hidden, Math.sqrt(1 / hidden), seed + 1);
+  const b2 = new ctor(dim);
+  return {
+    kind: 'mlp',
+    n: X.rows,
+    dim,
+    params: [W1, b1, W2, b2],
+    forward(nodes) {
+      checkNodes(nodes, X.rows);
+      const input = gatherRows(X, nodes ?? null);
+      const H = crossGramSync(input, { data: W1, rows: hidden, cols: d }) as Matrix;
+      addBias(H, b1);
+      for (let i = 0; i < H.data.length; i++) if (H.data[i] < 0) H.data[i] = 0;
+      const output = crossGramSync(H, { data: W2, rows: dim, cols: hidden }) as Matrix;
+      addBias(output, b2);
+      return { output, nodes: nodes ?? null, saved: [input, H] };
+    },
+    backward(pass, g, grads) {
+      checkGradOutput(pass, g);
+      const [input, H] = pass.saved;
+      addInto(grads[2], (innerGramSync(g, H) as Matrix).data);
+      addColumnSums(grads[3], g);
+      // d loss / d H = G W2 = crossGram(G, W2^T), then through the ReLU (its derivative is taken
+      // as 0 at 0, where H was clamped).
+      const gH = crossGramSync(g, transpose(W2, dim, hidden)) as Matrix;
+      for (let i = 0; i < gH.data.length; i++) if (H.data[i] <= 0) gH.data[i] = 0;
+      addInto(grads[0], (innerGramSync(gH, input) as Matrix).data);
+      addColumnSums(grads[1], gH);
+    },
+    zeroGrads() {
+      return [new ctor(hidden * d), new ctor(hidden), new ctor(dim * hidden), new ctor(dim)];
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The training layer's public surface: encoders, optimizers, the pair sampler, the loop, metrics,
+// the probe, and the data helpers of the demo.
+export { tableEncoder, linearEncoder, mlpEncoder, gatherRows } from './encoders.js';
+export type { Encoder, EncoderKind, ForwardPass, TableOptions, LinearOptions, MlpOptions } from './encoders.js';
+export { sgd, adam } from './optimizers.js';
+export type { Optimizer, SgdOptions, AdamOptions } from './optimizers.js';
+export { AliasTable, PairSampler, edgesOfCSR } from './sampler.js';
+export type { EdgeList } from './sampler.js';
+export { train } from './loop.js';
+export type { TrainMode, TrainOptions, TrainResult, EvalRecord, Reference } from './loop.js';
+export { maxPrincipalAngleDeg, maxPrincipalAngleBetween, maxPrincipalAngleToEmbedding, relativeGap } from './metrics.js';
+export { probeAccuracy, probeSplit } from './probe.js';
+export type { ProbeOptions, ProbeSplit } from './probe.js';
+export { runExperiment, runTwoTowerExperiment, defaultHyperParameters } from './experiment.js';
+export type { ExperimentOptions, ExperimentResult, TwoTowerOptions, TwoTowerResult, HyperParameters } from './experiment.js';
+export { loadMnist } from '../data/mnist.js';
+export type { Digits } from '../data/mnist.js';
+export { knnGraph, knnGraphAsync, crossKnnGraph, nearestNeighbours, nearestNeighboursAsync } from '../data/knn-graph.js';
+export { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
+export type { KnnGraph, KnnGraphOptions, CrossKnnGraph, CrossGram } from '../data/knn-graph.js';

@@ -1,0 +1,194 @@
+// The thin training loop: minibatches of positive pairs through spectralLoss, or the exact
+// population gradient through populationLoss, with the population loss measured on a schedule
+// next to the closed-form optimum and the alignment with the optimal subspace. One tower (f on
+// both sides of a pair, over a Graph) or two (f on images, g on texts, over a BipartiteGraph:
+// the CLIP case).
+import type { BipartiteGraph, Graph } from '../graph.js';
+import { populationLossSync } from '../population-loss.js';
+import { spectralLossSync } from '../spectral-loss.js';
+import type { FloatArray, Matrix } from '../types.js';
+import type { Encoder, ForwardPass } from './encoders.js';
+import { maxPrincipalAngleDeg, maxPrincipalAngleToEmbedding, relativeGap } from './metrics.js';
+import { adam, sgd, type Optimizer } from './optimizers.js';
+import type { PairSampler } from './sampler.js';
+
+export type TrainMode = 'minibatch' | 'fullbatch';
+
+export interface Reference {
+  /** The closed-form minimum of the population loss. */
+  optimum: number;
+  /** One tower: Ā's top-k eigenvectors (n x k). */
+  vectors?: Matrix;
+  /** Two towers: the optimal embeddings E_x*, E_t* (the angle is taken against their spans). */
+  left?: Matrix;
+  right?: Matrix;
+}
+
+export interface TrainOptions {
+  graph: Graph | BipartiteGraph;
+  encoder: Encoder;
+  /** The second tower (text side) for a BipartiteGraph; the graph's right nodes. */
+  rightEncoder?: Encoder;
+  mode: TrainMode;
+  steps: number;
+  /** Required in minibatch mode. */
+  sampler?: PairSampler;
+  batchSize?: number;
+  optimizer?: 'adam' | 'sgd';
+  lr: number;
+  momentum?: number;
+  /** The step size decays along a cosine from lr to lr * finalLrFraction. */
+  finalLrFraction?: number;
+  /** Population loss (and angle, with a reference) every this many steps, and at the end. */
+  evalEvery?: number;
+  /** Minibatch (or full-batch) loss recorded every this many steps. */
+  logEvery?: number;
+  reference?: Reference;
+  onStep?: (step: number, steps: number, loss: number) => void;
+  onEval?: (record: EvalRecord) => void;
+}
+
+export interface EvalRecord {
+  step: number;
+  populationLoss: number;
+  relativeGap?: number;
+  /** The larger of the two towers' angles in the two-tower case. */
+  maxPrincipalAngleDeg?: number;
+}
+
+export interface TrainResult {
+  /** The training loss as it went: the minibatch estimate, or the exact loss in full-batch mode. */
+  history: { step: number; loss: number }[];
+  evals: EvalRecord[];
+  /** f of every node after the last step, n x k (the left nodes for two towers). */
+  embedding: Matrix;
+  /** g of every right node after the last step (two towers only). */
+  rightEmbedding?: Matrix;
+  finalPopulationLoss: number;
+  steps: number;
+  seconds: number;
+}
+
+function isBipartite(g: Graph | BipartiteGraph): g is BipartiteGraph {
+  return (g as BipartiteGraph).nLeft !== undefined;
+}
+
+function makeOptimizer(o: TrainOptions): Optimizer {
+  return o.optimizer === 'sgd' ? sgd({ lr: o.lr, momentum: o.momentum ?? 0.9 }) : adam({ lr: o.lr });
+}
+
+interface Towers {
+  left: Encoder;
+  right: Encoder;
+  two: boolean;
+}
+
+/** The population loss of all embeddings and, when asked, its gradient pushed into the towers. */
+function population(graph: Graph | BipartiteGraph, t: Towers, grads?: { left: FloatArray[]; right: FloatArray[] }) {
+  const fl = t.left.forward();
+  if (!t.two) {
+    const r = populationLossSync(graph as Graph, fl.output);
+    if (grads) t.left.backward(fl, r.grad as Matrix, grads.left);
+    return { loss: r.loss, left: fl.output, right: undefined };
+  }
+  const fr = t.right.forward();
+  const r = populationLossSync(graph as BipartiteGraph, fl.output, fr.output);
+  if (grads) {
+    t.left.backward(fl, r.gradLeft as Matrix, grads.left);
+    t.right.backward(fr, r.gradRight as Matrix, grads.right);
+  }
+  return { loss: r.loss, left: fl.output, right: fr.output };
+}
+
+function evaluate(graph: Graph | BipartiteGraph, t: Towers, step: number, reference?: Reference) {
+  const p = population(graph, t);
+  const record: EvalRecord = { step, populationLoss: p.loss };
+  if (reference) {
+    record.relativeGap = relativeGap(p.loss, reference.optimum);
+    if (!t.two && reference.vectors) {
+      record.maxPrincipalAngleDeg = maxPrincipalAngleDeg(p.left, (graph as Graph).marginals, reference.vectors);
+    } else if (t.two && reference.left && reference.right) {
+      const g = graph as BipartiteGraph;
+      record.maxPrincipalAngleDeg = Math.max(
+        maxPrincipalAngleToEmbedding(p.left, g.marginalsLeft, reference.left),
+        maxPrincipalAngleToEmbedding(p.right!, g.marginalsRight, reference.right),
+      );
+    }
+  }
+  return { record, left: p.left, right: p.right };
+}
+
+export function train(options: TrainOptions): TrainResult {
+  const { graph, encoder, mode, steps } = options;
+  if (mode !== 'minibatch' && mode !== 'fullbatch') throw new RangeError(`mode must be 'minibatch' or 'fullbatch', got '${mode}'`);
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a nonnegative integer, got ${steps}`);
+  const two = isBipartite(graph);
+  if (two) {
+    if (!options.rightEncoder) throw new TypeError('a BipartiteGraph needs rightEncoder (the second tower)');
+    if (encoder.n !== graph.nLeft || options.rightEncoder.n !== graph.nRight) {
+      throw new RangeError(`the towers embed ${encoder.n} and ${options.rightEncoder.n} nodes but the graph has ${graph.nLeft} x ${graph.nRight}`);
+    }
+    if (encoder.dim !== options.rightEncoder.dim) throw new RangeError(`the towers' dimensions differ: ${encoder.dim} and ${options.rightEncoder.dim}`);
+  } else if (encoder.n !== graph.n) {
+    throw new RangeError(`the encoder embeds ${encoder.n} nodes but the graph has ${graph.n}`);
+  }
+  const towers: Towers = { left: encoder, right: two ? options.rightEncoder! : encoder, two };
+  const batch = options.batchSize ?? 512;
+  if (mode === 'minibatch') {
+    if (!options.sampler) throw new TypeError("minibatch mode needs a sampler (a PairSampler over the graph's edges)");
+    if (!Number.isInteger(batch) || batch < 2) throw new RangeError(`batchSize must be an integer >= 2, got ${batch}`);
+  }
+  const started = performance.now();
+  const optimizer = makeOptimizer(options);
+  const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
+  const logEvery = options.logEvery ?? Math.max(1, Math.ceil(steps / 200));
+  const finalFraction = options.finalLrFraction ?? 0.01;
+  const gradsLeft = towers.left.zeroGrads();
+  const gradsRight = two ? towers.right.zeroGrads() : gradsLeft;
+  const params = two ? [...towers.left.params, ...towers.right.params] : towers.left.params;
+  const grads = two ? [...gradsLeft, ...gradsRight] : gradsLeft;
+  const history: { step: number; loss: number }[] = [];
+  const evals: EvalRecord[] = [];
+  const record = (step: number) => {
+    const e = evaluate(graph, towers, step, options.reference);
+    evals.push(e.record);
+    options.onEval?.(e.record);
+    return e;
+  };
+  record(0);
+  for (let step = 1; step <= steps; step++) {
+    const progress = (step - 1) / Math.max(1, steps - 1);
+    optimizer.lr = options.lr * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    for (const g of grads) g.fill(0);
+    let loss: number;
+    if (mode === 'fullbatch') {
+      loss = population(graph, towers, { left: gradsLeft, right: gradsRight }).loss;
+    } else {
+      const { anchors, positives } = options.sampler!.pairs(batch);
+      const a: ForwardPass<FloatArray> = towers.left.forward(anchors);
+      const b: ForwardPass<FloatArray> = towers.right.forward(positives);
+      const result = spectralLossSync(a.output, b.output);
+      towers.left.backward(a, result.gradZ as Matrix, gradsLeft);
+      towers.right.backward(b, result.gradW as Matrix, gradsRight);
+      loss = result.loss;
+    }
+    if (!Number.isFinite(loss)) {
+      throw new RangeError(`the training loss became ${loss} at step ${step}: lower the learning rate (lr = ${options.lr})`);
+    }
+    optimizer.step(params, grads);
+    if (step % logEvery === 0 || step === steps) history.push({ step, loss });
+    options.onStep?.(step, steps, loss);
+    if (step % evalEvery === 0 && step !== steps) record(step);
+  }
+  const last = record(steps);
+  if (steps === 0) evals.pop();
+  return {
+    history,
+    evals,
+    embedding: last.left,
+    rightEmbedding: last.right,
+    finalPopulationLoss: last.record.populationLoss,
+    steps,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,72 @@
+import test from 'ava';
+import { BipartiteGraph, populationLossSync } from '../src/index.js';
+import { crossKnnGraph } from '../src/data/knn-graph.js';
+import { runTwoTowerExperiment } from '../src/train/experiment.js';
+import { python } from './helpers/python.js';
+import { normal } from './helpers/random.js';
+
+// Two point clouds ("images" and "texts") drawn from the same 4 well-separated Gaussian clusters
+// in 6 dimensions: their cross kNN graph has 4 singular values of P̄ near 1 and a clear drop after.
+function clusters(count: number, seed: number) {
+  const g = normal(seed);
+  const d = 6;
+  const data = new Float64Array(count * d);
+  for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) data[i * d + j] = g() + (j === i % 4 ? 6 : 0);
+  return { data, rows: count, cols: d };
+}
+const L = clusters(240, 1);
+const R = clusters(200, 2);
+const k = 4;
+const m = 6;
+const knn = crossKnnGraph(L, R, { m });
+const graph = BipartiteGraph.fromEdges({ nLeft: 240, nRight: 200, left: knn.edges.src, right: knn.edges.dst, weight: knn.edges.weight });
+
+test('the cross kNN graph joins each side to its m nearest rows of the other side (brute force)', (t) => {
+  const dist = (a: Float64Array, i: number, b: Float64Array, j: number) => {
+    let s = 0;
+    for (let c = 0; c < 6; c++) s += (a[i * 6 + c] - b[j * 6 + c]) ** 2;
+    return s;
+  };
+  const want = new Set<string>();
+  for (let i = 0; i < 240; i++) {
+    const order = Array.from({ length: 200 }, (_, j) => j).sort((a, b) => dist(L.data, i, R.data, a) - dist(L.data, i, R.data, b));
+    for (const j of order.slice(0, m)) want.add(`${i},${j}`);
+  }
+  for (let j = 0; j < 200; j++) {
+    const order = Array.from({ length: 240 }, (_, i) => i).sort((a, b) => dist(R.data, j, L.data, a) - dist(R.data, j, L.data, b));
+    for (const i of order.slice(0, m)) want.add(`${i},${j}`);
+  }
+  const got = new Set(Array.from(knn.edges.src, (s, e) => `${s},${knn.edges.dst[e]}`));
+  t.deepEqual([...got].sort(), [...want].sort());
+});
+
+// The optimum, independently: numpy's dense SVD of D_x^-1/2 P D_t^-1/2.
+const optimum = python<number>(
+  `import sys, json, numpy as np
+d = json.load(sys.stdin); P = np.zeros((240, 200))
+np.add.at(P, (np.array(d['l']), np.array(d['r'])), np.array(d['w']))
+s = np.linalg.svd(P / np.sqrt(P.sum(1))[:, None] / np.sqrt(P.sum(0))[None, :], compute_uv=False)
+print(json.dumps(float(-(s[:${k}] ** 2).sum())))`,
+  { l: Array.from(knn.edges.src), r: Array.from(knn.edges.dst), w: Array.from(knn.edges.weight) },
+);
+
+test('two towers trained on minibatches of pairs come within 2% of -sum σ_i^2', async (t) => {
+  const r = await runTwoTowerExperiment({
+    graph, edges: knn.edges, k, encoder: 'table', mode: 'minibatch', seed: 2,
+    hyper: { steps: 1200, batchSize: 256, lr: 0.05, optimizer: 'adam' },
+  });
+  // closedFormOptimum (Lanczos, tol 1e-10) against the dense SVD: float64 on both sides.
+  t.true(Math.abs(r.optimum - optimum) < 1e-8 * Math.abs(optimum), `${r.optimum} vs ${optimum}`);
+  t.true(r.relativeGap < 0.02, `relative gap ${r.relativeGap}`);
+  t.true(r.finalPopulationLoss >= optimum - 1e-5 * Math.abs(optimum));
+  t.is(populationLossSync(graph, r.training.embedding, r.training.rightEmbedding!).loss, r.finalPopulationLoss);
+});
+
+test('two towers in full-batch mode come within 0.1% of the optimum', async (t) => {
+  const r = await runTwoTowerExperiment({
+    graph, edges: knn.edges, k, encoder: 'table', mode: 'fullbatch', seed: 3,
+    hyper: { steps: 600, batchSize: 0, lr: 0.05, optimizer: 'adam' },
+  });
+  t.true(r.relativeGap < 1e-3, `relative gap ${r.relativeGap}`);
+  t.true(r.maxPrincipalAngleDeg < 5, `angle ${r.maxPrincipalAngleDeg}`);
+});
