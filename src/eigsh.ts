@@ -6,15 +6,8 @@ import { native } from './native.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
 
-/** Any symmetric linear operator: Y = Op X for X, Y row-major n x columns. */
-export interface SymmetricOperator {
-  readonly n: number;
-  multiply(X: Float64Array, Y: Float64Array, columns: number): void | Promise<void>;
-  /** An upper bound on ||Op||_2 if known (1 for a normalized adjacency). */
-  readonly normBound?: number;
-  /** Native operators (graph.normalized(), denseOperator) carry their C++ side here. */
-  readonly _native?: unknown;
-}
+import type { SymmetricOperator } from './operator.js';
+export type { SymmetricOperator };
 
 /** What eigsh accepts besides operators: anything with `normalized()` (a Graph). */
 export interface GraphLike {

@@ -62,22 +62,8 @@ export interface CSRArrays<T extends FloatArray = FloatArray> {
   values: T;
 }
 
-/** A symmetric operator: Y = Op X for row-major n x columns blocks. `_native`, when present, is
- * the native operator itself, so native solvers run products without calling back into JS. */
-export interface SymmetricOperator {
-  readonly n: number;
-  multiply(X: Float64Array, Y: Float64Array, columns: number): void;
-  readonly _native?: unknown;
-}
-
-/** A rectangular operator P (rows x cols): `multiply` is Y = P X, `multiplyTranspose` Y = P^T X. */
-export interface RectangularOperator {
-  readonly rows: number;
-  readonly cols: number;
-  multiply(X: Float64Array, Y: Float64Array, columns: number): void;
-  multiplyTranspose(X: Float64Array, Y: Float64Array, columns: number): void;
-  readonly _nativeRect?: unknown;
-}
+import type { SymmetricOperator, RectangularOperator } from './operator.js';
+export type { SymmetricOperator, RectangularOperator };
 
 function ids(v: IndexInput, name: string): Int32Array | Uint32Array {
   if (v instanceof Int32Array || v instanceof Uint32Array) return v;

@@ -10,7 +10,6 @@ export type { TopKResult } from './topk.js';
 export { Graph, BipartiteGraph, NormalizedAdjacency, NormalizedBiadjacency } from './graph.js';
 export type {
   Symmetrize, GraphOptions, EdgesInput, CSRInput, BipartiteEdgesInput, Components, CSRArrays,
-  SymmetricOperator, RectangularOperator,
 } from './graph.js';
 export { stochasticBlockModel } from './sbm.js';
 export type { StochasticBlockModelOptions } from './sbm.js';
@@ -21,9 +20,10 @@ export type { ReadOptions, ReadEdgeListOptions } from './io.js';
 export { createWebGpuBackend } from './gpu/backend.js';
 export type { GpuMatrix, GpuGraph, WebGpuBackend } from './gpu/backend.js';
 export { eigsh, eigshSync, denseOperator } from './eigsh.js';
-export type { EigshOptions, EigshResult, SymmetricOperator as EigshOperator } from './eigsh.js';
+export type { EigshOptions, EigshResult } from './eigsh.js';
+export type { SymmetricOperator, RectangularOperator } from './operator.js';
 export { svds, svdsSync, svdsSide, denseRectangularOperator } from './svds.js';
-export type { SvdsOptions, SvdsResult, RectangularOperator as SvdsOperator } from './svds.js';
+export type { SvdsOptions, SvdsResult } from './svds.js';
 export { closedFormOptimum, closedFormOptimumSync } from './closed-form.js';
 export type { ClosedFormOptimum, ClosedFormBipartiteOptimum, ClosedFormOptions } from './closed-form.js';
 export * from './train/index.js';

@@ -8,16 +8,8 @@ import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import { abortError, eigsh, eigshSync, prepareEigsh, progressRelay, type EigshOptions, type EigshResult, type SymmetricOperator } from './eigsh.js';
 import type { Matrix } from './types.js';
 
-/** P (rows x cols): multiply is Y = P X, multiplyTranspose is Y = P^T X (row-major blocks). */
-export interface RectangularOperator {
-  readonly rows: number;
-  readonly cols: number;
-  multiply(X: Float64Array, Y: Float64Array, columns: number): void | Promise<void>;
-  multiplyTranspose(X: Float64Array, Y: Float64Array, columns: number): void | Promise<void>;
-  /** An upper bound on ||P||_2 if known (1 for P̄). */
-  readonly normBound?: number;
-  readonly _nativeRect?: unknown;
-}
+import type { RectangularOperator } from './operator.js';
+export type { RectangularOperator };
 
 /** Anything with a rectangular `normalized()` (a BipartiteGraph). */
 export interface BipartiteLike {
