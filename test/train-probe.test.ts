@@ -1,7 +1,7 @@
 import test from 'ava';
 import { probeAccuracy, probeOnSplit, probeSplit } from '../src/train/probe.js';
 import { maxPrincipalAngleDeg } from '../src/train/metrics.js';
-import { symmetricEigen } from '../src/train/small-dense.js';
+import { symmetricEigen } from '../src/dense.js';
 import { python } from './helpers/python.js';
 import { normal, randomMatrix } from './helpers/random.js';
 

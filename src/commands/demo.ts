@@ -13,7 +13,7 @@ import { ProgressBar } from '../report/progress.js';
 import { principalPlane } from '../report/projection.js';
 import { formatTable } from '../report/table.js';
 import { runExperiment } from '../train/experiment.js';
-import { childSeed, permutation } from '../train/random.js';
+import { childSeed, permutation } from '../random.js';
 import { numberOption, parse } from './args.js';
 import { progressHooks, summaryRows, trainingFlags, trainingOptions } from './train.js';
 import { UsageError } from './registry.js';

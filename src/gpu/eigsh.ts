@@ -7,6 +7,8 @@
 // projected problem is solved in float64 on the CPU, and the restart basis (Ritz vectors) is formed
 // on the device by one GEMM with the small eigenvector matrix.
 import { SpeclinError } from '../errors.js';
+import { symmetricEigen } from '../dense.js';
+import { gaussian } from '../random.js';
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, upload, type GpuMatrix } from './matrix.js';
@@ -38,62 +40,6 @@ export interface GpuEigshResult {
   converged: boolean;
 }
 
-/** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi, float64. Column c of the
- * returned vectors (vectors[i * m + c]) belongs to values[c]; unsorted. */
-export function jacobiEigen(T: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(T);
-  const v = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) v[i * m + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let scale = 0;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < m; j++) (i === j ? (scale += a[i * m + j] ** 2) : (off += a[i * m + j] ** 2));
-    if (off <= 1e-30 * (scale + off) || off === 0) break;
-    for (let p = 0; p < m - 1; p++)
-      for (let q = p + 1; q < m; q++) {
-        const apq = a[p * m + q];
-        if (apq === 0) continue;
-        const theta = (a[q * m + q] - a[p * m + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < m; r++) {
-          const arp = a[r * m + p];
-          const arq = a[r * m + q];
-          a[r * m + p] = c * arp - s * arq;
-          a[r * m + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < m; r++) {
-          const apr = a[p * m + r];
-          const aqr = a[q * m + r];
-          a[p * m + r] = c * apr - s * aqr;
-          a[q * m + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < m; r++) {
-          const vrp = v[r * m + p];
-          const vrq = v[r * m + q];
-          v[r * m + p] = c * vrp - s * vrq;
-          v[r * m + q] = s * vrp + c * vrq;
-        }
-      }
-  }
-  const values = new Float64Array(m);
-  for (let i = 0; i < m; i++) values[i] = a[i * m + i];
-  return { values, vectors: v };
-}
-
-function seededNormal(seed: number): () => number {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(Math.max(u(), 1e-300))) * Math.cos(2 * Math.PI * u());
-}
 
 const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
 
@@ -141,7 +87,7 @@ export async function eigshOnGpu(
     const scale = pipes.get('eigsh', 'scale_row');
 
     // Start vector: seeded Gaussian, normalized in float64.
-    const rnd = seededNormal(seed + 0x5eed);
+    const rnd = gaussian(seed + 0x5eed);
     const v0 = new Float64Array(n);
     let nrm = 0;
     for (let i = 0; i < n; i++) nrm += (v0[i] = rnd()) ** 2;
@@ -210,17 +156,16 @@ export async function eigshOnGpu(
         if (j + 1 < m) T[(j + 1) * m + j] = T[j * m + j + 1] = Hh[j * Hc + j + 1];
       }
       const betaM = Hh[(m - 1) * Hc + m];
-      const eig = jacobiEigen(T, m);
-      const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => eig.values[b] - eig.values[a]);
-      const values = Float64Array.from(order, (c) => eig.values[c]);
+      const eig = symmetricEigen(T, m); // values descending, column c of vectors belongs to values[c]
+      const values = eig.values;
       const normEstimate = normalized ? 1 : Math.max(...values.map(Math.abs), 1e-300);
-      const residuals = Float64Array.from(order, (c) => Math.abs(betaM * eig.vectors[(m - 1) * m + c]) / normEstimate);
+      const residuals = values.map((_, c) => Math.abs(betaM * eig.vectors[(m - 1) * m + c]) / normEstimate);
       const done = residuals.subarray(0, k).every((r) => r <= tol);
       const last = cycle >= maxIterations;
       const keep = done || last ? k : Math.min(m - 1, k + Math.floor((m - k) / 2));
       // Ritz vectors (the next basis, or the answer): S_keep^T V on the device.
       const St = new Float32Array(keep * m);
-      for (let r = 0; r < keep; r++) for (let i = 0; i < m; i++) St[r * m + i] = eig.vectors[i * m + order[r]];
+      for (let r = 0; r < keep; r++) for (let i = 0; i < m; i++) St[r * m + i] = eig.vectors[i * m + r];
       const S = upload(ctx, owner, 'Ritz coefficients', { data: St, rows: keep, cols: m });
       owned.push(S);
       const gemmTemps: GPUBuffer[] = [];

@@ -3,7 +3,7 @@
 // principal directions.
 import { innerGramSync } from '../gram.js';
 import type { Matrix } from '../types.js';
-import { symmetricEigen } from '../train/small-dense.js';
+import { symmetricEigen } from '../dense.js';
 
 export function principalPlane(E: Matrix, rows: Int32Array): { x: Float64Array; y: Float64Array } {
   const k = E.cols;

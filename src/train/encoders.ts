@@ -4,7 +4,7 @@
 // weight gradient, and crossGram(G, W^T) the one backward product into a hidden layer.
 import { crossGramSync, innerGramSync } from '../gram.js';
 import type { FloatArray, Matrix } from '../types.js';
-import { gaussian } from './random.js';
+import { gaussian } from '../random.js';
 
 export type EncoderKind = 'table' | 'linear' | 'mlp';
 

@@ -7,7 +7,7 @@ import type { Matrix } from '../types.js';
 import { linearEncoder, mlpEncoder, tableEncoder, type Encoder, type EncoderKind } from './encoders.js';
 import { train, type EvalRecord, type TrainMode, type TrainResult } from './loop.js';
 import { probeAccuracy } from './probe.js';
-import { childSeed } from './random.js';
+import { childSeed } from '../random.js';
 import { PairSampler, type EdgeList } from './sampler.js';
 
 export interface HyperParameters {

@@ -4,7 +4,7 @@
 // barely weighs (eigenvalues near λ_k).
 import { innerGramSync } from '../gram.js';
 import type { Matrix } from '../types.js';
-import { symmetricEigen } from './small-dense.js';
+import { symmetricEigen } from '../dense.js';
 
 /** Orthonormal basis (n x r, float64) of the column span of F, dropping directions whose singular
  * value is below 1e-10 of the largest (numerically absent). */

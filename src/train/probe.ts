@@ -5,8 +5,8 @@
 // which costs the same for 16 features as for 784.
 import { crossGramSync, gramSync } from '../gram.js';
 import type { Matrix } from '../types.js';
-import { permutation } from './random.js';
-import { choleskySolve } from './small-dense.js';
+import { permutation } from '../random.js';
+import { choleskySolve } from '../dense.js';
 
 export interface ProbeOptions {
   /** Labelled examples per class (10 by default). */

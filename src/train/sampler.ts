@@ -3,7 +3,7 @@
 // marginals p(x) for negatives. In a minibatch of B positive pairs the off-diagonal pairs
 // (x_i, x+_j), i != j, are already independent draws from p(x) p(x'): those are the negatives
 // the spectral loss's 'offdiagonal' term uses, so the loop needs only `pairs`.
-import { uniform } from './random.js';
+import { uniform } from '../random.js';
 
 /** Vose's alias method over nonnegative weights (accumulated in float64). */
 export class AliasTable {

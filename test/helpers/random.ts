@@ -1,27 +1,13 @@
-// Seeded random data for tests: the same seed gives the same matrices on every machine.
+// Seeded random data for tests: the same seed gives the same matrices on every machine. The
+// generators are the package's own (src/random.ts); only data comes from them, never a reference.
+import { uniform, gaussian } from '../../src/random.js';
 import type { FloatArray, Matrix } from '../../src/types.js';
 
-/** mulberry32: small, fast, and good enough for test data. Returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Floats in [0, 1) from a seed. */
+export const rng = uniform;
 
-/** Standard normal samples (Box-Muller). */
-export function normal(seed: number): () => number {
-  const u = rng(seed);
-  return () => {
-    const a = Math.max(u(), 1e-300);
-    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * u());
-  };
-}
-
+/** Standard normal samples from a seed. */
+export const normal = gaussian;
 export function randomMatrix<T extends FloatArray>(
   ctor: { new (n: number): T },
   rows: number,

@@ -1,6 +1,7 @@
-// Dense float64 algebra on the small matrices of the metrics and the probe (k x k, or the probe's
-// 100 x 100 kernel): cyclic Jacobi for symmetric eigenproblems and a Cholesky solve. Sizes here
-// are tiny, so clarity wins over blocking.
+// Dense float64 algebra on the small matrices of the TypeScript side (the training metrics' k x k
+// problems, the probe's 100 x 100 kernel, the GPU eigensolver's projected matrix): cyclic Jacobi
+// for symmetric eigenproblems and a Cholesky solve. Sizes here are tiny, so clarity wins over
+// blocking.
 
 /** Eigenvalues (descending) and eigenvectors (columns of `vectors`, row-major m x m) of the
  * symmetric m x m matrix S, by cyclic Jacobi rotations to machine precision. */
