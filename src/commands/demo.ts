@@ -7,6 +7,7 @@ import { Graph } from '../index.js';
 import type { Matrix } from '../types.js';
 import { knnGraph, knnGraphAsync, type CrossGram } from '../data/knn-graph.js';
 import { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
+import { webGpuLossProvider, type WebGpuLossProvider } from '../train/webgpu-loss.js';
 import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
 import { ProgressBar } from '../report/progress.js';
@@ -27,7 +28,9 @@ export const usage = `usage: speclin demo [options]
   --encoder NAME      table (default: one free row per digit), linear or mlp (of the pixels)
   --mode MODE         minibatch (default: pairs sampled from the graph) or fullbatch (exact gradient)
   --steps N  --batch-size B  --lr LR  --optimizer adam|sgd  --hidden H  --seed S
-  --backend NAME      cpu (default) or webgpu
+  --backend NAME      cpu (default) or webgpu: the kNN Gram blocks and training's losses and
+                      gradients on the GPU; eigsh, encoders, optimizer, probes and the final
+                      float64 population loss on the CPU
   --out FILE          the HTML report (default report-demo.html)
   --json              print the summary as one JSON object on stdout (progress stays on stderr)`;
 
@@ -52,7 +55,10 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`speclin demo: --backend webgpu: no usable WebGPU device (${err instanceof Error ? err.message : String(err)}); run without it for the CPU backend\n`);
       return 1;
     }
-    process.stderr.write(`webgpu     ${gpu.description}: the kNN graph's Gram blocks run on it; eigsh, training and probes on the CPU\n`);
+    process.stderr.write(
+      `webgpu     ${gpu.description}: the kNN graph's Gram blocks and training's losses and gradients run on it; ` +
+        'eigsh, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU\n',
+    );
   }
   try {
     return await demo(flags, n, m, gpu);
@@ -64,6 +70,7 @@ export async function run(args: string[]): Promise<number> {
 interface GpuHandle {
   description: string;
   crossGramFor(X: Matrix): CrossGram;
+  lossProviderFor(graph: Graph): WebGpuLossProvider;
   dispose(): void;
 }
 
@@ -75,6 +82,7 @@ async function openGpu(): Promise<GpuHandle> {
   return {
     description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter',
     crossGramFor: (X) => webGpuCrossGram(backend, X),
+    lossProviderFor: (graph) => webGpuLossProvider(backend, graph),
     dispose: () => backend.dispose(),
   };
 }
@@ -95,6 +103,7 @@ async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: numbe
   const graph = Graph.fromEdges({ n, src: knn.edges.src, dst: knn.edges.dst, weight: knn.edges.weight });
   const graphSeconds = graphBar.finish(`${knn.edges.src.length} stored entries, sigma ${knn.sigma.toFixed(3)}`);
 
+  const lossProvider = gpu?.lossProviderFor(graph);
   const result = await runExperiment({
     graph,
     edges: knn.edges,
@@ -108,8 +117,10 @@ async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: numbe
     extraEigenvalues: 8,
     labels: digits.labels,
     rawFeatures: digits.images,
+    lossProvider,
     hooks: progressHooks(flags.hyper.steps),
-  });
+  }).finally(() => lossProvider?.dispose());
+  const gpuParts = gpu ? ["kNN graph's Gram blocks", ...result.training.gpuParts] : [];
   const seconds = (performance.now() - started) / 1000;
 
   const shown = permutation(n, childSeed(flags.seed, 6)).subarray(0, Math.min(n, 3000)).slice().sort();
@@ -117,7 +128,14 @@ async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: numbe
   const learned = principalPlane(result.training.embedding, shown);
   const exact = principalPlane(result.optimalEmbedding, shown);
   const rows = summaryRows(flags, result, n);
-  rows.splice(1, 0, ['neighbours m, sigma', `${m}, ${knn.sigma.toFixed(4)}`], ['backend', gpu ? `webgpu (kNN Gram blocks: ${gpu.description})` : 'cpu']);
+  rows.splice(
+    1,
+    0,
+    ['neighbours m, sigma', `${m}, ${knn.sigma.toFixed(4)}`],
+    ['backend', gpu ? `webgpu (${gpu.description})` : 'cpu'],
+    ...(gpu ? [['on the GPU', gpuParts.join('; ')] as [string, string]] : []),
+    ['final loss, gap, angle', 'CPU float64 populationLoss of the final embedding'],
+  );
   rows.push(['kNN graph', `${graphSeconds.toFixed(1)} s`], ['probes', `${result.probeSeconds.toFixed(1)} s`], ['total', `${seconds.toFixed(1)} s`]);
   const html = renderReport({
     title: `speclin demo: spectral contrastive learning on ${n} MNIST digits`,
@@ -157,6 +175,8 @@ async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: numbe
         m,
         sigma: knn.sigma,
         backend: gpu ? 'webgpu' : 'cpu',
+        gpuParts,
+        finalEvaluation: 'cpu-float64',
         report: out,
       }) + '\n',
     );

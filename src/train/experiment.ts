@@ -5,7 +5,7 @@ import { eigsh } from '../eigsh.js';
 import type { BipartiteGraph, Graph } from '../graph.js';
 import type { Matrix } from '../types.js';
 import { linearEncoder, mlpEncoder, tableEncoder, type Encoder, type EncoderKind } from './encoders.js';
-import { train, type EvalRecord, type TrainMode, type TrainResult } from './loop.js';
+import { train, type EvalRecord, type LossProvider, type TrainMode, type TrainResult } from './loop.js';
 import { probeAccuracy } from './probe.js';
 import { childSeed } from '../random.js';
 import { PairSampler, type EdgeList } from './sampler.js';
@@ -48,6 +48,8 @@ export interface ExperimentOptions {
   labels?: ArrayLike<number>;
   /** Features for the "raw" probe baseline (MNIST pixels). */
   rawFeatures?: Matrix;
+  /** Training's losses (default: the CPU kernels), e.g. webGpuLossProvider(backend, graph). */
+  lossProvider?: LossProvider;
   hooks?: {
     eigsProgress?: (converged: number, wanted: number) => void;
     eigsDone?: (seconds: number, matvecs: number) => void;
@@ -113,7 +115,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   }
   const reference = { optimum, vectors: { data: U, rows: n, cols: k } };
   const encoder = makeEncoder(o);
-  const training = train({
+  const training = await train({
     graph,
     encoder,
     mode: o.mode,
@@ -123,6 +125,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     optimizer: o.hyper.optimizer,
     sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, childSeed(o.seed, 3)) : undefined,
     reference,
+    lossProvider: o.lossProvider,
     onStep: o.hooks?.trainStep,
     onEval: o.hooks?.trainEval,
   });
@@ -193,7 +196,7 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
     if (features.rows !== n) throw new RangeError(`features have ${features.rows} rows, expected ${n}`);
     return o.encoder === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: o.hidden ?? 256, seed });
   };
-  const training = train({
+  const training = await train({
     graph,
     encoder: encoder(graph.nLeft, o.leftFeatures, 1),
     rightEncoder: encoder(graph.nRight, o.rightFeatures, 7),

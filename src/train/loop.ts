@@ -2,8 +2,10 @@
 // population gradient through populationLoss, with the population loss measured on a schedule
 // next to the closed-form optimum and the alignment with the optimal subspace. One tower (f on
 // both sides of a pair, over a Graph) or two (f on images, g on texts, over a BipartiteGraph:
-// the CLIP case).
-import type { BipartiteGraph, Graph } from '../graph.js';
+// the CLIP case). Every loss and gradient of the steps (and of the scheduled evaluations) comes
+// from one LossProvider: the CPU kernels by default, the WebGPU backend's through
+// src/train/webgpu-loss.ts. The final figures are always the CPU's float64 populationLoss.
+import { BipartiteGraph, type Graph } from '../graph.js';
 import { populationLossSync } from '../population-loss.js';
 import { spectralLossSync } from '../spectral-loss.js';
 import type { FloatArray, Matrix } from '../types.js';
@@ -13,6 +15,48 @@ import { adam, sgd, type Optimizer } from './optimizers.js';
 import type { PairSampler } from './sampler.js';
 
 export type TrainMode = 'minibatch' | 'fullbatch';
+
+/** The loss and gradients of one minibatch of positive pairs, as spectralLoss defines them. */
+export interface MinibatchLoss {
+  loss: number;
+  gradZ: Matrix;
+  gradW: Matrix;
+}
+
+/** The population loss of the towers' embeddings and its gradients (gradRight: two towers). */
+export interface PopulationLossValue {
+  loss: number;
+  gradLeft: Matrix;
+  gradRight?: Matrix;
+}
+
+/** Where the loop's losses are computed. Each call may answer synchronously or with a Promise. */
+export interface LossProvider {
+  /** What it runs on a GPU, for reports ([] on the CPU). */
+  readonly gpuParts: readonly string[];
+  /** spectralLoss(Z, W) with its default options (no mu, off-diagonal negatives). */
+  spectralLoss(Z: Matrix, W: Matrix): MinibatchLoss | Promise<MinibatchLoss>;
+  /** populationLoss on the training graph: (E) for one tower, (Ex, Et) for two. */
+  populationLoss(left: Matrix, right?: Matrix): PopulationLossValue | Promise<PopulationLossValue>;
+}
+
+/** The CPU kernels (spectralLossSync, populationLossSync): float64 accumulation, gradients in the
+ * embedding's dtype. */
+export function cpuLossProvider(graph: Graph | BipartiteGraph): LossProvider {
+  return {
+    gpuParts: [],
+    spectralLoss: (Z, W) => spectralLossSync(Z, W),
+    populationLoss: (left, right) => {
+      if (graph instanceof BipartiteGraph) {
+        if (!right) throw new TypeError('populationLoss on a BipartiteGraph needs both towers');
+        const r = populationLossSync(graph, left, right);
+        return { loss: r.loss, gradLeft: r.gradLeft as Matrix, gradRight: r.gradRight as Matrix };
+      }
+      const r = populationLossSync(graph, left);
+      return { loss: r.loss, gradLeft: r.grad as Matrix };
+    },
+  };
+}
 
 export interface Reference {
   /** The closed-form minimum of the population loss. */
@@ -46,6 +90,8 @@ export interface TrainOptions {
   reference?: Reference;
   onStep?: (step: number, steps: number, loss: number) => void;
   onEval?: (record: EvalRecord) => void;
+  /** The steps' and scheduled evaluations' losses (default: cpuLossProvider(graph)). */
+  lossProvider?: LossProvider;
 }
 
 export interface EvalRecord {
@@ -64,7 +110,10 @@ export interface TrainResult {
   embedding: Matrix;
   /** g of every right node after the last step (two towers only). */
   rightEmbedding?: Matrix;
+  /** The CPU's float64 populationLoss of the final embedding, whatever the provider. */
   finalPopulationLoss: number;
+  /** What ran on a GPU (the provider's gpuParts); [] when everything ran on the CPU. */
+  gpuParts: string[];
   steps: number;
   seconds: number;
 }
@@ -84,24 +133,19 @@ interface Towers {
 }
 
 /** The population loss of all embeddings and, when asked, its gradient pushed into the towers. */
-function population(graph: Graph | BipartiteGraph, t: Towers, grads?: { left: FloatArray[]; right: FloatArray[] }) {
+async function population(losses: LossProvider, t: Towers, grads?: { left: FloatArray[]; right: FloatArray[] }) {
   const fl = t.left.forward();
-  if (!t.two) {
-    const r = populationLossSync(graph as Graph, fl.output);
-    if (grads) t.left.backward(fl, r.grad as Matrix, grads.left);
-    return { loss: r.loss, left: fl.output, right: undefined };
-  }
-  const fr = t.right.forward();
-  const r = populationLossSync(graph as BipartiteGraph, fl.output, fr.output);
+  const fr = t.two ? t.right.forward() : undefined;
+  const r = await losses.populationLoss(fl.output, fr?.output);
   if (grads) {
-    t.left.backward(fl, r.gradLeft as Matrix, grads.left);
-    t.right.backward(fr, r.gradRight as Matrix, grads.right);
+    t.left.backward(fl, r.gradLeft, grads.left);
+    if (fr) t.right.backward(fr, r.gradRight!, grads.right);
   }
-  return { loss: r.loss, left: fl.output, right: fr.output };
+  return { loss: r.loss, left: fl.output, right: fr?.output };
 }
 
-function evaluate(graph: Graph | BipartiteGraph, t: Towers, step: number, reference?: Reference) {
-  const p = population(graph, t);
+async function evaluate(losses: LossProvider, graph: Graph | BipartiteGraph, t: Towers, step: number, reference?: Reference) {
+  const p = await population(losses, t);
   const record: EvalRecord = { step, populationLoss: p.loss };
   if (reference) {
     record.relativeGap = relativeGap(p.loss, reference.optimum);
@@ -118,7 +162,7 @@ function evaluate(graph: Graph | BipartiteGraph, t: Towers, step: number, refere
   return { record, left: p.left, right: p.right };
 }
 
-export function train(options: TrainOptions): TrainResult {
+export async function train(options: TrainOptions): Promise<TrainResult> {
   const { graph, encoder, mode, steps } = options;
   if (mode !== 'minibatch' && mode !== 'fullbatch') throw new RangeError(`mode must be 'minibatch' or 'fullbatch', got '${mode}'`);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be a nonnegative integer, got ${steps}`);
@@ -138,6 +182,8 @@ export function train(options: TrainOptions): TrainResult {
     if (!options.sampler) throw new TypeError("minibatch mode needs a sampler (a PairSampler over the graph's edges)");
     if (!Number.isInteger(batch) || batch < 2) throw new RangeError(`batchSize must be an integer >= 2, got ${batch}`);
   }
+  const cpu = cpuLossProvider(graph);
+  const losses = options.lossProvider ?? cpu;
   const started = performance.now();
   const optimizer = makeOptimizer(options);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
@@ -149,27 +195,29 @@ export function train(options: TrainOptions): TrainResult {
   const grads = two ? [...gradsLeft, ...gradsRight] : gradsLeft;
   const history: { step: number; loss: number }[] = [];
   const evals: EvalRecord[] = [];
-  const record = (step: number) => {
-    const e = evaluate(graph, towers, step, options.reference);
+  // The last evaluation is the CPU's float64 one on every provider, so that the reported
+  // figures mean the same whatever ran the steps.
+  const record = async (step: number, on: LossProvider = losses) => {
+    const e = await evaluate(on, graph, towers, step, options.reference);
     evals.push(e.record);
     options.onEval?.(e.record);
     return e;
   };
-  record(0);
+  await record(0);
   for (let step = 1; step <= steps; step++) {
     const progress = (step - 1) / Math.max(1, steps - 1);
     optimizer.lr = options.lr * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos(Math.PI * progress)));
     for (const g of grads) g.fill(0);
     let loss: number;
     if (mode === 'fullbatch') {
-      loss = population(graph, towers, { left: gradsLeft, right: gradsRight }).loss;
+      loss = (await population(losses, towers, { left: gradsLeft, right: gradsRight })).loss;
     } else {
       const { anchors, positives } = options.sampler!.pairs(batch);
       const a: ForwardPass<FloatArray> = towers.left.forward(anchors);
       const b: ForwardPass<FloatArray> = towers.right.forward(positives);
-      const result = spectralLossSync(a.output, b.output);
-      towers.left.backward(a, result.gradZ as Matrix, gradsLeft);
-      towers.right.backward(b, result.gradW as Matrix, gradsRight);
+      const result = await losses.spectralLoss(a.output, b.output);
+      towers.left.backward(a, result.gradZ, gradsLeft);
+      towers.right.backward(b, result.gradW, gradsRight);
       loss = result.loss;
     }
     if (!Number.isFinite(loss)) {
@@ -178,9 +226,9 @@ export function train(options: TrainOptions): TrainResult {
     optimizer.step(params, grads);
     if (step % logEvery === 0 || step === steps) history.push({ step, loss });
     options.onStep?.(step, steps, loss);
-    if (step % evalEvery === 0 && step !== steps) record(step);
+    if (step % evalEvery === 0 && step !== steps) await record(step);
   }
-  const last = record(steps);
+  const last = await record(steps, cpu);
   if (steps === 0) evals.pop();
   return {
     history,
@@ -188,6 +236,7 @@ export function train(options: TrainOptions): TrainResult {
     embedding: last.left,
     rightEmbedding: last.right,
     finalPopulationLoss: last.record.populationLoss,
+    gpuParts: [...losses.gpuParts],
     steps,
     seconds: (performance.now() - started) / 1000,
   };
