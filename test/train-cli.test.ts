@@ -80,6 +80,26 @@ test('demo --json prints one JSON object on stdout and writes the report', async
   t.regex(html, /<svg/);
   t.regex(html, /closed-form optimum/);
   t.regex(r.stderr, /training/);
+  t.is(summary.backend, 'cpu');
+  t.deepEqual(summary.gpuParts, []);
+  t.is(summary.finalEvaluation, 'cpu-float64');
+});
+
+// The WebGPU backend in a child process (its own device; on CI: lavapipe, and no adapter fails
+// with exit 1 rather than being skipped). Lavapipe is slow, so the run is small.
+test('demo --backend webgpu --json trains on the GPU and says which parts ran there', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-demo-gpu-'));
+  const r = await cli('demo', '--backend', 'webgpu', '--json', '--n', '300', '-k', '4', '--m', '8', '--steps', '200', '--out', path.join(dir, 'report.html'));
+  t.is(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim());
+  t.is(summary.backend, 'webgpu');
+  t.deepEqual(summary.gpuParts, [
+    "kNN graph's Gram blocks",
+    'minibatch spectralLoss and its gradients',
+    'scheduled population-loss evaluations (all but the final one)',
+  ]);
+  t.is(summary.finalEvaluation, 'cpu-float64');
+  t.true(Math.abs(summary.relativeGap - (summary.finalPopulationLoss - summary.optimum) / Math.abs(summary.optimum)) < 1e-12);
 });
 
 test('train runs on an edge-list file and writes the embedding', async (t) => {

@@ -32,8 +32,8 @@ export interface PopulationLossValue {
 
 /** Where the loop's losses are computed. Each call may answer synchronously or with a Promise. */
 export interface LossProvider {
-  /** What it runs on a GPU, for reports ([] on the CPU). */
-  readonly gpuParts: readonly string[];
+  /** Which of its two losses run on a GPU, for reports ([] on the CPU). */
+  readonly onGpu: readonly ('spectralLoss' | 'populationLoss')[];
   /** spectralLoss(Z, W) with its default options (no mu, off-diagonal negatives). */
   spectralLoss(Z: Matrix, W: Matrix): MinibatchLoss | Promise<MinibatchLoss>;
   /** populationLoss on the training graph: (E) for one tower, (Ex, Et) for two. */
@@ -44,7 +44,7 @@ export interface LossProvider {
  * embedding's dtype. */
 export function cpuLossProvider(graph: Graph | BipartiteGraph): LossProvider {
   return {
-    gpuParts: [],
+    onGpu: [],
     spectralLoss: (Z, W) => spectralLossSync(Z, W),
     populationLoss: (left, right) => {
       if (graph instanceof BipartiteGraph) {
@@ -112,7 +112,8 @@ export interface TrainResult {
   rightEmbedding?: Matrix;
   /** The CPU's float64 populationLoss of the final embedding, whatever the provider. */
   finalPopulationLoss: number;
-  /** What ran on a GPU (the provider's gpuParts); [] when everything ran on the CPU. */
+  /** What this run computed on a GPU (from the provider's onGpu and the mode); [] when
+   * everything ran on the CPU. */
   gpuParts: string[];
   steps: number;
   seconds: number;
@@ -160,6 +161,14 @@ async function evaluate(losses: LossProvider, graph: Graph | BipartiteGraph, t: 
     }
   }
   return { record, left: p.left, right: p.right };
+}
+
+function gpuParts(losses: LossProvider, mode: TrainMode): string[] {
+  const parts: string[] = [];
+  if (mode === 'minibatch' && losses.onGpu.includes('spectralLoss')) parts.push('minibatch spectralLoss and its gradients');
+  if (mode === 'fullbatch' && losses.onGpu.includes('populationLoss')) parts.push('full-batch populationLoss and its gradient');
+  if (losses.onGpu.includes('populationLoss')) parts.push('scheduled population-loss evaluations (all but the final one)');
+  return parts;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -236,7 +245,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     embedding: last.left,
     rightEmbedding: last.right,
     finalPopulationLoss: last.record.populationLoss,
-    gpuParts: [...losses.gpuParts],
+    gpuParts: gpuParts(losses, mode),
     steps,
     seconds: (performance.now() - started) / 1000,
   };

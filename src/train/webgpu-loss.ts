@@ -23,12 +23,12 @@ function like(M: Matrix, g: MatrixOutput): Matrix {
   return M.data instanceof Float32Array ? g : { data: Float64Array.from(g.data) as FloatArray, rows: g.rows, cols: g.cols };
 }
 
-/** `gpuParts` names what runs on the device, for reports; one-tower graphs only (the backend's
+/** Both losses on the device; one-tower graphs only (the backend's
  * populationLoss has no bipartite form). */
 export function webGpuLossProvider(backend: WebGpuBackend, graph: Graph): WebGpuLossProvider {
   const resident: GpuGraph = backend.uploadGraph({ n: graph.n, ...graph.toCSR() });
   return {
-    gpuParts: ['minibatch spectralLoss and its gradients', 'population loss and its gradient (full-batch steps, scheduled evaluations)'],
+    onGpu: ['spectralLoss', 'populationLoss'],
     async spectralLoss(Z, W) {
       const r = await backend.spectralLoss(toFloat32(Z), toFloat32(W));
       return { loss: r.loss, gradZ: like(Z, r.gradZ), gradW: like(W, r.gradW) };
