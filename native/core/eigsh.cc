@@ -11,7 +11,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu_features.h"
 #include "dense_eigen.h"
+#include "eigsh_kernels.h"
 #include "gram.h"
 #include "thread_pool.h"
 
@@ -127,6 +129,62 @@ void tall_apply(std::size_t rows, const double* A, std::size_t lda, std::size_t 
   });
 }
 
+// One row-streaming pass of classical Gram-Schmidt against the basis, fused so that the basis
+// (the large operand: n x j) is read once per pass. For every row i: optionally
+// w_i -= v_i Csub (Csub given transposed, b x j), then optionally accumulate Cout += v_i^T w_i
+// and sq += w_i .* w_i (after the subtraction). Cout is j x b row-major. Before this, each pass was
+// two gemm calls (V^T W, then W -= V C) with shapes (j x 3 over 4096 rows) the packed gemm
+// handles at a few GFLOP/s; the solver's time was dominated by them, not by the operator.
+// Per-chunk partial sums added in chunk order: deterministic for a given thread count.
+void gs_pass(std::size_t n, const double* V, std::size_t ldv, std::size_t j, double* W, std::size_t b,
+             const double* CsubT, double* Cout, double* sq) {
+  const std::size_t width = Cout ? j * b + b : b;
+  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+  std::vector<double> part(chunks * width, 0.0);
+  const bool avx2 = active_kernel_path() == KernelPath::Avx2;
+  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    double* acc = part.data() + c * width;
+    double* accsq = acc + (Cout ? j * b : 0);
+    if (avx2) {
+      gs_rows_avx2(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, accsq);
+      return;
+    }
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double* v = V + i * ldv;
+      double* w = W + i * b;
+      if (CsubT)
+        for (std::size_t q = 0; q < b; ++q) {
+          const double* cq = CsubT + q * j;
+          double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          std::size_t p = 0;
+          for (; p + 4 <= j; p += 4) {
+            s0 += v[p] * cq[p];
+            s1 += v[p + 1] * cq[p + 1];
+            s2 += v[p + 2] * cq[p + 2];
+            s3 += v[p + 3] * cq[p + 3];
+          }
+          for (; p < j; ++p) s0 += v[p] * cq[p];
+          w[q] -= (s0 + s1) + (s2 + s3);
+        }
+      for (std::size_t q = 0; q < b; ++q) {
+        double wq = w[q];
+        if (Cout) {
+          double* a = acc + q * j;
+          for (std::size_t p = 0; p < j; ++p) a[p] += wq * v[p];
+        }
+        accsq[q] += wq * wq;
+      }
+    }
+  });
+  std::vector<double> total(width, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t t = 0; t < width; ++t) total[t] += part[c * width + t];
+  if (Cout)
+    for (std::size_t p = 0; p < j; ++p)
+      for (std::size_t q = 0; q < b; ++q) Cout[p * b + q] = total[q * j + p];
+  if (sq) std::copy(total.end() - b, total.end(), sq);
+}
+
 [[noreturn]] void bad_option(const std::string& msg) { throw std::invalid_argument("eigsh: " + msg); }
 
 }  // namespace
@@ -140,11 +198,12 @@ struct Timer {
 };
 
 struct EigshSolver::State {
+  std::size_t n_pass = 0, n_second = 0;
   double t_project = 0, t_block = 0, t_analyze = 0, t_ritz = 0, t_copy = 0;
   ~State() {
     if (std::getenv("SPECLIN_EIGSH_TRACE"))
-      std::fprintf(stderr, "eigsh: project %.3f s, in-block %.3f s, analyze %.3f s, ritz %.3f s, copies %.3f s\n",
-                   t_project, t_block, t_analyze, t_ritz, t_copy);
+      std::fprintf(stderr, "eigsh: project %.3f s (%zu blocks, %zu second passes), in-block %.3f s, analyze %.3f s, ritz %.3f s, copies %.3f s\n",
+                   t_project, n_pass, n_second, t_block, t_analyze, t_ritz, t_copy);
   }
   enum class Stage { Init, Dense, Deflate, Extend, Verify, Done };
 
@@ -163,7 +222,7 @@ struct EigshSolver::State {
   std::size_t l = 0, j = 0;  // locked columns, basis size
   std::vector<double> lock_val, lock_res;
 
-  std::vector<double> W, R, C, tmp, wtmp;           // new block n x b, its R (b x b), coefficients
+  std::vector<double> W, R, C, tmp, wtmp, c1, c2, c1t;           // new block n x b, its R (b x b), coefficients
   std::vector<double> theta, Yr, est;         // Ritz analysis of T[l:j, l:j]
   std::size_t ma = 0;
   std::vector<double> Z;                      // Ritz vectors for a restart, n x nsel
@@ -187,6 +246,10 @@ struct EigshSolver::State {
   void project_basis(double* w, std::size_t ld, std::size_t ncols, double* coef) {
     if (j == 0) return;
     Timer timer(&t_project);
+    if (ld == ncols) {
+      project_contiguous(w, ncols, coef);
+      return;
+    }
     tmp.resize(j * ncols);
     for (int pass = 0; pass < 2; ++pass) {
       tall_inner(n, V.data(), m, j, w, ld, ncols, tmp.data());
@@ -196,6 +259,34 @@ struct EigshSolver::State {
         else for (std::size_t i = 0; i < j * ncols; ++i) coef[i] += tmp[i];
       }
     }
+  }
+
+  // project_basis for a contiguous block, with the fused passes: pass 1 computes C1 = V^T W and
+  // the norms before; pass 2 subtracts V C1 and computes C2 = V^T W and the norms after; pass 3
+  // subtracts V C2 only when some column lost more than 1 - 1/sqrt(2) of its norm in the first
+  // pass (Kahan-Parlett "twice is enough": otherwise the first pass already left it orthogonal
+  // to working precision). Three reads of the basis at most, instead of four.
+  void project_contiguous(double* w, std::size_t ncols, double* coef) {
+    c1.resize(j * ncols);
+    c2.resize(j * ncols);
+    c1t.resize(j * ncols);
+    std::vector<double> before(ncols), after(ncols);
+    gs_pass(n, V.data(), m, j, w, ncols, nullptr, c1.data(), before.data());
+    for (std::size_t p = 0; p < j; ++p)
+      for (std::size_t q = 0; q < ncols; ++q) c1t[q * j + p] = c1[p * ncols + q];
+    gs_pass(n, V.data(), m, j, w, ncols, c1t.data(), c2.data(), after.data());
+    bool second = false;
+    ++n_pass;
+    for (std::size_t q = 0; q < ncols; ++q)
+      if (!(after[q] >= 0.5 * before[q])) second = true;  // squared norms: (1/sqrt 2)^2
+    if (second) {
+      ++n_second;
+      for (std::size_t p = 0; p < j; ++p)
+        for (std::size_t q = 0; q < ncols; ++q) c1t[q * j + p] = c2[p * ncols + q];
+      gs_pass(n, V.data(), m, j, w, ncols, c1t.data(), nullptr, nullptr);
+    }
+    if (coef)
+      for (std::size_t i = 0; i < j * ncols; ++i) coef[i] = c1[i] + (second ? c2[i] : 0.0);
   }
 
   // Column col of w against its first col columns, twice; adds the coefficients to r (col long).
@@ -228,7 +319,7 @@ struct EigshSolver::State {
   // the square of the block's condition number, so such blocks take the column-wise path.
   bool cholqr_pass(double* w, std::size_t ncols, const double* scale, double* R) {
     std::vector<double> G(ncols * ncols), Rinv(ncols * ncols, 0.0);
-    tall_inner(n, w, ncols, ncols, w, ncols, ncols, G.data());
+    block_gram(w, ncols, G.data());
     std::fill(R, R + ncols * ncols, 0.0);
     for (std::size_t c = 0; c < ncols; ++c) {
       double gcc = G[c * ncols + c];
@@ -252,10 +343,39 @@ struct EigshSolver::State {
         Rinv[c * ncols + q] = -v / R[c * ncols + c];
       }
     }
-    wtmp.resize(n * ncols);
-    tall_apply(n, w, ncols, ncols, Rinv.data(), ncols, 1.0, 0.0, wtmp.data(), ncols);
-    copy_block(n, ncols, wtmp.data(), ncols, w, ncols);
+    // w = w R^{-1} in place, row by row: entry q of a row needs entries 0..q, so descending q.
+    parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) {
+        double* row = w + i * ncols;
+        for (std::size_t q = ncols; q-- > 0;) {
+          double v = 0;
+          for (std::size_t p = 0; p <= q; ++p) v += row[p] * Rinv[p * ncols + q];
+          row[q] = v;
+        }
+      }
+    });
     return true;
+  }
+
+  // G = w^T w for a contiguous n x ncols block (ncols = the block size, a few columns): one pass,
+  // per-chunk partial sums added in chunk order.
+  void block_gram(const double* w, std::size_t ncols, double* G) {
+    std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+    std::size_t g2 = ncols * ncols;
+    std::vector<double> part(chunks * g2, 0.0);
+    parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+      double* p = part.data() + c * g2;
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double* row = w + i * ncols;
+        for (std::size_t a = 0; a < ncols; ++a)
+          for (std::size_t z = a; z < ncols; ++z) p[a * ncols + z] += row[a] * row[z];
+      }
+    });
+    std::fill(G, G + g2, 0.0);
+    for (std::size_t c = 0; c < chunks; ++c)
+      for (std::size_t t = 0; t < g2; ++t) G[t] += part[c * g2 + t];
+    for (std::size_t a = 0; a < ncols; ++a)
+      for (std::size_t z = 0; z < a; ++z) G[a * ncols + z] = G[z * ncols + a];
   }
 
   // Orthonormalizes the columns of w (n x ncols, contiguous), already projected against the
