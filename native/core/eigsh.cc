@@ -10,6 +10,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "cpu_features.h"
 #include "dense_eigen.h"
@@ -137,16 +138,16 @@ void tall_apply(std::size_t rows, const double* A, std::size_t lda, std::size_t 
 // handles at a few GFLOP/s; the solver's time was dominated by them, not by the operator.
 // Per-chunk partial sums added in chunk order: deterministic for a given thread count.
 void gs_pass(std::size_t n, const double* V, std::size_t ldv, std::size_t j, double* W, std::size_t b,
-             const double* CsubT, double* Cout, double* sq) {
-  const std::size_t width = Cout ? j * b + b : b;
+             const double* CsubT, double* Cout, double* gram) {
+  const std::size_t cw = Cout ? j * b : 0, width = cw + b * b;
   std::size_t chunks = parallel_chunks(0, n, kRowGrain);
   std::vector<double> part(chunks * width, 0.0);
   const bool avx2 = active_kernel_path() == KernelPath::Avx2;
   parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
     double* acc = part.data() + c * width;
-    double* accsq = acc + (Cout ? j * b : 0);
+    double* g = acc + cw;
     if (avx2) {
-      gs_rows_avx2(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, accsq);
+      gs_rows_avx2(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, g);
       return;
     }
     for (std::size_t i = lo; i < hi; ++i) {
@@ -166,14 +167,14 @@ void gs_pass(std::size_t n, const double* V, std::size_t ldv, std::size_t j, dou
           for (; p < j; ++p) s0 += v[p] * cq[p];
           w[q] -= (s0 + s1) + (s2 + s3);
         }
-      for (std::size_t q = 0; q < b; ++q) {
-        double wq = w[q];
-        if (Cout) {
+      for (std::size_t a = 0; a < b; ++a)
+        for (std::size_t z = a; z < b; ++z) g[a * b + z] += w[a] * w[z];
+      if (Cout)
+        for (std::size_t q = 0; q < b; ++q) {
+          double wq = w[q];
           double* a = acc + q * j;
           for (std::size_t p = 0; p < j; ++p) a[p] += wq * v[p];
         }
-        accsq[q] += wq * wq;
-      }
     }
   });
   std::vector<double> total(width, 0.0);
@@ -182,7 +183,23 @@ void gs_pass(std::size_t n, const double* V, std::size_t ldv, std::size_t j, dou
   if (Cout)
     for (std::size_t p = 0; p < j; ++p)
       for (std::size_t q = 0; q < b; ++q) Cout[p * b + q] = total[q * j + p];
-  if (sq) std::copy(total.end() - b, total.end(), sq);
+  if (gram)
+    for (std::size_t a = 0; a < b; ++a)
+      for (std::size_t z = 0; z < b; ++z) gram[a * b + z] = total[cw + (a <= z ? a * b + z : z * b + a)];
+}
+
+// Calls f with the block width as a compile-time constant for the common widths (1-4), so that
+// the per-row loops over a few columns unroll; otherwise with the runtime value. The row loops of
+// the block operations were loop-overhead bound: 8 ms for CholQR2 of a 200 000 x 3 block.
+template <class F>
+void with_width(std::size_t b, F&& f) {
+  switch (b) {
+    case 1: f(std::integral_constant<std::size_t, 1>{}); return;
+    case 2: f(std::integral_constant<std::size_t, 2>{}); return;
+    case 3: f(std::integral_constant<std::size_t, 3>{}); return;
+    case 4: f(std::integral_constant<std::size_t, 4>{}); return;
+    default: f(b);
+  }
 }
 
 [[noreturn]] void bad_option(const std::string& msg) { throw std::invalid_argument("eigsh: " + msg); }
@@ -202,8 +219,8 @@ struct EigshSolver::State {
   double t_project = 0, t_block = 0, t_analyze = 0, t_ritz = 0, t_copy = 0;
   ~State() {
     if (std::getenv("SPECLIN_EIGSH_TRACE"))
-      std::fprintf(stderr, "eigsh: project %.3f s (%zu blocks, %zu second passes), in-block %.3f s, analyze %.3f s, ritz %.3f s, copies %.3f s\n",
-                   t_project, n_pass, n_second, t_block, t_analyze, t_ritz, t_copy);
+      std::fprintf(stderr, "eigsh: project %.3f s (%zu blocks, %zu second passes), in-block %.3f s, analyze %.3f s, ritz %.3f s, copies %.3f s; extend step %.3f s, verify+rebuild %.3f s\n",
+                   t_project, n_pass, n_second, t_block, t_analyze, t_ritz, t_copy, t_extend, t_verify);
   }
   enum class Stage { Init, Dense, Deflate, Extend, Verify, Done };
 
@@ -245,11 +262,11 @@ struct EigshSolver::State {
   // passes (the projected matrix's new column), or is null.
   void project_basis(double* w, std::size_t ld, std::size_t ncols, double* coef) {
     if (j == 0) return;
-    Timer timer(&t_project);
     if (ld == ncols) {
       project_contiguous(w, ncols, coef);
       return;
     }
+    Timer timer(&t_project);
     tmp.resize(j * ncols);
     for (int pass = 0; pass < 2; ++pass) {
       tall_inner(n, V.data(), m, j, w, ld, ncols, tmp.data());
@@ -266,11 +283,23 @@ struct EigshSolver::State {
   // subtracts V C2 only when some column lost more than 1 - 1/sqrt(2) of its norm in the first
   // pass (Kahan-Parlett "twice is enough": otherwise the first pass already left it orthogonal
   // to working precision). Three reads of the basis at most, instead of four.
-  void project_contiguous(double* w, std::size_t ncols, double* coef) {
+  // norms (ncols, optional) receives the column norms before the projection, gram (ncols x ncols,
+  // optional) the Gram matrix of the result, both computed inside the passes (no extra read).
+  void project_contiguous(double* w, std::size_t ncols, double* coef, double* norms = nullptr,
+                          double* gram = nullptr) {
+    std::size_t g2 = ncols * ncols;
+    std::vector<double> before(g2), after(g2);
+    if (j == 0) {
+      block_gram(w, ncols, after.data());
+      for (std::size_t q = 0; q < ncols; ++q)
+        if (norms) norms[q] = std::sqrt(after[q * ncols + q]);
+      if (gram) std::copy(after.begin(), after.end(), gram);
+      return;
+    }
+    Timer timer(&t_project);
     c1.resize(j * ncols);
     c2.resize(j * ncols);
     c1t.resize(j * ncols);
-    std::vector<double> before(ncols), after(ncols);
     gs_pass(n, V.data(), m, j, w, ncols, nullptr, c1.data(), before.data());
     for (std::size_t p = 0; p < j; ++p)
       for (std::size_t q = 0; q < ncols; ++q) c1t[q * j + p] = c1[p * ncols + q];
@@ -278,13 +307,16 @@ struct EigshSolver::State {
     bool second = false;
     ++n_pass;
     for (std::size_t q = 0; q < ncols; ++q)
-      if (!(after[q] >= 0.5 * before[q])) second = true;  // squared norms: (1/sqrt 2)^2
+      if (!(after[q * ncols + q] >= 0.5 * before[q * ncols + q])) second = true;  // squared: (1/sqrt 2)^2
     if (second) {
       ++n_second;
       for (std::size_t p = 0; p < j; ++p)
         for (std::size_t q = 0; q < ncols; ++q) c1t[q * j + p] = c2[p * ncols + q];
-      gs_pass(n, V.data(), m, j, w, ncols, c1t.data(), nullptr, nullptr);
+      gs_pass(n, V.data(), m, j, w, ncols, c1t.data(), nullptr, after.data());
     }
+    if (norms)
+      for (std::size_t q = 0; q < ncols; ++q) norms[q] = std::sqrt(before[q * ncols + q]);
+    if (gram) std::copy(after.begin(), after.end(), gram);
     if (coef)
       for (std::size_t i = 0; i < j * ncols; ++i) coef[i] = c1[i] + (second ? c2[i] : 0.0);
   }
@@ -317,9 +349,13 @@ struct EigshSolver::State {
   // pivot shows a column (nearly) dependent on the previous ones of the block or on the basis
   // (its norm fell below 1e-4 of `scale`, its norm before projection): CholQR's accuracy goes as
   // the square of the block's condition number, so such blocks take the column-wise path.
-  bool cholqr_pass(double* w, std::size_t ncols, const double* scale, double* R) {
+  // G_in: w^T w when the caller has it (computed inside the projection), else null. G_out: when
+  // given, receives the Gram matrix of the new w, computed in the same pass as the update.
+  bool cholqr_pass(double* w, std::size_t ncols, const double* scale, double* R, const double* G_in = nullptr,
+                   double* G_out = nullptr) {
     std::vector<double> G(ncols * ncols), Rinv(ncols * ncols, 0.0);
-    block_gram(w, ncols, G.data());
+    if (G_in) std::copy(G_in, G_in + ncols * ncols, G.begin());
+    else block_gram(w, ncols, G.data());
     std::fill(R, R + ncols * ncols, 0.0);
     for (std::size_t c = 0; c < ncols; ++c) {
       double gcc = G[c * ncols + c];
@@ -344,16 +380,34 @@ struct EigshSolver::State {
       }
     }
     // w = w R^{-1} in place, row by row: entry q of a row needs entries 0..q, so descending q.
-    parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i) {
-        double* row = w + i * ncols;
-        for (std::size_t q = ncols; q-- > 0;) {
-          double v = 0;
-          for (std::size_t p = 0; p <= q; ++p) v += row[p] * Rinv[p * ncols + q];
-          row[q] = v;
+    std::size_t g2 = ncols * ncols;
+    std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+    std::vector<double> part(G_out ? chunks * g2 : 0, 0.0);
+    with_width(ncols, [&](auto width) {
+      const std::size_t nc = width;
+      const double* Ri = Rinv.data();
+      parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+        double* g = G_out ? part.data() + c * g2 : nullptr;
+        for (std::size_t i = lo; i < hi; ++i) {
+          double* row = w + i * nc;
+          for (std::size_t q = nc; q-- > 0;) {
+            double v = 0;
+            for (std::size_t p = 0; p <= q; ++p) v += row[p] * Ri[p * nc + q];
+            row[q] = v;
+          }
+          if (g)
+            for (std::size_t a = 0; a < nc; ++a)
+              for (std::size_t z = a; z < nc; ++z) g[a * nc + z] += row[a] * row[z];
         }
-      }
+      });
     });
+    if (G_out) {
+      std::fill(G_out, G_out + g2, 0.0);
+      for (std::size_t c = 0; c < chunks; ++c)
+        for (std::size_t t = 0; t < g2; ++t) G_out[t] += part[c * g2 + t];
+      for (std::size_t a = 0; a < ncols; ++a)
+        for (std::size_t z = 0; z < a; ++z) G_out[a * ncols + z] = G_out[z * ncols + a];
+    }
     return true;
   }
 
@@ -363,13 +417,16 @@ struct EigshSolver::State {
     std::size_t chunks = parallel_chunks(0, n, kRowGrain);
     std::size_t g2 = ncols * ncols;
     std::vector<double> part(chunks * g2, 0.0);
-    parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
-      double* p = part.data() + c * g2;
-      for (std::size_t i = lo; i < hi; ++i) {
-        const double* row = w + i * ncols;
-        for (std::size_t a = 0; a < ncols; ++a)
-          for (std::size_t z = a; z < ncols; ++z) p[a * ncols + z] += row[a] * row[z];
-      }
+    with_width(ncols, [&](auto width) {
+      const std::size_t nc = width;
+      parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+        double* p = part.data() + c * g2;
+        for (std::size_t i = lo; i < hi; ++i) {
+          const double* row = w + i * nc;
+          for (std::size_t a = 0; a < nc; ++a)
+            for (std::size_t z = a; z < nc; ++z) p[a * nc + z] += row[a] * row[z];
+        }
+      });
     });
     std::fill(G, G + g2, 0.0);
     for (std::size_t c = 0; c < chunks; ++c)
@@ -385,14 +442,14 @@ struct EigshSolver::State {
   // direction orthogonal to everything, with a zero on R's diagonal: the Krylov space became
   // invariant there, and a fresh direction keeps the block full.
   void orthonormalize_block(double* w, std::size_t ld, std::size_t ncols, const double* scale,
-                            double* Rout) {
+                            double* Rout, const double* gram = nullptr) {
     Timer timer(&t_block);
     if (ld == ncols) {
-      std::vector<double> R1(ncols * ncols), R2(ncols * ncols);
-      if (cholqr_pass(w, ncols, scale, R1.data())) {
+      std::vector<double> R1(ncols * ncols), R2(ncols * ncols), G2(ncols * ncols);
+      if (cholqr_pass(w, ncols, scale, R1.data(), gram, G2.data())) {
         std::vector<double> ones(ncols, 0.0);  // the second pass's columns are near unit norm
         std::vector<double> r(ncols * ncols, 0.0);
-        if (cholqr_pass(w, ncols, ones.data(), R2.data())) {
+        if (cholqr_pass(w, ncols, ones.data(), R2.data(), G2.data())) {
           if (Rout) {
             for (std::size_t p = 0; p < ncols; ++p)
               for (std::size_t q = p; q < ncols; ++q) {
@@ -478,7 +535,7 @@ struct EigshSolver::State {
     std::size_t maxcols = std::max({b, k, c});
     X.assign(n * maxcols, 0.0);
     Y.assign(n * maxcols, 0.0);
-    W.assign(n * b, 0.0);
+    W.assign(n * maxcols, 0.0);
     R.assign(b * b, 0.0);
     C.assign(m * b, 0.0);
     if (c > 0) {
@@ -529,19 +586,30 @@ struct EigshSolver::State {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t q = 0; q < b; ++q)
         W[i * b + q] = q < v0c ? v0[i * v0c + q] : uniform_pm1(seed, (i * b + q) | (1ull << 62));
-    std::vector<double> sc(b);
-    column_sq_norms(n, b, W.data(), b, sc.data());
-    for (auto& s : sc) s = std::sqrt(s);
-    project_basis(W.data(), b, b, nullptr);
-    orthonormalize_block(W.data(), b, b, sc.data(), nullptr);
-    copy_block(n, b, W.data(), b, V.data() + j, m);
+    std::vector<double> sc(b), G(b * b);
+    project_contiguous(W.data(), b, nullptr, sc.data(), G.data());
+    orthonormalize_block(W.data(), b, b, sc.data(), nullptr, G.data());
     j += b;
     return request_extend();
   }
 
+  // The new block W (n x b) becomes columns j - b .. j of the basis and the next request, in
+  // one pass.
   bool request_extend() {
+    {
+      Timer timer(&t_copy);
+      double* v = V.data() + (j - b);
+      const double* w = W.data();
+      double* x = X.data();
+      with_width(b, [&](auto width) {
+        const std::size_t nb = width;
+        parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+          for (std::size_t i = lo; i < hi; ++i)
+            for (std::size_t q = 0; q < nb; ++q) v[i * m + q] = x[i * nb + q] = w[i * nb + q];
+        });
+      });
+    }
     if (iterations >= max_iterations) return finish();
-    copy_block(n, b, V.data() + (j - b), m, X.data(), b);
     return request(Stage::Extend, b);
   }
 
@@ -565,14 +633,15 @@ struct EigshSolver::State {
     }
   }
 
+  double t_extend = 0, t_verify = 0, t_solve_total = 0;
   bool finish_extend() {
+    Timer timer(&t_extend);
     matvecs += b;
     ++iterations;
-    copy_block(n, b, Y.data(), b, W.data(), b);
-    std::vector<double> sc(b);
-    column_sq_norms(n, b, W.data(), b, sc.data());
-    for (auto& s : sc) s = std::sqrt(s);
-    project_basis(W.data(), b, b, C.data());
+    // Y = A X becomes the new block without a copy (both hold n * max(b, k, c) doubles).
+    std::swap(W, Y);
+    std::vector<double> sc(b), G(b * b);
+    project_contiguous(W.data(), b, C.data(), sc.data(), G.data());
     // The new column block of T = V^T A V (both passes' coefficients), mirrored: T stays exactly
     // symmetric. Rows of locked vectors are dropped: projecting them out is the deflation.
     std::size_t j0 = j - b;
@@ -581,7 +650,7 @@ struct EigshSolver::State {
     for (std::size_t p = 0; p < b; ++p)
       for (std::size_t q = 0; q < b; ++q)
         T[(j0 + p) * m + j0 + q] = 0.5 * (C[(j0 + p) * b + q] + C[(j0 + q) * b + p]);
-    orthonormalize_block(W.data(), b, b, sc.data(), R.data());
+    orthonormalize_block(W.data(), b, b, sc.data(), R.data(), G.data());
     analyze();
     std::size_t wanted = k - l;
     bool all = ma >= wanted;
@@ -593,7 +662,6 @@ struct EigshSolver::State {
     for (double r : lock_res) mr = std::max(mr, r);
     maxres = mr;
     if (all || j + b > m) return plan_restart();
-    copy_block(n, b, W.data(), b, V.data() + j, m);
     for (std::size_t p = 0; p < b; ++p)
       for (std::size_t q = 0; q < b; ++q) T[(j + p) * m + j0 + q] = T[(j0 + q) * m + j + p] = R[p * b + q];
     j += b;
@@ -618,6 +686,7 @@ struct EigshSolver::State {
   }
 
   bool finish_verify() {
+    Timer timer(&t_verify);
     std::size_t nc = cands.size();
     matvecs += nc;
     std::vector<double> th(nc), res(nc);
@@ -661,7 +730,6 @@ struct EigshSolver::State {
         for (std::size_t q = p; q < b; ++q) s += R[p * b + q] * Yr[(ma - b + q) * ma + keep[i]];
         T[(q0 + p) * m + l + i] = T[(l + i) * m + q0 + p] = s;
       }
-    copy_block(n, b, W.data(), b, V.data() + q0, m);
     j = q0 + b;
     return request_extend();
   }

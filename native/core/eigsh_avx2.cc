@@ -19,7 +19,7 @@ double hsum(__m256d v) {
 }  // namespace
 
 void gs_rows_avx2(std::size_t lo, std::size_t hi, const double* V, std::size_t ldv, std::size_t j, double* W,
-                  std::size_t b, const double* CsubT, double* acc, double* accsq) {
+                  std::size_t b, const double* CsubT, double* acc, double* gram) {
   std::size_t i = lo;
   // Four rows at a time: each accumulator vector of acc is loaded and stored once for four rows.
   for (; i < hi; i += 4) {
@@ -46,10 +46,19 @@ void gs_rows_avx2(std::size_t lo, std::size_t hi, const double* V, std::size_t l
           for (; p < j; ++p) s += v[r][p] * cq[p];
           w[r][q] -= s;
         }
+    if (b == 3)  // the default block size: unrolled
+      for (std::size_t r = 0; r < rows; ++r) {
+        const double* x = w[r];
+        gram[0] += x[0] * x[0], gram[1] += x[0] * x[1], gram[2] += x[0] * x[2];
+        gram[4] += x[1] * x[1], gram[5] += x[1] * x[2], gram[8] += x[2] * x[2];
+      }
+    else
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t a = 0; a < b; ++a)
+          for (std::size_t z = a; z < b; ++z) gram[a * b + z] += w[r][a] * w[r][z];
     for (std::size_t q = 0; q < b; ++q) {
       double wq[4];
       for (std::size_t r = 0; r < 4; ++r) wq[r] = r < rows ? w[r][q] : 0.0;
-      for (std::size_t r = 0; r < rows; ++r) accsq[q] += wq[r] * wq[r];
       if (!acc) continue;
       double* a = acc + q * j;
       __m256d w0 = _mm256_set1_pd(wq[0]), w1 = _mm256_set1_pd(wq[1]), w2 = _mm256_set1_pd(wq[2]),
