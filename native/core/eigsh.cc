@@ -617,21 +617,22 @@ struct EigshSolver::State {
     return request_extend();
   }
 
-  // The new block W (n x b) becomes columns j - b .. j of the basis and the next request, in
-  // one pass.
+  // The new block W (n x b) becomes columns j - b .. j of the basis (one pass) and, by a swap of
+  // buffers (X, Y and W all hold n * max(b, k, c) doubles), the next request's input. W is not
+  // read again before finish_extend refills it with A X.
   bool request_extend() {
     {
       Timer timer(&t_copy);
       double* v = V.data() + (j - b);
       const double* w = W.data();
-      double* x = X.data();
       with_width(b, [&](auto width) {
         const std::size_t nb = width;
         parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
           for (std::size_t i = lo; i < hi; ++i)
-            for (std::size_t q = 0; q < nb; ++q) v[i * m + q] = x[i * nb + q] = w[i * nb + q];
+            for (std::size_t q = 0; q < nb; ++q) v[i * m + q] = w[i * nb + q];
         });
       });
+      std::swap(X, W);
     }
     if (iterations >= max_iterations) return finish();
     return request(Stage::Extend, b);
@@ -729,22 +730,26 @@ struct EigshSolver::State {
   // Thick restart: locks the verified pairs, keeps the leading Ritz vectors and the residual
   // block, and restores the arrowhead projected matrix diag(theta) + coupling to the residual.
   bool rebuild(const std::vector<std::size_t>& lock, const std::vector<double>& lres) {
-    if (!lock.empty()) {
-      copy_columns(n, Z.data(), nsel, lock.data(), lock.size(), V.data(), m, l);
-      for (std::size_t q = 0; q < lock.size(); ++q) {
-        lock_val.push_back(theta[lock[q]]);
-        lock_res.push_back(lres[q]);
-      }
-      l += lock.size();
+    const std::size_t l0 = l;
+    for (std::size_t q = 0; q < lock.size(); ++q) {
+      lock_val.push_back(theta[lock[q]]);
+      lock_res.push_back(lres[q]);
     }
-    if (l >= k) return finish();
+    l += lock.size();
     std::vector<std::size_t> keep;
-    for (std::size_t i = 0; i < nsel; ++i)
-      if (std::find(lock.begin(), lock.end(), i) == lock.end()) keep.push_back(i);
-    std::size_t wanted = k - l;
-    std::size_t kk = std::min({keep.size(), std::max(wanted, (m - l) / 2), m - l - 2 * b});
-    keep.resize(kk);
-    copy_columns(n, Z.data(), nsel, keep.data(), kk, V.data(), m, l);
+    std::size_t kk = 0;
+    if (l < k) {
+      for (std::size_t i = 0; i < nsel; ++i)
+        if (std::find(lock.begin(), lock.end(), i) == lock.end()) keep.push_back(i);
+      std::size_t wanted = k - l;
+      kk = std::min({keep.size(), std::max(wanted, (m - l) / 2), m - l - 2 * b});
+      keep.resize(kk);
+    }
+    // The locked vectors, then the kept Ritz vectors, into the basis in one pass.
+    std::vector<std::size_t> moved(lock);
+    moved.insert(moved.end(), keep.begin(), keep.end());
+    if (!moved.empty()) copy_columns(n, Z.data(), nsel, moved.data(), moved.size(), V.data(), m, l0);
+    if (l >= k) return finish();
     for (std::size_t r = l; r < m; ++r) std::fill(T.begin() + r * m + l, T.begin() + r * m + m, 0.0);
     for (std::size_t i = 0; i < kk; ++i) T[(l + i) * m + l + i] = theta[keep[i]];
     std::size_t q0 = l + kk;
