@@ -24,7 +24,7 @@ export interface EigshOptions {
   tol?: number;
   /** Block Lanczos steps before ERR_NOT_CONVERGED. Default 10000. */
   maxIterations?: number;
-  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default 2 (k <= 6) or 3. */
+  /** Vectors per Lanczos block; at least the largest multiplicity wanted. Default 2. */
   blockSize?: number;
   /** Lanczos basis size (columns kept before a restart). Default max(2.5k + 2b, k + 4b), plus deflated vectors. */
   basisSize?: number;
