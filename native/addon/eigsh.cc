@@ -210,25 +210,14 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 
 Napi::Value Async(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
     auto op = native_operator(info[0]);
     auto opt = std::make_shared<EigshOptions>(read_eigsh_options(info[1], op->size(), "eigsh"));
-    ProgressBridge bridge = make_progress_bridge(env, info[2]);
-    CancelFlag flag = cancel_flag_of(info[3]);
-    auto result = std::make_shared<EigshResult>();
-    return run_async(
-        env, "eigsh",
-        [op, opt, flag, bridge, result] {
-          struct Release {
-            const ProgressBridge& b;
-            ~Release() { b.release(); }
-          } release{bridge};
-          *result = eigsh(*op, *opt, bridge.callback(), flag.get());
+    return run_solver_async<EigshResult>(
+        info.Env(), "eigsh", info[2], info[3],
+        [op, opt](const EigshProgress& progress, const std::atomic<bool>* cancel) {
+          return eigsh(*op, *opt, progress, cancel);
         },
-        [result, bridge](Napi::Env env) -> Napi::Value {
-          bridge.drain(env);
-          return to_js(env, *result);
-        });
+        [](Napi::Env env, const EigshResult& r) { return to_js(env, r); });
   });
 }
 

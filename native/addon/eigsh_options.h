@@ -33,4 +33,30 @@ struct ProgressBridge {
 };
 ProgressBridge make_progress_bridge(Napi::Env env, Napi::Value fn);
 
+// The Promise form of a solver (eigsh, svds): `solve(progress, cancel)` runs on a libuv worker with
+// progress relayed through a ProgressBridge on `progress_fn` and the cancel token `cancel_token`
+// checked by the solver; queued progress is delivered before the Promise resolves with
+// `to_js(env, result)`.
+template <typename Result, typename Solve, typename ToJs>
+Napi::Promise run_solver_async(Napi::Env env, const char* name, Napi::Value progress_fn,
+                               Napi::Value cancel_token, Solve solve, ToJs to_js) {
+  ProgressBridge bridge = make_progress_bridge(env, progress_fn);
+  CancelFlag flag = cancel_flag_of(cancel_token);
+  auto result = std::make_shared<Result>();
+  return run_async(
+      env, name,
+      [solve, flag, bridge, result] {
+        // The bridge's ThreadSafeFunction is released even when the solver throws.
+        struct Release {
+          const ProgressBridge& b;
+          ~Release() { b.release(); }
+        } release{bridge};
+        *result = solve(bridge.callback(), flag.get());
+      },
+      [result, bridge, to_js](Napi::Env e) -> Napi::Value {
+        bridge.drain(e);
+        return to_js(e, *result);
+      });
+}
+
 }  // namespace speclin::addon

@@ -65,25 +65,14 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 
 Napi::Value Async(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
     auto op = rect_operator(info[0]);
     auto opt = std::make_shared<EigshOptions>(read_eigsh_options(info[1], solved_size(*op), "svds"));
-    ProgressBridge bridge = make_progress_bridge(env, info[2]);
-    CancelFlag flag = cancel_flag_of(info[3]);
-    auto result = std::make_shared<SvdsResult>();
-    return run_async(
-        env, "svds",
-        [op, opt, flag, bridge, result] {
-          struct Release {
-            const ProgressBridge& b;
-            ~Release() { b.release(); }
-          } release{bridge};
-          *result = svds(*op, *opt, bridge.callback(), flag.get());
+    return run_solver_async<SvdsResult>(
+        info.Env(), "svds", info[2], info[3],
+        [op, opt](const EigshProgress& progress, const std::atomic<bool>* cancel) {
+          return svds(*op, *opt, progress, cancel);
         },
-        [result, bridge](Napi::Env env) -> Napi::Value {
-          bridge.drain(env);
-          return to_js(env, *result);
-        });
+        [](Napi::Env env, const SvdsResult& r) { return to_js(env, r); });
   });
 }
 
