@@ -142,17 +142,28 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     optimalEmbedding: { data: Estar, rows: n, cols: k },
     probeSeconds: 0,
   };
-  if (o.labels) {
-    const probeStart = performance.now();
-    const seed = childSeed(o.seed, 4);
-    result.probe = {
-      embedding: probeAccuracy(training.embedding, o.labels, { seed }),
-      eigenvectors: probeAccuracy(result.optimalEmbedding, o.labels, { seed }),
-      pixels: o.rawFeatures ? probeAccuracy(o.rawFeatures, o.labels, { seed }) : undefined,
-    };
-    result.probeSeconds = (performance.now() - probeStart) / 1000;
-  }
+  if (o.labels) runProbes(result, training.embedding, result.optimalEmbedding, o.labels, o.rawFeatures, o.seed);
   return result;
+}
+
+/** The same linear probe (one seeded split) on the learned embedding, the exact optimum and, when
+ * given, the raw features; fills `result.probe` and `result.probeSeconds`. */
+function runProbes(
+  result: Pick<ExperimentResult, 'probe' | 'probeSeconds'>,
+  learned: Parameters<typeof probeAccuracy>[0],
+  optimal: Parameters<typeof probeAccuracy>[0],
+  labels: Parameters<typeof probeAccuracy>[1],
+  rawFeatures: Parameters<typeof probeAccuracy>[0] | undefined,
+  runSeed: number,
+): void {
+  const probeStart = performance.now();
+  const seed = childSeed(runSeed, 4);
+  result.probe = {
+    embedding: probeAccuracy(learned, labels, { seed }),
+    eigenvectors: probeAccuracy(optimal, labels, { seed }),
+    pixels: rawFeatures ? probeAccuracy(rawFeatures, labels, { seed }) : undefined,
+  };
+  result.probeSeconds = (performance.now() - probeStart) / 1000;
 }
 
 export interface TwoTowerOptions {
@@ -223,15 +234,6 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
     optimalRight: opt.right,
     probeSeconds: 0,
   };
-  if (o.labels) {
-    const probeStart = performance.now();
-    const seed = childSeed(o.seed, 4);
-    result.probe = {
-      embedding: probeAccuracy(training.embedding, o.labels, { seed }),
-      eigenvectors: probeAccuracy(opt.left, o.labels, { seed }),
-      pixels: o.rawFeatures ? probeAccuracy(o.rawFeatures, o.labels, { seed }) : undefined,
-    };
-    result.probeSeconds = (performance.now() - probeStart) / 1000;
-  }
+  if (o.labels) runProbes(result, training.embedding, opt.left, o.labels, o.rawFeatures, o.seed);
   return result;
 }
