@@ -2,8 +2,7 @@
 // adjacency Ā. FILE is read by extension: .mtx as Matrix Market, anything else as an edge list.
 import { parse, numberOption } from './args.js';
 import { UsageError } from './registry.js';
-import { readEdgeList, readMatrixMarket } from '../io.js';
-import type { Graph } from '../graph.js';
+import { graphOptions, progressPrinter, readGraphFile, singleFile, spectrumOptions } from './graph-file.js';
 import { eigsh } from '../eigsh.js';
 
 export const usage = `usage: speclin eigs FILE -k K [--tol T] [--block-size B] [--max-iterations N] [--seed S]
@@ -12,38 +11,6 @@ export const usage = `usage: speclin eigs FILE -k K [--tol T] [--block-size B] [
   The k algebraically largest eigenvalues of the normalized adjacency D^{-1/2} A D^{-1/2} of the
   graph in FILE (.mtx: Matrix Market; otherwise an edge list 'u v [w]' per line), with their
   true residuals ||Āv - λv||. --json prints { values, residuals, matvecs, seconds } on stdout.`;
-
-export const graphOptions = {
-  symmetrize: { type: 'string' },
-  isolated: { type: 'string' },
-} as const;
-
-/** Reads FILE the way every graph command does; option values are checked here. */
-export async function readGraphFile(file: string, values: { symmetrize?: string; isolated?: string }, use: string): Promise<Graph> {
-  const { symmetrize, isolated } = values;
-  if (symmetrize !== undefined && symmetrize !== 'average' && symmetrize !== 'max')
-    throw new UsageError(`--symmetrize must be 'average' or 'max', got '${symmetrize}'`, use);
-  if (isolated !== undefined && isolated !== 'drop' && isolated !== 'error')
-    throw new UsageError(`--isolated must be 'drop' or 'error', got '${isolated}'`, use);
-  const options = { symmetrize: symmetrize as 'average' | 'max' | undefined, isolated: isolated as 'drop' | 'error' | undefined };
-  return file.toLowerCase().endsWith('.mtx') ? readMatrixMarket(file, options) : readEdgeList(file, options);
-}
-
-/** Throttled progress lines on stderr (at most two a second). */
-export function progressPrinter(k: number) {
-  let last = 0;
-  return (iteration: number, converged: number, maxResidual: number) => {
-    const now = Date.now();
-    if (now - last < 500) return;
-    last = now;
-    process.stderr.write(`iteration ${iteration}: ${converged}/${k} converged, max residual ${maxResidual.toExponential(2)}\n`);
-  };
-}
-
-export function singleFile(positionals: string[], use: string): string {
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'FILE is required' : `expected one FILE, got ${positionals.length}`, use);
-  return positionals[0];
-}
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -56,9 +23,7 @@ export async function run(args: string[]): Promise<number> {
     ...graphOptions,
   }, usage);
   const file = singleFile(positionals, usage);
-  if (values.k === undefined) throw new UsageError('-k K is required', usage);
-  const k = numberOption(values.k, '-k', usage, { integer: true, min: 1 })!;
-  const tol = numberOption(values.tol, '--tol', usage, { min: 0, exclusiveMin: true });
+  const { k, tol } = spectrumOptions(values, usage);
   const blockSize = numberOption(values['block-size'], '--block-size', usage, { integer: true, min: 1 });
   const maxIterations = numberOption(values['max-iterations'], '--max-iterations', usage, { integer: true, min: 1 });
   const seed = numberOption(values.seed, '--seed', usage, { integer: true, min: 0 });

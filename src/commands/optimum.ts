@@ -1,9 +1,9 @@
 // `speclin optimum FILE -k K [--json]`: the optimum of the spectral contrastive loss with k
 // dimensions, -sum_{i<=k} max(λ_i, 0)^2, from the top-k eigenvalues of the graph's Ā (or, with
 // --bipartite and a rectangular .mtx file, -sum σ_i^2 of P̄).
-import { parse, numberOption } from './args.js';
+import { parse } from './args.js';
 import { UsageError } from './registry.js';
-import { graphOptions, progressPrinter, readGraphFile, singleFile } from './eigs.js';
+import { graphOptions, progressPrinter, readGraphFile, singleFile, spectrumOptions } from './graph-file.js';
 import { readMatrixMarket } from '../io.js';
 import { closedFormOptimum } from '../closed-form.js';
 
@@ -24,9 +24,7 @@ export async function run(args: string[]): Promise<number> {
     ...graphOptions,
   }, usage);
   const file = singleFile(positionals, usage);
-  if (values.k === undefined) throw new UsageError('-k K is required', usage);
-  const k = numberOption(values.k, '-k', usage, { integer: true, min: 1 })!;
-  const tol = numberOption(values.tol, '--tol', usage, { min: 0, exclusiveMin: true });
+  const { k, tol } = spectrumOptions(values, usage);
   const onProgress = progressPrinter(k);
   if (values.bipartite) {
     if (!file.toLowerCase().endsWith('.mtx')) throw new UsageError('--bipartite needs a Matrix Market (.mtx) file', usage);
