@@ -2,7 +2,7 @@ import test from 'ava';
 import { populationLossSync, stochasticBlockModel } from '../src/index.js';
 import { runExperiment } from '../src/train/experiment.js';
 import { edgesOfCSR } from '../src/train/sampler.js';
-import { python } from './helpers/python.js';
+import { numpyOptimum } from './helpers/graphs.js';
 
 // A stochastic block model with 6 blocks has 6 eigenvalues of Ā well separated from the rest
 // (about 1 and 0.8 - 0.2/5 against a bulk of width ~ 2/sqrt(degree)), so k = 6 has a clear optimum.
@@ -12,14 +12,7 @@ const graph = stochasticBlockModel({ n, blocks: k, averageDegree: 24, inside: 0.
 const edges = edgesOfCSR(graph.n, graph.toCSR());
 
 // The optimum, independently: numpy's dense eigvalsh of D^-1/2 A D^-1/2.
-const optimum = python<number>(
-  `import sys, json, numpy as np
-d = json.load(sys.stdin); n = d['n']; A = np.zeros((n, n))
-np.add.at(A, (np.array(d['src']), np.array(d['dst'])), np.array(d['w']))
-s = 1 / np.sqrt(A.sum(1)); w = np.linalg.eigvalsh(s[:, None] * A * s[None, :])[::-1][:${k}]
-print(json.dumps(float(-(np.maximum(w, 0) ** 2).sum())))`,
-  { n, src: Array.from(edges.src), dst: Array.from(edges.dst), w: Array.from(edges.weight) },
-);
+const optimum = numpyOptimum(n, k, edges);
 
 test('minibatch training of a free table comes within 2% of the closed-form optimum (SBM)', async (t) => {
   const r = await runExperiment({

@@ -12,7 +12,7 @@ import { edgesOfCSR } from '../src/train/sampler.js';
 import { webGpuLossProvider } from '../src/train/webgpu-loss.js';
 import { randomMatrix } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';
-import { python } from './helpers/python.js';
+import { numpyOptimum } from './helpers/graphs.js';
 
 let backend: WebGpuBackend | undefined;
 let openError: unknown;
@@ -32,14 +32,7 @@ const graph = stochasticBlockModel({ n, blocks: k, averageDegree: 20, inside: 0.
 const edges = edgesOfCSR(graph.n, graph.toCSR());
 
 // The optimum, independently: numpy's dense eigvalsh of D^-1/2 A D^-1/2.
-const optimum = python<number>(
-  `import sys, json, numpy as np
-d = json.load(sys.stdin); n = d['n']; A = np.zeros((n, n))
-np.add.at(A, (np.array(d['src']), np.array(d['dst'])), np.array(d['w']))
-s = 1 / np.sqrt(A.sum(1)); w = np.linalg.eigvalsh(s[:, None] * A * s[None, :])[::-1][:${k}]
-print(json.dumps(float(-(np.maximum(w, 0) ** 2).sum())))`,
-  { n, src: Array.from(edges.src), dst: Array.from(edges.dst), w: Array.from(edges.weight) },
-);
+const optimum = numpyOptimum(n, k, edges);
 
 if (!backend) {
   // No adapter: one clear failure, never a skip (CI installs lavapipe, so there this means a
