@@ -563,18 +563,24 @@ struct EigshSolver::State {
     R.assign(b * b, 0.0);
     C.assign(m * b, 0.0);
     if (c > 0) {
-      std::vector<double> sc(c);
-      column_sq_norms(n, c, defl.data(), c, sc.data());
-      for (auto& s : sc) s = std::sqrt(s);
-      for (std::size_t q = 0; q < c; ++q)
-        if (!(sc[q] > 0)) bad_option("deflate column " + std::to_string(q) + " is zero");
-      orthonormalize_deflation(sc.data());
+      orthonormalize_deflation();
       copy_block(n, c, defl.data(), c, V.data(), m);
       l = j = c;
       copy_block(n, c, defl.data(), c, X.data(), c);
       return request(Stage::Deflate, c);
     }
     return start_block();
+  }
+
+  // Checks the deflation columns (a zero column is an error) and orthonormalizes them in place;
+  // both the Lanczos and the dense path start from this.
+  void orthonormalize_deflation() {
+    std::vector<double> sc(c);
+    column_sq_norms(n, c, defl.data(), c, sc.data());
+    for (auto& s : sc) s = std::sqrt(s);
+    for (std::size_t q = 0; q < c; ++q)
+      if (!(sc[q] > 0)) bad_option("deflate column " + std::to_string(q) + " is zero");
+    orthonormalize_deflation(sc.data());
   }
 
   void orthonormalize_deflation(const double* scale) {
@@ -772,12 +778,7 @@ struct EigshSolver::State {
     std::vector<double> val(n), vec(n * n);
     std::vector<double> cand_val, cand_vec;  // column-major n-vectors
     if (c > 0) {
-      std::vector<double> sc(c);
-      column_sq_norms(n, c, defl.data(), c, sc.data());
-      for (auto& s : sc) s = std::sqrt(s);
-      for (std::size_t q = 0; q < c; ++q)
-        if (!(sc[q] > 0)) bad_option("deflate column " + std::to_string(q) + " is zero");
-      orthonormalize_deflation(sc.data());
+      orthonormalize_deflation();
       // P M P with P = I - U U^T, and the deflated directions pushed below the spectrum.
       std::vector<double> MU(n * c), UtMU(c * c), PMP(M);
       gemm<double>(Trans::No, Trans::No, n, c, n, 1.0, M.data(), n, defl.data(), c, 0.0, MU.data(), c);
