@@ -16,7 +16,7 @@ import { runTwoTowerExperiment, type TwoTowerResult } from '../train/experiment.
 import { childSeed, permutation } from '../random.js';
 import { edgesOfCSR } from '../train/sampler.js';
 import { numberOption, parse } from './args.js';
-import { progressHooks, trainingFlags, trainingOptions, type TrainingFlags } from './train.js';
+import { progressHooks, trainingFlags, trainingRows, trainingOptions, type TrainingFlags } from './train.js';
 import { UsageError } from './registry.js';
 
 export const usage = `usage: speclin clip [options]
@@ -37,12 +37,7 @@ function rows(flags: TrainingFlags, r: TwoTowerResult, g: BipartiteGraph): [stri
   const out: [string, string][] = [
     ['left x right nodes', `${g.nLeft} x ${g.nRight}`],
     ['stored pairs', String(g.nnz)],
-    ['dimension k', String(flags.k)],
-    ['encoder / mode', `${flags.encoder} / ${flags.mode}`],
-    ['steps (batch, lr, optimizer)', `${flags.hyper.steps} (${flags.mode === 'minibatch' ? flags.hyper.batchSize : 'all'}, ${flags.hyper.lr}, ${flags.hyper.optimizer})`],
-    ['closed-form optimum L*', r.optimum.toFixed(6)],
-    ['final population loss', r.finalPopulationLoss.toFixed(6)],
-    ['relative gap (L - L*)/|L*|', `${(r.relativeGap * 100).toFixed(3)} %`],
+    ...trainingRows(flags, r),
     ['largest principal angle (both towers)', `${r.maxPrincipalAngleDeg.toFixed(2)} deg`],
     ['σ_k', r.singularValues[flags.k - 1].toFixed(5)],
   ];

@@ -109,15 +109,25 @@ export function progressHooks(steps: number, solver = 'eigsh') {
   };
 }
 
-export function summaryRows(flags: TrainingFlags, r: ExperimentResult, n: number): [string, string][] {
-  const rows: [string, string][] = [
-    ['nodes n', String(n)],
+/** The summary rows every training command prints: the setup and the loss against the optimum. */
+export function trainingRows(
+  flags: TrainingFlags,
+  r: { optimum: number; finalPopulationLoss: number; relativeGap: number },
+): [string, string][] {
+  return [
     ['dimension k', String(flags.k)],
     ['encoder / mode', `${flags.encoder} / ${flags.mode}`],
     ['steps (batch, lr, optimizer)', `${flags.hyper.steps} (${flags.mode === 'minibatch' ? flags.hyper.batchSize : 'all'}, ${flags.hyper.lr}, ${flags.hyper.optimizer})`],
     ['closed-form optimum L*', r.optimum.toFixed(6)],
     ['final population loss', r.finalPopulationLoss.toFixed(6)],
     ['relative gap (L - L*)/|L*|', `${(r.relativeGap * 100).toFixed(3)} %`],
+  ];
+}
+
+export function summaryRows(flags: TrainingFlags, r: ExperimentResult, n: number): [string, string][] {
+  const rows: [string, string][] = [
+    ['nodes n', String(n)],
+    ...trainingRows(flags, r),
     ['largest principal angle', `${r.maxPrincipalAngleDeg.toFixed(2)} deg`],
     ['λ_k, λ_k+1', `${r.eigenvalues[flags.k - 1]?.toFixed(5)}, ${r.eigenvalues[flags.k]?.toFixed(5) ?? '-'}`],
   ];
