@@ -10,29 +10,18 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWebGpuBackend, crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError } from '../src/index.js';
-import type { GpuMatrix, WebGpuBackend } from '../src/index.js';
+import { crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError } from '../src/index.js';
+import type { GpuMatrix } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { randomMatrix, rng } from './helpers/random.js';
 import { matmul64, relativeMaxError } from './helpers/reference.js';
+import { openTestBackend } from './helpers/webgpu.js';
 import { python } from './helpers/python.js';
 
-let backend: WebGpuBackend | undefined;
-let openError: unknown;
-try {
-  backend = await createWebGpuBackend();
-} catch (err) {
-  openError = err;
-}
+// One device for the file; without an adapter, one failing test (helpers/webgpu.ts).
+const backend = await openTestBackend();
 
-test.after.always(() => backend?.dispose());
-
-if (!backend) {
-  // No adapter: one clear failure (CI installs lavapipe, so there this means a broken setup).
-  test('a WebGPU adapter is available', (t) => {
-    t.fail(`createWebGpuBackend() failed: ${(openError as Error)?.message ?? String(openError)}`);
-  });
-} else {
+if (backend) {
   const gpu = backend;
   const reductionModes: ('subgroups' | 'tree')[] = gpu.info.features.includes('subgroups') ? ['subgroups', 'tree'] : ['tree'];
   const f32 = (rows: number, cols: number, seed: number, scale = 1) => randomMatrix(Float32Array, rows, cols, seed, scale);

@@ -5,24 +5,17 @@
 // Lavapipe is a software rasterizer on the CPU, so the runs are kept small (n = 240, a few hundred
 // steps).
 import test from 'ava';
-import { createWebGpuBackend, populationLossSync, spectralLossSync, stochasticBlockModel } from '../src/index.js';
-import type { WebGpuBackend } from '../src/index.js';
+import { populationLossSync, spectralLossSync, stochasticBlockModel } from '../src/index.js';
 import { runExperiment } from '../src/train/experiment.js';
 import { edgesOfCSR } from '../src/train/sampler.js';
 import { webGpuLossProvider } from '../src/train/webgpu-loss.js';
 import { randomMatrix } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';
+import { openTestBackend } from './helpers/webgpu.js';
 import { numpyOptimum } from './helpers/graphs.js';
 
-let backend: WebGpuBackend | undefined;
-let openError: unknown;
-try {
-  backend = await createWebGpuBackend();
-} catch (err) {
-  openError = err;
-}
-
-test.after.always(() => backend?.dispose());
+// One device for the file; without an adapter, one failing test (helpers/webgpu.ts).
+const backend = await openTestBackend();
 
 // 4 blocks: Ā has 4 eigenvalues well above the bulk (1, and ~0.85 - 0.15/3 against a bulk of
 // width ~2/sqrt(20)), so k = 4 has a clear optimum.
@@ -34,13 +27,7 @@ const edges = edgesOfCSR(graph.n, graph.toCSR());
 // The optimum, independently: numpy's dense eigvalsh of D^-1/2 A D^-1/2.
 const optimum = numpyOptimum(n, k, edges);
 
-if (!backend) {
-  // No adapter: one clear failure, never a skip (CI installs lavapipe, so there this means a
-  // broken setup).
-  test('a WebGPU adapter is available', (t) => {
-    t.fail(`createWebGpuBackend() failed: ${(openError as Error)?.message ?? String(openError)}${process.env.CI ? ' (CI)' : ''}`);
-  });
-} else {
+if (backend) {
   const gpu = backend;
 
   // Tolerances: both sides take float32 inputs; the CPU kernel accumulates its scalars in float64,
