@@ -18,7 +18,7 @@ export type { PopulationLossResult, BipartitePopulationLossResult } from './popu
 export { readMatrixMarket, readEdgeList, MalformedFileError } from './io.js';
 export type { ReadOptions, ReadEdgeListOptions } from './io.js';
 export { createWebGpuBackend } from './gpu/backend.js';
-export type { GpuMatrix, GpuGraph, WebGpuBackend } from './gpu/backend.js';
+export type { GpuMatrix, GpuGraph, GpuBipartiteGraph, WebGpuBackend } from './gpu/backend.js';
 export { eigsh, eigshSync, denseOperator } from './eigsh.js';
 export type { EigshOptions, EigshResult } from './eigsh.js';
 export type { SymmetricOperator, RectangularOperator } from './operator.js';

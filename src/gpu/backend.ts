@@ -9,7 +9,9 @@ import { Pipelines } from './pipelines.js';
 import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
 import { GpuGraph, uploadGraph, spmvOnGpu, type CsrInput } from './spmv.js';
-import { populationLossOnGpu } from './population_loss.js';
+import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population_loss.js';
+import { GpuBipartiteGraph, uploadBipartite, bipartiteSpmvOnGpu, type BipartiteCsrInput } from './bipartite.js';
+import { svdsOnGpu, type GpuSvdsOptions, type GpuSvdsResult } from './svds.js';
 import { topKOnGpu } from './topk.js';
 import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult } from './eigsh.js';
 import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
@@ -18,6 +20,9 @@ export { GpuMatrix } from './matrix.js';
 export { GpuGraph } from './spmv.js';
 export type { CsrInput } from './spmv.js';
 export type { GpuEigshOptions, GpuEigshResult } from './eigsh.js';
+export { GpuBipartiteGraph } from './bipartite.js';
+export type { BipartiteCsrInput } from './bipartite.js';
+export type { GpuSvdsOptions, GpuSvdsResult } from './svds.js';
 export type { GpuInfo } from './device.js';
 
 export interface WebGpuBackendOptions extends DeviceOptions {
@@ -32,6 +37,22 @@ export type MatrixOutput = Matrix<Float32Array> | GpuMatrix;
 /** CSR arrays, a GpuGraph from uploadGraph, or any graph object with `n` and `toCSR()` (a speclin
  * Graph), whose arrays are uploaded for the call. */
 export type GraphInput = CsrInput | GpuGraph | { n: number; toCSR(): Omit<CsrInput, 'n'> };
+
+/** Bipartite CSR arrays, a GpuBipartiteGraph from uploadBipartite, or any object with `nLeft`,
+ * `nRight` and `toCSR()` (a speclin BipartiteGraph), whose arrays are uploaded for the call. */
+export type BipartiteInput = BipartiteCsrInput | GpuBipartiteGraph | { nLeft: number; nRight: number; toCSR(): Omit<BipartiteCsrInput, 'nLeft' | 'nRight'> };
+
+/** Whether a graph argument is bipartite: it names nLeft (a Graph or CSR input names n). */
+function isBipartiteInput(g: unknown): g is BipartiteInput {
+  return g instanceof GpuBipartiteGraph || (typeof g === 'object' && g !== null && 'nLeft' in g);
+}
+
+/** The population loss of two towers on a bipartite graph and its two gradients. */
+export interface GpuBipartitePopulationLoss {
+  loss: number;
+  gradLeft: MatrixOutput;
+  gradRight: MatrixOutput;
+}
 
 /** Internal plumbing the kernel modules share. */
 export interface GpuRuntime {
@@ -127,11 +148,31 @@ export class WebGpuBackend {
     return uploadGraph(this.rt.ctx, this.rt.owner, graph);
   }
 
+  /** Copies a bipartite graph (a BipartiteGraph, or CSR arrays with nLeft rows) to the GPU once,
+   * as P and P^T, each with its raw and its normalized (P̄) weights. */
+  uploadBipartite(graph: BipartiteInput): GpuBipartiteGraph {
+    this.rt.ctx.check();
+    if (graph instanceof GpuBipartiteGraph) throw new TypeError('graph: already a GpuBipartiteGraph');
+    return uploadBipartite(this.rt.ctx, this.rt.owner, bipartiteCsr(graph));
+  }
+
   /** y = A x, or Ā x = D^-1/2 A D^-1/2 x with { normalized: true }. x is a vector (Float32Array of
-   * length n, giving a Float32Array), an n x c Matrix, or a GpuMatrix (giving a GpuMatrix). */
-  async spmv(graph: GraphInput, x: Float32Array | MatrixInput, options: { normalized?: boolean } = {}): Promise<Float32Array | MatrixOutput> {
+   * length n, giving a Float32Array), an n x c Matrix, or a GpuMatrix (giving a GpuMatrix).
+   * On a bipartite graph: P x (x has nRight rows), or P^T y with { transpose: true } (y has nLeft
+   * rows); { normalized: true } uses P̄ = D_x^-1/2 P D_t^-1/2. A graph's A is symmetric, so
+   * transpose changes nothing there. */
+  async spmv(graph: GraphInput | BipartiteInput, x: Float32Array | MatrixInput, options: { normalized?: boolean; transpose?: boolean } = {}): Promise<Float32Array | MatrixOutput> {
     const vector = x instanceof Float32Array || x instanceof Float64Array;
     const xm: MatrixInput = vector ? { data: x as Float32Array, rows: x.length, cols: 1 } : (x as MatrixInput);
+    if (isBipartiteInput(graph)) {
+      return this.withBipartite(graph, (g) =>
+        this.withInputs({ x: xm }, async ({ x: gx }, keepOnGpu) => {
+          const r = await bipartiteSpmvOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, gx!, options.transpose === true, options.normalized === true);
+          const y = await this.output(r, keepOnGpu);
+          return vector ? (y as Matrix<Float32Array>).data : y;
+        }),
+      );
+    }
     return this.withGraph(graph, (g) =>
       this.withInputs({ x: xm }, async ({ x: gx }, keepOnGpu) => {
         const y = await this.output(await spmvOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, gx!, options.normalized === true), keepOnGpu);
@@ -142,7 +183,23 @@ export class WebGpuBackend {
 
   /** The population spectral loss of an embedding E (n x k) on a graph, and its gradient:
    * L = -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to sum 1 and D its marginals. */
-  async populationLoss(graph: GraphInput, E: MatrixInput): Promise<{ loss: number; grad: MatrixOutput }> {
+  async populationLoss(graph: GraphInput, E: MatrixInput): Promise<{ loss: number; grad: MatrixOutput }>;
+  /** The bipartite (CLIP) population loss of towers Ex (nLeft x k) and Et (nRight x k), as the CPU
+   * populationLoss(bipartite, Ex, Et): L = -2 tr(Ex^T P Et) + <Ex^T Dx Ex, Et^T Dt Et>_F, P scaled
+   * to sum 1; gradLeft = -2 P Et + 2 Dx Ex (Et^T Dt Et), gradRight = -2 P^T Ex + 2 Dt Et (Ex^T Dx Ex). */
+  async populationLoss(graph: BipartiteInput, Ex: MatrixInput, Et: MatrixInput): Promise<GpuBipartitePopulationLoss>;
+  async populationLoss(graph: GraphInput | BipartiteInput, E: MatrixInput, Et?: MatrixInput): Promise<{ loss: number; grad: MatrixOutput } | GpuBipartitePopulationLoss> {
+    if (isBipartiteInput(graph)) {
+      if (Et === undefined) throw new TypeError('populationLoss(bipartite, Ex, Et): Et is missing');
+      return this.withBipartite(graph, (g) =>
+        this.withInputs({ Ex: E, Et }, async ({ Ex: ex, Et: et }, keepOnGpu) => {
+          const r = await populationLossBipartiteOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, ex!, et!);
+          const gradLeft = await this.output(r.gradLeft, keepOnGpu).catch((e) => { r.gradRight.destroy(); throw e; });
+          return { loss: r.loss, gradLeft, gradRight: await this.output(r.gradRight, keepOnGpu) };
+        }),
+      );
+    }
+    if (Et !== undefined) throw new TypeError('populationLoss(graph, E): a third argument needs a bipartite graph');
     return this.withGraph(graph, (g) =>
       this.withInputs({ E }, async ({ E: e }, keepOnGpu) => {
         const r = await populationLossOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, e!);
@@ -163,6 +220,28 @@ export class WebGpuBackend {
    * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). */
   async eigsh(graph: GraphInput, options: GpuEigshOptions): Promise<GpuEigshResult> {
     return this.withGraph(graph, (g) => eigshOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
+  }
+
+  /** The k largest singular triplets of P̄ = D_x^-1/2 P D_t^-1/2 of a bipartite graph, as the CPU
+   * svds computes them (Lanczos on the smaller side's Gram matrix, here on the device). */
+  async svds(graph: BipartiteInput, options: GpuSvdsOptions): Promise<GpuSvdsResult> {
+    if (!isBipartiteInput(graph)) throw new TypeError('svds: expected a bipartite graph (a BipartiteGraph, a GpuBipartiteGraph or { nLeft, nRight, indptr, indices, values? })');
+    return this.withBipartite(graph, (g) => svdsOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
+  }
+
+  private async withBipartite<T>(graph: BipartiteInput, body: (g: GpuBipartiteGraph) => Promise<T>): Promise<T> {
+    this.rt.ctx.check();
+    if (graph instanceof GpuBipartiteGraph) {
+      if (graph.owner !== this.rt.owner) throw new TypeError('graph: this GpuBipartiteGraph belongs to another WebGPU backend');
+      if (graph.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'graph: this GpuBipartiteGraph was destroyed');
+      return body(graph);
+    }
+    const g = uploadBipartite(this.rt.ctx, this.rt.owner, bipartiteCsr(graph));
+    try {
+      return await body(g);
+    } finally {
+      g.destroy();
+    }
   }
 
   private async withGraph<T>(graph: GraphInput, body: (g: GpuGraph) => Promise<T>): Promise<T> {
@@ -239,6 +318,12 @@ export class WebGpuBackend {
   dispose(): void {
     this.rt.ctx.dispose();
   }
+}
+
+/** A speclin BipartiteGraph lives in native memory; its toCSR() gives the arrays. */
+function bipartiteCsr(graph: Exclude<BipartiteInput, GpuBipartiteGraph>): BipartiteCsrInput {
+  const g = graph as BipartiteCsrInput & { toCSR?: () => Omit<BipartiteCsrInput, 'nLeft' | 'nRight'> };
+  return typeof g.toCSR === 'function' ? { nLeft: g.nLeft, nRight: g.nRight, ...g.toCSR() } : g;
 }
 
 /** Opens the WebGPU adapter (through Dawn's `webgpu` package) and returns a backend on it.

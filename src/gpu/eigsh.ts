@@ -1,11 +1,14 @@
 /// <reference types="@webgpu/types" />
-// eigsh on the GPU: thick-restart Lanczos (Wu & Simon) for the largest eigenvalues of A or
-// Ā = D^-1/2 A D^-1/2. A restart cycle of Lanczos steps is one command buffer: the product
-// (spmv.wgsl), full reorthogonalization against the whole basis done twice (classical Gram-Schmidt:
+// eigsh on the GPU: thick-restart Lanczos (Wu & Simon) for the largest eigenvalues of a symmetric
+// operator that lives on the device. The solver asks the operator only for products (Spectra's
+// split): `GpuSymmetricOperator.encode` records Y = Op X into the cycle's command buffer, so Ā of a
+// graph (graphOperator below) and the Gram operators P̄ P̄^T / P̄^T P̄ of a bipartite graph
+// (src/gpu/svds.ts) share one solver. A restart cycle of Lanczos steps is one command buffer: the
+// product, full reorthogonalization against the whole basis done twice (classical Gram-Schmidt:
 // chunked basis dot products and a combination pass of eigsh.wgsl), the norm (a compensated
-// reduction) and the scaling all stay on the device, and the coefficients land in H. Each restart reads H back once (m x m floats); the
-// projected problem is solved in float64 on the CPU, and the restart basis (Ritz vectors) is formed
-// on the device by one GEMM with the small eigenvector matrix.
+// reduction) and the scaling all stay on the device, and the coefficients land in H. Each restart
+// reads H back once (m x m floats); the projected problem is solved in float64 on the CPU, and the
+// restart basis (Ritz vectors) is formed on the device by one GEMM with the small eigenvector matrix.
 import { SpeclinError } from '../errors.js';
 import { symmetricEigen } from '../dense.js';
 import { gaussian } from '../random.js';
@@ -40,6 +43,28 @@ export interface GpuEigshResult {
   converged: boolean;
 }
 
+/** A symmetric n x n operator on the device, as the Lanczos solver sees it. */
+export interface GpuSymmetricOperator {
+  readonly n: number;
+  /** ||Op|| when known (1 for Ā, P̄ P̄^T); residuals are relative to it. Omitted: the largest
+   * |Ritz value| of each restart stands in. */
+  readonly normBound?: number;
+  /** How option messages name n, e.g. 'n' or 'min(nLeft, nRight)'. */
+  readonly sizeName?: string;
+  /** Records y = Op x. x and y are n x 1 column views (stride 1) of device buffers whose entries
+   * past n are zero and must stay zero; uniforms or scratch buffers it creates go to `temps`,
+   * destroyed once the command buffer has been submitted. */
+  encode(enc: GPUCommandEncoder, x: GpuMatrix, y: GpuMatrix, temps: GPUBuffer[]): void;
+}
+
+/** Ā = D^-1/2 A D^-1/2 (normalized) or A of a resident graph, as a device operator. */
+export function graphOperator(ctx: GpuContext, pipes: Pipelines, g: GpuGraph, normalized: boolean): GpuSymmetricOperator {
+  return {
+    n: g.n,
+    normBound: normalized ? 1 : undefined,
+    encode: (enc, x, y, temps) => encodeSpmv(ctx, pipes, enc, g, x, y, normalized, 1, temps),
+  };
+}
 
 const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
 
@@ -47,9 +72,19 @@ export async function eigshOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, options: GpuEigshOptions,
 ): Promise<GpuEigshResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { k, ... }');
-  const n = g.n;
-  const { k, seed = 0, normalized = true } = options;
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new RangeError(`options.k: expected an integer in [1, ${n - 1}] (n - 1), got ${String(k)}`);
+  return lanczosOnGpu(ctx, pipes, owner, graphOperator(ctx, pipes, g, options.normalized ?? true), options);
+}
+
+/** The k largest eigenpairs of a device operator (options as GpuEigshOptions; `normalized` is the
+ * operator's business and ignored here). */
+export async function lanczosOnGpu(
+  ctx: GpuContext, pipes: Pipelines, owner: object, op: GpuSymmetricOperator, options: Omit<GpuEigshOptions, 'normalized'>,
+): Promise<GpuEigshResult> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { k, ... }');
+  const n = op.n;
+  const sizeName = op.sizeName ?? 'n';
+  const { k, seed = 0 } = options;
+  if (!Number.isInteger(k) || k < 1 || k >= n) throw new RangeError(`options.k: expected an integer in [1, ${n - 1}] (${sizeName} - 1), got ${String(k)}`);
   const tol = options.tol ?? 1e-5;
   if (!(typeof tol === 'number' && tol >= 1e-6 && tol < 1)) {
     throw new RangeError(`options.tol: expected a number in [1e-6, 1) (float32 Lanczos on the GPU), got ${String(tol)}`);
@@ -115,7 +150,7 @@ export async function eigshOnGpu(
         cycleTemps.push(u);
         return u;
       };
-      encodeSpmv(ctx, pipes, enc, g, V.view(j * Nc * 4, n, 1, 1), w0.view(0, n, 1, 1), normalized, 1, cycleTemps);
+      op.encode(enc, V.view(j * Nc * 4, n, 1, 1), w0.view(0, n, 1, 1), cycleTemps);
       const Hrow = { buffer: H.buffer, offset: j * Hc * 4 };
       const first = uni(0, 0);
       const second = uni(j * Hc, 1);
@@ -158,7 +193,7 @@ export async function eigshOnGpu(
       const betaM = Hh[(m - 1) * Hc + m];
       const eig = symmetricEigen(T, m); // values descending, column c of vectors belongs to values[c]
       const values = eig.values;
-      const normEstimate = normalized ? 1 : Math.max(...values.map(Math.abs), 1e-300);
+      const normEstimate = op.normBound ?? Math.max(...values.map(Math.abs), 1e-300);
       const residuals = values.map((_, c) => Math.abs(betaM * eig.vectors[(m - 1) * m + c]) / normEstimate);
       const done = residuals.subarray(0, k).every((r) => r <= tol);
       const last = cycle >= maxIterations;
