@@ -182,6 +182,8 @@ export interface TwoTowerOptions {
   labels?: ArrayLike<number>;
   rawFeatures?: Matrix;
   hooks?: ExperimentOptions['hooks'];
+  /** Training's losses (default: the CPU kernels), e.g. webGpuLossProvider(backend, graph). */
+  lossProvider?: LossProvider;
 }
 
 export interface TwoTowerResult extends Omit<ExperimentResult, 'eigenvalues' | 'eigsMatvecs'> {
@@ -220,6 +222,7 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
     reference: { optimum: opt.loss, left: opt.left, right: opt.right },
     onStep: o.hooks?.trainStep,
     onEval: o.hooks?.trainEval,
+    lossProvider: o.lossProvider,
   });
   const last = training.evals[training.evals.length - 1];
   const result: TwoTowerResult = {
