@@ -337,6 +337,76 @@ if (backend) {
     await t.throwsAsync(gpu.spmv({ ...g, indptr: g.indptr.subarray(1) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indptr/ });
   });
 
+  test.serial('spmv lane groups of 1 to 32 lanes, subgroup and tree reductions, against the CPU Graph products', async (t) => {
+    // Symmetric graphs with every node paired to a neighbour (Graph refuses isolated nodes), random
+    // edges up to a target mean row length, and a hub row longer than any group; n is a multiple
+    // of neither 256 nor the WG_SIZE / GROUP rows a workgroup takes.
+    const makeGraph = (n: number, meanRow: number, seed: number) => {
+      const u = rng(seed);
+      const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+      const add = (i: number, j: number, w: number) => {
+        rows[i].set(j, (rows[i].get(j) ?? 0) + w);
+        if (i !== j) rows[j].set(i, (rows[j].get(i) ?? 0) + w);
+      };
+      for (let i = 0; i < n; i += 2) add(i, (i + 1) % n, 1);
+      for (let j = 2; j < n; j += 4) add(0, j, 0.75);
+      while (rows.reduce((s, r) => s + r.size, 0) < meanRow * n) add(Math.floor(u() * n), Math.floor(u() * n), 0.5 + u());
+      const indptr = new Int32Array(n + 1);
+      const indices: number[] = [];
+      const values: number[] = [];
+      for (let i = 0; i < n; i++) {
+        for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
+          indices.push(j);
+          values.push(w);
+        }
+        indptr[i + 1] = indices.length;
+      }
+      return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+    };
+    const groups = new Set<number>();
+    for (const [n, meanRow, want] of [[301, 1.3, 1], [257, 3, 2], [333, 5, 4], [411, 11, 8], [263, 21, 16], [199, 45, 32]]) {
+      const csr = makeGraph(n, meanRow, n + meanRow);
+      const graph = Graph.fromCSR({ n, indptr: csr.indptr, indices: csr.indices, values: Float64Array.from(csr.values) });
+      const gg = gpu.uploadGraph(csr);
+      t.is(gg.group, want, `n ${n}: mean row length ${(csr.indices.length / n).toFixed(2)}`);
+      groups.add(gg.group);
+      const x = f32(n, 1, n).data;
+      const x64 = Float64Array.from(x);
+      const cpuA = graph.spmv(x64) as Float64Array;
+      const cpuNorm = new Float64Array(n);
+      graph.normalized().multiply(x64, cpuNorm, 1);
+      const deg = new Float64Array(n);
+      for (let i = 0; i < n; i++) for (let p = csr.indptr[i]; p < csr.indptr[i + 1]; p++) deg[i] += csr.values[p];
+      for (const mode of reductionModes) {
+        gpu.reductions = mode;
+        for (const normalized of [false, true]) {
+          const y = (await gpu.spmv(gg, x, { normalized })) as Float32Array;
+          const want64 = normalized ? cpuNorm : cpuA;
+          // Per row, the float32 dot-product bound: |error| <= (len + 4) u sum_j |a_ij d_i d_j x_j|
+          // (u = 2^-24; len roundings in the row's sum however the lanes split it, four more for the
+          // float32 degrees' scalings). A lane's partial lost or counted twice breaks it by a whole
+          // term, far above this bound.
+          let worst = 0;
+          for (let i = 0; i < n; i++) {
+            let magnitude = 0;
+            for (let p = csr.indptr[i]; p < csr.indptr[i + 1]; p++) {
+              const j = csr.indices[p];
+              const scale = normalized ? 1 / Math.sqrt(deg[i] * deg[j]) : 1;
+              magnitude += Math.abs(csr.values[p] * scale * x[j]);
+            }
+            const len = csr.indptr[i + 1] - csr.indptr[i];
+            worst = Math.max(worst, Math.abs(y[i] - want64[i]) / ((len + 4) * 2 ** -24 * magnitude));
+          }
+          t.true(worst <= 1, `n ${n}, ${gg.group} lanes, ${mode}, normalized ${normalized}: error ${worst.toFixed(2)} of the bound`);
+        }
+      }
+      gg.destroy();
+    }
+    gpu.reductions = reductionModes[0];
+    t.deepEqual([...groups].sort((a, b) => a - b), [1, 2, 4, 8, 16, 32]);
+    if (gpu.info.subgroupMinSize !== undefined) t.log(`subgroup sizes ${gpu.info.subgroupMinSize}..${gpu.info.subgroupMaxSize}`);
+  });
+
   test.serial('populationLoss matches the float64 formula, and its gradient', async (t) => {
     // n k = 900 floats: one workgroup of partial sums; n k = 24000: 24 of them (two regions).
     for (const [mode, n, k] of reductionModes.flatMap((m) => [[m, 150, 6], [m, 3000, 8]] as const)) {
