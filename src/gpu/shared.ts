@@ -1,9 +1,10 @@
 // The process-wide WebGPU backend behind the CPU API's `backend: 'webgpu'` option. It is opened
-// on the first such call and disposed once no call has been pending for LINGER_MS, because Dawn's
-// Node binding keeps polling on the main thread until its device is destroyed: without the
-// disposal a program that used the option would never exit by itself. An adapter gives one
-// device, so there is one backend at a time; calls that arrive within the linger reuse it (a
-// training loop keeps its device and its compiled pipelines).
+// on the first such call and disposed once no call has been pending for LINGER_MS: an adapter
+// gives one device, whose buffers and pipelines should not outlive their use, and Dawn's Node
+// binding can keep polling on the main thread while a device lives (device.ts). The linger timer
+// is unref'd, so it never holds the process itself (with webgpu 0.6.2 on lavapipe a process exits
+// with a live device too; the test spawns one and times its exit). Calls that arrive within the
+// linger reuse the device and its compiled pipelines, as a training loop's steps do.
 import { SpeclinError } from '../errors.js';
 import type { FloatArray, Matrix } from '../types.js';
 import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
