@@ -1,10 +1,9 @@
 // The population spectral contrastive loss of an embedding over a whole graph, and its gradient:
 // the quantity that training minimizes and whose minimum closedFormOptimum gives in closed form.
 import { native } from './native.js';
-import { callNative, callNativeAsync } from './errors.js';
+import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import { BipartiteGraph, Graph } from './graph.js';
 import type { FloatArray, Matrix } from './types.js';
-import { SpeclinError } from './errors.js';
 import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 
 export interface PopulationLossResult<T extends FloatArray = FloatArray> {
