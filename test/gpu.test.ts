@@ -565,6 +565,14 @@ if (backend) {
       limits.maxStorageBufferBindingSize = saved;
     }
     t.throws(() => topKSync(Qc, f32(50, 5, 42), 3), { instanceOf: RangeError, message: /^topK: queries row 44 contains NaN or Infinity$/ });
+    // Finite inputs whose dot product is NaN: with K = 8192 and one output tile the GEMM splits K
+    // into slices, the first half's slices overflow to +Inf and the second half's to -Inf, and
+    // their sum is NaN. That score is never selected: with k = every key its slot is index -1.
+    const dk = 8192;
+    const keys3 = new Float32Array(3 * dk);
+    for (let j = 0; j < dk; j++) [keys3[j], keys3[dk + j], keys3[2 * dk + j]] = [j < dk / 2 ? 1 : -1, 1e-30, 2e-30];
+    const overflow = await gpu.topK({ data: new Float32Array(dk).fill(3e38), rows: 1, cols: dk }, { data: keys3, rows: 3, cols: dk }, 3);
+    t.deepEqual([...overflow.indices], [2, 1, -1]);
     // The failed calls freed what they made: the backend still answers correctly.
     const after = await gpu.topK(f32(3, 4, 1), f32(9, 4, 2), 2);
     t.deepEqual(after.indices, topKSync(f32(3, 4, 1), f32(9, 4, 2), 2).indices);
