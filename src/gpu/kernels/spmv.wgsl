@@ -72,10 +72,11 @@ fn spmv_vector(lanes: Lanes, @builtin(subgroup_size) sg_size: u32, @builtin(work
   var sum = acc;
   if (GROUP >= sg_size) {
     sum = subgroupAdd(acc);
-    if (lanes.sg_lane == 0u) { lanes_sum[lanes.sg] = sum; }
+    if (GROUP > sg_size && lanes.sg_lane == 0u) { lanes_sum[lanes.sg] = sum; }
   } else {
-    // After the halving by s, lane i holds lanes i .. i + 2s - 1 of its group; lanes that read past
-    // their group hold garbage that no group's first lane reads.
+    // After the step with offset s, lane i holds the lanes i + j s (j < GROUP / s) of the group
+    // when i < s: at the end the group's first lane holds all of them. Lanes that read past
+    // their group (or the subgroup) hold values no first lane reads.
     for (var s = GROUP / 2u; s > 0u; s >>= 1u) { sum += subgroupShuffleDown(sum, s); }
   }
   workgroupBarrier();
