@@ -5,6 +5,8 @@
 import { native } from './native.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
+import { readBackend, refuseBackend, withSharedWebGpu, type BackendOption } from './gpu/shared.js';
+import type { GpuEigshResult } from './gpu/eigsh.js';
 
 import type { SymmetricOperator } from './operator.js';
 export type { SymmetricOperator };
@@ -265,6 +267,7 @@ function finish(r: NativeResult, k: number, signal?: AbortSignal): EigshResult {
 
 /** Synchronous eigsh. A JavaScript operator's multiply must be synchronous here. */
 export function eigshSync(target: SymmetricOperator | GraphLike, options: EigshOptions): EigshResult {
+  refuseBackend('eigshSync', 'eigsh', options);
   const { op, n, nativeOptions } = prepareEigsh('eigshSync', target, options);
   if (options.signal?.aborted) throw abortError(options.signal);
   if (op._native !== undefined) {
@@ -318,7 +321,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** eigsh, Promise form. Native operators (a Graph, denseOperator) run on a libuv worker;
  * JavaScript operators run on the main thread, yielding to the event loop between products. */
-export async function eigsh(target: SymmetricOperator | GraphLike, options: EigshOptions): Promise<EigshResult> {
+export async function eigsh(target: SymmetricOperator | GraphLike, options: EigshOptions & BackendOption): Promise<EigshResult> {
+  if (readBackend('eigsh', options) === 'webgpu') return eigshOnWebGpu(target, options);
   const { op, n, nativeOptions } = prepareEigsh('eigsh', target, options);
   const signal = options.signal;
   if (signal?.aborted) throw abortError(signal);
@@ -368,4 +372,64 @@ export function denseOperator(A: Matrix): SymmetricOperator {
         }
     },
   };
+}
+
+/** eigsh with { backend: 'webgpu' }: thick-restart Lanczos on the process-wide WebGPU device
+ * (src/gpu/eigsh.ts) for a Graph's Ā, in float32. Its result has the CPU result's fields and
+ * types; `residuals` are the true ||Ā v - λ v||, computed here in float64 with the CPU operator.
+ * `maxIterations` counts restart cycles, `basisSize` is the basis size m; blockSize, v0, an
+ * explicit deflation block, method, onProgress and signal have no GPU equivalent. */
+async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: EigshOptions): Promise<EigshResult> {
+  const unsupported = (what: string, why: string) =>
+    new SpeclinError('ERR_WEBGPU_UNSUPPORTED', `eigsh: ${what} is not available with backend 'webgpu' (${why}); use backend 'cpu'`);
+  if (!isGraph(target) || typeof (target as { toCSR?: unknown }).toCSR !== 'function')
+    throw new TypeError("eigsh: backend 'webgpu' takes a Graph (its CSR arrays go to the GPU); operators run on the CPU");
+  if (typeof options !== 'object' || options === null) throw new TypeError('eigsh: options { k, ... } are required');
+  for (const name of ['blockSize', 'v0', 'method', 'onProgress', 'signal'] as const)
+    if (options[name] !== undefined) throw unsupported(`options.${name}`, 'the GPU solver is single-vector Lanczos from a random start, run to the end');
+  if (options.deflate !== undefined && typeof options.deflate !== 'boolean')
+    throw unsupported('a deflation block (options.deflate)', 'the GPU solver locks no given vectors');
+  const graph = target;
+  const n = graph.n;
+  if (options.deflate !== false) {
+    // The CPU locks one eigenvector of eigenvalue 1 per connected component; single-vector Lanczos
+    // cannot resolve that multiplicity, so a disconnected graph is refused rather than answered
+    // with too few copies of 1.
+    const comp = graph.components() as unknown;
+    let count = 0;
+    if (ArrayBuffer.isView(comp)) for (const label of comp as Int32Array) count = Math.max(count, label + 1);
+    else count = (comp as { count: number }).count;
+    if (count > 1) throw unsupported(`a graph of ${count} connected components`, 'eigenvalue 1 has multiplicity ' + count);
+  }
+  const k = checkInteger('eigsh', 'k', options.k, 1, n - 1);
+  const gpuOptions = { k, tol: options.tol, maxIterations: options.maxIterations, ncv: options.basisSize, seed: options.seed };
+  const op = graph.normalized();
+  const shape = (r: GpuEigshResult, tol: number): EigshResult => {
+    const vectors = Float64Array.from(r.vectors.data);
+    const AV = new Float64Array(n * k);
+    op.multiply(vectors, AV, k);
+    const residuals = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (AV[i * k + c] - r.values[c] * vectors[i * k + c]) ** 2;
+      residuals[c] = Math.sqrt(s);
+    }
+    return {
+      values: r.values,
+      vectors: { data: vectors, rows: n, cols: k },
+      residuals,
+      matvecs: r.matvecs,
+      iterations: r.iterations,
+      converged: r.converged ? k : residuals.filter((x) => x <= tol).length,
+      norm: 1,
+      method: 'lanczos',
+    };
+  };
+  try {
+    return shape(await withSharedWebGpu((gpu) => gpu.eigsh(graph as unknown as Parameters<typeof gpu.eigsh>[0], gpuOptions)), gpuOptions.tol ?? 1e-5);
+  } catch (err) {
+    if (err instanceof SpeclinError && err.code === 'ERR_NOT_CONVERGED' && err.partial)
+      throw new SpeclinError<EigshResult>('ERR_NOT_CONVERGED', err.message, shape(err.partial as GpuEigshResult, gpuOptions.tol ?? 1e-5));
+    throw err;
+  }
 }

@@ -4,12 +4,14 @@
 // Products accumulate in the input's dtype (float32 in, float32 sums out). NaN and Infinity
 // propagate: an output is NaN or infinite exactly when the row/column it reads holds one (IEEE
 // arithmetic, no masking). Sync forms read the typed arrays in place, subarray views with a
-// byteOffset included, and write one new typed array; Promise forms copy the inputs first.
+// byteOffset included, and write one new typed array; Promise forms copy the inputs first, and
+// with { backend: 'webgpu' } run on the process-wide WebGPU device (float32 only; src/gpu/shared.ts).
 // Errors: TypeError (not a Matrix, not Float32Array/Float64Array, mixed dtypes), RangeError
 // (shape mismatch, rows * cols != data.length, zero sizes, a result too large to allocate).
 import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { Batch, FloatArray, Matrix } from './types.js';
+import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 
 type Out<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
 
@@ -26,15 +28,28 @@ export function innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & 
   return callNative(() => native.innerGramSync(Z, W));
 }
 
-/** Promise form of gramSync: the input is copied, the work runs off the main thread. */
-export function gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Promise<Out<M, T>> {
-  return callNativeAsync(() => native.gram(Z));
+/** Promise form of gramSync: the input is copied, the work runs off the main thread (or on the
+ * GPU with { backend: 'webgpu' }: float32 in, the same float32 Matrix or Batch out). */
+export function gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
+  return callNativeAsync(() =>
+    readBackend('gram', options) === 'webgpu'
+      ? (runOnWebGpu('gram', { Z }, (gpu, m) => gpu.gram(m.Z)) as Promise<Out<M, T>>)
+      : native.gram(Z),
+  );
 }
-export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<Out<M, T>> {
-  return callNativeAsync(() => native.crossGram(Z, W));
+export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
+  return callNativeAsync(() =>
+    readBackend('crossGram', options) === 'webgpu'
+      ? (runOnWebGpu('crossGram', { Z, W }, (gpu, m) => gpu.crossGram(m.Z, m.W)) as Promise<Out<M, T>>)
+      : native.crossGram(Z, W),
+  );
 }
-export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<Out<M, T>> {
-  return callNativeAsync(() => native.innerGram(Z, W));
+export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
+  return callNativeAsync(() =>
+    readBackend('innerGram', options) === 'webgpu'
+      ? (runOnWebGpu('innerGram', { Z, W }, (gpu, m) => gpu.innerGram(m.Z, m.W)) as Promise<Out<M, T>>)
+      : native.innerGram(Z, W),
+  );
 }
 
 /** The micro-kernels the Gram family (and every kernel built on it) uses now: 'avx512' or

@@ -19,6 +19,8 @@ export { readMatrixMarket, readEdgeList, MalformedFileError } from './io.js';
 export type { ReadOptions, ReadEdgeListOptions } from './io.js';
 export { createWebGpuBackend } from './gpu/backend.js';
 export type { GpuMatrix, GpuGraph, GpuBipartiteGraph, WebGpuBackend } from './gpu/backend.js';
+export { disposeWebGpu } from './gpu/shared.js';
+export type { BackendOption } from './gpu/shared.js';
 export { eigsh, eigshSync, denseOperator } from './eigsh.js';
 export type { EigshOptions, EigshResult } from './eigsh.js';
 export type { SymmetricOperator, RectangularOperator } from './operator.js';

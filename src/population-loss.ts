@@ -1,9 +1,10 @@
 // The population spectral contrastive loss of an embedding over a whole graph, and its gradient:
 // the quantity that training minimizes and whose minimum closedFormOptimum gives in closed form.
 import { native } from './native.js';
-import { callNative, callNativeAsync } from './errors.js';
+import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import { BipartiteGraph, Graph } from './graph.js';
 import type { FloatArray, Matrix } from './types.js';
+import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 
 export interface PopulationLossResult<T extends FloatArray = FloatArray> {
   /** -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to sum 1, D = diag(marginals); float64. */
@@ -36,18 +37,28 @@ export function populationLossSync<T extends FloatArray>(
   return callNative(() => native.populationLossSync(graph, E));
 }
 
-/** Promise form: E is copied, the work runs off the main thread; the graph is shared, not copied. */
-export function populationLoss<T extends FloatArray>(graph: Graph, E: Matrix<T>): Promise<PopulationLossResult<T>>;
-export function populationLoss<T extends FloatArray>(graph: BipartiteGraph, Ex: Matrix<T>, Et: Matrix<T>): Promise<BipartitePopulationLossResult<T>>;
+/** Promise form: E is copied, the work runs off the main thread; the graph is shared, not copied.
+ * With { backend: 'webgpu' } (a Graph and a float32 E) it runs on the GPU: the graph's CSR arrays
+ * are uploaded for the call, the loss comes back as a number and the gradient as a float32 Matrix. */
+export function populationLoss<T extends FloatArray>(graph: Graph, E: Matrix<T>, options?: BackendOption): Promise<PopulationLossResult<T>>;
+export function populationLoss<T extends FloatArray>(graph: BipartiteGraph, Ex: Matrix<T>, Et: Matrix<T>, options?: BackendOption): Promise<BipartitePopulationLossResult<T>>;
 export function populationLoss<T extends FloatArray>(
-  graph: Graph | BipartiteGraph, E: Matrix<T>, Et?: Matrix<T>,
+  graph: Graph | BipartiteGraph, E: Matrix<T>, EtOrOptions?: Matrix<T> | BackendOption, bipartiteOptions?: BackendOption,
 ): Promise<PopulationLossResult<T> | BipartitePopulationLossResult<T>> {
   return callNativeAsync(async () => {
     if (graph instanceof BipartiteGraph) {
+      const Et = EtOrOptions as Matrix<T> | undefined;
       if (Et === undefined) throw new TypeError('populationLoss(bipartite, Ex, Et): Et is missing');
+      if (readBackend('populationLoss', bipartiteOptions) === 'webgpu') {
+        throw new SpeclinError('ERR_WEBGPU_UNSUPPORTED', "populationLoss: backend 'webgpu' takes a Graph; a BipartiteGraph runs on the CPU (backend 'cpu')");
+      }
       return native.populationLossBipartite(graph, E, Et);
     }
     if (!(graph instanceof Graph)) throw new TypeError('populationLoss: graph must be a Graph or a BipartiteGraph');
-    return native.populationLoss(graph, E);
+    if (readBackend('populationLoss', EtOrOptions) === 'cpu') return native.populationLoss(graph, E);
+    return runOnWebGpu('populationLoss', { E }, async (gpu, m) => {
+      const r = await gpu.populationLoss(graph, m.E);
+      return { loss: r.loss, grad: r.grad as Matrix<Float32Array> };
+    });
   });
 }

@@ -2,6 +2,9 @@
 import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
+import { readBackend, refuseBackend, requireFloat32, runOnWebGpu, type BackendOption } from './gpu/shared.js';
+import { checkHostMatrix, type GpuMatrix } from './gpu/matrix.js';
+import { checkLossOptions } from './gpu/spectral_loss.js';
 
 export interface SpectralLossOptions {
   /** The reference code's mu: rows of norm >= sqrt(mu) are rescaled to norm sqrt(mu) and every
@@ -37,14 +40,77 @@ export function spectralLossSync<T extends FloatArray>(
   W: Matrix<T>,
   options?: SpectralLossOptions,
 ): SpectralLossResult<T> {
+  refuseBackend('spectralLossSync', 'spectralLoss', options);
   return callNative(() => native.spectralLossSync(Z, W, options));
 }
 
-/** Promise form: Z and W are copied, the work runs off the main thread. */
+/** Promise form: Z and W are copied, the work runs off the main thread, or with
+ * { backend: 'webgpu' } on the GPU (float32 only; the same result fields, errors and clipping). */
 export function spectralLoss<T extends FloatArray>(
   Z: Matrix<T>,
   W: Matrix<T>,
-  options?: SpectralLossOptions,
+  options?: SpectralLossOptions & BackendOption,
 ): Promise<SpectralLossResult<T>> {
-  return callNativeAsync(() => native.spectralLoss(Z, W, options));
+  return callNativeAsync(async () => {
+    if (readBackend('spectralLoss', options) === 'cpu') return native.spectralLoss(Z, W, options);
+    return spectralLossOnWebGpu(Z, W, options ?? {}) as Promise<SpectralLossResult<T>>;
+  });
+}
+
+/** The CPU's row pass, on the host before the device is involved: the same NaN/Infinity error
+ * (first bad row, Z before W), and the clipped-row counts, by the CPU's rule (float64 norm not
+ * strictly below sqrt(mu)). The GPU decides its clipping from float32 norms; a row whose norm
+ * is within float32 rounding of sqrt(mu) may be counted differently, with no effect on the loss
+ * (the clipping factor is 1 there either way). */
+function rowPass(Z: Matrix<Float32Array>, W: Matrix<Float32Array>, mu: number | undefined): { clippedZ: number; clippedW: number } {
+  const k = Z.cols;
+  const bound = mu === undefined ? Infinity : Math.sqrt(mu);
+  let clippedZ = 0;
+  let clippedW = 0;
+  const norm = (x: Float32Array, i: number) => {
+    let s = 0;
+    for (let j = i * k; j < (i + 1) * k; j++) s += x[j] * x[j];
+    return Math.sqrt(s);
+  };
+  for (let i = 0; i < Z.rows; i++) {
+    for (const [name, X] of [['Z', Z.data], ['W', W.data]] as const) {
+      const n = norm(X, i);
+      if (!Number.isFinite(n)) {
+        const j = X.subarray(i * k, (i + 1) * k).findIndex((v) => !Number.isFinite(v));
+        throw new RangeError(
+          `spectralLoss: ${name} contains ${Number.isNaN(X[i * k + j]) ? 'NaN' : 'Infinity'} at row ${i}, column ${j}; ` +
+            'a non-finite embedding would make the loss NaN',
+        );
+      }
+      if (!(n < bound)) {
+        if (name === 'Z') clippedZ++;
+        else clippedW++;
+      }
+    }
+  }
+  return { clippedZ, clippedW };
+}
+
+function spectralLossOnWebGpu(Z: Matrix, W: Matrix, options: SpectralLossOptions): Promise<SpectralLossResult<Float32Array>> {
+  requireFloat32('spectralLoss', 'Z', Z);
+  requireFloat32('spectralLoss', 'W', W);
+  const z = checkHostMatrix('Z', Z);
+  const w = checkHostMatrix('W', W);
+  // checkLossOptions reads only the shapes of its matrix arguments; it resolves 'auto' by the GPU's
+  // own rule, so `algorithm` reports what ran.
+  const shape = (m: Matrix & { batch?: number }) => ({ rows: m.rows, cols: m.cols, batch: m.batch }) as GpuMatrix;
+  const { mu, negatives, algorithm } = checkLossOptions(shape(z), shape(w), options);
+  const clipped = rowPass(z, w, mu);
+  return runOnWebGpu('spectralLoss', { Z: z, W: w }, async (gpu, m) => {
+    const r = await gpu.spectralLoss(m.Z, m.W, { mu, negatives, algorithm });
+    return {
+      loss: r.loss,
+      positive: r.positive,
+      negative: r.negative,
+      gradZ: r.gradZ as Matrix<Float32Array>,
+      gradW: r.gradW as Matrix<Float32Array>,
+      algorithm,
+      ...clipped,
+    };
+  });
 }

@@ -2,6 +2,7 @@
 import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
+import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 
 export interface TopKResult<T extends FloatArray = FloatArray> {
   /** rows x k, row-major: the key indices of query i are indices[i*k .. i*k + k). */
@@ -18,7 +19,15 @@ export function topKSync<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<
   return callNative(() => native.topKSync(queries, keys, k));
 }
 
-/** Promise form: the inputs are copied, the work runs off the main thread. */
-export function topK<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): Promise<TopKResult<T>> {
-  return callNativeAsync(() => native.topK(queries, keys, k));
+/** Promise form: the inputs are copied, the work runs off the main thread (or on the GPU with
+ * { backend: 'webgpu' }: float32 only, the same result and errors; see docs/gpu.md). */
+export function topK<T extends FloatArray>(
+  queries: Matrix<T>, keys: Matrix<T>, k: number, options?: BackendOption,
+): Promise<TopKResult<T>> {
+  return callNativeAsync(async () => {
+    if (readBackend('topK', options) === 'cpu') return native.topK(queries, keys, k);
+    if (typeof k !== 'number') throw new TypeError('topK: k must be a number');
+    const r = await runOnWebGpu('topK', { queries, keys }, (gpu, m) => gpu.topK(m.queries, m.keys, k));
+    return { indices: r.indices, scores: r.scores as T, rows: queries.rows, k };
+  });
 }

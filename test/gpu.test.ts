@@ -10,7 +10,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError } from '../src/index.js';
+import { crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError, topK as topKCpu, topKSync } from '../src/index.js';
 import type { GpuMatrix } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { randomMatrix, rng } from './helpers/random.js';
@@ -337,6 +337,76 @@ if (backend) {
     await t.throwsAsync(gpu.spmv({ ...g, indptr: g.indptr.subarray(1) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indptr/ });
   });
 
+  test.serial('spmv lane groups of 1 to 32 lanes, subgroup and tree reductions, against the CPU Graph products', async (t) => {
+    // Symmetric graphs with every node paired to a neighbour (Graph refuses isolated nodes), random
+    // edges up to a target mean row length, and a hub row longer than any group; n is a multiple
+    // of neither 256 nor the WG_SIZE / GROUP rows a workgroup takes.
+    const makeGraph = (n: number, meanRow: number, seed: number) => {
+      const u = rng(seed);
+      const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+      const add = (i: number, j: number, w: number) => {
+        rows[i].set(j, (rows[i].get(j) ?? 0) + w);
+        if (i !== j) rows[j].set(i, (rows[j].get(i) ?? 0) + w);
+      };
+      for (let i = 0; i < n; i += 2) add(i, (i + 1) % n, 1);
+      for (let j = 2; j < n; j += 4) add(0, j, 0.75);
+      while (rows.reduce((s, r) => s + r.size, 0) < meanRow * n) add(Math.floor(u() * n), Math.floor(u() * n), 0.5 + u());
+      const indptr = new Int32Array(n + 1);
+      const indices: number[] = [];
+      const values: number[] = [];
+      for (let i = 0; i < n; i++) {
+        for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
+          indices.push(j);
+          values.push(w);
+        }
+        indptr[i + 1] = indices.length;
+      }
+      return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+    };
+    const groups = new Set<number>();
+    for (const [n, meanRow, want] of [[301, 1.3, 1], [257, 3, 2], [333, 5, 4], [411, 11, 8], [263, 21, 16], [199, 45, 32]]) {
+      const csr = makeGraph(n, meanRow, n + meanRow);
+      const graph = Graph.fromCSR({ n, indptr: csr.indptr, indices: csr.indices, values: Float64Array.from(csr.values) });
+      const gg = gpu.uploadGraph(csr);
+      t.is(gg.group, want, `n ${n}: mean row length ${(csr.indices.length / n).toFixed(2)}`);
+      groups.add(gg.group);
+      const x = f32(n, 1, n).data;
+      const x64 = Float64Array.from(x);
+      const cpuA = graph.spmv(x64) as Float64Array;
+      const cpuNorm = new Float64Array(n);
+      graph.normalized().multiply(x64, cpuNorm, 1);
+      const deg = new Float64Array(n);
+      for (let i = 0; i < n; i++) for (let p = csr.indptr[i]; p < csr.indptr[i + 1]; p++) deg[i] += csr.values[p];
+      for (const mode of reductionModes) {
+        gpu.reductions = mode;
+        for (const normalized of [false, true]) {
+          const y = (await gpu.spmv(gg, x, { normalized })) as Float32Array;
+          const want64 = normalized ? cpuNorm : cpuA;
+          // Per row, the float32 dot-product bound: |error| <= (len + 4) u sum_j |a_ij d_i d_j x_j|
+          // (u = 2^-24; len roundings in the row's sum however the lanes split it, four more for the
+          // float32 degrees' scalings). A lane's partial lost or counted twice breaks it by a whole
+          // term, far above this bound.
+          let worst = 0;
+          for (let i = 0; i < n; i++) {
+            let magnitude = 0;
+            for (let p = csr.indptr[i]; p < csr.indptr[i + 1]; p++) {
+              const j = csr.indices[p];
+              const scale = normalized ? 1 / Math.sqrt(deg[i] * deg[j]) : 1;
+              magnitude += Math.abs(csr.values[p] * scale * x[j]);
+            }
+            const len = csr.indptr[i + 1] - csr.indptr[i];
+            worst = Math.max(worst, Math.abs(y[i] - want64[i]) / ((len + 4) * 2 ** -24 * magnitude));
+          }
+          t.true(worst <= 1, `n ${n}, ${gg.group} lanes, ${mode}, normalized ${normalized}: error ${worst.toFixed(2)} of the bound`);
+        }
+      }
+      gg.destroy();
+    }
+    gpu.reductions = reductionModes[0];
+    t.deepEqual([...groups].sort((a, b) => a - b), [1, 2, 4, 8, 16, 32]);
+    if (gpu.info.subgroupMinSize !== undefined) t.log(`subgroup sizes ${gpu.info.subgroupMinSize}..${gpu.info.subgroupMaxSize}`);
+  });
+
   test.serial('populationLoss matches the float64 formula, and its gradient', async (t) => {
     // n k = 900 floats: one workgroup of partial sums; n k = 24000: 24 of them (two regions).
     for (const [mode, n, k] of reductionModes.flatMap((m) => [[m, 150, 6], [m, 3000, 8]] as const)) {
@@ -433,15 +503,79 @@ if (backend) {
       t.is(chunked.indices[q * 3], row.indexOf(Math.max(...row)), `query ${q}`);
     }
 
-    // A NaN score is never selected: with k = all keys, its slot comes back as index -1.
-    const withNaN = await gpu.topK({ data: new Float32Array([1, 1]), rows: 1, cols: 2 }, { data: new Float32Array([1, 0, NaN, 0, 2, 2]), rows: 3, cols: 2 }, 3);
-    t.deepEqual([...withNaN.indices], [2, 0, -1]);
-
     const dup = { data: new Float32Array(4 * 3).fill(1), rows: 4, cols: 3 };
     const tie = await gpu.topK(f32(1, 3, 1), dup, 4);
     t.deepEqual([...tie.indices], [0, 1, 2, 3]);
     await t.throwsAsync(gpu.topK(Q, K, nk + 1), { instanceOf: RangeError, message: /^k: expected an integer in \[1, 301\]/ });
     await t.throwsAsync(gpu.topK(Q, f32(5, d + 1, 1), 1), { instanceOf: RangeError, message: /^keys: expected 19 columns/ });
+  });
+
+  test.serial('topK: NaN or Infinity in the queries or keys is the CPU topK\'s RangeError, typed arrays and GpuMatrix alike', async (t) => {
+    // Columns 6 (rows padded to 8 on the GPU, the padding must not count) and 9 (3 vec4s a row).
+    for (const d of [6, 9]) {
+      const Q = f32(23, d, 51);
+      const K = f32(70, d, 52);
+      const poison = (m: Matrix<Float32Array>, at: [number, number][], value: number) => {
+        const data = Float32Array.from(m.data);
+        for (const [r, c] of at) data[r * d + c] = value;
+        return { data, rows: m.rows, cols: m.cols };
+      };
+      const cases: [string, Matrix<Float32Array>, Matrix<Float32Array>, RegExp][] = [
+        ['NaN in keys row 7', Q, poison(K, [[7, d - 1]], NaN), /^topK: keys row 7 contains NaN or Infinity$/],
+        // The first bad row is named, whatever order the device's invocations ran in.
+        ['-Infinity in keys rows 69 and 3', Q, poison(K, [[69, 0], [3, 2]], -Infinity), /^topK: keys row 3 contains NaN or Infinity$/],
+        // The queries are checked before the keys, as on the CPU.
+        ['Infinity in queries row 22, NaN in keys row 0', poison(Q, [[22, 4]], Infinity), poison(K, [[0, 0]], NaN), /^topK: queries row 22 contains NaN or Infinity$/],
+        ['NaN in queries rows 5 and 0', poison(Q, [[5, 1], [0, d - 1]], NaN), K, /^topK: queries row 0 contains NaN or Infinity$/],
+      ];
+      for (const [what, q, k, message] of cases) {
+        t.throws(() => topKSync(q, k, 4), { instanceOf: RangeError, message }, `CPU sync, ${what}, d ${d}`);
+        await t.throwsAsync(topKCpu(q, k, 4), { instanceOf: RangeError, message }, `CPU, ${what}, d ${d}`);
+        await t.throwsAsync(gpu.topK(q, k, 4), { instanceOf: RangeError, message }, `GPU typed arrays, ${what}, d ${d}`);
+        const gq = gpu.upload(q);
+        const gk = gpu.upload(k);
+        try {
+          await t.throwsAsync(gpu.topK(gq, gk, 4), { instanceOf: RangeError, message }, `GPU GpuMatrix, ${what}, d ${d}`);
+          await t.throwsAsync(gpu.topK(gq, k, 4), { instanceOf: RangeError, message }, `GPU mixed, ${what}, d ${d}`);
+        } finally {
+          gq.destroy();
+          gk.destroy();
+        }
+      }
+      // Finite inputs pass the check on both backends and select the same keys (the scores are
+      // float32 dot products of length <= 9 of N(0,1) data; no near-ties at this seed, so the
+      // orders agree exactly).
+      const cpu = topKSync(Q, K, 4);
+      const gq = gpu.upload(Q);
+      const onGpu = await gpu.topK(gq, K, 4);
+      gq.destroy();
+      t.deepEqual(onGpu.indices, cpu.indices, `d ${d}`);
+      t.true(relativeMaxError(onGpu.scores, cpu.scores) < 1e-5);
+    }
+    // Query chunks (a lowered binding limit: 45 queries in chunks of 19, 19, 7): a bad row in the
+    // last chunk, and in the keys, are still found, and by the one readback of the indices.
+    const limits = gpu.info.limits;
+    const saved = limits.maxStorageBufferBindingSize;
+    const Qc = f32(45, 5, 41);
+    Qc.data[44 * 5 + 3] = NaN;
+    limits.maxStorageBufferBindingSize = 4096;
+    try {
+      await t.throwsAsync(gpu.topK(Qc, f32(50, 5, 42), 3), { instanceOf: RangeError, message: /^topK: queries row 44 contains NaN or Infinity$/ });
+    } finally {
+      limits.maxStorageBufferBindingSize = saved;
+    }
+    t.throws(() => topKSync(Qc, f32(50, 5, 42), 3), { instanceOf: RangeError, message: /^topK: queries row 44 contains NaN or Infinity$/ });
+    // Finite inputs whose dot product is NaN: with K = 8192 and one output tile the GEMM splits K
+    // into slices, the first half's slices overflow to +Inf and the second half's to -Inf, and
+    // their sum is NaN. That score is never selected: with k = every key its slot is index -1.
+    const dk = 8192;
+    const keys3 = new Float32Array(3 * dk);
+    for (let j = 0; j < dk; j++) [keys3[j], keys3[dk + j], keys3[2 * dk + j]] = [j < dk / 2 ? 1 : -1, 1e-30, 2e-30];
+    const overflow = await gpu.topK({ data: new Float32Array(dk).fill(3e38), rows: 1, cols: dk }, { data: keys3, rows: 3, cols: dk }, 3);
+    t.deepEqual([...overflow.indices], [2, 1, -1]);
+    // The failed calls freed what they made: the backend still answers correctly.
+    const after = await gpu.topK(f32(3, 4, 1), f32(9, 4, 2), 2);
+    t.deepEqual(after.indices, topKSync(f32(3, 4, 1), f32(9, 4, 2), 2).indices);
   });
 
   test.serial('eigsh on the GPU: top eigenpairs of the normalized graph against numpy and scipy', async (t) => {

@@ -1,10 +1,16 @@
 /// <reference types="@webgpu/types" />
 // Exact maximum-inner-product search: S = Q K^T by gram.wgsl in chunks of query rows that fit one
 // storage binding, then topk.wgsl selects each row's k best; indices and scores come back at the end.
+// Like the CPU topK, a NaN or an Infinity in the queries or the keys is a RangeError naming the
+// first such row: topk.wgsl finds it on the device, and its two flag words come back appended to
+// the indices, in the readback that happens anyway.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
 import { encodeGemm } from './gram.js';
+import { WG } from './constants.js';
+
+const NONE = 0xffffffff;
 
 export async function topKOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, Q: GpuMatrix, K: GpuMatrix, k: number,
@@ -20,17 +26,27 @@ export async function topKOnGpu(
   const chunk = Math.max(1, Math.min(nq, Math.floor(Math.min(cap, 1 << 26) / rowBytes)));
   const outBytes = nq * k * 4;
   ctx.checkBinding('topK output', outBytes);
-  const outIndex = ctx.storage('topK indices', outBytes);
+  // The indices, then the first non-finite row of the queries and of the keys (NONE: none).
+  const outIndex = ctx.storage('topK indices', outBytes + 8);
   const outScore = ctx.storage('topK scores', outBytes);
-  const temps: GPUBuffer[] = [outIndex, outScore];
+  const flags = ctx.storage('topK non-finite rows', 8);
+  ctx.device.queue.writeBuffer(flags, 0, new Uint32Array([NONE, NONE]));
+  const temps: GPUBuffer[] = [outIndex, outScore, flags];
   const owned: GpuMatrix[] = [];
   try {
+    const scanParams = [Q, K].map((m, slot) => {
+      const quads = m.stride / 4;
+      const p = ctx.uniform([quads, m.rows * quads, slot]);
+      temps.push(p);
+      return { m, p, workgroups: Math.ceil((m.rows * quads) / WG) };
+    });
+    const scan = pipes.get('topk', 'nonfinite_rows');
     const S = allocate(ctx, owner, 'topK scores chunk', chunk, K.rows);
     owned.push(S);
     for (let first = 0; first < nq; first += chunk) {
       const rows = Math.min(chunk, nq - first);
       // A view of Q's rows [first, first + rows): a GpuMatrix over the same buffer at an offset.
-      const offsetBytes = first * Q.stride * 4;
+      const offsetBytes = Q.byteOffset + first * Q.stride * 4;
       let q = Q;
       if (first > 0 || rows < nq) {
         const view = allocate(ctx, owner, 'queries chunk', rows, Q.cols);
@@ -45,11 +61,22 @@ export async function topKOnGpu(
       const params = ctx.uniform([K.rows, Sc.stride, k, rows, first]);
       temps.push(params);
       await ctx.submit((enc) => {
+        if (first === 0) {
+          for (const { m, p, workgroups } of scanParams) {
+            pipes.dispatch(enc, scan, [undefined, undefined, undefined, undefined, p, m.binding, flags], workgroups);
+          }
+        }
         encodeGemm(ctx, pipes, enc, { a: q, transA: false, b: K, transB: true, c: Sc }, temps);
         pipes.dispatch(enc, pipes.get('topk', 'topk_rows'), [params, Sc.buffer, outIndex, outScore], rows);
+        if (first + rows >= nq) enc.copyBufferToBuffer(flags, 0, outIndex, outBytes, 8);
       });
     }
-    const indices = new Int32Array(await ctx.read(outIndex, outBytes));
+    const indexWords = await ctx.read(outIndex, outBytes + 8);
+    // The CPU's order and wording: the queries are checked before the keys.
+    const [badQuery, badKey] = new Uint32Array(indexWords, outBytes, 2);
+    if (badQuery !== NONE) throw new RangeError(`topK: queries row ${badQuery} contains NaN or Infinity`);
+    if (badKey !== NONE) throw new RangeError(`topK: keys row ${badKey} contains NaN or Infinity`);
+    const indices = new Int32Array(indexWords.slice(0, outBytes));
     const scores = new Float32Array(await ctx.read(outScore, outBytes));
     return { indices, scores };
   } finally {

@@ -2,7 +2,11 @@
 // One workgroup per query row. Round r finds the best entry strictly after the round r-1 winner
 // in the order (score descending, key index ascending), by a strided scan per invocation and an
 // argmax tree in workgroup memory: k rounds of n / WG_SIZE reads per invocation, no per-invocation
-// candidate list, any k, and ties broken by the lower key index. NaN scores are never selected.
+// candidate list, any k, and ties broken by the lower key index. NaN scores are never selected
+// (finite inputs give one only when products overflow to +Inf and -Inf in one sum).
+//   nonfinite_rows  the first row of a matrix (queries or keys) holding a NaN or an Infinity, by
+//                   atomicMin into a flag word that the host reads back with the indices, so that
+//                   the GPU raises the CPU topK's RangeError without reading the inputs back.
 
 struct Params {
   n: u32,       // keys (columns of S)
@@ -42,7 +46,8 @@ fn topk_rows(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
     var bi = NONE;
     for (var j = lid; j < params.n; j += WG_SIZE) {
       let s = scores[base + j];
-      if (s != s) { continue; }  // NaN
+      // NaN by its bits: WGSL lets compilers assume finite floats, which may fold s != s away.
+      if ((bitcast<u32>(s) & 0x7fffffffu) > 0x7f800000u) { continue; }
       // Only entries ranked after the previous winner are still candidates.
       if (last_i != NONE && !before(last_s, last_i, s, j)) { continue; }
       if (before(s, j, bs, bi)) { bs = s; bi = j; }
@@ -69,4 +74,23 @@ fn topk_rows(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
     }
     if (lid == 0u) { out_index[at + r] = i32(last_i); out_score[at + r] = last_s; }
   }
+}
+
+struct ScanParams {
+  quads: u32,  // vec4s per stored row (stride / 4); the zero padding is finite
+  total: u32,  // rows * quads
+  slot: u32,   // flag word: 0 for the queries, 1 for the keys
+}
+
+@group(0) @binding(4) var<uniform> scan: ScanParams;
+@group(0) @binding(5) var<storage, read> matrix: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> first_bad_row: array<atomic<u32>>;
+
+// One invocation per vec4, so neighbouring invocations read neighbouring memory.
+@compute @workgroup_size(256)
+fn nonfinite_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * WG_SIZE;
+  if (t >= scan.total) { return; }
+  let bits = bitcast<vec4<u32>>(matrix[t]) & vec4<u32>(0x7f800000u);
+  if (any(bits == vec4<u32>(0x7f800000u))) { atomicMin(&first_bad_row[scan.slot], t / scan.quads); }
 }
