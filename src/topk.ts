@@ -5,10 +5,12 @@ import type { FloatArray, Matrix } from './types.js';
 import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 
 export interface TopKResult<T extends FloatArray = FloatArray> {
-  /** rows x k, row-major: the key indices of query i are indices[i*k .. i*k + k). */
+  /** rows x k, row-major: the key indices of query i are indices[i*k .. i*k + k). A NaN score
+   * (finite inputs whose dot product overflows to +Inf and -Inf) is never selected: a row with
+   * fewer than k other scores ends in index -1, score 0. */
   indices: Int32Array;
   /** The matching inner products, in the inputs' dtype, descending within each row (ties: lower
-   * index first). */
+   * index first; +Inf and -Inf ranked as numbers). */
   scores: T;
   rows: number;
   k: number;

@@ -571,8 +571,30 @@ if (backend) {
     const dk = 8192;
     const keys3 = new Float32Array(3 * dk);
     for (let j = 0; j < dk; j++) [keys3[j], keys3[dk + j], keys3[2 * dk + j]] = [j < dk / 2 ? 1 : -1, 1e-30, 2e-30];
-    const overflow = await gpu.topK({ data: new Float32Array(dk).fill(3e38), rows: 1, cols: dk }, { data: keys3, rows: 3, cols: dk }, 3);
+    const q3 = { data: new Float32Array(dk).fill(3e38), rows: 1, cols: dk };
+    const overflow = await gpu.topK(q3, { data: keys3, rows: 3, cols: dk }, 3);
     t.deepEqual([...overflow.indices], [2, 1, -1]);
+    // The CPU's blocked GEMM makes the same NaN (+Inf from the first half's depth blocks, -Inf from
+    // the second's), and skips it the same way: the same indices, and the same score 0 in the -1 slot.
+    const cpuOverflow = topKSync(q3, { data: keys3, rows: 3, cols: dk }, 3);
+    t.deepEqual(cpuOverflow.indices, overflow.indices);
+    t.is(overflow.scores[2], 0);
+    t.is(cpuOverflow.scores[2], 0);
+    // Two sums of 8192 equal positive float32 terms (3e38 x 1e-30 and x 2e-30) in different orders:
+    // each within (n - 1) u ~ 4.9e-4 of the exact value (Higham, Thm 3.5), so 1e-3 apart at most.
+    for (const j of [0, 1]) t.true(Math.abs(overflow.scores[j] - cpuOverflow.scores[j]) <= 1e-3 * cpuOverflow.scores[j], `slot ${j}`);
+    // +Inf and -Inf scores are ranked as numbers on both backends, ties by the lower index; NaN
+    // (keys 0 and 5, halves of opposite signs) never. Query 1 is the negated query 0.
+    const q2 = { data: new Float32Array(2 * dk), rows: 2, cols: dk };
+    q2.data.fill(3e38, 0, dk).fill(-3e38, dk);
+    const pattern = [(j: number) => (j < dk / 2 ? 1 : -1), () => 1, () => -1, () => 1e-30, () => 1, (j: number) => (j < dk / 2 ? -1 : 1), () => -1e-30, () => -1];
+    const keys8 = { data: new Float32Array(8 * dk), rows: 8, cols: dk };
+    pattern.forEach((value, i) => { for (let j = 0; j < dk; j++) keys8.data[i * dk + j] = value(j); });
+    const infGpu = await gpu.topK(q2, keys8, 8);
+    const infCpu = topKSync(q2, keys8, 8);
+    t.deepEqual([...infGpu.indices], [1, 4, 3, 6, 2, 7, -1, -1, 2, 7, 6, 3, 1, 4, -1, -1]);
+    t.deepEqual(infCpu.indices, infGpu.indices);
+    for (const j of [0, 1, 4, 5, 8, 9, 12, 13, 6, 7, 14, 15]) t.is(infGpu.scores[j], infCpu.scores[j], `slot ${j}: +-Inf or the 0 of index -1, exactly`);
     // The failed calls freed what they made: the backend still answers correctly.
     const after = await gpu.topK(f32(3, 4, 1), f32(9, 4, 2), 2);
     t.deepEqual(after.indices, topKSync(f32(3, 4, 1), f32(9, 4, 2), 2).indices);

@@ -35,6 +35,7 @@ const bad: [string, string[], RegExp][] = [
   ['train mlp without features', ['train', '--graph', 'g.txt', '-k', '2', '--encoder', 'mlp'], /needs --features FILE/],
   ['clip with too many neighbours', ['clip', '--n', '100', '--m', '60'], /--m must be below half of --n/],
   ['clip mlp on a file', ['clip', '--graph', 'p.mtx', '--encoder', 'mlp'], /needs pixels/],
+  ['clip with an unknown backend', ['clip', '--graph', 'p.mtx', '--backend', 'cuda'], /--backend must be cpu or webgpu, got 'cuda'/],
 ];
 
 // Each case in-process (the command's run() must reject with a UsageError before doing any work),
@@ -144,19 +145,47 @@ test('train --encoder linear reads node features from a file', async (t) => {
   t.regex(r2.stderr, /line 2 has 1 values, expected 2/);
 });
 
-test('clip trains two towers on a bipartite Matrix Market file', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-clip-'));
+// 8 images x 6 texts in two groups (images 0-3 with texts 0-2, images 4-7 with texts 3-5) and one
+// weak cross pair: σ_1 = 1 and σ_2 just below it.
+function twoGroupPairs(dir: string): string {
   const file = path.join(dir, 'pairs.mtx');
-  // 8 images x 6 texts in two groups (images 0-3 with texts 0-2, images 4-7 with texts 3-5) and one
-  // weak cross pair: σ_1 = 1 and σ_2 just below it.
   const entries: string[] = [];
   for (let i = 0; i < 8; i++) for (let j = 0; j < 6; j++) if ((i < 4) === (j < 3)) entries.push(`${i + 1} ${j + 1} ${1 + ((i + j) % 3)}`);
   entries.push('4 4 0.1');
   writeFileSync(file, `%%MatrixMarket matrix coordinate real general\n8 6 ${entries.length}\n${entries.join('\n')}\n`);
+  return file;
+}
+
+test('clip trains two towers on a bipartite Matrix Market file', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-clip-'));
+  const file = twoGroupPairs(dir);
   const r = await cli('clip', '--graph', file, '-k', '2', '--mode', 'fullbatch', '--steps', '500', '--json', '--out', path.join(dir, 'r.html'));
   t.is(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   t.is(summary.nLeft, 8);
   t.is(summary.nRight, 6);
   t.true(summary.relativeGap < 1e-3, `gap ${summary.relativeGap}`);
+  t.is(summary.backend, 'cpu');
+  t.deepEqual(summary.gpuParts, []);
+  t.is(summary.finalEvaluation, 'cpu-float64');
+});
+
+// As demo's: a child process with its own device (lavapipe on CI, where no adapter fails with exit 1).
+test('clip --backend webgpu --json trains both towers on the GPU and says which parts ran there', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-clip-gpu-'));
+  const file = twoGroupPairs(dir);
+  const r = await cli('clip', '--backend', 'webgpu', '--graph', file, '-k', '2', '--mode', 'fullbatch', '--steps', '500', '--json', '--out', path.join(dir, 'r.html'));
+  t.is(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim());
+  t.is(summary.backend, 'webgpu');
+  t.deepEqual(summary.gpuParts, ['full-batch populationLoss and its gradient', 'scheduled population-loss evaluations (all but the final one)']);
+  t.is(summary.finalEvaluation, 'cpu-float64');
+  t.is(summary.nLeft, 8);
+  t.is(summary.nRight, 6);
+  // The CPU test's tolerance: the steps ran on float32 losses and gradients, but the gap is the
+  // CPU's float64 population loss of the final towers, and float32 rounding (~1e-7 relative) is
+  // far below 1e-3.
+  t.true(summary.relativeGap < 1e-3, `gap ${summary.relativeGap}`);
+  t.true(Math.abs(summary.relativeGap - (summary.finalPopulationLoss - summary.optimum) / Math.abs(summary.optimum)) < 1e-12);
+  t.regex(r.stderr, /^webgpu /m);
 });

@@ -4,6 +4,9 @@
 // Work is split over query tiles and, when there are fewer query tiles than threads, over key
 // partitions too, each with its own heaps, merged at the end. Selection depends only on the
 // scores and the (score desc, index asc) order, so the result does not depend on the split.
+// A NaN score is never selected (finite inputs give one when partial sums of one dot product
+// overflow to +Inf and -Inf); a query left with fewer than k other scores ends in index -1 with
+// score 0, as topk.wgsl writes it. +Inf and -Inf are ranked as numbers.
 #include "topk.h"
 
 #include <algorithm>
@@ -40,6 +43,9 @@ struct BoundedHeap {
   void offer(T score, std::int32_t index) {
     Entry<T> e{score, index};
     if (size < cap) {
+      // Only a filling heap needs this test: a full one rejects NaN below, as every comparison
+      // with it is false, so the hot path pays nothing for it.
+      if (std::isnan(score)) return;
       std::size_t c = size++;
       while (c > 0) {
         std::size_t p = (c - 1) / 2;
@@ -144,10 +150,16 @@ void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d
         all.insert(all.end(), heaps.begin() + slot * k, heaps.begin() + slot * k + sizes[slot]);
       }
       auto better = [](const Entry<T>& a, const Entry<T>& b) { return worse(b, a); };
-      std::partial_sort(all.begin(), all.begin() + k, all.end(), better);
-      for (std::size_t j = 0; j < k; ++j) {
+      // Fewer than k entries where NaN scores were passed over.
+      const std::size_t kept = std::min(k, all.size());
+      std::partial_sort(all.begin(), all.begin() + kept, all.end(), better);
+      for (std::size_t j = 0; j < kept; ++j) {
         indices[q * k + j] = all[j].index;
         scores[q * k + j] = all[j].score;
+      }
+      for (std::size_t j = kept; j < k; ++j) {
+        indices[q * k + j] = -1;
+        scores[q * k + j] = T(0);
       }
     }
   });

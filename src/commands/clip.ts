@@ -13,6 +13,7 @@ import { ProgressBar } from '../report/progress.js';
 import { principalPlane } from '../report/projection.js';
 import { formatTable } from '../report/table.js';
 import { runTwoTowerExperiment, type TwoTowerResult } from '../train/experiment.js';
+import { webGpuLossProvider, type WebGpuLossProvider } from '../train/webgpu-loss.js';
 import { childSeed, permutation } from '../random.js';
 import { edgesOfCSR } from '../train/sampler.js';
 import { numberOption, parse } from './args.js';
@@ -30,6 +31,9 @@ export const usage = `usage: speclin clip [options]
   --encoder NAME      table (default), linear or mlp (of the pixels; MNIST only)
   --mode MODE         minibatch (default) or fullbatch
   --steps N  --batch-size B  --lr LR  --optimizer adam|sgd  --hidden H  --seed S
+  --backend NAME      cpu (default) or webgpu: training's losses and gradients on the GPU; the
+                      cross kNN graph, svds, encoders, optimizer, probes and the final float64
+                      population loss on the CPU
   --out FILE          the HTML report (default report-clip.html)
   --json              print the summary as one JSON object on stdout`;
 
@@ -57,7 +61,7 @@ function pickRows(M: Matrix<Float32Array>, rowsWanted: Int32Array): Matrix<Float
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' } }, usage, false);
+  const { values } = parse(args, { ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' } }, usage, false);
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
@@ -68,6 +72,47 @@ export async function run(args: string[]): Promise<number> {
   const file = values.graph as string | undefined;
   if (file && flags.encoder !== 'table') throw new UsageError('--encoder linear|mlp needs pixels: use it without --graph', usage);
   if (!file && m >= n / 2) throw new UsageError(`--m must be below half of --n (${n / 2}), got ${m}`, usage);
+  const backend = values.backend ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${String(backend)}'`, usage);
+  let gpu: GpuHandle | undefined;
+  if (backend === 'webgpu') {
+    try {
+      gpu = await openGpu();
+    } catch (err) {
+      process.stderr.write(`speclin clip: --backend webgpu: no usable WebGPU device (${err instanceof Error ? err.message : String(err)}); run without it for the CPU backend\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `webgpu     ${gpu.description}: training's losses and gradients run on it; ` +
+        'the cross kNN graph, svds, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU\n',
+    );
+  }
+  try {
+    return await clip(flags, n, m, file, gpu);
+  } finally {
+    gpu?.dispose();
+  }
+}
+
+interface GpuHandle {
+  description: string;
+  lossProviderFor(graph: BipartiteGraph): WebGpuLossProvider;
+  dispose(): void;
+}
+
+/** The WebGPU backend, loaded only when asked for (its `webgpu` package is optional). */
+async function openGpu(): Promise<GpuHandle> {
+  const { createWebGpuBackend } = await import('../gpu/backend.js');
+  const backend = await createWebGpuBackend();
+  const info = backend.info as { description?: string; vendor?: string; architecture?: string };
+  return {
+    description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter',
+    lossProviderFor: (graph) => webGpuLossProvider(backend, graph),
+    dispose: () => backend.dispose(),
+  };
+}
+
+async function clip(flags: TrainingFlags, n: number, m: number, file: string | undefined, gpu: GpuHandle | undefined): Promise<number> {
   const started = performance.now();
   let graph: BipartiteGraph;
   let edges;
@@ -95,12 +140,21 @@ export async function run(args: string[]): Promise<number> {
   }
   if (flags.k > Math.min(graph.nLeft, graph.nRight)) throw new UsageError(`-k must be at most min(nLeft, nRight) = ${Math.min(graph.nLeft, graph.nRight)}`, usage);
   const hooks = progressHooks(flags.hyper.steps, 'svds');
+  const lossProvider = gpu?.lossProviderFor(graph);
   const result = await runTwoTowerExperiment({
     graph, edges, k: flags.k, encoder: flags.encoder, leftFeatures: left, rightFeatures: right, hidden: flags.hidden,
-    mode: flags.mode, hyper: flags.hyper, seed: flags.seed, labels, rawFeatures: left, hooks,
-  });
+    mode: flags.mode, hyper: flags.hyper, seed: flags.seed, labels, rawFeatures: left, hooks, lossProvider,
+  }).finally(() => lossProvider?.dispose());
+  const gpuParts = result.training.gpuParts;
   const seconds = (performance.now() - started) / 1000;
   const summary = rows(flags, result, graph);
+  summary.splice(
+    2,
+    0,
+    ['backend', gpu ? `webgpu (${gpu.description})` : 'cpu'],
+    ...(gpu ? [['on the GPU', gpuParts.join('; ')] as [string, string]] : []),
+    ['final loss, gap, angle', 'CPU float64 populationLoss of the final embeddings'],
+  );
   summary.push(['total', `${seconds.toFixed(1)} s`]);
   const out = path.resolve(flags.out ?? 'report-clip.html');
   const projections = [];
@@ -130,7 +184,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({
       nLeft: graph.nLeft, nRight: graph.nRight, k: flags.k, optimum: result.optimum, finalPopulationLoss: result.finalPopulationLoss,
       relativeGap: result.relativeGap, maxPrincipalAngleDeg: result.maxPrincipalAngleDeg, probeAccuracy: result.probe, seconds,
-      encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, report: out,
+      encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, backend: gpu ? 'webgpu' : 'cpu', gpuParts,
+      finalEvaluation: 'cpu-float64', report: out,
     }) + '\n');
   } else {
     process.stdout.write(formatTable('speclin clip', summary));
