@@ -13,7 +13,8 @@ import { ProgressBar } from '../report/progress.js';
 import { principalPlane } from '../report/projection.js';
 import { formatTable } from '../report/table.js';
 import { runTwoTowerExperiment, type TwoTowerResult } from '../train/experiment.js';
-import { webGpuLossProvider, type WebGpuLossProvider } from '../train/webgpu-loss.js';
+import { webGpuLossProvider } from '../train/webgpu-loss.js';
+import { backendOption, openWebGpu, type GpuSession } from './webgpu-option.js';
 import { childSeed, permutation } from '../random.js';
 import { edgesOfCSR } from '../train/sampler.js';
 import { numberOption, parse } from './args.js';
@@ -72,20 +73,10 @@ export async function run(args: string[]): Promise<number> {
   const file = values.graph as string | undefined;
   if (file && flags.encoder !== 'table') throw new UsageError('--encoder linear|mlp needs pixels: use it without --graph', usage);
   if (!file && m >= n / 2) throw new UsageError(`--m must be below half of --n (${n / 2}), got ${m}`, usage);
-  const backend = values.backend ?? 'cpu';
-  if (backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${String(backend)}'`, usage);
-  let gpu: GpuHandle | undefined;
-  if (backend === 'webgpu') {
-    try {
-      gpu = await openGpu();
-    } catch (err) {
-      process.stderr.write(`speclin clip: --backend webgpu: no usable WebGPU device (${err instanceof Error ? err.message : String(err)}); run without it for the CPU backend\n`);
-      return 1;
-    }
-    process.stderr.write(
-      `webgpu     ${gpu.description}: training's losses and gradients run on it; ` +
-        'the cross kNN graph, svds, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU\n',
-    );
+  let gpu: GpuSession | undefined;
+  if (backendOption(values.backend, usage) === 'webgpu') {
+    gpu = await openWebGpu('clip', "training's losses and gradients run on it; the cross kNN graph, svds, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU");
+    if (!gpu) return 1;
   }
   try {
     return await clip(flags, n, m, file, gpu);
@@ -94,25 +85,7 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-interface GpuHandle {
-  description: string;
-  lossProviderFor(graph: BipartiteGraph): WebGpuLossProvider;
-  dispose(): void;
-}
-
-/** The WebGPU backend, loaded only when asked for (its `webgpu` package is optional). */
-async function openGpu(): Promise<GpuHandle> {
-  const { createWebGpuBackend } = await import('../gpu/backend.js');
-  const backend = await createWebGpuBackend();
-  const info = backend.info as { description?: string; vendor?: string; architecture?: string };
-  return {
-    description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter',
-    lossProviderFor: (graph) => webGpuLossProvider(backend, graph),
-    dispose: () => backend.dispose(),
-  };
-}
-
-async function clip(flags: TrainingFlags, n: number, m: number, file: string | undefined, gpu: GpuHandle | undefined): Promise<number> {
+async function clip(flags: TrainingFlags, n: number, m: number, file: string | undefined, gpu: GpuSession | undefined): Promise<number> {
   const started = performance.now();
   let graph: BipartiteGraph;
   let edges;
@@ -140,7 +113,7 @@ async function clip(flags: TrainingFlags, n: number, m: number, file: string | u
   }
   if (flags.k > Math.min(graph.nLeft, graph.nRight)) throw new UsageError(`-k must be at most min(nLeft, nRight) = ${Math.min(graph.nLeft, graph.nRight)}`, usage);
   const hooks = progressHooks(flags.hyper.steps, 'svds');
-  const lossProvider = gpu?.lossProviderFor(graph);
+  const lossProvider = gpu && webGpuLossProvider(gpu.backend, graph);
   const result = await runTwoTowerExperiment({
     graph, edges, k: flags.k, encoder: flags.encoder, leftFeatures: left, rightFeatures: right, hidden: flags.hidden,
     mode: flags.mode, hyper: flags.hyper, seed: flags.seed, labels, rawFeatures: left, hooks, lossProvider,

@@ -5,9 +5,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Graph } from '../index.js';
 import type { Matrix } from '../types.js';
-import { knnGraph, knnGraphAsync, type CrossGram } from '../data/knn-graph.js';
+import { knnGraph, knnGraphAsync } from '../data/knn-graph.js';
 import { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
-import { webGpuLossProvider, type WebGpuLossProvider } from '../train/webgpu-loss.js';
+import { webGpuLossProvider } from '../train/webgpu-loss.js';
+import { backendOption, openWebGpu, type GpuSession } from './webgpu-option.js';
 import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
 import { ProgressBar } from '../report/progress.js';
@@ -45,20 +46,10 @@ export async function run(args: string[]): Promise<number> {
   const m = numberOption(values.m as string | undefined, '--m', usage, { integer: true, min: 1, max: 1000 }) ?? 10;
   if (m >= n) throw new UsageError(`--m must be below --n (${n}), got ${m}`, usage);
   if (flags.k >= n) throw new UsageError(`-k must be below --n (${n}), got ${flags.k}`, usage);
-  const backend = values.backend ?? 'cpu';
-  if (backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got '${String(backend)}'`, usage);
-  let gpu: GpuHandle | undefined;
-  if (backend === 'webgpu') {
-    try {
-      gpu = await openGpu();
-    } catch (err) {
-      process.stderr.write(`speclin demo: --backend webgpu: no usable WebGPU device (${err instanceof Error ? err.message : String(err)}); run without it for the CPU backend\n`);
-      return 1;
-    }
-    process.stderr.write(
-      `webgpu     ${gpu.description}: the kNN graph's Gram blocks and training's losses and gradients run on it; ` +
-        'eigsh, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU\n',
-    );
+  let gpu: GpuSession | undefined;
+  if (backendOption(values.backend, usage) === 'webgpu') {
+    gpu = await openWebGpu('demo', "the kNN graph's Gram blocks and training's losses and gradients run on it; eigsh, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU");
+    if (!gpu) return 1;
   }
   try {
     return await demo(flags, n, m, gpu);
@@ -67,27 +58,7 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-interface GpuHandle {
-  description: string;
-  crossGramFor(X: Matrix): CrossGram;
-  lossProviderFor(graph: Graph): WebGpuLossProvider;
-  dispose(): void;
-}
-
-/** The WebGPU backend, loaded only when asked for (its `webgpu` package is optional). */
-async function openGpu(): Promise<GpuHandle> {
-  const { createWebGpuBackend } = await import('../gpu/backend.js');
-  const backend = await createWebGpuBackend();
-  const info = backend.info as { description?: string; vendor?: string; architecture?: string };
-  return {
-    description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter',
-    crossGramFor: (X) => webGpuCrossGram(backend, X),
-    lossProviderFor: (graph) => webGpuLossProvider(backend, graph),
-    dispose: () => backend.dispose(),
-  };
-}
-
-async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: number, gpu: GpuHandle | undefined): Promise<number> {
+async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: number, gpu: GpuSession | undefined): Promise<number> {
   const out = path.resolve(flags.out ?? 'report-demo.html');
   const started = performance.now();
 
@@ -98,12 +69,12 @@ async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: numbe
   const graphBar = new ProgressBar('graph', n);
   const onProgress = (done: number) => graphBar.update(done, `${done}/${n} rows`);
   const knn = gpu
-    ? await knnGraphAsync(digits.images, { m, onProgress, crossGram: gpu.crossGramFor(digits.images) })
+    ? await knnGraphAsync(digits.images, { m, onProgress, crossGram: webGpuCrossGram(gpu.backend, digits.images) })
     : knnGraph(digits.images, { m, onProgress });
   const graph = Graph.fromEdges({ n, src: knn.edges.src, dst: knn.edges.dst, weight: knn.edges.weight });
   const graphSeconds = graphBar.finish(`${knn.edges.src.length} stored entries, sigma ${knn.sigma.toFixed(3)}`);
 
-  const lossProvider = gpu?.lossProviderFor(graph);
+  const lossProvider = gpu && webGpuLossProvider(gpu.backend, graph);
   const result = await runExperiment({
     graph,
     edges: knn.edges,
