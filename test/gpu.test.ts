@@ -18,6 +18,22 @@ import { matmul64, relativeMaxError } from './helpers/reference.js';
 import { openTestBackend } from './helpers/webgpu.js';
 import { python } from './helpers/python.js';
 
+/** CSR arrays (float32 weights) of a graph given as one Map (column -> weight) per row. */
+function csrFromRows(rows: Map<number, number>[]) {
+  const n = rows.length;
+  const indptr = new Int32Array(n + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
+      indices.push(j);
+      values.push(w);
+    }
+    indptr[i + 1] = indices.length;
+  }
+  return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+}
+
 // One device for the file; without an adapter, one failing test (helpers/webgpu.ts).
 const backend = await openTestBackend();
 
@@ -283,17 +299,7 @@ if (backend) {
     for (let j = 1; j < n; j += 3) add(0, j, 1);
     // A ring leaves no node isolated (Graph refuses degree-zero nodes).
     if (ring) for (let i = 0; i < n; i++) add(i, (i + 1) % n, 0.25);
-    const indptr = new Int32Array(n + 1);
-    const indices: number[] = [];
-    const values: number[] = [];
-    for (let i = 0; i < n; i++) {
-      for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
-        indices.push(j);
-        values.push(w);
-      }
-      indptr[i + 1] = indices.length;
-    }
-    return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+    return csrFromRows(rows);
   }
   type Csr = ReturnType<typeof randomGraph>;
 
@@ -351,17 +357,7 @@ if (backend) {
       for (let i = 0; i < n; i += 2) add(i, (i + 1) % n, 1);
       for (let j = 2; j < n; j += 4) add(0, j, 0.75);
       while (rows.reduce((s, r) => s + r.size, 0) < meanRow * n) add(Math.floor(u() * n), Math.floor(u() * n), 0.5 + u());
-      const indptr = new Int32Array(n + 1);
-      const indices: number[] = [];
-      const values: number[] = [];
-      for (let i = 0; i < n; i++) {
-        for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
-          indices.push(j);
-          values.push(w);
-        }
-        indptr[i + 1] = indices.length;
-      }
-      return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+      return csrFromRows(rows);
     };
     const groups = new Set<number>();
     for (const [n, meanRow, want] of [[301, 1.3, 1], [257, 3, 2], [333, 5, 4], [411, 11, 8], [263, 21, 16], [199, 45, 32]]) {
