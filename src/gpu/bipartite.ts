@@ -10,7 +10,7 @@
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
-import { GpuGraph, encodeSpmv } from './spmv.js';
+import { GpuGraph, checkCsrArrays, encodeSpmv, laneGroup } from './spmv.js';
 
 /** A bipartite graph as CSR arrays: row i (a left node) holds its right neighbours
  * indices[indptr[i] .. indptr[i + 1]) with weights values (default 1). */
@@ -55,18 +55,6 @@ export class GpuBipartiteGraph {
   }
 }
 
-function isArrayLike(x: unknown): x is ArrayLike<number> {
-  return ArrayBuffer.isView(x) || Array.isArray(x);
-}
-
-function laneGroup(nnz: number, rows: number): number {
-  // As uploadGraph: a power of two near the mean row length, at most 32 lanes per row.
-  const mean = nnz / rows;
-  let group = 1;
-  while (group < 32 && group * 2 <= mean) group *= 2;
-  return group;
-}
-
 /** Validates bipartite CSR arrays (RangeError naming the argument) and copies P, P^T, P̄ and
  * P̄^T to the GPU. Weights must be finite and >= 0 (they are a joint distribution up to scale). */
 export function uploadBipartite(ctx: GpuContext, owner: object, g: BipartiteCsrInput): GpuBipartiteGraph {
@@ -74,14 +62,9 @@ export function uploadBipartite(ctx: GpuContext, owner: object, g: BipartiteCsrI
   const { nLeft, nRight, indptr, indices, values } = g;
   if (!Number.isInteger(nLeft) || nLeft < 1) throw new RangeError(`graph.nLeft: expected a positive integer, got ${String(nLeft)}`);
   if (!Number.isInteger(nRight) || nRight < 1) throw new RangeError(`graph.nRight: expected a positive integer, got ${String(nRight)}`);
-  if (!isArrayLike(indptr)) throw new TypeError('graph.indptr: expected an Int32Array');
-  if (!isArrayLike(indices)) throw new TypeError('graph.indices: expected an Int32Array');
-  if (values !== undefined && !isArrayLike(values)) throw new TypeError('graph.values: expected a Float32Array or Float64Array');
-  if (indptr.length !== nLeft + 1) throw new RangeError(`graph.indptr: expected ${nLeft + 1} entries (nLeft + 1), got ${indptr.length}`);
+  checkCsrArrays(nLeft, 'nLeft', indptr, indices, values);
   const nnz = indices.length;
   if (nnz < 1) throw new RangeError('graph.indices: expected at least one pair');
-  if (indptr[0] !== 0 || indptr[nLeft] !== nnz) throw new RangeError(`graph.indptr: expected to start at 0 and end at ${nnz} (indices.length)`);
-  if (values !== undefined && values.length !== nnz) throw new RangeError(`graph.values: expected ${nnz} entries, got ${values.length}`);
   ctx.checkBinding('graph.indices', nnz * 4);
 
   // Degrees and the transpose's row counts, in float64 on the host.

@@ -46,18 +46,35 @@ function isArrayLike(x: unknown): x is ArrayLike<number> {
   return ArrayBuffer.isView(x) || Array.isArray(x);
 }
 
+/** The type and length checks of CSR arrays with `rows` rows (named `graph.<rowsName>` in the
+ * messages), shared by graphs and bipartite graphs: TypeError or RangeError naming the argument. */
+export function checkCsrArrays(
+  rows: number, rowsName: string, indptr: unknown, indices: unknown, values: unknown,
+): asserts indptr is ArrayLike<number> {
+  if (!isArrayLike(indptr)) throw new TypeError('graph.indptr: expected an Int32Array');
+  if (!isArrayLike(indices)) throw new TypeError('graph.indices: expected an Int32Array');
+  if (values !== undefined && !isArrayLike(values)) throw new TypeError('graph.values: expected a Float32Array or Float64Array');
+  if (indptr.length !== rows + 1) throw new RangeError(`graph.indptr: expected ${rows + 1} entries (${rowsName} + 1), got ${indptr.length}`);
+  const nnz = indices.length;
+  if (indptr[0] !== 0 || indptr[rows] !== nnz) throw new RangeError(`graph.indptr: expected to start at 0 and end at ${nnz} (indices.length)`);
+  if (values !== undefined && values.length !== nnz) throw new RangeError(`graph.values: expected ${nnz} entries, got ${values.length}`);
+}
+
+/** Lanes per row in spmv_vector: a power of two near the mean row length, at most 32. */
+export function laneGroup(nnz: number, rows: number): number {
+  const mean = nnz / rows;
+  let group = 1;
+  while (group < 32 && group * 2 <= mean) group *= 2;
+  return group;
+}
+
 /** Validates a CSR matrix (RangeError naming the argument) and copies it to the GPU. */
 export function uploadGraph(ctx: GpuContext, owner: object, g: CsrInput): GpuGraph {
   if (typeof g !== 'object' || g === null) throw new TypeError('graph: expected { n, indptr, indices, values? }');
   const { n, indptr, indices, values } = g;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`graph.n: expected a positive integer, got ${String(n)}`);
-  if (!isArrayLike(indptr)) throw new TypeError('graph.indptr: expected an Int32Array');
-  if (!isArrayLike(indices)) throw new TypeError('graph.indices: expected an Int32Array');
-  if (values !== undefined && !isArrayLike(values)) throw new TypeError('graph.values: expected a Float32Array or Float64Array');
-  if (indptr.length !== n + 1) throw new RangeError(`graph.indptr: expected ${n + 1} entries (n + 1), got ${indptr.length}`);
+  checkCsrArrays(n, 'n', indptr, indices, values);
   const nnz = indices.length;
-  if (indptr[0] !== 0 || indptr[n] !== nnz) throw new RangeError(`graph.indptr: expected to start at 0 and end at ${nnz} (indices.length)`);
-  if (values !== undefined && values.length !== nnz) throw new RangeError(`graph.values: expected ${nnz} entries, got ${values.length}`);
   const ptr = new Uint32Array(n + 1);
   const deg = new Float64Array(n);
   let total = 0;
@@ -90,11 +107,8 @@ export function uploadGraph(ctx: GpuContext, owner: object, g: CsrInput): GpuGra
   };
   const idx = indices instanceof Int32Array || indices instanceof Uint32Array ? indices : Int32Array.from(indices);
   const vals = values === undefined ? new Float32Array(nnz).fill(1) : values instanceof Float32Array ? values : Float32Array.from(values);
-  const mean = nnz / n;
-  let group = 1;
-  while (group < 32 && group * 2 <= mean) group *= 2;
   return new GpuGraph(n, nnz, buf('graph.indptr', ptr), buf('graph.indices', idx), buf('graph.values', vals),
-    buf('graph degrees', d), buf('graph marginals', p), total, group, owner);
+    buf('graph degrees', d), buf('graph marginals', p), total, laneGroup(nnz, n), owner);
 }
 
 /** Encodes y = alpha * A x (normalized: alpha * Ā x) for x, y n x c GpuMatrices. */
