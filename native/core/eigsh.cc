@@ -87,15 +87,6 @@ void column_dots(std::size_t n, std::size_t cols, const double* X, const double*
     for (std::size_t q = 0; q < cols; ++q) out[q] += part[c * cols + q];
 }
 
-// dst[:, dcol + q] = src[:, scol[q]] for the listed columns (row-major blocks).
-void copy_columns(std::size_t n, const double* src, std::size_t lds, const std::size_t* scols,
-                  std::size_t count, double* dst, std::size_t ldd, std::size_t dcol) {
-  parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; ++i)
-      for (std::size_t q = 0; q < count; ++q) dst[i * ldd + dcol + q] = src[i * lds + scols[q]];
-  });
-}
-
 void copy_block(std::size_t n, std::size_t cols, const double* src, std::size_t lds, double* dst,
                 std::size_t ldd) {
   parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
