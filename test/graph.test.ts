@@ -487,3 +487,11 @@ test('the one-column SpMV kernels (AVX-512 where the CPU has it, AVX2, portable)
     setKernelPath('auto');
   }
 });
+
+test('components are computed once per graph, and each call returns its own labels', (t) => {
+  const g = Graph.fromEdges({ n: 5, src: [0, 1, 3, 4], dst: [1, 0, 4, 3], isolated: 'drop' });
+  const first = g.components();
+  t.is(first.count, 2);
+  first.labels.fill(7);
+  t.deepEqual(Array.from(g.components().labels), [0, 0, 1, 1]);
+});
