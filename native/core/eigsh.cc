@@ -128,18 +128,28 @@ void tall_apply(std::size_t rows, const double* A, std::size_t lda, std::size_t 
 // two gemm calls (V^T W, then W -= V C) with shapes (j x 3 over 4096 rows) the packed gemm
 // handles at a few GFLOP/s; the solver's time was dominated by them, not by the operator.
 // Per-chunk partial sums added in chunk order: deterministic for a given thread count.
-void gs_pass(std::size_t n, const double* V, std::size_t ldv, std::size_t j, double* W, std::size_t b,
-             const double* CsubT, double* Cout, double* gram) {
+// fill (n x fill_cols, optional): rows stored into V[:, j - fill_cols : j] just before the pass
+// reads them, 256 rows at a time, so that moving a new block into the basis costs no sweep of
+// its own (the basis rows' cache lines are being read anyway).
+void gs_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double* W, std::size_t b,
+             const double* CsubT, double* Cout, double* gram, const double* fill = nullptr,
+             std::size_t fill_cols = 0) {
   const std::size_t cw = Cout ? j * b : 0, width = cw + b * b;
   std::size_t chunks = parallel_chunks(0, n, kRowGrain);
   std::vector<double> part(chunks * width, 0.0);
   const bool avx2 = active_kernel_path() == KernelPath::Avx2;
-  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
-    double* acc = part.data() + c * width;
-    double* g = acc + cw;
+  constexpr std::size_t kFillRows = 256;
+  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo_all, std::size_t hi_all) {
+   double* acc = part.data() + c * width;
+   double* g = acc + cw;
+   for (std::size_t lo = lo_all; lo < hi_all; lo += fill ? kFillRows : hi_all - lo_all) {
+    std::size_t hi = fill ? std::min(hi_all, lo + kFillRows) : hi_all;
+    if (fill)
+      for (std::size_t i = lo; i < hi; ++i)
+        std::copy(fill + i * fill_cols, fill + (i + 1) * fill_cols, V + i * ldv + (j - fill_cols));
     if (avx2) {
       gs_rows_avx2(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, g);
-      return;
+      continue;
     }
     for (std::size_t i = lo; i < hi; ++i) {
       const double* v = V + i * ldv;
@@ -167,6 +177,7 @@ void gs_pass(std::size_t n, const double* V, std::size_t ldv, std::size_t j, dou
           for (std::size_t p = 0; p < j; ++p) a[p] += wq * v[p];
         }
     }
+   }
   });
   std::vector<double> total(width, 0.0);
   for (std::size_t c = 0; c < chunks; ++c)
@@ -228,6 +239,7 @@ struct EigshSolver::State {
 
   std::vector<double> V, T;  // basis n x m (locked columns first), projected matrix m x m
   std::size_t l = 0, j = 0;  // locked columns, basis size
+  bool pending_fill = false;  // V[:, j - b : j] still to be copied from X (request_extend)
   std::vector<double> lock_val, lock_res;
 
   std::vector<double> W, R, C, tmp, wtmp, c1, c2, c1t;           // new block n x b, its R (b x b), coefficients
@@ -252,6 +264,7 @@ struct EigshSolver::State {
   // passes (the projected matrix's new column), or is null.
   void project_basis(double* w, std::size_t ld, std::size_t ncols, double* coef) {
     if (j == 0) return;
+    store_pending_block();
     if (ld == ncols) {
       project_contiguous(w, ncols, coef);
       return;
@@ -290,7 +303,8 @@ struct EigshSolver::State {
     c1.resize(j * ncols);
     c2.resize(j * ncols);
     c1t.resize(j * ncols);
-    gs_pass(n, V.data(), m, j, w, ncols, nullptr, c1.data(), before.data());
+    gs_pass(n, V.data(), m, j, w, ncols, nullptr, c1.data(), before.data(), pending_fill ? X.data() : nullptr, b);
+    pending_fill = false;
     for (std::size_t p = 0; p < j; ++p)
       for (std::size_t q = 0; q < ncols; ++q) c1t[q * j + p] = c1[p * ncols + q];
     gs_pass(n, V.data(), m, j, w, ncols, c1t.data(), c2.data(), after.data());
@@ -616,22 +630,33 @@ struct EigshSolver::State {
   // The new block W (n x b) becomes columns j - b .. j of the basis (one pass) and, by a swap of
   // buffers (X, Y and W all hold n * max(b, k, c) doubles), the next request's input. W is not
   // read again before finish_extend refills it with A X.
+  // The new block W (n x b) becomes the next request's input by a swap of buffers (X, Y and W all
+  // hold n * max(b, k, c) doubles), and columns j - b .. j of the basis inside the next
+  // projection's first sweep (pending_fill; see gs_pass): X is not overwritten before that.
   bool request_extend() {
-    {
-      Timer timer(&t_copy);
-      double* v = V.data() + (j - b);
-      const double* w = W.data();
-      with_width(b, [&](auto width) {
-        const std::size_t nb = width;
-        parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
-          for (std::size_t i = lo; i < hi; ++i)
-            for (std::size_t q = 0; q < nb; ++q) v[i * m + q] = w[i * nb + q];
-        });
-      });
-      std::swap(X, W);
+    std::swap(X, W);
+    pending_fill = true;
+    if (iterations >= max_iterations) {
+      store_pending_block();
+      return finish();
     }
-    if (iterations >= max_iterations) return finish();
     return request(Stage::Extend, b);
+  }
+
+  // Moves the pending block into the basis now, for the readers of V outside the fused sweep.
+  void store_pending_block() {
+    if (!pending_fill) return;
+    pending_fill = false;
+    Timer timer(&t_copy);
+    double* v = V.data() + (j - b);
+    const double* x = X.data();
+    with_width(b, [&](auto width) {
+      const std::size_t nb = width;
+      parallel_for(0, n, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i)
+          for (std::size_t q = 0; q < nb; ++q) v[i * m + q] = x[i * nb + q];
+      });
+    });
   }
 
   void analyze() {
@@ -690,6 +715,7 @@ struct EigshSolver::State {
   }
 
   bool plan_restart() {
+    store_pending_block();  // a no-op: the step's projection stored it (X is overwritten below)
     std::size_t wanted = k - l;
     cands.clear();
     for (std::size_t i = 0; i < std::min(wanted, ma); ++i)
