@@ -377,8 +377,9 @@ export function denseOperator(A: Matrix): SymmetricOperator {
 /** eigsh with { backend: 'webgpu' }: thick-restart Lanczos on the process-wide WebGPU device
  * (src/gpu/eigsh.ts) for a Graph's Ā, in float32. Its result has the CPU result's fields and
  * types; `residuals` are the true ||Ā v - λ v||, computed here in float64 with the CPU operator.
- * `maxIterations` counts restart cycles, `basisSize` is the basis size m; blockSize, v0, an
- * explicit deflation block, method, onProgress and signal have no GPU equivalent. */
+ * `maxIterations` counts restart cycles, `basisSize` is the basis size m; `deflate` is the CPU's
+ * (default true: one locked vector per connected component; or a Matrix of known eigenvectors);
+ * blockSize, v0, method, onProgress and signal have no GPU equivalent. */
 async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: EigshOptions): Promise<EigshResult> {
   const unsupported = (what: string, why: string) =>
     new SpeclinError('ERR_WEBGPU_UNSUPPORTED', `eigsh: ${what} is not available with backend 'webgpu' (${why}); use backend 'cpu'`);
@@ -387,22 +388,18 @@ async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: Eig
   if (typeof options !== 'object' || options === null) throw new TypeError('eigsh: options { k, ... } are required');
   for (const name of ['blockSize', 'v0', 'method', 'onProgress', 'signal'] as const)
     if (options[name] !== undefined) throw unsupported(`options.${name}`, 'the GPU solver is single-vector Lanczos from a random start, run to the end');
-  if (options.deflate !== undefined && typeof options.deflate !== 'boolean')
-    throw unsupported('a deflation block (options.deflate)', 'the GPU solver locks no given vectors');
   const graph = target;
   const n = graph.n;
-  if (options.deflate !== false) {
-    // The CPU locks one eigenvector of eigenvalue 1 per connected component; single-vector Lanczos
-    // cannot resolve that multiplicity, so a disconnected graph is refused rather than answered
-    // with too few copies of 1.
-    const comp = graph.components() as unknown;
-    let count = 0;
-    if (ArrayBuffer.isView(comp)) for (const label of comp as Int32Array) count = Math.max(count, label + 1);
-    else count = (comp as { count: number }).count;
-    if (count > 1) throw unsupported(`a graph of ${count} connected components`, 'eigenvalue 1 has multiplicity ' + count);
-  }
   const k = checkInteger('eigsh', 'k', options.k, 1, n - 1);
-  const gpuOptions = { k, tol: options.tol, maxIterations: options.maxIterations, ncv: options.basisSize, seed: options.seed };
+  // The GPU solver locks the deflation vectors as the CPU does (the components' D^{1/2} 1_C by
+  // default, or the columns given); it reads them itself, with the same checks.
+  let deflate: boolean | Matrix | undefined;
+  if (options.deflate === undefined || typeof options.deflate === 'boolean') deflate = options.deflate;
+  else {
+    const b = readBlock('eigsh', 'deflate', options.deflate, n);
+    deflate = { data: b.data, rows: n, cols: b.cols };
+  }
+  const gpuOptions = { k, tol: options.tol, maxIterations: options.maxIterations, ncv: options.basisSize, seed: options.seed, deflate };
   const op = graph.normalized();
   const shape = (r: GpuEigshResult, tol: number): EigshResult => {
     const vectors = Float64Array.from(r.vectors.data);

@@ -181,12 +181,54 @@ test.serial('eigsh on a Graph: the CPU eigenpairs, with the CPU result\'s fields
     t.is((err as SpeclinError).code, 'ERR_WEBGPU_UNSUPPORTED');
     t.regex(err!.message, new RegExp(`options\\.${Object.keys(extra)[0]}`));
   }
-  const twoParts = Graph.fromEdges({ n: 6, src: new Int32Array([0, 1, 3, 4]), dst: new Int32Array([1, 2, 4, 5]), symmetrize: 'max' });
-  const split = await t.throwsAsync(eigsh(twoParts, { k: 2, ...webgpu }), { instanceOf: SpeclinError, message: /2 connected components/ });
-  t.is((split as SpeclinError).code, 'ERR_WEBGPU_UNSUPPORTED');
   const op = { n: 3, multiply: (X: Float64Array, Y: Float64Array) => Y.set(X) };
   await t.throwsAsync(eigsh(op, { k: 1, ...webgpu }), { instanceOf: TypeError, message: /takes a Graph/ });
   await t.throwsAsync(eigsh(graph, { k: 500, ...webgpu }), { instanceOf: RangeError, message: /k must be an integer from 1 to 499/ });
+});
+
+test.serial('eigsh on a Graph of several components: each copy of 1 locked as on the CPU; a deflation block', async (t) => {
+  // Three blocks of 90, 131 and 47 nodes with no edge between them (sizes not multiples of the
+  // workgroup size): Ā has the eigenvalue 1 three times.
+  const sizes = [90, 131, 47];
+  const src: number[] = [];
+  const dst: number[] = [];
+  const u = rng(9);
+  let base = 0;
+  for (const size of sizes) {
+    for (let i = 0; i < size; i++) {
+      src.push(base + i, base + i);
+      dst.push(base + ((i + 1) % size), base + Math.floor(u() * size));
+    }
+    base += size;
+  }
+  const n = base;
+  const graph = Graph.fromEdges({ n, src: Int32Array.from(src), dst: Int32Array.from(dst), symmetrize: 'max' });
+  t.is((graph.components() as { count: number }).count, 3);
+  for (const k of [5, 2]) {
+    const g = await eigsh(graph, { k, ...webgpu });
+    const c = await eigsh(graph, { k, tol: 1e-12 });
+    t.deepEqual([g.vectors.rows, g.vectors.cols, g.converged], [n, k, k]);
+    // The copies of 1 to 1e-6 (Rayleigh quotients of float32 vectors), the rest to 1e-5 (the
+    // residual tolerance bounds the eigenvalue error); true residuals (float64, of the float32
+    // vectors) below 1e-4.
+    for (let i = 0; i < k; i++) {
+      t.true(Math.abs(g.values[i] - c.values[i]) < (i < 3 ? 1e-6 : 1e-5), `k ${k}: λ${i}: ${g.values[i]} vs ${c.values[i]}`);
+      t.true(g.residuals[i] < 1e-4, `k ${k}: residual ${i}: ${g.residuals[i]}`);
+    }
+    if (k === 2) t.deepEqual([g.iterations, g.matvecs], [0, 2]);
+  }
+  // An explicit block: the first component's vector is accepted; a vector that is not an
+  // eigenvector is a RangeError naming its column.
+  const p = graph.marginals;
+  const block = new Float64Array(n * 2);
+  for (let i = 0; i < sizes[0]; i++) block[i * 2] = Math.sqrt(p[i]);
+  for (let i = 0; i < n; i++) block[i * 2 + 1] = i % 7;
+  await t.throwsAsync(eigsh(graph, { k: 4, deflate: { data: block, rows: n, cols: 2 }, ...webgpu }), { instanceOf: RangeError, message: /deflate: column 1 is not an eigenvector/ });
+  const one = new Float64Array(n);
+  for (let i = 0; i < sizes[0]; i++) one[i] = Math.sqrt(p[i]);
+  const g1 = await eigsh(graph, { k: 3, deflate: { data: one, rows: n, cols: 1 }, ...webgpu });
+  t.true(Math.abs(g1.values[0] - 1) < 1e-5, `given: ${g1.values[0]}`);
+  t.true(g1.residuals.every((r) => r < 1e-4));
 });
 
 test.serial('float64 with backend webgpu is a TypeError naming the argument; bad backend values; Sync forms refuse it', async (t) => {

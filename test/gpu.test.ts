@@ -10,7 +10,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crossGramSync, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError, topK as topKCpu, topKSync } from '../src/index.js';
+import { crossGramSync, eigsh as eigshCpu, gramSync, innerGramSync, Graph, populationLossSync, SpeclinError, topK as topKCpu, topKSync } from '../src/index.js';
 import type { GpuMatrix } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { randomMatrix, rng } from './helpers/random.js';
@@ -646,7 +646,9 @@ if (backend) {
         "w=sl.eigsh(s@A@s,k=3,which='LA',tol=1e-12)[0]\nprint(json.dumps(sorted(w.tolist(),reverse=True)))",
       { n: big.n, indptr: Array.from(big.indptr), indices: Array.from(big.indices), values: Array.from(big.values) },
     );
-    const rb = await gpu.eigsh(big, { k: 3, tol: 1e-5, seed: 2 });
+    // Many components (isolated pairs) here: deflation alone would answer (three copies of 1, no
+    // Lanczos step), so deflate: false keeps this a test of Lanczos over long rows.
+    const rb = await gpu.eigsh(big, { k: 3, tol: 1e-5, seed: 2, deflate: false });
     for (let i = 0; i < 3; i++) t.true(Math.abs(rb.values[i] - ref[i]) < 1e-5, `n 9000: value ${i}: ${rb.values[i]} vs ${ref[i]}`);
     for (let c = 0; c < 3; c++) {
       const y = Float64Array.from({ length: big.n }, (_, i) => rb.vectors.data[i * 3 + c]);
@@ -660,6 +662,9 @@ if (backend) {
       t.true(Math.sqrt(res / ny) < 1e-4, `n 9000: residual of pair ${c}: ${Math.sqrt(res / ny)}`);
     }
     t.log(`n 9000, k 3: ${rb.iterations} restarts, ${rb.matvecs} products`);
+    const locked = await gpu.eigsh(big, { k: 3 });
+    t.deepEqual([locked.iterations, locked.matvecs], [0, 3]);
+    for (let i = 0; i < 3; i++) t.true(Math.abs(locked.values[i] - ref[i]) < 1e-6, `n 9000, deflated: value ${i}: ${locked.values[i]}`);
 
     const g = randomGraph(50, 4, 2);
     await t.throwsAsync(gpu.eigsh(g, { k: 50 }), { instanceOf: RangeError, message: /^options\.k/ });
@@ -667,6 +672,167 @@ if (backend) {
     const err = await t.throwsAsync(gpu.eigsh(randomGraph(120, 8, 3), { k: 3, maxIterations: 1, ncv: 5 }), { instanceOf: SpeclinError });
     t.is((err as SpeclinError).code, 'ERR_NOT_CONVERGED');
     t.truthy((err as SpeclinError).partial);
+  });
+
+  /** Block-diagonal union of graphs: one connected component per part. */
+  function disjointUnion(parts: Csr[]): Csr {
+    const n = parts.reduce((s, g) => s + g.n, 0);
+    const indptr = new Int32Array(n + 1);
+    const indices: number[] = [];
+    const values: number[] = [];
+    let base = 0;
+    for (const g of parts) {
+      for (let i = 0; i < g.n; i++) {
+        for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
+          indices.push(base + g.indices[p]);
+          values.push(g.values[p]);
+        }
+        indptr[base + i + 1] = indices.length;
+      }
+      base += g.n;
+    }
+    return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+  }
+
+  /** max |Y^T Y - I| of the n x k row-major float32 columns, in float64. */
+  function orthonormalityError(Y: Float32Array, n: number, k: number): number {
+    let worst = 0;
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += Y[i * k + a] * Y[i * k + b];
+        worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
+      }
+    return worst;
+  }
+
+  /** ||Ā y - θ y|| / ||y|| of column c, in float64 on the host. */
+  function trueResidual(g: Csr, Y: Float32Array, k: number, c: number, theta: number): number {
+    const y = Float64Array.from({ length: g.n }, (_, i) => Y[i * k + c]);
+    const Ay = spmm64(g, y, 1, true);
+    let res = 0;
+    let ny = 0;
+    for (let i = 0; i < g.n; i++) {
+      res += (Ay[i] - theta * y[i]) ** 2;
+      ny += y[i] ** 2;
+    }
+    return Math.sqrt(res / ny);
+  }
+
+  test.serial('eigsh on the GPU deflates the connected components: every copy of 1, the CPU eigsh\'s pairs', async (t) => {
+    // Three components of 37, 101 and 75 nodes (no size a multiple of the workgroup size 256 or of
+    // the 64-float row padding): Ā has the eigenvalue 1 three times, then the components' own
+    // second eigenvalues.
+    const sizes = [37, 101, 75];
+    const g = disjointUnion(sizes.map((n, i) => randomGraph(n, 4, 40 + i, true)));
+    const n = g.n;
+    const deg = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) deg[i] += g.values[p];
+    // The component vectors D^{1/2} 1_C / ||.||, in float64, to check that each copy of 1 is there.
+    const componentVectors: Float64Array[] = [];
+    let start = 0;
+    for (const size of sizes) {
+      const u = new Float64Array(n);
+      let s = 0;
+      for (let i = start; i < start + size; i++) s += deg[i];
+      for (let i = start; i < start + size; i++) u[i] = Math.sqrt(deg[i] / s);
+      componentVectors.push(u);
+      start += size;
+    }
+    const cpuGraph = Graph.fromCSR({ n, indptr: g.indptr, indices: g.indices, values: Float64Array.from(g.values) });
+    const cpu = await eigshCpu(cpuGraph, { k: 5, tol: 1e-12 });
+    t.deepEqual([...cpu.values.subarray(0, 3)].map((v) => Math.abs(v - 1) < 1e-12), [true, true, true]);
+    t.true(cpu.values[3] < 1 - 1e-2, 'a spectral gap below the copies of 1');
+
+    const resident = gpu.uploadGraph(g);
+    try {
+      // The host CSR arrays (components by union-find on the host), the resident graph (its arrays
+      // read back once) and a speclin Graph (its cached components()) give the same deflation.
+      for (const [what, input] of [['CSR arrays', g], ['resident GpuGraph', resident], ['Graph', cpuGraph]] as const) {
+        const r = await gpu.eigsh(input, { k: 5, tol: 1e-5, seed: 3 });
+        t.true(r.converged, what);
+        t.deepEqual([r.vectors.rows, r.vectors.cols], [n, 5]);
+        // Every copy of 1: a locked vector's Rayleigh quotient in float64 from its float32 entries
+        // and the float32 product (a few 1e-8 each, relative): 1e-6.
+        for (let i = 0; i < 3; i++) t.true(Math.abs(r.values[i] - 1) < 1e-6, `${what}: value ${i}: ${r.values[i]}`);
+        // The Lanczos pairs in the complement: 1e-5 absolute (the residual tolerance bounds the
+        // eigenvalue error of a norm-1 symmetric operator), against the CPU to 1e-12.
+        for (let i = 3; i < 5; i++) t.true(Math.abs(r.values[i] - cpu.values[i]) < 1e-5, `${what}: value ${i}: ${r.values[i]} vs ${cpu.values[i]}`);
+        // Orthonormal columns: float32 vectors (2^-24 per entry), the Lanczos ones combined from
+        // ~20 basis rows orthogonalized twice against the locked ones: 1e-5 bounds |Y^T Y - I|.
+        const orth = orthonormalityError(r.vectors.data, n, 5);
+        t.true(orth < 1e-5, `${what}: |Y^T Y - I| = ${orth}`);
+        // True residuals, as in the test above: 1e-4 (tol 1e-5 plus float32 rounding of y).
+        for (let c = 0; c < 5; c++) {
+          const res = trueResidual(g, r.vectors.data, 5, c, r.values[c]);
+          t.true(res < 1e-4, `${what}: residual of pair ${c}: ${res}`);
+          t.true(r.residuals[c] < 1e-4, `${what}: reported residual ${c}: ${r.residuals[c]}`);
+        }
+        // Each component's vector lies in the span of the three returned copies of 1 (to 1e-6).
+        for (const [q, u] of componentVectors.entries()) {
+          let proj = 0;
+          for (let c = 0; c < 3; c++) {
+            let d = 0;
+            for (let i = 0; i < n; i++) d += u[i] * r.vectors.data[i * 5 + c];
+            proj += d * d;
+          }
+          t.true(Math.sqrt(proj) > 1 - 1e-6, `${what}: component ${q} projects to ${Math.sqrt(proj)}`);
+        }
+        t.log(`${what}: k 5, 3 components: ${r.iterations} restarts, ${r.matvecs} products`);
+      }
+
+      // Basis rows longer than one basis_dots chunk (8192 floats) with locked rows in the basis:
+      // two components of 4999 and 4200 nodes, k = 4 (two locked, two from Lanczos), against the
+      // CPU eigsh with the tolerances above.
+      const long = disjointUnion([randomGraph(4999, 6, 91, true), randomGraph(4200, 6, 92, true)]);
+      const longCpu = await eigshCpu(Graph.fromCSR({ n: long.n, indptr: long.indptr, indices: long.indices, values: Float64Array.from(long.values) }), { k: 4, tol: 1e-12 });
+      const rl = await gpu.eigsh(long, { k: 4, tol: 1e-5, seed: 4 });
+      for (let i = 0; i < 4; i++) {
+        t.true(Math.abs(rl.values[i] - longCpu.values[i]) < (i < 2 ? 1e-6 : 1e-5), `n 9199: value ${i}: ${rl.values[i]} vs ${longCpu.values[i]}`);
+        t.true(trueResidual(long, rl.vectors.data, 4, i, rl.values[i]) < 1e-4, `n 9199: residual ${i}`);
+      }
+      t.true(orthonormalityError(rl.vectors.data, long.n, 4) < 1e-5);
+      t.log(`n 9199, 2 components, k 4: ${rl.iterations} restarts, ${rl.matvecs} products`);
+
+      // k = 2 < c: two copies of 1, no Lanczos step (two checking products only).
+      const two = await gpu.eigsh(resident, { k: 2 });
+      t.deepEqual([two.iterations, two.matvecs, two.vectors.cols], [0, 2, 2]);
+      for (let c = 0; c < 2; c++) {
+        t.true(Math.abs(two.values[c] - 1) < 1e-6, `k 2: value ${c}: ${two.values[c]}`);
+        t.true(trueResidual(g, two.vectors.data, 2, c, two.values[c]) < 1e-6);
+      }
+      t.true(orthonormalityError(two.vectors.data, n, 2) < 1e-6);
+
+      // The component vectors given explicitly (as float64 columns): the same pairs.
+      const block = new Float64Array(n * 3);
+      componentVectors.forEach((u, q) => u.forEach((x, i) => (block[i * 3 + q] = x)));
+      const given = await gpu.eigsh(resident, { k: 5, tol: 1e-5, seed: 3, deflate: { data: block, rows: n, cols: 3 } });
+      for (let i = 0; i < 5; i++) t.true(Math.abs(given.values[i] - cpu.values[i]) < 1e-5, `given block: value ${i}: ${given.values[i]}`);
+
+      // A column that is not an eigenvector is a RangeError naming it (column 1: the sum of two
+      // component vectors plus a bump is far from any eigenvector).
+      const bad = block.slice();
+      for (let i = 0; i < n; i++) bad[i * 3 + 1] += bad[i * 3 + 2] + (i === 50 ? 0.3 : 0);
+      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: bad, rows: n, cols: 3 } }), { instanceOf: RangeError, message: /^options\.deflate: column 1 is not an eigenvector/ });
+      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: new Float64Array(n * 2), rows: n, cols: 2 } }), { instanceOf: RangeError, message: /^options\.deflate: column 0 is zero/ });
+      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: block, rows: n - 1, cols: 3 } }), { instanceOf: RangeError, message: /^options\.deflate: expected n = 213 rows/ });
+      await t.throwsAsync(gpu.eigsh(resident, { k: 5, normalized: false, deflate: true }), { instanceOf: TypeError, message: /^options\.deflate/ });
+
+      // deflate: false is the single-vector solver alone (the solver as it was before deflation):
+      // it sees the eigenspace of 1 only through the start vector's projection and float32 rounding
+      // noise, so whether and when further copies appear is not guaranteed. What holds: true
+      // eigenpairs (each value within 1e-5 of one of the CPU's top 10, residuals below 1e-4).
+      const cpu10 = await eigshCpu(cpuGraph, { k: 10, tol: 1e-12 });
+      const plain = await gpu.eigsh(resident, { k: 3, tol: 1e-5, seed: 3, deflate: false });
+      t.true(plain.iterations > 0);
+      for (let c = 0; c < 3; c++) {
+        t.true(cpu10.values.some((v) => Math.abs(v - plain.values[c]) < 1e-5), `deflate false: value ${c}: ${plain.values[c]}`);
+        t.true(trueResidual(g, plain.vectors.data, 3, c, plain.values[c]) < 1e-4);
+      }
+      t.log(`deflate false: values ${[...plain.values].map((v) => v.toFixed(8))}, ${plain.iterations} restarts, ${plain.matvecs} products`);
+    } finally {
+      resident.destroy();
+    }
   });
 
   test.serial('a process that used the backend and disposed it exits by itself, cleanly', (t) => {

@@ -13,7 +13,7 @@ import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population_
 import { GpuBipartiteGraph, uploadBipartite, bipartiteSpmvOnGpu, type BipartiteCsrInput } from './bipartite.js';
 import { svdsOnGpu, type GpuSvdsOptions, type GpuSvdsResult } from './svds.js';
 import { topKOnGpu } from './topk.js';
-import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult } from './eigsh.js';
+import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult, type HostGraph } from './eigsh.js';
 import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
 
 export { GpuMatrix } from './matrix.js';
@@ -217,9 +217,13 @@ export class WebGpuBackend {
   }
 
   /** The k largest eigenvalues of Ā = D^-1/2 A D^-1/2 (or of A with { normalized: false }) and
-   * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). */
+   * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). For Ā
+   * the eigenvectors D^{1/2} 1_C of the connected components are locked by default (`deflate`),
+   * so each copy of the eigenvalue 1 is returned. */
   async eigsh(graph: GraphInput, options: GpuEigshOptions): Promise<GpuEigshResult> {
-    return this.withGraph(graph, (g) => eigshOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
+    // The host side of the graph, when there is one, gives the components for deflation.
+    const host = graph instanceof GpuGraph ? undefined : (graph as HostGraph);
+    return this.withGraph(graph, (g) => eigshOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options, host));
   }
 
   /** The k largest singular triplets of P̄ = D_x^-1/2 P D_t^-1/2 of a bipartite graph, as the CPU

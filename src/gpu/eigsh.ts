@@ -9,7 +9,15 @@
 // reduction) and the scaling all stay on the device, and the coefficients land in H. Each restart
 // reads H back once (m x m floats); the projected problem is solved in float64 on the CPU, and the
 // restart basis (Ritz vectors) is formed on the device by one GEMM with the small eigenvector matrix.
+//
+// Deflation: single-vector Lanczos sees one copy of a repeated eigenvalue, and Ā of a graph with c
+// connected components has the eigenvalue 1 exactly c times, with known eigenvectors D^{1/2} 1_C.
+// Known eigenvectors are orthonormalized on the host (float64), uploaded once as the first c rows
+// of the device basis, checked to be eigenvectors by c products, and stay locked there: every
+// Lanczos vector's two Gram-Schmidt passes run over them too, so the solver works in their
+// complement. They come back as pairs with their Rayleigh quotient as the eigenvalue.
 import { SpeclinError } from '../errors.js';
+import type { FloatArray, Matrix } from '../types.js';
 import { symmetricEigen } from '../dense.js';
 import { gaussian } from '../random.js';
 import type { GpuContext } from './device.js';
@@ -30,14 +38,24 @@ export interface GpuEigshOptions {
   seed?: number;
   /** Ā (default) or A itself. */
   normalized?: boolean;
+  /** Known eigenvectors locked from the start (as the CPU eigsh): `true` (the default for Ā) gives
+   * D^{1/2} 1_C per connected component (eigenvalue 1, once per component), a Matrix (n x c) gives
+   * its columns (orthonormalized, then checked: ||Op u - θ u|| <= tol, else a RangeError), `false`
+   * none. With c >= k the top k are k of the locked vectors and no Lanczos step runs. */
+  deflate?: boolean | Matrix;
 }
+
+/** What lanczosOnGpu takes: the deflation block, if any, is already resolved to vectors. */
+export type LanczosOptions = Omit<GpuEigshOptions, 'normalized' | 'deflate'> & { deflate?: Matrix };
 
 export interface GpuEigshResult {
   values: Float64Array;
   /** n x k, row i is node i. */
   vectors: { data: Float32Array; rows: number; cols: number };
-  /** Ritz residual estimates |beta_m s_{m,i}|, relative to the norm estimate. */
+  /** Ritz residual estimates |beta_m s_{m,i}|, relative to the norm estimate; for a deflated
+   * (locked) vector the measured ||Op u - θ u||, relative to it as well. */
   residuals: Float64Array;
+  /** Products with the operator, the deflation check's included. */
   matvecs: number;
   iterations: number;
   converged: boolean;
@@ -68,17 +86,152 @@ export function graphOperator(ctx: GpuContext, pipes: Pipelines, g: GpuGraph, no
 
 const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
 
+/** A graph's connectivity as the host knows it: a speclin Graph (components() and marginals, both
+ * cached there) or CSR arrays. Absent for a resident GpuGraph, whose arrays are read back. */
+export type HostGraph =
+  | { components(): unknown; marginals: FloatArray }
+  | { n: number; indptr: ArrayLike<number>; indices: ArrayLike<number>; values?: ArrayLike<number> };
+
 export async function eigshOnGpu(
-  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, options: GpuEigshOptions,
+  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, options: GpuEigshOptions, host?: HostGraph,
 ): Promise<GpuEigshResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { k, ... }');
-  return lanczosOnGpu(ctx, pipes, owner, graphOperator(ctx, pipes, g, options.normalized ?? true), options);
+  const normalized = options.normalized ?? true;
+  const { deflate = normalized } = options;
+  let block: Matrix | undefined;
+  if (deflate === true) {
+    if (!normalized) throw new TypeError('options.deflate: true gives the eigenvectors of Ā (normalized: true); for A pass known eigenvectors as a Matrix');
+    block = await componentBlock(ctx, g, host);
+    // Ā's eigenvalues are at most 1: with c >= k components any k of their vectors are the top k
+    // (the CPU eigsh takes the first k too), and fewer columns cost fewer checks.
+    const k = options.k;
+    if (Number.isInteger(k) && k >= 1 && block.cols > k) block = { data: takeColumns(block.data, block.rows, block.cols, k), rows: block.rows, cols: k };
+    if (block.cols === 0) block = undefined;
+  } else if (deflate !== false) {
+    block = deflate;
+  }
+  return lanczosOnGpu(ctx, pipes, owner, graphOperator(ctx, pipes, g, normalized), { ...options, deflate: block });
+}
+
+/** D^{1/2} 1_C (normalized) per connected component of positive weight, as an n x c float64
+ * block: Ā's eigenvectors of eigenvalue 1. A component of zero weight (an isolated node without a
+ * self-loop) has Ā = 0 there and no such vector. */
+async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): Promise<Matrix<Float64Array>> {
+  const n = g.n;
+  let labels: ArrayLike<number>;
+  let weight: ArrayLike<number>;
+  if (host && 'components' in host && typeof host.components === 'function') {
+    const comp = host.components() as { labels: ArrayLike<number> } | ArrayLike<number>;
+    labels = 'labels' in comp ? comp.labels : comp;
+    weight = host.marginals;
+  } else {
+    let indptr: ArrayLike<number>;
+    let indices: ArrayLike<number>;
+    if (host && 'indptr' in host) {
+      ({ indptr, indices } = host);
+      const deg = new Float64Array(n);
+      for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) deg[i] += host.values ? host.values[p] : 1;
+      weight = deg;
+    } else {
+      // A resident graph: its arrays come back once (O(nnz), small next to a solve).
+      indptr = new Uint32Array(await ctx.read(g.indptr, (n + 1) * 4));
+      indices = g.nnz > 0 ? new Uint32Array(await ctx.read(g.indices, g.nnz * 4)) : new Uint32Array(0);
+      weight = new Float32Array(await ctx.read(g.marginals, n * 4));
+    }
+    labels = connectedComponents(n, indptr, indices);
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) count = Math.max(count, labels[i] + 1);
+  const norm2 = new Float64Array(count);
+  for (let i = 0; i < n; i++) norm2[labels[i]] += weight[i];
+  const column = new Int32Array(count).fill(-1);
+  let cols = 0;
+  for (let c = 0; c < count; c++) if (norm2[c] > 0) column[c] = cols++;
+  const data = new Float64Array(n * cols);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    if (column[c] >= 0) data[i * cols + column[c]] = Math.sqrt(weight[i] / norm2[c]);
+  }
+  return { data, rows: n, cols };
+}
+
+function takeColumns(data: FloatArray, n: number, cols: number, keep: number): Float64Array {
+  const out = new Float64Array(n * keep);
+  for (let i = 0; i < n; i++) for (let q = 0; q < keep; q++) out[i * keep + q] = data[i * cols + q];
+  return out;
+}
+
+/** Component labels 0, 1, ... in order of each component's smallest node (union-find). */
+function connectedComponents(n: number, indptr: ArrayLike<number>, indices: ArrayLike<number>): Int32Array {
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (x: number) => {
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (let i = 0; i < n; i++) {
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      const a = find(i);
+      const b = find(indices[p]);
+      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  const labels = new Int32Array(n).fill(-1);
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    if (labels[r] < 0) labels[r] = next++;
+    labels[i] = labels[r];
+  }
+  return labels;
+}
+
+/** The columns of a deflation Matrix (n x c), orthonormalized in float64 by Gram-Schmidt done
+ * twice; row q of the result is column q. A zero column, or one in the span of the previous ones,
+ * is a RangeError naming it. */
+function orthonormalRows(block: Matrix, n: number): Float64Array[] {
+  if (typeof block !== 'object' || block === null || !('data' in block)) throw new TypeError('options.deflate: expected a boolean or a Matrix { data, rows, cols }');
+  const { data, rows, cols } = block;
+  if (!(data instanceof Float64Array || data instanceof Float32Array)) throw new TypeError('options.deflate.data: expected a Float64Array or Float32Array');
+  if (rows !== n) throw new RangeError(`options.deflate: expected n = ${n} rows, got ${String(rows)}`);
+  if (!Number.isInteger(cols) || cols < 1 || data.length !== rows * cols) throw new RangeError('options.deflate: expected n x cols with cols >= 1 and data.length = n * cols');
+  if (cols >= n) throw new RangeError(`options.deflate: expected fewer than n = ${n} columns, got ${cols}`);
+  const out: Float64Array[] = [];
+  for (let q = 0; q < cols; q++) {
+    const u = new Float64Array(n);
+    let scale = 0;
+    for (let i = 0; i < n; i++) {
+      const x = data[i * cols + q];
+      if (!Number.isFinite(x)) throw new RangeError(`options.deflate: column ${q} holds a NaN or an infinity at row ${i}`);
+      scale += (u[i] = x) ** 2;
+    }
+    if (!(scale > 0)) throw new RangeError(`options.deflate: column ${q} is zero`);
+    project(u, out);
+    project(u, out);
+    const nrm = Math.sqrt(dot(u, u));
+    if (!(nrm > 1e-6 * Math.sqrt(scale))) throw new RangeError(`options.deflate: column ${q} depends linearly on the previous ones`);
+    for (let i = 0; i < n; i++) u[i] /= nrm;
+    out.push(u);
+  }
+  return out;
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** u -= Q Q^T u (classical Gram-Schmidt, one pass) for the orthonormal rows Q. */
+function project(u: Float64Array, Q: ArrayLike<number>[]): void {
+  const h = Q.map((q) => dot(q, u));
+  for (let r = 0; r < Q.length; r++) for (let i = 0; i < u.length; i++) u[i] -= h[r] * Q[r][i];
 }
 
 /** The k largest eigenpairs of a device operator (options as GpuEigshOptions; `normalized` is the
- * operator's business and ignored here). */
+ * operator's business, and `deflate` arrives as vectors: the c locked ones count among the k). */
 export async function lanczosOnGpu(
-  ctx: GpuContext, pipes: Pipelines, owner: object, op: GpuSymmetricOperator, options: Omit<GpuEigshOptions, 'normalized'>,
+  ctx: GpuContext, pipes: Pipelines, owner: object, op: GpuSymmetricOperator, options: LanczosOptions,
 ): Promise<GpuEigshResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { k, ... }');
   const n = op.n;
@@ -91,11 +244,16 @@ export async function lanczosOnGpu(
   }
   const maxIterations = options.maxIterations ?? 300;
   if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`options.maxIterations: expected a positive integer, got ${String(maxIterations)}`);
-  const m = Math.min(n, options.ncv ?? Math.max(2 * k + 1, k + 16));
-  if (!Number.isInteger(m) || m <= k) throw new RangeError(`options.ncv: expected an integer in (${k}, ${n}], got ${String(options.ncv)}`);
+  const locked = options.deflate === undefined ? [] : orthonormalRows(options.deflate, n);
+  const c = locked.length;
+  // Lanczos runs in the complement of the c locked vectors, for the pairs they leave to find.
+  const kl = Math.max(0, k - c);
+  if (kl > 0 && kl >= n - c) throw new RangeError(`options.k: with ${c} deflated vectors at most ${n - c - 1} more pairs can be found (${sizeName} - 1 - ${c}), got k = ${k}`);
+  const m = kl === 0 ? 0 : Math.min(n - c, options.ncv ?? Math.max(2 * kl + 1, kl + 16));
+  if (kl > 0 && (!Number.isInteger(m) || m <= kl)) throw new RangeError(`options.ncv: expected an integer in (${kl}, ${n - c}], got ${String(options.ncv)}`);
 
   const Nc = roundUp(n, 64); // basis rows padded so that every row starts 256-byte aligned
-  const Hc = roundUp(m + 1, 64);
+  const Hc = roundUp(c + m + 1, 64); // H row j: coefficients against the locked rows, then v_0..v_{j+1}
   const owned: GpuMatrix[] = [];
   const temps: GPUBuffer[] = [];
   const mat = (what: string, rows: number, cols: number) => {
@@ -104,8 +262,72 @@ export async function lanczosOnGpu(
     return x;
   };
   try {
-    let V = mat('Lanczos basis', m + 1, Nc);
-    let Vnext = mat('Lanczos basis', m + 1, Nc);
+    let V = mat('Lanczos basis', c + m + 1, Nc);
+    let Vnext = mat('Lanczos basis', c + m + 1, Nc);
+
+    // The locked vectors: rows 0..c-1 of both bases, then c products to check them (and give
+    // their Rayleigh quotients and residuals, in float64 from the float32 vectors and products).
+    let lockedValues = new Float64Array(0);
+    let lockedResiduals = new Float64Array(0);
+    let lockedNorm = 0;
+    if (c > 0) {
+      const rows32 = new Float32Array(c * Nc);
+      locked.forEach((u, q) => rows32.set(u, q * Nc));
+      for (const B of [V, Vnext]) ctx.device.queue.writeBuffer(B.buffer, 0, rows32.buffer, 0, rows32.byteLength);
+      const AU = mat('deflation products', c, Nc);
+      const checkTemps: GPUBuffer[] = [];
+      try {
+        await ctx.submit((enc) => {
+          for (let q = 0; q < c; q++) op.encode(enc, V.view(q * Nc * 4, n, 1, 1), AU.view(q * Nc * 4, n, 1, 1), checkTemps);
+        });
+      } finally {
+        checkTemps.forEach((b) => b.destroy());
+      }
+      const au = new Float32Array(await ctx.read(AU.buffer, c * Nc * 4));
+      lockedValues = new Float64Array(c);
+      lockedResiduals = new Float64Array(c);
+      for (let q = 0; q < c; q++) {
+        const u = rows32.subarray(q * Nc, q * Nc + n);
+        const a = au.subarray(q * Nc, q * Nc + n);
+        const theta = dot(u, a) / dot(u, u);
+        let r2 = 0;
+        for (let i = 0; i < n; i++) r2 += (a[i] - theta * u[i]) ** 2;
+        lockedValues[q] = theta;
+        lockedResiduals[q] = Math.sqrt(r2);
+      }
+      lockedNorm = op.normBound ?? Math.max(...lockedValues.map(Math.abs), 1e-300);
+      for (let q = 0; q < c; q++) {
+        if (!(lockedResiduals[q] <= tol * lockedNorm)) {
+          throw new RangeError(`options.deflate: column ${q} is not an eigenvector of the operator: ||A u - θ u|| = ` +
+            `${lockedResiduals[q].toExponential(2)} > tol * norm = ${(tol * lockedNorm).toExponential(2)} (θ = ${lockedValues[q]})`);
+        }
+      }
+    }
+    const lockedRows = async () => (c > 0 ? new Float32Array(await ctx.read(V.buffer, c * Nc * 4)) : new Float32Array(0));
+
+    // Merges the locked pairs with the Lanczos pairs (rows c.. of Y), k in all, descending.
+    const merge = (Y: Float32Array, ritz: Float64Array, ritzResiduals: Float64Array, ritzNorm: number, matvecs: number, iterations: number, converged: boolean): GpuEigshResult => {
+      const norm = op.normBound ?? Math.max(lockedNorm, ritzNorm);
+      const pairs: { value: number; residual: number; row: number }[] = [];
+      for (let q = 0; q < c; q++) pairs.push({ value: lockedValues[q], residual: lockedResiduals[q] / norm, row: q });
+      for (let r = 0; r < ritz.length; r++) pairs.push({ value: ritz[r], residual: ritzResiduals[r], row: c + r });
+      pairs.sort((a, b) => b.value - a.value); // stable: a locked vector first among equal values
+      pairs.length = k;
+      const vectors = new Float32Array(n * k);
+      pairs.forEach((pr, col) => {
+        for (let i = 0; i < n; i++) vectors[i * k + col] = Y[pr.row * Nc + i];
+      });
+      return {
+        values: Float64Array.from(pairs, (pr) => pr.value),
+        vectors: { data: vectors, rows: n, cols: k },
+        residuals: Float64Array.from(pairs, (pr) => pr.residual),
+        matvecs,
+        iterations,
+        converged,
+      };
+    };
+    if (kl === 0) return merge(await lockedRows(), new Float64Array(0), new Float64Array(0), 0, c, 0, true);
+
     const H = mat('projected matrix', m, Hc);
     const w0 = mat('Lanczos vector', 1, Nc);
     const w1 = mat('Lanczos vector', 1, Nc);
@@ -121,15 +343,17 @@ export async function lanczosOnGpu(
     const finish = pipes.get('eigsh', 'finish_norm');
     const scale = pipes.get('eigsh', 'scale_row');
 
-    // Start vector: seeded Gaussian, normalized in float64.
+    // Start vector: seeded Gaussian, projected out of the locked vectors (twice) and normalized,
+    // in float64.
     const rnd = gaussian(seed + 0x5eed);
     const v0 = new Float64Array(n);
-    let nrm = 0;
-    for (let i = 0; i < n; i++) nrm += (v0[i] = rnd()) ** 2;
-    nrm = Math.sqrt(nrm);
+    for (let i = 0; i < n; i++) v0[i] = rnd();
+    project(v0, locked);
+    project(v0, locked);
+    const nrm = Math.sqrt(dot(v0, v0));
     const row0 = new Float32Array(Nc);
     for (let i = 0; i < n; i++) row0[i] = v0[i] / nrm;
-    ctx.device.queue.writeBuffer(V.buffer, 0, row0.buffer, 0, row0.byteLength);
+    ctx.device.queue.writeBuffer(V.buffer, c * Nc * 4, row0.buffer, 0, row0.byteLength);
 
     const dotsPipe = pipes.get('eigsh', 'basis_dots');
     const finishDots = pipes.get('eigsh', 'finish_dots');
@@ -137,20 +361,21 @@ export async function lanczosOnGpu(
     const CHUNK4 = 2048; // as in eigsh.wgsl
     const n4 = Nc / 4;
     const chunks = Math.ceil(n4 / CHUNK4);
-    const dots = ctx.storage('basis dot partials', (m + 1) * chunks * 4);
+    const dots = ctx.storage('basis dot partials', (c + m + 1) * chunks * 4);
     temps.push(dots);
     const basisBinding = () => ({ buffer: V.buffer });
 
-    // One step: w = A v_j, two passes of classical Gram-Schmidt against v_0..v_j (h = V w, then
-    // w0 - V^T h with h accumulated over both passes), beta = ||w||, v_{j+1} = w / beta.
+    // One step: w = A v_j, two passes of classical Gram-Schmidt against the locked rows and
+    // v_0..v_j (h = V w, then w0 - V^T h with h accumulated over both passes), beta = ||w||,
+    // v_{j+1} = w / beta. v_j is basis row c + j; H row j holds the coefficients in the same order.
     const step = (enc: GPUCommandEncoder, j: number, cycleTemps: GPUBuffer[]) => {
-      const rows = j + 1;
+      const rows = c + j + 1;
       const uni = (hIndex: number, add: number) => {
         const u = ctx.uniform([Nc, frobGroups, hIndex, rows, chunks, n4, add]);
         cycleTemps.push(u);
         return u;
       };
-      op.encode(enc, V.view(j * Nc * 4, n, 1, 1), w0.view(0, n, 1, 1), cycleTemps);
+      op.encode(enc, V.view((c + j) * Nc * 4, n, 1, 1), w0.view(0, n, 1, 1), cycleTemps);
       const Hrow = { buffer: H.buffer, offset: j * Hc * 4 };
       const first = uni(0, 0);
       const second = uni(j * Hc, 1);
@@ -163,15 +388,15 @@ export async function lanczosOnGpu(
       pipes.dispatch(enc, finishDots, [second, undefined, undefined, H.buffer, undefined, undefined, undefined, undefined, dots, hTmp.buffer], Math.ceil(rows / WG));
       pipes.dispatch(enc, combine, [second, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, undefined, Hrow, w2.buffer], Math.ceil(n4 / WG));
       pipes.dispatch(enc, frob, [frobParams, w2.binding, undefined, undefined, w2.binding, undefined, { buffer: partials, offset: 0, size: frobGroups * 16 }], frobGroups);
-      const p = ctx.uniform([Nc, frobGroups, j * Hc + j + 1, rows, chunks, n4, 0]);
+      const p = ctx.uniform([Nc, frobGroups, j * Hc + c + j + 1, rows, chunks, n4, 0]);
       cycleTemps.push(p);
       pipes.dispatch(enc, finish, [p, partials, scalars, H.buffer], 1);
-      pipes.dispatch(enc, scale, [p, undefined, scalars, undefined, w2.buffer, V.view((j + 1) * Nc * 4, 1, Nc).binding], Math.ceil(Nc / WG));
+      pipes.dispatch(enc, scale, [p, undefined, scalars, undefined, w2.buffer, V.view((c + j + 1) * Nc * 4, 1, Nc).binding], Math.ceil(Nc / WG));
     };
 
     let p = 0;
     let theta = new Float64Array(0);
-    let matvecs = 0;
+    let matvecs = c;
     for (let cycle = 1; ; cycle++) {
       const cycleTemps: GPUBuffer[] = [];
       try {
@@ -187,17 +412,18 @@ export async function lanczosOnGpu(
       const T = new Float64Array(m * m);
       for (let i = 0; i < p; i++) T[i * m + i] = theta[i];
       for (let j = p; j < m; j++) {
-        for (let i = 0; i <= j; i++) T[i * m + j] = T[j * m + i] = Hh[j * Hc + i];
-        if (j + 1 < m) T[(j + 1) * m + j] = T[j * m + j + 1] = Hh[j * Hc + j + 1];
+        for (let i = 0; i <= j; i++) T[i * m + j] = T[j * m + i] = Hh[j * Hc + c + i];
+        if (j + 1 < m) T[(j + 1) * m + j] = T[j * m + j + 1] = Hh[j * Hc + c + j + 1];
       }
-      const betaM = Hh[(m - 1) * Hc + m];
+      const betaM = Hh[(m - 1) * Hc + c + m];
       const eig = symmetricEigen(T, m); // values descending, column c of vectors belongs to values[c]
       const values = eig.values;
-      const normEstimate = op.normBound ?? Math.max(...values.map(Math.abs), 1e-300);
-      const residuals = values.map((_, c) => Math.abs(betaM * eig.vectors[(m - 1) * m + c]) / normEstimate);
-      const done = residuals.subarray(0, k).every((r) => r <= tol);
+      const ritzNorm = Math.max(...values.map(Math.abs), 1e-300);
+      const normEstimate = op.normBound ?? Math.max(ritzNorm, lockedNorm);
+      const residuals = values.map((_, col) => Math.abs(betaM * eig.vectors[(m - 1) * m + col]) / normEstimate);
+      const done = residuals.subarray(0, kl).every((r) => r <= tol);
       const last = cycle >= maxIterations;
-      const keep = done || last ? k : Math.min(m - 1, k + Math.floor((m - k) / 2));
+      const keep = done || last ? kl : Math.min(m - 1, kl + Math.floor((m - kl) / 2));
       // Ritz vectors (the next basis, or the answer): S_keep^T V on the device.
       const St = new Float32Array(keep * m);
       for (let r = 0; r < keep; r++) for (let i = 0; i < m; i++) St[r * m + i] = eig.vectors[i * m + r];
@@ -205,24 +431,15 @@ export async function lanczosOnGpu(
       owned.push(S);
       const gemmTemps: GPUBuffer[] = [];
       await ctx.submit((enc) => {
-        encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: V.view(0, m, Nc), transB: false, c: Vnext.view(0, keep, Nc) }, gemmTemps);
-        if (!(done || last)) enc.copyBufferToBuffer(V.buffer, m * Nc * 4, Vnext.buffer, keep * Nc * 4, Nc * 4);
+        encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: V.view(c * Nc * 4, m, Nc), transB: false, c: Vnext.view(c * Nc * 4, keep, Nc) }, gemmTemps);
+        if (!(done || last)) enc.copyBufferToBuffer(V.buffer, (c + m) * Nc * 4, Vnext.buffer, (c + keep) * Nc * 4, Nc * 4);
       });
       gemmTemps.forEach((b) => b.destroy());
       S.destroy();
       [V, Vnext] = [Vnext, V];
       if (done || last) {
-        const Y = new Float32Array(await ctx.read(V.buffer, k * Nc * 4));
-        const vectors = new Float32Array(n * k);
-        for (let r = 0; r < k; r++) for (let i = 0; i < n; i++) vectors[i * k + r] = Y[r * Nc + i];
-        const result: GpuEigshResult = {
-          values: values.slice(0, k),
-          vectors: { data: vectors, rows: n, cols: k },
-          residuals: residuals.slice(0, k),
-          matvecs,
-          iterations: cycle,
-          converged: done,
-        };
+        const Y = new Float32Array(await ctx.read(V.buffer, (c + kl) * Nc * 4));
+        const result = merge(Y, values.slice(0, kl), residuals.slice(0, kl), ritzNorm, matvecs, cycle, done);
         if (!done) {
           throw new SpeclinError('ERR_NOT_CONVERGED', `eigsh: ${maxIterations} restarts left residuals up to ${Math.max(...result.residuals).toExponential(2)} > tol ${tol}`, result);
         }

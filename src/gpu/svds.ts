@@ -15,7 +15,7 @@ import { encodeSpmv } from './spmv.js';
 import { lanczosOnGpu, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
 import { productGraph, type GpuBipartiteGraph } from './bipartite.js';
 
-export type GpuSvdsOptions = Omit<GpuEigshOptions, 'normalized'>;
+export type GpuSvdsOptions = Omit<GpuEigshOptions, 'normalized' | 'deflate'>;
 
 export interface GpuSvdsResult {
   /** Singular values of P̄, descending (square roots of the Gram eigenvalues, float64). */
@@ -60,7 +60,7 @@ export async function svdsOnGpu(
     };
     let e: GpuEigshResult;
     try {
-      e = await lanczosOnGpu(ctx, pipes, owner, gram, options);
+      e = await lanczosOnGpu(ctx, pipes, owner, gram, { ...options, deflate: undefined });
     } catch (err) {
       if (err instanceof SpeclinError && err.code === 'ERR_NOT_CONVERGED' && err.partial) {
         const partial = await complete(ctx, pipes, owner, g, side, err.partial as GpuEigshResult);
