@@ -252,6 +252,72 @@ if (backend) {
     }
   });
 
+  /** Pairs of independent blocks side by side: one connected component per block. */
+  function unionOf(blocks: Pairs[]): Pairs {
+    const left: number[] = [];
+    const right: number[] = [];
+    const weight: number[] = [];
+    let l0 = 0;
+    let r0 = 0;
+    for (const b of blocks) {
+      b.left.forEach((i, e) => { left.push(l0 + i); right.push(r0 + b.right[e]); weight.push(b.weight[e]); });
+      l0 += b.nLeft;
+      r0 += b.nRight;
+    }
+    return { nLeft: l0, nRight: r0, left: Int32Array.from(left), right: Int32Array.from(right), weight: Float64Array.from(weight) };
+  }
+
+  // σ = 1 once per connected component: svds locks D^{1/2} 1_C of the solved side per component
+  // (the left side, then the right side when it is the smaller). Tolerances as in the test above;
+  // the locked σ = sqrt(Rayleigh quotient of a float32 vector) to 1e-6.
+  test.serial('svds on the GPU deflates the components of a bipartite graph: σ = 1 once per component', async (t) => {
+    for (const [lefts, rights] of [[[23, 41, 17], [40, 30, 50]], [[50, 61, 33], [20, 35, 27]]]) {
+      const p = unionOf(lefts.map((nl, b) => randomPairs(nl, rights[b], 3, 100 + nl + b)));
+      const { Pbar } = dense(p);
+      const np = python<number[]>(
+        'import json,sys,numpy as np\nd=json.load(sys.stdin)\nA=np.array(d["P"]).reshape(d["r"],d["c"])\n' +
+          'print(json.dumps(np.linalg.svd(A,compute_uv=False).tolist()))',
+        { P: Array.from(Pbar), r: p.nLeft, c: p.nRight },
+      );
+      const what = `${p.nLeft}x${p.nRight}`;
+      t.true(np.slice(0, 3).every((x) => Math.abs(x - 1) < 1e-12) && np[3] < 0.99, `${what}: three components`);
+      const g = graphOf(p);
+      for (const k of [5, 2]) {
+        const r = await gpu.svds(g, { k, seed: 2 });
+        t.true(r.converged);
+        t.is(r.side, p.nLeft <= p.nRight ? 'left' : 'right');
+        for (let q = 0; q < k; q++) t.true(Math.abs(r.values[q] - np[q]) < (q < 3 ? 1e-6 : 5e-5), `${what}, k ${k}: σ_${q} ${r.values[q]} vs ${np[q]}`);
+        for (let q = 0; q < k; q++) {
+          const u = Float64Array.from({ length: p.nLeft }, (_, i) => r.left.data[i * k + q]);
+          const v = Float64Array.from({ length: p.nRight }, (_, j) => r.right.data[j * k + q]);
+          const res1 = Math.hypot(...denseProduct(Pbar, p.nLeft, p.nRight, v, 1, false).map((x, i) => x - r.values[q] * u[i]));
+          const res2 = Math.hypot(...denseProduct(Pbar, p.nLeft, p.nRight, u, 1, true).map((x, j) => x - r.values[q] * v[j]));
+          t.true(res1 < 1e-4 && res2 < 1e-4, `${what}, k ${k}: triplet ${q} residuals ${res1}, ${res2}`);
+        }
+        for (const M of [r.left, r.right]) {
+          for (let a = 0; a < k; a++) {
+            for (let b = 0; b < k; b++) {
+              let s = 0;
+              for (let i = 0; i < M.rows; i++) s += M.data[i * k + a] * M.data[i * k + b];
+              t.true(Math.abs(s - (a === b ? 1 : 0)) < 1e-5, `${what}, k ${k}: orthonormality (${a}, ${b}): ${s}`);
+            }
+          }
+        }
+        // k = 2 < 3 components: two locked vectors, their two checking Gram products and the two
+        // completing ones, each of two P̄ products; no Lanczos step.
+        if (k === 2) t.deepEqual([r.iterations, r.products], [0, 8]);
+        t.log(`${what}, k ${k}: ${r.iterations} restarts, ${r.products} products`);
+      }
+      // A block that is not made of singular vectors of the solved side: a RangeError naming the column.
+      const n = Math.min(p.nLeft, p.nRight);
+      const bad = Float64Array.from({ length: n * 2 }, (_, q) => (q % 2 === 0 ? 1 : q % 5));
+      await t.throwsAsync(gpu.svds(g, { k: 4, deflate: { data: bad, rows: n, cols: 2 } }), { instanceOf: RangeError, message: /^options\.deflate: column 0 is not an eigenvector/ });
+      // deflate: false: the single-vector solver alone; whatever copies of 1 it finds are true triplets.
+      const plain = await gpu.svds(g, { k: 3, seed: 2, deflate: false });
+      t.true(plain.residuals.every((x) => x < 1e-4) && Math.abs(plain.values[0] - 1) < 1e-5);
+    }
+  });
+
   test.serial('bad inputs: RangeErrors naming the argument and what was expected', async (t) => {
     const p = randomPairs(12, 7, 2, 5);
     const g = graphOf(p);

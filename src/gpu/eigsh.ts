@@ -140,22 +140,40 @@ async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): P
     }
     labels = connectedComponents(n, indptr, indices);
   }
-  let count = 0;
-  for (let i = 0; i < n; i++) count = Math.max(count, labels[i] + 1);
-  const norm2 = new Float64Array(count);
-  for (let i = 0; i < n; i++) norm2[labels[i]] += weight[i];
-  const column = new Int32Array(count).fill(-1);
+  return componentRows(labels, weight);
+}
+
+/** D^{1/2} 1_C / ||D^{1/2} 1_C|| per component of positive weight, as an n x c float64 block, from
+ * any labels (equal labels: one component; columns in order of first appearance) and the weights
+ * (degrees or marginals: the scale cancels). A component of zero weight (an isolated node without a
+ * self-loop) has a zero operator there and no such vector. */
+export function componentRows(labels: ArrayLike<number>, weight: ArrayLike<number>): Matrix<Float64Array> {
+  const n = labels.length;
+  const column = new Map<number, number>();
+  const norm2: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let c = column.get(labels[i]);
+    if (c === undefined) {
+      c = norm2.length;
+      column.set(labels[i], c);
+      norm2.push(0);
+    }
+    norm2[c] += weight[i];
+  }
+  const kept = norm2.map(() => -1);
   let cols = 0;
-  for (let c = 0; c < count; c++) if (norm2[c] > 0) column[c] = cols++;
+  norm2.forEach((s, c) => {
+    if (s > 0) kept[c] = cols++;
+  });
   const data = new Float64Array(n * cols);
   for (let i = 0; i < n; i++) {
-    const c = labels[i];
-    if (column[c] >= 0) data[i * cols + column[c]] = Math.sqrt(weight[i] / norm2[c]);
+    const c = column.get(labels[i])!;
+    if (kept[c] >= 0) data[i * cols + kept[c]] = Math.sqrt(weight[i] / norm2[c]);
   }
   return { data, rows: n, cols };
 }
 
-function takeColumns(data: FloatArray, n: number, cols: number, keep: number): Float64Array {
+export function takeColumns(data: FloatArray, n: number, cols: number, keep: number): Float64Array {
   const out = new Float64Array(n * keep);
   for (let i = 0; i < n; i++) for (let q = 0; q < keep; q++) out[i * keep + q] = data[i * cols + q];
   return out;

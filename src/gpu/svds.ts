@@ -6,16 +6,27 @@
 // The Gram operator is two SpMVs through a scratch vector on the device, handed to the GPU
 // Lanczos solver (src/gpu/eigsh.ts) as a GpuSymmetricOperator, so products, reorthogonalization
 // and norms stay on the device and only the small projected problem goes to the CPU.
+//
+// Deflation: σ = 1 once per connected component of the bipartite graph, with the Gram eigenvector
+// D^{1/2} 1_C on the solved side (D_x for P̄ P̄^T: P̄^T D_x^{1/2} 1_C = D_t^{1/2} 1_C, and back).
+// The Gram operator is a device operator like Ā, so these vectors (or given ones) are locked in
+// the Lanczos basis exactly as eigsh locks a graph's components (src/gpu/eigsh.ts).
 import { SpeclinError } from '../errors.js';
 import { svdsSide } from '../svds.js';
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, download, upload, type GpuMatrix } from './matrix.js';
 import { encodeSpmv } from './spmv.js';
-import { lanczosOnGpu, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
+import { componentRows, lanczosOnGpu, takeColumns, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
+import type { Matrix } from '../types.js';
 import { productGraph, type GpuBipartiteGraph } from './bipartite.js';
 
-export type GpuSvdsOptions = Omit<GpuEigshOptions, 'normalized' | 'deflate'>;
+export type GpuSvdsOptions = Omit<GpuEigshOptions, 'normalized' | 'deflate'> & {
+  /** Known singular vectors of the solved side (min(nLeft, nRight) rows: the left side when
+   * nLeft <= nRight), locked from the start: `true` (the default) gives D^{1/2} 1_C per connected
+   * component (σ = 1 once per component), a Matrix its columns (checked, as in eigsh), `false` none. */
+  deflate?: boolean | Matrix;
+};
 
 export interface GpuSvdsResult {
   /** Singular values of P̄, descending (square roots of the Gram eigenvalues, float64). */
@@ -60,7 +71,16 @@ export async function svdsOnGpu(
     };
     let e: GpuEigshResult;
     try {
-      e = await lanczosOnGpu(ctx, pipes, owner, gram, { ...options, deflate: undefined });
+      const { deflate = true } = options;
+      let block: Matrix | undefined;
+      if (deflate === true) {
+        block = await bipartiteComponents(ctx, g, left);
+        if (Number.isInteger(options.k) && options.k >= 1 && block.cols > options.k) block = { data: takeColumns(block.data, n, block.cols, options.k), rows: n, cols: options.k };
+        if (block.cols === 0) block = undefined;
+      } else if (deflate !== false) {
+        block = deflate;
+      }
+      e = await lanczosOnGpu(ctx, pipes, owner, gram, { ...options, deflate: block });
     } catch (err) {
       if (err instanceof SpeclinError && err.code === 'ERR_NOT_CONVERGED' && err.partial) {
         const partial = await complete(ctx, pipes, owner, g, side, err.partial as GpuEigshResult);
@@ -72,6 +92,35 @@ export async function svdsOnGpu(
   } finally {
     scratch.destroy();
   }
+}
+
+/** D^{1/2} 1_C (normalized) on the solved side per connected component of the bipartite graph:
+ * the components by union-find over the left and right nodes, from the arrays of P read back once
+ * (O(nnz), small next to a solve), the weights from the side's marginals. */
+async function bipartiteComponents(ctx: GpuContext, g: GpuBipartiteGraph, left: boolean): Promise<Matrix<Float64Array>> {
+  const f = g.forward;
+  const indptr = new Uint32Array(await ctx.read(f.indptr, (g.nLeft + 1) * 4));
+  const indices = new Uint32Array(await ctx.read(f.indices, g.nnz * 4));
+  const side = left ? g.forward : g.backward;
+  const weight = new Float32Array(await ctx.read(side.marginals, side.n * 4));
+  // Nodes 0..nLeft-1 are the left ones, nLeft.. the right ones.
+  const nodes = g.nLeft + g.nRight;
+  const parent = new Int32Array(nodes);
+  for (let i = 0; i < nodes; i++) parent[i] = i;
+  const find = (x: number) => {
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (let i = 0; i < g.nLeft; i++) {
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      const a = find(i);
+      const b = find(g.nLeft + indices[p]);
+      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  const offset = left ? 0 : g.nLeft;
+  const roots = Int32Array.from({ length: side.n }, (_, i) => find(offset + i));
+  return componentRows(roots, weight);
 }
 
 /** Triplets from the Gram eigenpairs: O = (other product) U, B = (product back) O on the device,
