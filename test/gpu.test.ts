@@ -803,6 +803,18 @@ if (backend) {
       }
       t.true(orthonormalityError(two.vectors.data, n, 2) < 1e-6);
 
+      // A stored zero weight couples nothing: two triangles joined by a 0-weight pair are two
+      // components (two copies of 1, no Lanczos step), from CSR arrays and from a resident graph.
+      const triangles = [[1, 2], [0, 2], [0, 1, 3], [2, 4, 5], [3, 5], [3, 4]].map((nb, i) => new Map(nb.map((j) => [j, (i === 2 && j === 3) || (i === 3 && j === 2) ? 0 : 1] as [number, number])));
+      const tri = csrFromRows(triangles);
+      const triResident = gpu.uploadGraph(tri);
+      for (const input of [tri, triResident]) {
+        const r = await gpu.eigsh(input, { k: 2 });
+        t.deepEqual([r.iterations, r.matvecs], [0, 2]);
+        t.true(r.values.every((v) => Math.abs(v - 1) < 1e-6), `zero-weight pair: ${r.values}`);
+      }
+      triResident.destroy();
+
       // The component vectors given explicitly (as float64 columns): the same pairs.
       const block = new Float64Array(n * 3);
       componentVectors.forEach((u, q) => u.forEach((x, i) => (block[i * 3 + q] = x)));

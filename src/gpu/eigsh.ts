@@ -127,8 +127,9 @@ async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): P
   } else {
     let indptr: ArrayLike<number>;
     let indices: ArrayLike<number>;
+    let values: ArrayLike<number> | undefined;
     if (host && 'indptr' in host) {
-      ({ indptr, indices } = host);
+      ({ indptr, indices, values } = host);
       const deg = new Float64Array(n);
       for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) deg[i] += host.values ? host.values[p] : 1;
       weight = deg;
@@ -136,9 +137,10 @@ async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): P
       // A resident graph: its arrays come back once (O(nnz), small next to a solve).
       indptr = new Uint32Array(await ctx.read(g.indptr, (n + 1) * 4));
       indices = g.nnz > 0 ? new Uint32Array(await ctx.read(g.indices, g.nnz * 4)) : new Uint32Array(0);
+      values = g.nnz > 0 ? new Float32Array(await ctx.read(g.values, g.nnz * 4)) : undefined;
       weight = new Float32Array(await ctx.read(g.marginals, n * 4));
     }
-    labels = connectedComponents(n, indptr, indices);
+    labels = connectedComponents(n, indptr, indices, values);
   }
   return componentRows(labels, weight);
 }
@@ -179,8 +181,9 @@ export function takeColumns(data: FloatArray, n: number, cols: number, keep: num
   return out;
 }
 
-/** Component labels 0, 1, ... in order of each component's smallest node (union-find). */
-function connectedComponents(n: number, indptr: ArrayLike<number>, indices: ArrayLike<number>): Int32Array {
+/** Component labels 0, 1, ... in order of each component's smallest node (union-find). A stored
+ * zero weight joins nothing: the operator does not couple its ends. */
+export function connectedComponents(n: number, indptr: ArrayLike<number>, indices: ArrayLike<number>, values?: ArrayLike<number>): Int32Array {
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   const find = (x: number) => {
@@ -189,6 +192,7 @@ function connectedComponents(n: number, indptr: ArrayLike<number>, indices: Arra
   };
   for (let i = 0; i < n; i++) {
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      if (values && values[p] === 0) continue;
       const a = find(i);
       const b = find(indices[p]);
       if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);

@@ -17,7 +17,7 @@ import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, download, upload, type GpuMatrix } from './matrix.js';
 import { encodeSpmv } from './spmv.js';
-import { componentRows, lanczosOnGpu, takeColumns, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
+import { componentRows, connectedComponents, lanczosOnGpu, takeColumns, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
 import type { Matrix } from '../types.js';
 import { productGraph, type GpuBipartiteGraph } from './bipartite.js';
 
@@ -101,26 +101,19 @@ async function bipartiteComponents(ctx: GpuContext, g: GpuBipartiteGraph, left: 
   const f = g.forward;
   const indptr = new Uint32Array(await ctx.read(f.indptr, (g.nLeft + 1) * 4));
   const indices = new Uint32Array(await ctx.read(f.indices, g.nnz * 4));
+  const values = new Float32Array(await ctx.read(f.values, g.nnz * 4));
   const side = left ? g.forward : g.backward;
   const weight = new Float32Array(await ctx.read(side.marginals, side.n * 4));
-  // Nodes 0..nLeft-1 are the left ones, nLeft.. the right ones.
+  // One CSR over nLeft + nRight nodes (left ones first), each pair stored once: union-find needs
+  // no symmetry.
   const nodes = g.nLeft + g.nRight;
-  const parent = new Int32Array(nodes);
-  for (let i = 0; i < nodes; i++) parent[i] = i;
-  const find = (x: number) => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (let i = 0; i < g.nLeft; i++) {
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      const a = find(i);
-      const b = find(g.nLeft + indices[p]);
-      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-    }
-  }
+  const ptr = new Uint32Array(nodes + 1);
+  ptr.set(indptr);
+  ptr.fill(g.nnz, g.nLeft + 1);
+  const idx = indices.map((j) => g.nLeft + j);
+  const labels = connectedComponents(nodes, ptr, idx, values);
   const offset = left ? 0 : g.nLeft;
-  const roots = Int32Array.from({ length: side.n }, (_, i) => find(offset + i));
-  return componentRows(roots, weight);
+  return componentRows(labels.subarray(offset, offset + side.n), weight);
 }
 
 /** Triplets from the Gram eigenpairs: O = (other product) U, B = (product back) O on the device,
