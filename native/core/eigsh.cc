@@ -144,9 +144,9 @@ void gs_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double* W
    double* g = acc + cw;
    for (std::size_t lo = lo_all; lo < hi_all; lo += fill ? kFillRows : hi_all - lo_all) {
     std::size_t hi = fill ? std::min(hi_all, lo + kFillRows) : hi_all;
-    if (fill)
+    if (fill)  // an element loop: std::copy of a few doubles is a memmove call per row
       for (std::size_t i = lo; i < hi; ++i)
-        std::copy(fill + i * fill_cols, fill + (i + 1) * fill_cols, V + i * ldv + (j - fill_cols));
+        for (std::size_t q = 0; q < fill_cols; ++q) V[i * ldv + (j - fill_cols) + q] = fill[i * fill_cols + q];
     if (avx2) {
       gs_rows_avx2(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, g);
       continue;
