@@ -53,43 +53,35 @@ function resolve(fn: string, target: unknown): RectangularOperator {
   return op;
 }
 
-/** The Gram operator of the solved side, as a JavaScript operator (for JavaScript P). */
-function gramOperator(P: RectangularOperator, side: 'left' | 'right'): SymmetricOperator & { products: number } {
+/** The Gram operator of the solved side (P P^T for 'left', P^T P for 'right') as a JavaScript
+ * operator, for JavaScript P. `sync` (svdsSync): P's products must return nothing; one that
+ * returns a Promise is a TypeError, since the solver cannot wait for it. */
+function gramOperator(P: RectangularOperator, side: 'left' | 'right', sync: boolean): SymmetricOperator & { products: number } {
   const n = side === 'left' ? P.rows : P.cols;
   const other = side === 'left' ? P.cols : P.rows;
-  const g = {
-    n,
-    products: 0,
-    normBound: P.normBound !== undefined ? P.normBound * P.normBound : undefined,
-    async multiply(X: Float64Array, Y: Float64Array, columns: number) {
-      const T = new Float64Array(other * columns);
-      if (side === 'left') {
-        await P.multiplyTranspose(X, T, columns);
-        await P.multiply(T, Y, columns);
-      } else {
-        await P.multiply(X, T, columns);
-        await P.multiplyTranspose(T, Y, columns);
-      }
-      g.products += 2 * columns;
-    },
+  const first = (X: Float64Array, T: Float64Array, c: number) => (side === 'left' ? P.multiplyTranspose(X, T, c) : P.multiply(X, T, c));
+  const second = (T: Float64Array, Y: Float64Array, c: number) => (side === 'left' ? P.multiply(T, Y, c) : P.multiplyTranspose(T, Y, c));
+  const refusePromise = (r: unknown) => {
+    if (r && typeof (r as Promise<void>).then === 'function')
+      throw new TypeError('svdsSync: the operator returned a Promise; use svds (async) for asynchronous operators');
   };
-  return g;
-}
-
-function gramOperatorSync(P: RectangularOperator, side: 'left' | 'right'): SymmetricOperator & { products: number } {
-  const n = side === 'left' ? P.rows : P.cols;
-  const other = side === 'left' ? P.cols : P.rows;
   const g = {
     n,
     products: 0,
     normBound: P.normBound !== undefined ? P.normBound * P.normBound : undefined,
-    multiply(X: Float64Array, Y: Float64Array, columns: number) {
+    multiply(X: Float64Array, Y: Float64Array, columns: number): void | Promise<void> {
       const T = new Float64Array(other * columns);
-      const a = side === 'left' ? P.multiplyTranspose(X, T, columns) : P.multiply(X, T, columns);
-      const b = side === 'left' ? P.multiply(T, Y, columns) : P.multiplyTranspose(T, Y, columns);
-      if ((a && typeof (a as Promise<void>).then === 'function') || (b && typeof (b as Promise<void>).then === 'function'))
-        throw new TypeError('svdsSync: the operator returned a Promise; use svds (async) for asynchronous operators');
-      g.products += 2 * columns;
+      if (sync) {
+        refusePromise(first(X, T, columns));
+        refusePromise(second(T, Y, columns));
+        g.products += 2 * columns;
+        return;
+      }
+      return (async () => {
+        await first(X, T, columns);
+        await second(T, Y, columns);
+        g.products += 2 * columns;
+      })();
     },
   };
   return g;
@@ -212,7 +204,7 @@ export async function svds(target: RectangularOperator | BipartiteLike, options:
       signal?.removeEventListener('abort', onAbort);
     }
   }
-  const G = gramOperator(P, side);
+  const G = gramOperator(P, side, false);
   try {
     const e = await eigsh(G, options as EigshOptions);
     return await complete(P, side, e, G.products);
@@ -229,7 +221,7 @@ export function svdsSync(target: RectangularOperator | BipartiteLike, options: S
   const { side, nativeOptions } = checked('svdsSync', P, options);
   if (P._nativeRect !== undefined)
     return fromNative(callNative(() => native.svdsSync(P, nativeOptions)) as NativeSvds, nativeOptions.k);
-  const G = gramOperatorSync(P, side);
+  const G = gramOperator(P, side, true);
   try {
     return completeSync(P, side, eigshSync(G, options as EigshOptions), G.products);
   } catch (err) {

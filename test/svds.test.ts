@@ -89,6 +89,10 @@ test('svds of a bipartite graph (native P̄) equals svds of the same P̄ as a Ja
     t.true(Math.abs(b.values[i] - c.values[i]) < 1e-12);
   }
   t.true(a.products > 0 && b.products > 0);
+  t.is(b.products, c.products, 'the sync and async Gram operators count the same products');
+  // svdsSync cannot wait: an operator whose product returns a Promise is refused.
+  const asyncOp = { ...jsOp, multiply: async (X: Float64Array, Y: Float64Array, c: number) => P.multiply(X, Y, c) };
+  t.throws(() => svdsSync(asyncOp, { k: 5 }), { instanceOf: TypeError, message: /returned a Promise/ });
 });
 
 test('svds: errors, abort, and ERR_NOT_CONVERGED with the converged triplets', async (t) => {
