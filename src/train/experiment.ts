@@ -83,6 +83,21 @@ export function makeEncoder(o: Pick<ExperimentOptions, 'encoder' | 'features' | 
     : mlpEncoder({ features: o.features, dim: o.k, hidden: o.hidden ?? 256, seed });
 }
 
+/** The training loop's options that both experiments take from theirs alike. */
+function loopOptions(o: ExperimentOptions | TwoTowerOptions) {
+  return {
+    mode: o.mode,
+    steps: o.hyper.steps,
+    batchSize: o.hyper.batchSize,
+    lr: o.hyper.lr,
+    optimizer: o.hyper.optimizer,
+    sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, childSeed(o.seed, 3)) : undefined,
+    lossProvider: o.lossProvider,
+    onStep: o.hooks?.trainStep,
+    onEval: o.hooks?.trainEval,
+  };
+}
+
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const { graph, k } = o;
   const n = graph.n;
@@ -118,16 +133,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const training = await train({
     graph,
     encoder,
-    mode: o.mode,
-    steps: o.hyper.steps,
-    batchSize: o.hyper.batchSize,
-    lr: o.hyper.lr,
-    optimizer: o.hyper.optimizer,
-    sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, childSeed(o.seed, 3)) : undefined,
+    ...loopOptions(o),
     reference,
-    lossProvider: o.lossProvider,
-    onStep: o.hooks?.trainStep,
-    onEval: o.hooks?.trainEval,
   });
   const last = training.evals[training.evals.length - 1];
   const result: ExperimentResult = {
@@ -213,16 +220,8 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
     graph,
     encoder: encoder(graph.nLeft, o.leftFeatures, 1),
     rightEncoder: encoder(graph.nRight, o.rightFeatures, 7),
-    mode: o.mode,
-    steps: o.hyper.steps,
-    batchSize: o.hyper.batchSize,
-    lr: o.hyper.lr,
-    optimizer: o.hyper.optimizer,
-    sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, childSeed(o.seed, 3)) : undefined,
+    ...loopOptions(o),
     reference: { optimum: opt.loss, left: opt.left, right: opt.right },
-    onStep: o.hooks?.trainStep,
-    onEval: o.hooks?.trainEval,
-    lossProvider: o.lossProvider,
   });
   const last = training.evals[training.evals.length - 1];
   const result: TwoTowerResult = {
