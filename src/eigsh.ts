@@ -5,6 +5,7 @@
 import { native } from './native.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
+import { componentRows, takeColumns } from './deflation.js';
 import { readBackend, refuseBackend, withSharedWebGpu, type BackendOption } from './gpu/shared.js';
 import type { GpuEigshResult } from './gpu/eigsh.js';
 
@@ -133,38 +134,10 @@ function readBlock(fn: string, name: string, v: unknown, n: number): { data: Flo
 
 /** The vectors D^{1/2} 1_C (normalized) of each connected component: Ā's eigenvalue 1. */
 export function componentVectors(graph: GraphLike): { data: Float64Array; cols: number } {
-  const n = graph.n;
   const comp = graph.components() as unknown;
-  let labels: ArrayLike<number>;
-  let count: number;
-  if (ArrayBuffer.isView(comp)) {
-    labels = comp as unknown as ArrayLike<number>;
-    count = 0;
-    for (let i = 0; i < n; i++) count = Math.max(count, labels[i] + 1);
-  } else {
-    const c = comp as { count: number; labels: ArrayLike<number> };
-    labels = c.labels;
-    count = c.count;
-  }
-  const p = graph.marginals;
-  const data = new Float64Array(n * count);
-  const norm2 = new Float64Array(count);
-  for (let i = 0; i < n; i++) {
-    const c = labels[i];
-    data[i * count + c] = Math.sqrt(p[i]);
-    norm2[c] += p[i];
-  }
-  for (let i = 0; i < n; i++) {
-    const c = labels[i];
-    data[i * count + c] /= Math.sqrt(norm2[c]);
-  }
-  return { data, cols: count };
-}
-
-function takeColumns(data: Float64Array, n: number, cols: number, keep: number): Float64Array {
-  const out = new Float64Array(n * keep);
-  for (let i = 0; i < n; i++) for (let q = 0; q < keep; q++) out[i * keep + q] = data[i * cols + q];
-  return out;
+  const labels = ArrayBuffer.isView(comp) ? (comp as unknown as ArrayLike<number>) : (comp as { labels: ArrayLike<number> }).labels;
+  const { data, cols } = componentRows(labels, graph.marginals);
+  return { data, cols };
 }
 
 interface Prepared {

@@ -20,6 +20,7 @@ import { SpeclinError } from '../errors.js';
 import type { FloatArray, Matrix } from '../types.js';
 import { symmetricEigen } from '../dense.js';
 import { gaussian } from '../random.js';
+import { componentRows, takeColumns } from '../deflation.js';
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, upload, type GpuMatrix } from './matrix.js';
@@ -113,6 +114,8 @@ export async function eigshOnGpu(
   return lanczosOnGpu(ctx, pipes, owner, graphOperator(ctx, pipes, g, normalized), { ...options, deflate: block });
 }
 
+const residentComponents = new WeakMap<GpuGraph, { labels: ArrayLike<number>; weight: ArrayLike<number> }>();
+
 /** D^{1/2} 1_C (normalized) per connected component of positive weight, as an n x c float64
  * block: Ā's eigenvectors of eigenvalue 1. A component of zero weight (an isolated node without a
  * self-loop) has Ā = 0 there and no such vector. */
@@ -134,52 +137,23 @@ async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): P
       for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) deg[i] += host.values ? host.values[p] : 1;
       weight = deg;
     } else {
-      // A resident graph: its arrays come back once (O(nnz), small next to a solve).
+      // A resident graph: its arrays come back once per graph (O(nnz), small next to a solve),
+      // and its components are kept for the next solve on it (a GpuGraph never changes).
+      const known = residentComponents.get(g);
+      if (known) return componentRows(known.labels, known.weight);
       indptr = new Uint32Array(await ctx.read(g.indptr, (n + 1) * 4));
       indices = g.nnz > 0 ? new Uint32Array(await ctx.read(g.indices, g.nnz * 4)) : new Uint32Array(0);
       values = g.nnz > 0 ? new Float32Array(await ctx.read(g.values, g.nnz * 4)) : undefined;
       weight = new Float32Array(await ctx.read(g.marginals, n * 4));
+      labels = connectedComponents(n, indptr, indices, values);
+      residentComponents.set(g, { labels, weight });
+      return componentRows(labels, weight);
     }
     labels = connectedComponents(n, indptr, indices, values);
   }
   return componentRows(labels, weight);
 }
 
-/** D^{1/2} 1_C / ||D^{1/2} 1_C|| per component of positive weight, as an n x c float64 block, from
- * any labels (equal labels: one component; columns in order of first appearance) and the weights
- * (degrees or marginals: the scale cancels). A component of zero weight (an isolated node without a
- * self-loop) has a zero operator there and no such vector. */
-export function componentRows(labels: ArrayLike<number>, weight: ArrayLike<number>): Matrix<Float64Array> {
-  const n = labels.length;
-  const column = new Map<number, number>();
-  const norm2: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let c = column.get(labels[i]);
-    if (c === undefined) {
-      c = norm2.length;
-      column.set(labels[i], c);
-      norm2.push(0);
-    }
-    norm2[c] += weight[i];
-  }
-  const kept = norm2.map(() => -1);
-  let cols = 0;
-  norm2.forEach((s, c) => {
-    if (s > 0) kept[c] = cols++;
-  });
-  const data = new Float64Array(n * cols);
-  for (let i = 0; i < n; i++) {
-    const c = column.get(labels[i])!;
-    if (kept[c] >= 0) data[i * cols + kept[c]] = Math.sqrt(weight[i] / norm2[c]);
-  }
-  return { data, rows: n, cols };
-}
-
-export function takeColumns(data: FloatArray, n: number, cols: number, keep: number): Float64Array {
-  const out = new Float64Array(n * keep);
-  for (let i = 0; i < n; i++) for (let q = 0; q < keep; q++) out[i * keep + q] = data[i * cols + q];
-  return out;
-}
 
 /** Component labels 0, 1, ... in order of each component's smallest node (union-find). A stored
  * zero weight joins nothing: the operator does not couple its ends. */

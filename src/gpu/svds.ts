@@ -17,7 +17,8 @@ import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, download, upload, type GpuMatrix } from './matrix.js';
 import { encodeSpmv } from './spmv.js';
-import { componentRows, connectedComponents, lanczosOnGpu, takeColumns, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
+import { componentRows, takeColumns } from '../deflation.js';
+import { connectedComponents, lanczosOnGpu, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
 import type { Matrix } from '../types.js';
 import { productGraph, type GpuBipartiteGraph } from './bipartite.js';
 
