@@ -121,6 +121,38 @@ void tall_apply(std::size_t rows, const double* A, std::size_t lda, std::size_t 
   });
 }
 
+// The portable row kernel of gs_pass (eigsh_kernels.h states the contract; eigsh_avx2.cc has
+// the AVX2 one).
+void gs_rows_portable(std::size_t lo, std::size_t hi, const double* V, std::size_t ldv, std::size_t j, double* W,
+                      std::size_t b, const double* CsubT, double* acc, double* g) {
+  for (std::size_t i = lo; i < hi; ++i) {
+    const double* v = V + i * ldv;
+    double* w = W + i * b;
+    if (CsubT)
+      for (std::size_t q = 0; q < b; ++q) {
+        const double* cq = CsubT + q * j;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        std::size_t p = 0;
+        for (; p + 4 <= j; p += 4) {
+          s0 += v[p] * cq[p];
+          s1 += v[p + 1] * cq[p + 1];
+          s2 += v[p + 2] * cq[p + 2];
+          s3 += v[p + 3] * cq[p + 3];
+        }
+        for (; p < j; ++p) s0 += v[p] * cq[p];
+        w[q] -= (s0 + s1) + (s2 + s3);
+      }
+    for (std::size_t a = 0; a < b; ++a)
+      for (std::size_t z = a; z < b; ++z) g[a * b + z] += w[a] * w[z];
+    if (acc)
+      for (std::size_t q = 0; q < b; ++q) {
+        double wq = w[q];
+        double* a = acc + q * j;
+        for (std::size_t p = 0; p < j; ++p) a[p] += wq * v[p];
+      }
+  }
+}
+
 // One row-streaming pass of classical Gram-Schmidt against the basis, fused so that the basis
 // (the large operand: n x j) is read once per pass. For every row i: optionally
 // w_i -= v_i Csub (Csub given transposed, b x j), then optionally accumulate Cout += v_i^T w_i
@@ -140,44 +172,16 @@ void gs_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double* W
   const bool avx2 = active_kernel_path() == KernelPath::Avx2;
   constexpr std::size_t kFillRows = 256;
   parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo_all, std::size_t hi_all) {
-   double* acc = part.data() + c * width;
-   double* g = acc + cw;
-   for (std::size_t lo = lo_all; lo < hi_all; lo += fill ? kFillRows : hi_all - lo_all) {
-    std::size_t hi = fill ? std::min(hi_all, lo + kFillRows) : hi_all;
-    if (fill)  // an element loop: std::copy of a few doubles is a memmove call per row
-      for (std::size_t i = lo; i < hi; ++i)
-        for (std::size_t q = 0; q < fill_cols; ++q) V[i * ldv + (j - fill_cols) + q] = fill[i * fill_cols + q];
-    if (avx2) {
-      gs_rows_avx2(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, g);
-      continue;
+    double* acc = part.data() + c * width;
+    double* g = acc + cw;
+    const std::size_t slice = fill ? kFillRows : hi_all - lo_all;  // no block to store: one slice
+    for (std::size_t lo = lo_all; lo < hi_all; lo += slice) {
+      const std::size_t hi = std::min(hi_all, lo + slice);
+      if (fill)  // an element loop: std::copy of a few doubles is a memmove call per row
+        for (std::size_t i = lo; i < hi; ++i)
+          for (std::size_t q = 0; q < fill_cols; ++q) V[i * ldv + (j - fill_cols) + q] = fill[i * fill_cols + q];
+      (avx2 ? gs_rows_avx2 : gs_rows_portable)(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, g);
     }
-    for (std::size_t i = lo; i < hi; ++i) {
-      const double* v = V + i * ldv;
-      double* w = W + i * b;
-      if (CsubT)
-        for (std::size_t q = 0; q < b; ++q) {
-          const double* cq = CsubT + q * j;
-          double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          std::size_t p = 0;
-          for (; p + 4 <= j; p += 4) {
-            s0 += v[p] * cq[p];
-            s1 += v[p + 1] * cq[p + 1];
-            s2 += v[p + 2] * cq[p + 2];
-            s3 += v[p + 3] * cq[p + 3];
-          }
-          for (; p < j; ++p) s0 += v[p] * cq[p];
-          w[q] -= (s0 + s1) + (s2 + s3);
-        }
-      for (std::size_t a = 0; a < b; ++a)
-        for (std::size_t z = a; z < b; ++z) g[a * b + z] += w[a] * w[z];
-      if (Cout)
-        for (std::size_t q = 0; q < b; ++q) {
-          double wq = w[q];
-          double* a = acc + q * j;
-          for (std::size_t p = 0; p < j; ++p) a[p] += wq * v[p];
-        }
-    }
-   }
   });
   std::vector<double> total(width, 0.0);
   for (std::size_t c = 0; c < chunks; ++c)
