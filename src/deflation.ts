@@ -28,7 +28,7 @@ export function componentRows(labels: ArrayLike<number>, weight: ArrayLike<numbe
   const data = new Float64Array(n * cols);
   for (let i = 0; i < n; i++) {
     const c = column.get(labels[i])!;
-    if (kept[c] >= 0) data[i * cols + kept[c]] = Math.sqrt(weight[i] / norm2[c]);
+    if (kept[c] >= 0) data[i * cols + kept[c]] = Math.sqrt(weight[i]) / Math.sqrt(norm2[c]);
   }
   return { data, rows: n, cols };
 }
