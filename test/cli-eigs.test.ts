@@ -6,6 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { python } from './helpers/python.js';
 import { rng } from './helpers/random.js';
+import { testNeeding } from './helpers/requirements.js';
+
+// Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
+const pyTest = testNeeding('python');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-cli-eigs-'));
@@ -44,7 +48,7 @@ function reference(mode: 'max' | 'sum'): number[] {
   );
 }
 
-test('eigs --json: one JSON object on stdout, values match numpy, residuals below tol', (t) => {
+pyTest('eigs --json: one JSON object on stdout, values match numpy, residuals below tol', (t) => {
   const r = cli('eigs', edgeFile, '-k', '5', '--tol', '1e-10', '--symmetrize', 'max', '--json');
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
@@ -56,7 +60,7 @@ test('eigs --json: one JSON object on stdout, values match numpy, residuals belo
   t.true(out.matvecs > 0 && out.seconds > 0);
 });
 
-test('eigs reads Matrix Market by extension; human-readable output without --json', (t) => {
+pyTest('eigs reads Matrix Market by extension; human-readable output without --json', (t) => {
   const r = cli('eigs', mtxFile, '-k', '3');
   t.is(r.code, 0, r.stderr);
   const want = reference('sum');
@@ -66,7 +70,7 @@ test('eigs reads Matrix Market by extension; human-readable output without --jso
   lines.forEach((line, i) => t.true(Math.abs(Number(line.trim().split(/\s+/)[1]) - want[i]) < 1e-7));
 });
 
-test('optimum --json: { loss, eigenvalues } with loss = -sum max(λ, 0)^2', (t) => {
+pyTest('optimum --json: { loss, eigenvalues } with loss = -sum max(λ, 0)^2', (t) => {
   const r = cli('optimum', mtxFile, '-k', '6', '--json');
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
@@ -80,7 +84,7 @@ test('optimum --json: { loss, eigenvalues } with loss = -sum max(λ, 0)^2', (t) 
   t.regex(human.stdout, /optimum of the spectral contrastive loss with k = 6: -/);
 });
 
-test('optimum --bipartite on a rectangular Matrix Market file: -sum σ^2', (t) => {
+pyTest('optimum --bipartite on a rectangular Matrix Market file: -sum σ^2', (t) => {
   const rows = 30, cols = 45;
   const entries: [number, number, number][] = [];
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (u() < 0.15 || j % rows === i) entries.push([i, j, 0.5 + u()]);

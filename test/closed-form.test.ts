@@ -6,6 +6,10 @@ import {
 import { python } from './helpers/python.js';
 import { rng } from './helpers/random.js';
 import { complete, completeBipartite, random, ring, union, type DenseGraph } from './helpers/graphs.js';
+import { testNeeding } from './helpers/requirements.js';
+
+// Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
+const pyTest = testNeeding('python');
 
 function toGraph(g: DenseGraph): Graph {
   return Graph.fromDense({ data: g.A, rows: g.n, cols: g.n });
@@ -26,7 +30,7 @@ function relative(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 }
 
-test('closed-form loss is -sum of squared positive top-k eigenvalues (numpy), and populationLoss(E*) equals it', async (t) => {
+pyTest('closed-form loss is -sum of squared positive top-k eigenvalues (numpy), and populationLoss(E*) equals it', async (t) => {
   const cases: [string, DenseGraph, number][] = [
     ['random', random(200, 0.05, 3), 8],
     ['disconnected', union(random(150, 0.06, 4), complete(40), ring(90)), 6],
@@ -92,7 +96,7 @@ test('a graph with more components than k: the top k are all 1, from the compone
   t.true(relative(populationLossSync(g, opt.embedding).loss, opt.loss) < 1e-6);
 });
 
-test('bipartite (CLIP) closed form: -sum σ^2 from numpy svd of P̄, populationLoss(E_x*, E_t*) equals it', async (t) => {
+pyTest('bipartite (CLIP) closed form: -sum σ^2 from numpy svd of P̄, populationLoss(E_x*, E_t*) equals it', async (t) => {
   const nl = 70, nr = 110;
   const u = rng(17);
   const left: number[] = [], right: number[] = [], weight: number[] = [];

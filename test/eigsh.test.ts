@@ -7,6 +7,10 @@ import {
   complete, completeBipartite, jsOperator, normalizedAdjacency, path, random, ring, star, union,
   type DenseGraph,
 } from './helpers/graphs.js';
+import { testNeeding } from './helpers/requirements.js';
+
+// Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
+const pyTest = testNeeding('python');
 
 // numpy.linalg.eigh (LAPACK syevd): the independent reference, all eigenvalues descending.
 function referenceEigenvalues(M: Float64Array, n: number): number[] {
@@ -64,7 +68,7 @@ const families: [string, DenseGraph][] = [
 
 for (const [name, g] of families) {
   for (const method of ['dense', 'lanczos'] as const) {
-    test(`${name} graph, ${method}: top-k eigenvalues match numpy.linalg.eigh, residuals below tol`, (t) => {
+    pyTest(`${name} graph, ${method}: top-k eigenvalues match numpy.linalg.eigh, residuals below tol`, (t) => {
       const M = normalizedAdjacency(g);
       const want = referenceEigenvalues(M, g.n);
       const k = Math.min(6, g.n - 1);
@@ -101,7 +105,7 @@ test('full spectrum on the dense path: tr(Ā) = sum λ and ||Ā||_F^2 = sum λ^2
   }
 });
 
-test('multiplicity: a graph with c components has eigenvalue 1 c times, and every copy is returned', (t) => {
+pyTest('multiplicity: a graph with c components has eigenvalue 1 c times, and every copy is returned', (t) => {
   const g = union(random(80, 0.1, 1), random(90, 0.1, 2), random(70, 0.1, 3), ring(61));
   const M = normalizedAdjacency(g);
   const want = referenceEigenvalues(M, g.n);
@@ -115,7 +119,7 @@ test('multiplicity: a graph with c components has eigenvalue 1 c times, and ever
   }
 });
 
-test('deflation: known vectors D^{1/2} 1_C are locked first and the rest is found in their complement', (t) => {
+pyTest('deflation: known vectors D^{1/2} 1_C are locked first and the rest is found in their complement', (t) => {
   const parts = [random(80, 0.1, 4), random(60, 0.15, 5), complete(40)];
   const g = union(...parts);
   const n = g.n;
@@ -153,7 +157,7 @@ test('deflation: known vectors D^{1/2} 1_C are locked first and the rest is foun
   });
 });
 
-test('bipartite graph: the eigenvalue -1 (the top of -Ā) is found', (t) => {
+pyTest('bipartite graph: the eigenvalue -1 (the top of -Ā) is found', (t) => {
   const g = union(completeBipartite(9, 14), random(50, 0.1, 9));
   const M = normalizedAdjacency(g);
   const neg = M.map((x) => -x);
@@ -163,7 +167,7 @@ test('bipartite graph: the eigenvalue -1 (the top of -Ā) is found', (t) => {
   t.true(Math.abs(-r.values[1] - want[g.n - 2]) < 1e-9);
 });
 
-test('JavaScript operators (reverse communication) agree with native ones, sync and async', async (t) => {
+pyTest('JavaScript operators (reverse communication) agree with native ones, sync and async', async (t) => {
   const g = random(150, 0.06, 21);
   const M = normalizedAdjacency(g);
   const want = referenceEigenvalues(M, g.n);
@@ -265,7 +269,7 @@ test('not converged within maxIterations: ERR_NOT_CONVERGED carrying the converg
   }
 });
 
-test('larger sparse problem through a JavaScript CSR operator, against scipy eigsh', (t) => {
+pyTest('larger sparse problem through a JavaScript CSR operator, against scipy eigsh', (t) => {
   // A 3000-node random geometric-like graph: a ring plus random chords.
   const n = 3000;
   const u = rng(99);
@@ -326,7 +330,7 @@ test('bad options are clear TypeErrors and RangeErrors naming the option', (t) =
   t.throws(() => eigshSync(nanOp, { k: 2, method: 'lanczos' }), { instanceOf: RangeError, message: /NaN/ });
 });
 
-test('a float32 Graph: Lanczos vectors and results are float64, eigenvalues match numpy on the same weights', async (t) => {
+pyTest('a float32 Graph: Lanczos vectors and results are float64, eigenvalues match numpy on the same weights', async (t) => {
   const dg = random(400, 0.03, 31);
   const A32 = Float32Array.from(dg.A);
   const g = Graph.fromDense({ data: A32, rows: dg.n, cols: dg.n });

@@ -4,7 +4,7 @@
 //
 // This file opens no device of its own (not helpers/webgpu.ts): the shared backend is the one
 // device of this test process. Tests are serial so that the lifetime checks see only their own
-// calls. Without an adapter every webgpu test fails with ERR_NO_ADAPTER (CI installs lavapipe).
+// calls. Without an adapter the tests that open it are skipped (helpers/requirements.ts; CI fails).
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import {
 import type { Batch, Matrix } from '../src/index.js';
 import { LINGER_MS, sharedWebGpuIsOpen } from '../src/gpu/shared.js';
 import { randomMatrix, rng } from './helpers/random.js';
+import { testNeeding } from './helpers/requirements.js';
 import { relativeMaxError } from './helpers/reference.js';
 
 const webgpu = { backend: 'webgpu' } as const;
@@ -24,8 +25,10 @@ const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.after.always(() => disposeWebGpu());
+// The tests that open the shared device; the argument checks and the no-adapter child run anywhere.
+const gpuTest = testNeeding('webgpu');
 
-test.serial('gram, crossGram, innerGram: the GPU result has the CPU result\'s shape and values', async (t) => {
+gpuTest.serial('gram, crossGram, innerGram: the GPU result has the CPU result\'s shape and values', async (t) => {
   // Shapes not multiples of the 64 x 64 tiles or of 4 columns. Tolerance 1e-5 of the largest
   // entry: both backends sum length-K float32 products (K <= 70 here) with fma, each within
   // K u max|z||w| of the exact value, u = 2^-24; 70 * 6e-8 = 4e-6.
@@ -52,7 +55,7 @@ test.serial('gram, crossGram, innerGram: the GPU result has the CPU result\'s sh
   t.true(relativeMaxError(gb.data, cb.data) < 1e-5);
 });
 
-test.serial('the inputs are copied before the Promise form returns, as on the CPU', async (t) => {
+gpuTest.serial('the inputs are copied before the Promise form returns, as on the CPU', async (t) => {
   const Z = f32(40, 12, 5);
   const W = f32(30, 12, 6);
   const want = await crossGram(Z, W);
@@ -63,7 +66,7 @@ test.serial('the inputs are copied before the Promise form returns, as on the CP
   t.true(relativeMaxError((await pending).data, want.data) < 1e-5);
 });
 
-test.serial('spectralLoss: loss, terms, gradients, algorithm and clipped counts agree with the CPU', async (t) => {
+gpuTest.serial('spectralLoss: loss, terms, gradients, algorithm and clipped counts agree with the CPU', async (t) => {
   // Rows scaled so that with mu = 4 about half of them are clipped (norm >= 2).
   const u = rng(7);
   const make = (seed: number, B: number, k: number) => {
@@ -112,7 +115,7 @@ test.serial('spectralLoss: loss, terms, gradients, algorithm and clipped counts 
   await t.throwsAsync(spectralLoss(f32(10, 5, 3), inf, webgpu), { instanceOf: RangeError, message: /^spectralLoss: W contains Infinity at row 3, column 0/ });
 });
 
-test.serial('topK: the same keys and scores as the CPU, and the same errors', async (t) => {
+gpuTest.serial('topK: the same keys and scores as the CPU, and the same errors', async (t) => {
   // Small integers: every score is exact in float32 on both backends, so the selections (ties to
   // the lower index) must be identical, scores bit for bit.
   const u = rng(9);
@@ -132,7 +135,7 @@ test.serial('topK: the same keys and scores as the CPU, and the same errors', as
   await t.throwsAsync(topK(Q, K, 302, webgpu), { instanceOf: RangeError });
 });
 
-test.serial('populationLoss on a Graph: the CPU loss and gradient; a BipartiteGraph stays on the CPU', async (t) => {
+gpuTest.serial('populationLoss on a Graph: the CPU loss and gradient; a BipartiteGraph stays on the CPU', async (t) => {
   const graph = stochasticBlockModel({ n: 600, blocks: 4, averageDegree: 12, seed: 3 });
   const E = f32(600, 6, 11, 0.05);
   const g = await populationLoss(graph, E, webgpu);
@@ -148,7 +151,7 @@ test.serial('populationLoss on a Graph: the CPU loss and gradient; a BipartiteGr
   t.truthy(await populationLoss(bip, f32(3, 2, 1), f32(2, 2, 2), { backend: 'cpu' }));
 });
 
-test.serial('eigsh on a Graph: the CPU eigenpairs, with the CPU result\'s fields and true residuals', async (t) => {
+gpuTest.serial('eigsh on a Graph: the CPU eigenpairs, with the CPU result\'s fields and true residuals', async (t) => {
   // Four blocks: eigenvalues 1 and three near 0.6, then a gap to the bulk (< 0.35), so the top-4
   // subspace is well determined; the GPU converges to tol 1e-5 in float32.
   const graph = stochasticBlockModel({ n: 500, blocks: 4, averageDegree: 20, seed: 5 });
@@ -186,7 +189,7 @@ test.serial('eigsh on a Graph: the CPU eigenpairs, with the CPU result\'s fields
   await t.throwsAsync(eigsh(graph, { k: 500, ...webgpu }), { instanceOf: RangeError, message: /k must be an integer from 1 to 499/ });
 });
 
-test.serial('eigsh on a Graph of several components: each copy of 1 locked as on the CPU; a deflation block', async (t) => {
+gpuTest.serial('eigsh on a Graph of several components: each copy of 1 locked as on the CPU; a deflation block', async (t) => {
   // Three blocks of 90, 131 and 47 nodes with no edge between them (sizes not multiples of the
   // workgroup size): Ā has the eigenvalue 1 three times.
   const sizes = [90, 131, 47];
@@ -252,7 +255,7 @@ test.serial('float64 with backend webgpu is a TypeError naming the argument; bad
   t.notThrows(() => spectralLossSync(z32, z32, { backend: 'cpu' } as object));
 });
 
-test.serial('one device for concurrent calls, disposed after the linger, reopened on demand, disposeWebGpu() at once', async (t) => {
+gpuTest.serial('one device for concurrent calls, disposed after the linger, reopened on demand, disposeWebGpu() at once', async (t) => {
   await disposeWebGpu();
   t.false(sharedWebGpuIsOpen());
   const Z = f32(30, 8, 1);
@@ -284,7 +287,7 @@ function child(code: string, env: NodeJS.ProcessEnv = {}) {
   return { ...r, wall: Date.now() - started };
 }
 
-test.serial('a process that called with backend webgpu exits by itself, shortly after its last call', (t) => {
+gpuTest.serial('a process that called with backend webgpu exits by itself, shortly after its last call', (t) => {
   // The shared device is never disposed by this script: the linger's unref'd timer disposes it
   // where Dawn's polling keeps the process alive, and holds nothing where it does not.
   const r = child(

@@ -15,6 +15,10 @@ import { randomMatrix, rng } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';
 import { openTestBackend } from './helpers/webgpu.js';
 import { python } from './helpers/python.js';
+import { testNeeding } from './helpers/requirements.js';
+
+// Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
+const pyTest = testNeeding('python');
 
 const backend = await openTestBackend();
 
@@ -183,7 +187,7 @@ if (backend) {
   // unit-orthogonality to 1e-5 (float32 Gram-Schmidt: ~1e-6), and against numpy's vectors up to
   // sign where the gaps to the neighbouring σ exceed 1e-2 (angle <= residual / gap, so
   // |u . u_numpy| > 1 - 1e-2 is far from any wrong vector).
-  test.serial('svds on the GPU: singular triplets of P̄ against numpy and the CPU svds, both sides', async (t) => {
+  pyTest.serial('svds on the GPU: singular triplets of P̄ against numpy and the CPU svds, both sides', async (t) => {
     let compared = 0;
     for (const [nLeft, nRight, k] of [[45, 70, 4], [83, 37, 5]]) {
       const p = randomPairs(nLeft, nRight, 5, nLeft * 3 + nRight);
@@ -270,7 +274,7 @@ if (backend) {
   // σ = 1 once per connected component: svds locks D^{1/2} 1_C of the solved side per component
   // (the left side, then the right side when it is the smaller). Tolerances as in the test above;
   // the locked σ = sqrt(Rayleigh quotient of a float32 vector) to 1e-6.
-  test.serial('svds on the GPU deflates the components of a bipartite graph: σ = 1 once per component', async (t) => {
+  pyTest.serial('svds on the GPU deflates the components of a bipartite graph: σ = 1 once per component', async (t) => {
     for (const [lefts, rights] of [[[23, 41, 17], [40, 30, 50]], [[50, 61, 33], [20, 35, 27]]]) {
       const p = unionOf(lefts.map((nl, b) => randomPairs(nl, rights[b], 3, 100 + nl + b)));
       const { Pbar } = dense(p);

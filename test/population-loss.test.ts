@@ -4,6 +4,10 @@ import { randomMatrix, rng } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';
 import { python } from './helpers/python.js';
 import type { Matrix } from '../src/index.js';
+import { testNeeding } from './helpers/requirements.js';
+
+// Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
+const pyTest = testNeeding('python');
 
 /** A connected random weighted graph as a dense float64 matrix and a Graph. */
 function randomGraph(n: number, seed: number, dtype: 'float32' | 'float64' = 'float64') {
@@ -63,7 +67,7 @@ test('populationLoss: value matches the dense definition, gradient matches centr
   t.true(relativeMaxError(grad.data, fd) < 1e-7);
 });
 
-test('populationLoss equals ||Ā - F F^T||_F^2 - ||Ā||_F^2 with F = D^{1/2} E (numpy)', (t) => {
+pyTest('populationLoss equals ||Ā - F F^T||_F^2 - ||Ā||_F^2 with F = D^{1/2} E (numpy)', (t) => {
   // The identity of DESIGN.md, evaluated independently by numpy on the dense matrices.
   const n = 25, k = 4;
   const { A, graph } = randomGraph(n, 3);

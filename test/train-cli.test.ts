@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/commands/registry.js';
+import { testNeeding } from './helpers/requirements.js';
+
+const gpuTest = testNeeding('webgpu');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Asynchronous, so that the in-process tests run while a child starts.
@@ -88,7 +91,7 @@ test('demo --json prints one JSON object on stdout and writes the report', async
 
 // The WebGPU backend in a child process (its own device; on CI: lavapipe, and no adapter fails
 // with exit 1 rather than being skipped). Lavapipe is slow, so the run is small.
-test('demo --backend webgpu --json trains on the GPU and says which parts ran there', async (t) => {
+gpuTest('demo --backend webgpu --json trains on the GPU and says which parts ran there', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'speclin-demo-gpu-'));
   const r = await cli('demo', '--backend', 'webgpu', '--json', '--n', '300', '-k', '4', '--m', '8', '--steps', '200', '--out', path.join(dir, 'report.html'));
   t.is(r.status, 0, r.stderr);
@@ -171,7 +174,7 @@ test('clip trains two towers on a bipartite Matrix Market file', async (t) => {
 });
 
 // As demo's: a child process with its own device (lavapipe on CI, where no adapter fails with exit 1).
-test('clip --backend webgpu --json trains both towers on the GPU and says which parts ran there', async (t) => {
+gpuTest('clip --backend webgpu --json trains both towers on the GPU and says which parts ran there', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'speclin-clip-gpu-'));
   const file = twoGroupPairs(dir);
   const r = await cli('clip', '--backend', 'webgpu', '--graph', file, '-k', '2', '--mode', 'fullbatch', '--steps', '500', '--json', '--out', path.join(dir, 'r.html'));

@@ -3,6 +3,7 @@ import { knnGraph, knnGraphAsync, nearestNeighbours, nearestNeighboursAsync } fr
 import { webGpuCrossGram } from '../src/data/webgpu-cross-gram.js';
 import { crossGramSync, type Matrix } from '../src/index.js';
 import { randomMatrix } from './helpers/random.js';
+import { testNeeding } from './helpers/requirements.js';
 
 // Brute force in float64: every pairwise distance computed directly as sum (x - x')^2.
 function bruteForce(X: Float64Array, n: number, d: number, m: number) {
@@ -102,7 +103,7 @@ test('knnGraphAsync with the block products from a provider builds the same grap
 // The WebGPU backend (CI: Mesa's lavapipe, as test/gpu.test.ts requires). Its float32 tiled GEMM
 // rounds differently from the CPU's; on these points (||x||^2 ~ 12, float32 error ~1e-5 on d^2)
 // the neighbour distances agree to 1e-3 and a neighbour may differ only at a near-tie.
-test('the kNN graph on the WebGPU backend matches the CPU one', async (t) => {
+testNeeding('webgpu')('the kNN graph on the WebGPU backend matches the CPU one', async (t) => {
   const { createWebGpuBackend } = await import('../src/gpu/backend.js');
   const backend = await createWebGpuBackend();
   try {

@@ -4,6 +4,10 @@ import { maxPrincipalAngleDeg } from '../src/train/metrics.js';
 import { symmetricEigen } from '../src/dense.js';
 import { python } from './helpers/python.js';
 import { normal, randomMatrix } from './helpers/random.js';
+import { testNeeding } from './helpers/requirements.js';
+
+// Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
+const pyTest = testNeeding('python');
 
 test('the probe split takes exactly perClass examples of each class, seeded', (t) => {
   const labels = Array.from({ length: 300 }, (_, i) => i % 3);
@@ -14,7 +18,7 @@ test('the probe split takes exactly perClass examples of each class, seeded', (t
   t.deepEqual(probeSplit(labels, 10, 5), s);
 });
 
-test('probe predictions equal numpy ridge regression on the same preprocessing', (t) => {
+pyTest('probe predictions equal numpy ridge regression on the same preprocessing', (t) => {
   const n = 120;
   const d = 9;
   const X = randomMatrix(Float64Array, n, d, 3);
@@ -42,7 +46,7 @@ print(json.dumps(float((pred == y[te]).mean())))`,
   t.true(probeAccuracy(X, labels, { perClass: 5, seed: 1 }) === got);
 });
 
-test('largest principal angle matches scipy.linalg.subspace_angles', (t) => {
+pyTest('largest principal angle matches scipy.linalg.subspace_angles', (t) => {
   const n = 40;
   const k = 3;
   const g = normal(11);
@@ -73,7 +77,7 @@ F = np.array(json.load(sys.stdin)).reshape(${n}, ${k}); Q, _ = np.linalg.qr(F); 
   t.true(maxPrincipalAngleDeg(E, p, { data: Float64Array.from(Q), rows: n, cols: k }) < 1e-5);
 });
 
-test('symmetric Jacobi eigensolver matches numpy.linalg.eigh', (t) => {
+pyTest('symmetric Jacobi eigensolver matches numpy.linalg.eigh', (t) => {
   const m = 7;
   const A = randomMatrix(Float64Array, m, m, 4).data;
   const S = new Float64Array(m * m);
