@@ -4,7 +4,7 @@ import { callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
 import { readBackend, refuseBackend, requireFloat32, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 import { checkHostMatrix, type GpuMatrix } from './gpu/matrix.js';
-import { checkLossOptions } from './gpu/spectral_loss.js';
+import { checkLossOptions } from './gpu/spectral-loss.js';
 
 export interface SpectralLossOptions {
   /** The reference code's mu: rows of norm >= sqrt(mu) are rescaled to norm sqrt(mu) and every

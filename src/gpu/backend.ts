@@ -9,12 +9,12 @@ import { Pipelines } from './pipelines.js';
 import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
 import { GpuGraph, uploadGraph, spmvOnGpu, type CsrInput } from './spmv.js';
-import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population_loss.js';
+import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population-loss.js';
 import { GpuBipartiteGraph, uploadBipartite, bipartiteSpmvOnGpu, type BipartiteCsrInput } from './bipartite.js';
 import { svdsOnGpu, type GpuSvdsOptions, type GpuSvdsResult } from './svds.js';
 import { topKOnGpu } from './topk.js';
 import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult, type HostGraph } from './eigsh.js';
-import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral_loss.js';
+import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral-loss.js';
 
 export { GpuMatrix } from './matrix.js';
 export { GpuGraph } from './spmv.js';

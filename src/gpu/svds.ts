@@ -12,7 +12,7 @@
 // The Gram operator is a device operator like Ā, so these vectors (or given ones) are locked in
 // the Lanczos basis exactly as eigsh locks a graph's components (src/gpu/eigsh.ts).
 import { SpeclinError } from '../errors.js';
-import { svdsSide } from '../svds.js';
+import { native } from '../native.js';
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, download, upload, type GpuMatrix } from './matrix.js';
@@ -51,7 +51,8 @@ export async function svdsOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuBipartiteGraph, options: GpuSvdsOptions,
 ): Promise<GpuSvdsResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { k, ... }');
-  const side = svdsSide(g.nLeft, g.nRight);
+  // The CPU svds's choice (native/core/svds.h), asked of the addon so that it is made in one place.
+  const side = native.svdsSolvedSide(g.nLeft, g.nRight) as 'left' | 'right';
   const left = side === 'left';
   const n = left ? g.nLeft : g.nRight;
   const other = left ? g.nRight : g.nLeft;
