@@ -64,7 +64,9 @@ function scaleEmbedding(U: Matrix<Float64Array>, s: Float64Array, p: FloatArray)
   return { data: E, rows, cols };
 }
 
-function lossOf(values: Float64Array, squareOfPositive: boolean): number {
+/** The optimal loss from the spectrum: -sum max(λ_i, 0)^2 of eigenvalues (squareOfPositive) or
+ * -sum σ_i^2 of singular values. */
+export function optimalLoss(values: Float64Array, squareOfPositive: boolean): number {
   let loss = 0;
   for (const v of values) loss -= squareOfPositive ? Math.max(v, 0) ** 2 : v * v;
   return loss;
@@ -72,7 +74,7 @@ function lossOf(values: Float64Array, squareOfPositive: boolean): number {
 
 function graphResult(g: GraphLike, r: { values: Float64Array; vectors: Matrix<Float64Array>; residuals: Float64Array }): ClosedFormOptimum {
   return {
-    loss: lossOf(r.values, true),
+    loss: optimalLoss(r.values, true),
     eigenvalues: r.values,
     embedding: scaleEmbedding(r.vectors, r.values, g.marginals),
     residuals: r.residuals,
@@ -81,7 +83,7 @@ function graphResult(g: GraphLike, r: { values: Float64Array; vectors: Matrix<Fl
 
 function bipartiteResult(g: ClosedFormBipartite, r: { values: Float64Array; left: Matrix<Float64Array>; right: Matrix<Float64Array>; residuals: Float64Array }): ClosedFormBipartiteOptimum {
   return {
-    loss: lossOf(r.values, false),
+    loss: optimalLoss(r.values, false),
     singularValues: r.values,
     left: scaleEmbedding(r.left, r.values, g.marginalsLeft),
     right: scaleEmbedding(r.right, r.values, g.marginalsRight),
@@ -89,7 +91,8 @@ function bipartiteResult(g: ClosedFormBipartite, r: { values: Float64Array; left
   };
 }
 
-const defaults = { tol: 1e-10 };
+/** The solver defaults of the closed-form optimum (and of verifyEmbedding). */
+export const closedFormDefaults = { tol: 1e-10 };
 
 /** The closed-form optimum of the spectral contrastive loss with k-dimensional embeddings.
  * For a Graph the eigenvalue 1 of each connected component is deflated exactly (D^{1/2} 1_C). */
@@ -97,14 +100,14 @@ export function closedFormOptimum(graph: ClosedFormBipartite, k: number, options
 export function closedFormOptimum(graph: ClosedFormGraph, k: number, options?: ClosedFormOptions): Promise<ClosedFormOptimum>;
 export async function closedFormOptimum(graph: ClosedFormGraph | ClosedFormBipartite, k: number, options: ClosedFormOptions = {}): Promise<ClosedFormOptimum | ClosedFormBipartiteOptimum> {
   checkTarget('closedFormOptimum', graph);
-  if (isBipartite(graph)) return bipartiteResult(graph, await svds(graph, { ...defaults, ...options, k } as SvdsOptions));
-  return graphResult(graph, await eigsh(graph, { ...defaults, ...options, k, deflate: true }));
+  if (isBipartite(graph)) return bipartiteResult(graph, await svds(graph, { ...closedFormDefaults, ...options, k } as SvdsOptions));
+  return graphResult(graph, await eigsh(graph, { ...closedFormDefaults, ...options, k, deflate: true }));
 }
 
 export function closedFormOptimumSync(graph: ClosedFormBipartite, k: number, options?: ClosedFormOptions): ClosedFormBipartiteOptimum;
 export function closedFormOptimumSync(graph: ClosedFormGraph, k: number, options?: ClosedFormOptions): ClosedFormOptimum;
 export function closedFormOptimumSync(graph: ClosedFormGraph | ClosedFormBipartite, k: number, options: ClosedFormOptions = {}): ClosedFormOptimum | ClosedFormBipartiteOptimum {
   checkTarget('closedFormOptimumSync', graph);
-  if (isBipartite(graph)) return bipartiteResult(graph, svdsSync(graph, { ...defaults, ...options, k } as SvdsOptions));
-  return graphResult(graph, eigshSync(graph, { ...defaults, ...options, k, deflate: true }));
+  if (isBipartite(graph)) return bipartiteResult(graph, svdsSync(graph, { ...closedFormDefaults, ...options, k } as SvdsOptions));
+  return graphResult(graph, eigshSync(graph, { ...closedFormDefaults, ...options, k, deflate: true }));
 }

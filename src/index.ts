@@ -29,3 +29,6 @@ export type { SvdsOptions, SvdsResult } from './svds.js';
 export { closedFormOptimum, closedFormOptimumSync } from './closed-form.js';
 export type { ClosedFormOptimum, ClosedFormBipartiteOptimum, ClosedFormOptions } from './closed-form.js';
 export * from './train/index.js';
+export { readNpy, writeNpy } from './npy.js';
+export { verifyEmbedding, verifyEmbeddingSync } from './verify.js';
+export type { VerifyOptions, EmbeddingVerification, BipartiteEmbeddingVerification } from './verify.js';

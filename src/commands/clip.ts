@@ -17,6 +17,7 @@ import { webGpuLossProvider } from '../train/webgpu-loss.js';
 import { backendOption, openWebGpu, type GpuSession } from './webgpu-option.js';
 import { childSeed, permutation } from '../random.js';
 import { edgesOfCSR } from '../train/sampler.js';
+import { writeMatrixFile } from '../matrix-file.js';
 import { numberOption, parse } from './args.js';
 import { progressHooks, trainingFlags, trainingRows, trainingOptions, type TrainingFlags } from './train.js';
 import { UsageError } from './registry.js';
@@ -36,6 +37,8 @@ export const usage = `usage: speclin clip [options]
                       cross kNN graph, svds, encoders, optimizer, probes and the final float64
                       population loss on the CPU
   --out FILE          the HTML report (default report-clip.html)
+  --save-left FILE    write the left tower's embedding (nLeft x k) to FILE: .npy (for numpy.load
+  --save-right FILE   and speclin verify --bipartite), .mtx (Matrix Market array), else CSV
   --json              print the summary as one JSON object on stdout`;
 
 function rows(flags: TrainingFlags, r: TwoTowerResult, g: BipartiteGraph): [string, string][] {
@@ -62,7 +65,10 @@ function pickRows(M: Matrix<Float32Array>, rowsWanted: Int32Array): Matrix<Float
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' } }, usage, false);
+  const { values } = parse(args, {
+    ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' },
+    'save-left': { type: 'string' }, 'save-right': { type: 'string' },
+  }, usage, false);
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
@@ -79,13 +85,15 @@ export async function run(args: string[]): Promise<number> {
     if (!gpu) return 1;
   }
   try {
-    return await clip(flags, n, m, file, gpu);
+    return await clip(flags, n, m, file, gpu, { left: values['save-left'] as string | undefined, right: values['save-right'] as string | undefined });
   } finally {
     gpu?.dispose();
   }
 }
 
-async function clip(flags: TrainingFlags, n: number, m: number, file: string | undefined, gpu: GpuSession | undefined): Promise<number> {
+async function clip(
+  flags: TrainingFlags, n: number, m: number, file: string | undefined, gpu: GpuSession | undefined, save: { left?: string; right?: string },
+): Promise<number> {
   const started = performance.now();
   let graph: BipartiteGraph;
   let edges;
@@ -119,6 +127,8 @@ async function clip(flags: TrainingFlags, n: number, m: number, file: string | u
     mode: flags.mode, hyper: flags.hyper, seed: flags.seed, labels, rawFeatures: left, hooks, lossProvider,
   }).finally(() => lossProvider?.dispose());
   const gpuParts = result.training.gpuParts;
+  if (save.left) await writeMatrixFile(save.left, result.training.embedding);
+  if (save.right) await writeMatrixFile(save.right, result.training.rightEmbedding!);
   const seconds = (performance.now() - started) / 1000;
   const summary = rows(flags, result, graph);
   summary.splice(
@@ -159,10 +169,12 @@ async function clip(flags: TrainingFlags, n: number, m: number, file: string | u
       relativeGap: result.relativeGap, maxPrincipalAngleDeg: result.maxPrincipalAngleDeg, probeAccuracy: result.probe, seconds,
       encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, backend: gpu ? 'webgpu' : 'cpu', gpuParts,
       finalEvaluation: 'cpu-float64', report: out,
+      ...(save.left ? { leftEmbedding: path.resolve(save.left) } : {}), ...(save.right ? { rightEmbedding: path.resolve(save.right) } : {}),
     }) + '\n');
   } else {
     process.stdout.write(formatTable('speclin clip', summary));
     process.stdout.write(`report written to ${out}\n`);
+    for (const f of [save.left, save.right]) if (f) process.stdout.write(`embedding written to ${path.resolve(f)}\n`);
   }
   return 0;
 }

@@ -1,8 +1,6 @@
 // `speclin train --graph FILE -k K`: trains an embedding of any graph (a Matrix Market file or an
 // edge list) against its closed-form optimum; a free table by default, or a linear map / MLP of
 // node features read from a file.
-import { readFile } from 'node:fs/promises';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Graph, readEdgeList, readMatrixMarket } from '../index.js';
 import type { Matrix } from '../types.js';
@@ -10,6 +8,8 @@ import type { EncoderKind } from '../train/encoders.js';
 import { defaultHyperParameters, runExperiment, type ExperimentResult, type HyperParameters } from '../train/experiment.js';
 import type { TrainMode } from '../train/loop.js';
 import { edgesOfCSR } from '../train/sampler.js';
+import { readMatrixFile, writeMatrixFile } from '../matrix-file.js';
+import { checkEmbedding } from '../verify.js';
 import { ProgressBar } from '../report/progress.js';
 import { formatTable } from '../report/table.js';
 import { numberOption, parse } from './args.js';
@@ -18,13 +18,14 @@ import { UsageError } from './registry.js';
 export const usage = `usage: speclin train --graph FILE -k K [options]
   --graph FILE        the graph: Matrix Market (.mtx) or an edge list (src dst [weight] per line)
   -k, --k K           embedding dimension (integer >= 1)
-  --features FILE     node features for --encoder linear|mlp: one row of numbers per node
-                      (whitespace or comma separated), in node order
+  --features FILE     node features for --encoder linear|mlp, one row per node in node order:
+                      .npy, a Matrix Market array (.mtx), or text (comma or whitespace separated)
   --encoder NAME      table (default), linear or mlp
   --mode MODE         minibatch (default) or fullbatch
   --steps N  --batch-size B  --lr LR  --optimizer adam|sgd  --hidden H  --seed S
   --json              print the summary as one JSON object on stdout
-  --out FILE          write the learned embedding (n x k) as CSV`;
+  --out FILE          write the learned embedding (n x k, float32): FILE.npy as .npy (for
+                      numpy.load and speclin verify), FILE.mtx as a Matrix Market array, else CSV`;
 
 export const trainingOptions = {
   k: { type: 'string', short: 'k' },
@@ -141,27 +142,11 @@ export function summaryRows(flags: TrainingFlags, r: ExperimentResult, n: number
   return rows;
 }
 
-async function readFeatures(file: string): Promise<Matrix<Float32Array>> {
-  const text = await readFile(file, 'utf8');
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
-  const rows = lines.map((l) => l.trim().split(/[\s,]+/).map(Number));
-  const cols = rows[0]?.length ?? 0;
-  if (cols === 0) throw new RangeError(`${file}: no feature rows`);
-  const data = new Float32Array(rows.length * cols);
-  rows.forEach((r, i) => {
-    if (r.length !== cols) throw new RangeError(`${file}: line ${i + 1} has ${r.length} values, expected ${cols}`);
-    r.forEach((v, j) => {
-      if (!Number.isFinite(v)) throw new RangeError(`${file}: line ${i + 1} has a value that is not a finite number`);
-      data[i * cols + j] = v;
-    });
-  });
-  return { data, rows: rows.length, cols };
-}
-
-async function writeEmbedding(file: string, E: Matrix): Promise<void> {
-  const lines: string[] = [];
-  for (let i = 0; i < E.rows; i++) lines.push(Array.from(E.data.subarray(i * E.cols, (i + 1) * E.cols), (v) => String(v)).join(','));
-  await writeFile(file, lines.join('\n') + '\n');
+/** Node features as float32, one row per node (a text, .npy or Matrix Market array file). */
+async function readFeatures(file: string, n: number): Promise<Matrix<Float32Array>> {
+  const M = await readMatrixFile(file);
+  checkEmbedding(M, file, n);
+  return M.data instanceof Float32Array ? (M as Matrix<Float32Array>) : { data: Float32Array.from(M.data), rows: M.rows, cols: M.cols };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -176,7 +161,7 @@ export async function run(args: string[]): Promise<number> {
   if (flags.encoder !== 'table' && !values.features) throw new UsageError(`--encoder ${flags.encoder} needs --features FILE`, usage);
   const started = performance.now();
   const graph: Graph = /\.mtx$/i.test(file) ? await readMatrixMarket(file) : await readEdgeList(file, { symmetrize: 'max' });
-  const features = values.features ? await readFeatures(values.features as string) : undefined;
+  const features = values.features ? await readFeatures(values.features as string, graph.n) : undefined;
   const result = await runExperiment({
     graph,
     edges: edgesOfCSR(graph.n, graph.toCSR()),
@@ -189,7 +174,7 @@ export async function run(args: string[]): Promise<number> {
     seed: flags.seed,
     hooks: progressHooks(flags.hyper.steps),
   });
-  if (flags.out) await writeEmbedding(flags.out, result.training.embedding);
+  if (flags.out) await writeMatrixFile(flags.out, result.training.embedding);
   const seconds = (performance.now() - started) / 1000;
   if (flags.json) {
     process.stdout.write(

@@ -1,0 +1,96 @@
+// Principal angles between column spans: how far a learned embedding's subspace span(D^{1/2} E)
+// is from the optimal one, span(U_k). The loss is invariant to rotations of E and so are these
+// angles, while they also see directions the loss barely weighs (eigenvalues near λ_k).
+import { innerGramSync } from './gram.js';
+import { symmetricEigen } from './dense.js';
+import type { Matrix } from './types.js';
+
+function toFloat64(M: Matrix): Matrix<Float64Array> {
+  return M.data instanceof Float64Array ? (M as Matrix<Float64Array>) : { data: Float64Array.from(M.data), rows: M.rows, cols: M.cols };
+}
+
+/** One pass of Gram-eigen orthonormalization: Q = F V Λ^{-1/2} over the directions whose singular
+ * value is above 1e-10 of the largest (the others are numerically absent). */
+function orthonormalPass(F: Matrix<Float64Array>): Matrix<Float64Array> {
+  const k = F.cols;
+  const G = innerGramSync(F, F) as Matrix<Float64Array>;
+  const { values, vectors } = symmetricEigen(G.data, k);
+  const keep: number[] = [];
+  for (let j = 0; j < k; j++) if (values[j] > 1e-20 * Math.max(values[0], 1e-300)) keep.push(j);
+  const r = keep.length;
+  const Q = new Float64Array(F.rows * r);
+  for (let i = 0; i < F.rows; i++)
+    for (let c = 0; c < r; c++) {
+      const j = keep[c];
+      let s = 0;
+      for (let l = 0; l < k; l++) s += F.data[i * k + l] * vectors[l * k + j];
+      Q[i * r + c] = s / Math.sqrt(values[j]);
+    }
+  return { data: Q, rows: F.rows, cols: r };
+}
+
+/** Orthonormal basis (n x r, float64) of F's column span. The Gram route loses orthogonality in
+ * proportion to cond(F)^2, so a second pass restores it to rounding level (the first pass leaves
+ * a basis with condition number near 1 whatever F's was, up to cond(F) ~ 1e8). */
+export function orthonormalBasis(F: Matrix): Matrix<Float64Array> {
+  return orthonormalPass(orthonormalPass(toFloat64(F)));
+}
+
+/** F = D^{1/2} E in float64: row i scaled by sqrt(p_i). */
+export function scaledRows(E: Matrix, marginals: ArrayLike<number>): Matrix<Float64Array> {
+  const { rows: n, cols: k } = E;
+  const F = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const s = Math.sqrt(marginals[i]);
+    for (let j = 0; j < k; j++) F[i * k + j] = s * E.data[i * k + j];
+  }
+  return { data: F, rows: n, cols: k };
+}
+
+/**
+ * The principal angles, in degrees and in descending order (largest first, as
+ * scipy.linalg.subspace_angles), between span(P) and span(R), seen from R: one angle per dimension
+ * of span(R), each R direction's angle to span(P). Where span(P) has fewer dimensions than span(R),
+ * the directions it lacks count as 90 degrees. Any bases; orthonormalized here.
+ *
+ * With Q, U orthonormal bases of P and R and N = Q^T U, the cosines are the singular values of N
+ * and the sines those of U - Q N. Each angle is atan2(sin, cos) with the sine from the second
+ * matrix, so that small angles keep their relative accuracy (arccos of a cosine near 1 would not),
+ * and the cosine from the first, so that angles near 90 degrees keep theirs.
+ */
+export function principalAnglesBetween(P: Matrix, R: Matrix): Float64Array {
+  if (P.rows !== R.rows) throw new RangeError(`both bases need the same number of rows, got ${P.rows} and ${R.rows}`);
+  const Q = orthonormalBasis(P);
+  const U = orthonormalBasis(R);
+  const n = U.rows, r = Q.cols, u = U.cols;
+  if (u === 0) return new Float64Array(0);
+  if (r === 0) return new Float64Array(u).fill(90);
+  const N = innerGramSync(Q, U) as Matrix<Float64Array>;
+  // cos^2: eigenvalues of N^T N (descending).
+  const C = new Float64Array(u * u);
+  for (let a = 0; a < u; a++)
+    for (let b = 0; b < u; b++) {
+      let s = 0;
+      for (let l = 0; l < r; l++) s += N.data[l * u + a] * N.data[l * u + b];
+      C[a * u + b] = s;
+    }
+  // sin^2: eigenvalues of S^T S with S = U - Q N, the part of U outside span(P).
+  const S = Float64Array.from(U.data);
+  for (let i = 0; i < n; i++)
+    for (let l = 0; l < r; l++) {
+      const q = Q.data[i * r + l];
+      for (let b = 0; b < u; b++) S[i * u + b] -= q * N.data[l * u + b];
+    }
+  const SS = innerGramSync({ data: S, rows: n, cols: u }, { data: S, rows: n, cols: u }) as Matrix<Float64Array>;
+  const cos2 = symmetricEigen(C, u).values;
+  const sin2 = symmetricEigen(SS.data, u).values;
+  const angles = new Float64Array(u);
+  // Both come descending; N^T N + S^T S = I, so the i-th largest sine pairs with the i-th smallest
+  // cosine, and the largest angle comes first.
+  for (let i = 0; i < u; i++) {
+    const c = Math.sqrt(Math.max(cos2[u - 1 - i], 0));
+    const s = Math.sqrt(Math.max(sin2[i], 0));
+    angles[i] = (Math.atan2(s, c) * 180) / Math.PI;
+  }
+  return angles;
+}
