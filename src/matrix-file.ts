@@ -43,7 +43,7 @@ export async function readTextMatrix(file: string): Promise<Matrix<Float64Array>
       cols = tokens.length;
       firstLine = index + 1;
     } else if (tokens.length !== cols) {
-      throw new MalformedFileError(file, index + 1, `${tokens.length} values, but line ${firstLine} has ${cols} (every row needs the same number)`);
+      throw new MalformedFileError(file, index + 1, `${tokens.length} values, expected ${cols} (as on line ${firstLine}: every row needs the same number)`);
     }
     for (const token of tokens) {
       const v = parseValue(token);

@@ -1,9 +1,7 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   closedFormOptimum, readMatrixMarket, stochasticBlockModel, verifyEmbedding, writeNpy, type Graph, type Matrix,
 } from '../src/index.js';
@@ -12,24 +10,12 @@ import { UsageError } from '../src/commands/registry.js';
 import { python } from './helpers/python.js';
 import { randomMatrix } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';
+import { cli } from './helpers/cli.js';
 
 const pyTest = testNeeding('python');
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-cli-verify-'));
 
-// Asynchronous, so that several CLI processes (~1 s of TypeScript start-up each) run at once.
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli.ts'), ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** A graph as a general Matrix Market coordinate file (both directions of each edge stored). */
 function writeGraph(file: string, g: Graph): void {

@@ -1,27 +1,13 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/commands/registry.js';
 import { testNeeding } from './helpers/requirements.js';
+import { cli } from './helpers/cli.js';
 
 const gpuTest = testNeeding('webgpu');
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// Asynchronous, so that the in-process tests run while a child starts.
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'cli.ts'), ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const bad: [string, string[], RegExp][] = [
   ['negative k', ['demo', '--k', '-3'], /k/],
@@ -145,7 +131,7 @@ test('train --encoder linear reads node features from a file', async (t) => {
   writeFileSync(bad, '1,2\n3\n');
   const r2 = await cli('train', '--graph', file, '-k', '2', '--encoder', 'linear', '--features', bad);
   t.is(r2.status, 1);
-  t.regex(r2.stderr, /line 2 has 1 values, expected 2/);
+  t.regex(r2.stderr, /bad\.csv, line 2: 1 values, expected 2/);
 });
 
 // 8 images x 6 texts in two groups (images 0-3 with texts 0-2, images 4-7 with texts 3-5) and one
