@@ -121,7 +121,7 @@ export function testNeeding(resource: Resource): TestFn {
   const serial = wrap(test.serial.skip as Registrar, test.serial as Registrar) as unknown as Record<string, unknown>;
   // The modifiers the test files use; each keeps the skip-or-fail rule.
   serial.skip = test.serial.skip;
-  gated.serial = serial;
+  gated.serial = serial as unknown as TestFn['serial'];
   gated.skip = test.skip;
   gated.after = test.after;
   gated.before = test.before;
