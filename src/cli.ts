@@ -2,7 +2,8 @@
 // `speclin <command>`: the command-line front. Each command lives in src/commands/<name>.ts and
 // exports `run(args: string[]): Promise<number>` (the exit code) and `usage: string`.
 // Bad arguments print a usage message on stderr and exit with code 2.
-import { UsageError, commandList } from './commands/registry.js';
+import { UsageError } from './cli/args.js';
+import { commandList } from './commands/registry.js';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -51,8 +51,9 @@ function checkTarget(fn: string, g: unknown): void {
   if (!m || typeof (m as FloatArray).length !== 'number') throw new TypeError(`${fn}: the graph has no marginals`);
 }
 
-/** E = D^{-1/2} U S^{1/2}, column q scaled by sqrt(s_q), row i by 1/sqrt(p_i). */
-function scaleEmbedding(U: Matrix<Float64Array>, s: Float64Array, p: FloatArray): Matrix<Float64Array> {
+/** E = D^{-1/2} U S^{1/2}, column q scaled by sqrt(max(s_q, 0)), row i by 1/sqrt(p_i): the optimal
+ * embedding from Ā's eigenvectors U and eigenvalues s (or P̄'s singular vectors and values). */
+export function scaleEmbedding(U: Matrix<Float64Array>, s: Float64Array, p: FloatArray): Matrix<Float64Array> {
   const { rows, cols } = U;
   const E = new Float64Array(rows * cols);
   const root = new Float64Array(cols);
@@ -68,7 +69,7 @@ function scaleEmbedding(U: Matrix<Float64Array>, s: Float64Array, p: FloatArray)
  * -sum σ_i^2 of singular values. */
 export function optimalLoss(values: Float64Array, squareOfPositive: boolean): number {
   let loss = 0;
-  for (const v of values) loss -= squareOfPositive ? Math.max(v, 0) ** 2 : v * v;
+  for (let i = 0; i < values.length; i++) loss -= squareOfPositive ? Math.max(values[i], 0) ** 2 : values[i] * values[i];
   return loss;
 }
 

@@ -3,6 +3,7 @@
 // (on a libuv worker for the Promise form); JavaScript operators drive the same native solver by
 // reverse communication: the solver asks for a block product, JavaScript computes it.
 import { native } from './native.js';
+import type { NativeEigshOptions, NativeEigshResult as NativeResult } from './native-addon.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
 import { componentRows, takeColumns } from './deflation.js';
@@ -67,33 +68,8 @@ export interface EigshResult {
   method: 'lanczos' | 'dense';
 }
 
-interface NativeResult {
-  status: 'converged' | 'not-converged' | 'aborted';
-  values: Float64Array;
-  vectors: Float64Array;
-  rows: number;
-  cols: number;
-  residuals: Float64Array;
-  matvecs: number;
-  iterations: number;
-  norm: number;
-  maxResidual: number;
-  dense: boolean;
-}
 
-/** The options as the native side reads them. */
-export interface NativeEigshOptions {
-  k: number;
-  tol?: number;
-  maxIterations?: number;
-  blockSize?: number;
-  basisSize?: number;
-  seed?: number;
-  v0?: Float64Array;
-  deflate?: Float64Array;
-  normBound?: number;
-  method?: string;
-}
+export type { NativeEigshOptions };
 
 function isGraph(x: unknown): x is GraphLike {
   return typeof x === 'object' && x !== null && typeof (x as GraphLike).normalized === 'function';
@@ -244,12 +220,12 @@ export function eigshSync(target: SymmetricOperator | GraphLike, options: EigshO
   const { op, n, nativeOptions } = prepareEigsh('eigshSync', target, options);
   if (options.signal?.aborted) throw abortError(options.signal);
   if (op._native !== undefined) {
-    const r = callNative(() => native.eigshSync(op, nativeOptions, options.onProgress)) as NativeResult;
+    const r = callNative(() => native.eigshSync(op, nativeOptions, options.onProgress));
     return finish(r, nativeOptions.k);
   }
   const solver = callNative(() => native.eigshSolverNew(n, nativeOptions));
   let reported = 0;
-  let req = callNative(() => native.eigshSolverStep(solver)) as { X: Float64Array; columns: number } | null;
+  let req = callNative(() => native.eigshSolverStep(solver));
   while (req) {
     const Y = new Float64Array(n * req.columns);
     const ret = op.multiply(req.X, Y, req.columns);
@@ -263,7 +239,7 @@ export function eigshSync(target: SymmetricOperator | GraphLike, options: EigshO
 
 function report(solver: unknown, reported: number, onProgress?: EigshOptions['onProgress']): number {
   if (!onProgress) return reported;
-  const p = native.eigshSolverProgress(solver) as { iterations: number; converged: number; maxResidual: number };
+  const p = native.eigshSolverProgress(solver);
   if (p.iterations !== reported) onProgress(p.iterations, p.converged, p.maxResidual);
   return p.iterations;
 }
@@ -305,7 +281,7 @@ export async function eigsh(target: SymmetricOperator | GraphLike, options: Eigs
     signal?.addEventListener('abort', onAbort, { once: true });
     const relay = progressRelay(options.onProgress);
     try {
-      const r = (await callNativeAsync(() => native.eigsh(op, nativeOptions, relay.callback, token))) as NativeResult;
+      const r = await callNativeAsync(() => native.eigsh(op, nativeOptions, relay.callback, token));
       if (r.status !== 'aborted') relay.settle({ iterations: r.iterations, converged: r.cols, maxResidual: r.maxResidual });
       return finish(r, nativeOptions.k, signal);
     } finally {
@@ -315,7 +291,7 @@ export async function eigsh(target: SymmetricOperator | GraphLike, options: Eigs
   }
   const solver = callNative(() => native.eigshSolverNew(n, nativeOptions));
   let reported = 0;
-  let req = callNative(() => native.eigshSolverStep(solver)) as { X: Float64Array; columns: number } | null;
+  let req = callNative(() => native.eigshSolverStep(solver));
   while (req) {
     const Y = new Float64Array(n * req.columns);
     await op.multiply(req.X, Y, req.columns);

@@ -3,6 +3,7 @@
 // normalized operators Ā = D^{-1/2} A D^{-1/2} and P̄ = D_x^{-1/2} P D_t^{-1/2} that the
 // eigensolvers consume without calling back into JavaScript.
 import { native } from './native.js';
+import type { NativeBipartiteInfo, NativeGraphInfo } from './native-addon.js';
 import { callNative } from './errors.js';
 import type { Dtype, FloatArray, Matrix } from './types.js';
 
@@ -102,16 +103,6 @@ function marginalsOf(degrees: Float64Array, total: number): Float64Array {
   const p = new Float64Array(degrees.length);
   for (let i = 0; i < p.length; i++) p[i] = degrees[i] / total;
   return p;
-}
-
-interface NativeGraphInfo {
-  handle: unknown;
-  n: number;
-  nnz: number;
-  dtype: Dtype;
-  degrees: Float64Array;
-  totalWeight: number;
-  nodeMap?: Int32Array;
 }
 
 /** Ā = D^{-1/2} A D^{-1/2} of a graph, as an operator (float64 products whatever the graph's
@@ -231,7 +222,7 @@ export class Graph {
   components(): Components {
     // Not a Graph (a borrowed method): the native call names the problem.
     if (!(#components in this)) return callNative(() => native.graphComponents(this));
-    this.#components ??= callNative(() => native.graphComponents(this)) as Components;
+    this.#components ??= callNative(() => native.graphComponents(this));
     return { count: this.#components.count, labels: this.#components.labels.slice() };
   }
 
@@ -251,7 +242,7 @@ export class Graph {
     const X = x as Matrix<T>;
     if (X.rows !== this.n) throw new RangeError(`X has ${X.rows} rows but the graph has n = ${this.n} nodes`);
     if (!Number.isInteger(X.cols) || X.cols < 1) throw new RangeError(`X.cols must be a positive integer, got ${X.cols}`);
-    const data = callNative(() => native.graphSpmv(this, X.data, X.cols)) as T;
+    const data = callNative(() => native.graphSpmv(this, X.data, X.cols));
     return { data, rows: this.n, cols: X.cols };
   }
 
@@ -259,19 +250,6 @@ export class Graph {
   toCSR(): CSRArrays {
     return callNative(() => native.graphToCSR(this));
   }
-}
-
-interface NativeBipartiteInfo {
-  handle: unknown;
-  nLeft: number;
-  nRight: number;
-  nnz: number;
-  dtype: Dtype;
-  degreesLeft: Float64Array;
-  degreesRight: Float64Array;
-  totalWeight: number;
-  nodeMapLeft?: Int32Array;
-  nodeMapRight?: Int32Array;
 }
 
 /** Joint weights P(x, t) between nLeft images and nRight texts (any nonnegative rectangular

@@ -4,17 +4,20 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativeAddon } from './native-addon.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const require = createRequire(import.meta.url);
 
-function load(): any {
+function load(): NativeAddon {
   const candidates = process.env.SPECLIN_NATIVE_PATH
     ? [path.resolve(process.env.SPECLIN_NATIVE_PATH)]
     : [path.join(root, 'build', 'Release', 'speclin.node'), path.join(root, 'build', 'Debug', 'speclin.node')];
   for (const file of candidates) {
-    if (existsSync(file)) return require(file);
+    // The one place where the addon's untyped module becomes typed: src/native-addon.ts declares
+    // every export, and test/native-boundary.test.ts checks the declaration against the addon.
+    if (existsSync(file)) return require(file) as NativeAddon;
   }
   throw new Error(
     `speclin: the native addon is not built (looked for ${candidates.join(', ')}). ` +
@@ -22,5 +25,5 @@ function load(): any {
   );
 }
 
-/** The raw addon. Internal: use the typed wrappers. */
-export const native = load();
+/** The addon, typed. Internal: use the wrappers. */
+export const native: NativeAddon = load();

@@ -58,7 +58,8 @@ export function populationLoss<T extends FloatArray>(
     if (readBackend('populationLoss', EtOrOptions) === 'cpu') return native.populationLoss(graph, E);
     return runOnWebGpu('populationLoss', { E }, async (gpu, m) => {
       const r = await gpu.populationLoss(graph, m.E);
-      return { loss: r.loss, grad: r.grad as Matrix<Float32Array> };
+      // runOnWebGpu has rejected a float64 E: T is Float32Array here.
+      return { loss: r.loss, grad: r.grad as Matrix<T> };
     });
   });
 }

@@ -4,6 +4,7 @@
 // Native operators run in C++ (native/core/svds.cc); JavaScript operators compose the Gram
 // product here and go through eigsh's reverse-communication path.
 import { native } from './native.js';
+import type { NativeSvdsResult as NativeSvds } from './native-addon.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import { abortError, eigsh, eigshSync, prepareEigsh, progressRelay, type EigshOptions, type EigshResult, type SymmetricOperator } from './eigsh.js';
 import type { Matrix } from './types.js';
@@ -87,20 +88,6 @@ function gramOperator(P: RectangularOperator, side: 'left' | 'right', sync: bool
   return g;
 }
 
-interface NativeSvds {
-  status: 'converged' | 'not-converged' | 'aborted';
-  values: Float64Array;
-  left: Float64Array;
-  right: Float64Array;
-  rows: number;
-  cols: number;
-  count: number;
-  residuals: Float64Array;
-  products: number;
-  iterations: number;
-  maxResidual: number;
-  side: 'left' | 'right';
-}
 
 function fromNative(r: NativeSvds, k: number, signal?: AbortSignal): SvdsResult {
   const result: SvdsResult = {
@@ -196,7 +183,7 @@ export async function svds(target: RectangularOperator | BipartiteLike, options:
     signal?.addEventListener('abort', onAbort, { once: true });
     const relay = progressRelay(options.onProgress);
     try {
-      const r = (await callNativeAsync(() => native.svds(P, nativeOptions, relay.callback, token))) as NativeSvds;
+      const r = await callNativeAsync(() => native.svds(P, nativeOptions, relay.callback, token));
       if (r.status !== 'aborted') relay.settle({ iterations: r.iterations, converged: r.count, maxResidual: r.maxResidual });
       return fromNative(r, nativeOptions.k, signal);
     } finally {
@@ -220,7 +207,7 @@ export function svdsSync(target: RectangularOperator | BipartiteLike, options: S
   const P = resolve('svdsSync', target);
   const { side, nativeOptions } = checked('svdsSync', P, options);
   if (P._nativeRect !== undefined)
-    return fromNative(callNative(() => native.svdsSync(P, nativeOptions)) as NativeSvds, nativeOptions.k);
+    return fromNative(callNative(() => native.svdsSync(P, nativeOptions)), nativeOptions.k);
   const G = gramOperator(P, side, true);
   try {
     return completeSync(P, side, eigshSync(G, options as EigshOptions), G.products);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../src/commands/registry.js';
+import { UsageError } from '../src/cli/args.js';
 import { testNeeding } from './helpers/requirements.js';
 import { cli } from './helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { populationLossSync, stochasticBlockModel } from '../src/index.js';
 import { runExperiment } from '../src/train/experiment.js';
-import { edgesOfCSR } from '../src/train/sampler.js';
+import { edgesOfCSR } from '../src/data/edge-list.js';
 import { numpyOptimum } from './helpers/graphs.js';
 import { missing, testNeeding } from './helpers/requirements.js';
 

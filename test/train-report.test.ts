@@ -1,7 +1,7 @@
 import test from 'ava';
 import { PassThrough } from 'node:stream';
 import { renderReport } from '../src/report/html.js';
-import { ProgressBar } from '../src/report/progress.js';
+import { ProgressBar } from '../src/cli/progress-bar.js';
 import { lineChart } from '../src/report/svg.js';
 import { formatTable } from '../src/report/table.js';
 

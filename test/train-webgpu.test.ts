@@ -7,7 +7,7 @@
 import test from 'ava';
 import { populationLossSync, spectralLossSync, stochasticBlockModel } from '../src/index.js';
 import { runExperiment } from '../src/train/experiment.js';
-import { edgesOfCSR } from '../src/train/sampler.js';
+import { edgesOfCSR } from '../src/data/edge-list.js';
 import { webGpuLossProvider } from '../src/train/webgpu-loss.js';
 import { randomMatrix } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';

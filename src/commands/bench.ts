@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from './registry.js';
+import { UsageError } from '../cli/args.js';
 
 export const usage = `usage: speclin bench <suite>... [--json] [--quick]
   Runs bench/<suite>.ts from a source checkout of speclin (npm install there first).

@@ -4,23 +4,23 @@
 // side is joined to its m nearest neighbours on the other side with Gaussian weights.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BipartiteGraph, readMatrixMarket } from '../index.js';
+import { BipartiteGraph } from '../graph.js';
+import { readMatrixMarket } from '../io.js';
 import type { Matrix } from '../types.js';
 import { crossKnnGraph } from '../data/knn-graph.js';
+import { edgesOfCSR } from '../data/edge-list.js';
 import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
-import { ProgressBar } from '../report/progress.js';
 import { principalPlane } from '../report/projection.js';
 import { formatTable } from '../report/table.js';
 import { runTwoTowerExperiment, type TwoTowerResult } from '../train/experiment.js';
 import { webGpuLossProvider } from '../train/webgpu-loss.js';
-import { backendOption, openWebGpu, type GpuSession } from './webgpu-option.js';
 import { childSeed, permutation } from '../random.js';
-import { edgesOfCSR } from '../train/sampler.js';
 import { writeMatrixFile } from '../matrix-file.js';
-import { numberOption, parse } from './args.js';
-import { progressHooks, trainingFlags, trainingRows, trainingOptions, type TrainingFlags } from './train.js';
-import { UsageError } from './registry.js';
+import { UsageError, numberOption, parse } from '../cli/args.js';
+import { ProgressBar } from '../cli/progress-bar.js';
+import { progressHooks, trainingFlags, trainingRows, trainingOptions, type TrainingFlags } from '../cli/training-flags.js';
+import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
 export const usage = `usage: speclin clip [options]
   Trains two towers (f on the left nodes, g on the right ones) on a bipartite graph of pairs and

@@ -3,22 +3,21 @@
 // optimum: progress on stderr, a summary table (or --json) on stdout, and an HTML report.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Graph } from '../index.js';
+import { Graph } from '../graph.js';
 import type { Matrix } from '../types.js';
 import { knnGraph, knnGraphAsync } from '../data/knn-graph.js';
 import { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
 import { webGpuLossProvider } from '../train/webgpu-loss.js';
-import { backendOption, openWebGpu, type GpuSession } from './webgpu-option.js';
 import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
-import { ProgressBar } from '../report/progress.js';
 import { principalPlane } from '../report/projection.js';
 import { formatTable } from '../report/table.js';
 import { runExperiment } from '../train/experiment.js';
 import { childSeed, permutation } from '../random.js';
-import { numberOption, parse } from './args.js';
-import { progressHooks, summaryRows, trainingFlags, trainingOptions } from './train.js';
-import { UsageError } from './registry.js';
+import { UsageError, numberOption, parse } from '../cli/args.js';
+import { ProgressBar } from '../cli/progress-bar.js';
+import { progressHooks, summaryRows, trainingFlags, trainingOptions } from '../cli/training-flags.js';
+import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
 export const usage = `usage: speclin demo [options]
   Learns a k-dimensional spectral embedding of n MNIST digits and compares it with the

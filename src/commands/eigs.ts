@@ -1,8 +1,7 @@
 // `speclin eigs FILE -k K [--tol T] [--json]`: the top-k eigenpairs of a graph's normalized
 // adjacency Ā. FILE is read by extension: .mtx as Matrix Market, anything else as an edge list.
-import { parse, numberOption } from './args.js';
-import { UsageError } from './registry.js';
-import { graphOptions, progressPrinter, readGraphFile, singleFile, spectrumOptions } from './graph-file.js';
+import { UsageError, parse, numberOption } from '../cli/args.js';
+import { graphOptions, progressPrinter, readGraphFile, singleFile, spectrumOptions } from '../cli/graph-file.js';
 import { eigsh } from '../eigsh.js';
 
 export const usage = `usage: speclin eigs FILE -k K [--tol T] [--block-size B] [--max-iterations N] [--seed S]

@@ -1,9 +1,8 @@
 // `speclin optimum FILE -k K [--json]`: the optimum of the spectral contrastive loss with k
 // dimensions, -sum_{i<=k} max(λ_i, 0)^2, from the top-k eigenvalues of the graph's Ā (or, with
 // --bipartite and a rectangular .mtx file, -sum σ_i^2 of P̄).
-import { parse } from './args.js';
-import { UsageError } from './registry.js';
-import { graphOptions, progressPrinter, readGraphFile, singleFile, spectrumOptions } from './graph-file.js';
+import { UsageError, parse } from '../cli/args.js';
+import { graphOptions, progressPrinter, readGraphFile, singleFile, spectrumOptions } from '../cli/graph-file.js';
 import { readMatrixMarket } from '../io.js';
 import { closedFormOptimum } from '../closed-form.js';
 

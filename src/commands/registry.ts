@@ -1,13 +1,6 @@
 // The CLI's commands. A command module exports `run(args): Promise<number>`; it is imported only
 // when that command runs, so `speclin eigs` never loads the training code.
 
-export class UsageError extends Error {
-  constructor(message: string, readonly usage: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
 export interface CommandModule {
   run(args: string[]): Promise<number>;
 }

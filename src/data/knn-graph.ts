@@ -5,7 +5,7 @@
 // O(n m + block n); symmetrize by union; and take sigma from the median neighbour distance.
 import { crossGramSync } from '../gram.js';
 import type { Matrix } from '../types.js';
-import type { EdgeList } from '../train/sampler.js';
+import type { EdgeList } from './edge-list.js';
 
 export interface KnnGraphOptions {
   /** Neighbours kept per node (before symmetrization). */

@@ -1,6 +1,7 @@
 // One complete run on a graph: the eigensolve that gives the closed-form optimum, training, and
 // the probes. Shared by `speclin demo` (MNIST) and `speclin train` (any graph).
-import { closedFormOptimum } from '../closed-form.js';
+import { closedFormOptimum, optimalLoss, scaleEmbedding } from '../closed-form.js';
+import { takeColumns } from '../deflation.js';
 import { eigsh } from '../eigsh.js';
 import type { BipartiteGraph, Graph } from '../graph.js';
 import type { Matrix } from '../types.js';
@@ -8,7 +9,8 @@ import { linearEncoder, mlpEncoder, tableEncoder, type Encoder, type EncoderKind
 import { train, type EvalRecord, type LossProvider, type TrainMode, type TrainResult } from './loop.js';
 import { probeAccuracy } from './probe.js';
 import { childSeed } from '../random.js';
-import { PairSampler, type EdgeList } from './sampler.js';
+import { PairSampler } from './sampler.js';
+import type { EdgeList } from '../data/edge-list.js';
 
 export interface HyperParameters {
   steps: number;
@@ -114,21 +116,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const eigsSeconds = (performance.now() - eigsStart) / 1000;
   o.hooks?.eigsDone?.(eigsSeconds, eig.matvecs);
   const values = Float64Array.from(eig.values);
-  const allVectors = eig.vectors.data;
-  // Ā's top-k eigenvectors and the closed-form optimum E* from the same solve.
-  const U = new Float64Array(n * k);
-  const Estar = new Float64Array(n * k);
-  let optimum = 0;
-  for (let j = 0; j < k; j++) optimum -= Math.max(values[j], 0) ** 2;
-  for (let i = 0; i < n; i++) {
-    const s = 1 / Math.sqrt(graph.marginals[i]);
-    for (let j = 0; j < k; j++) {
-      const u = allVectors[i * wanted + j];
-      U[i * k + j] = u;
-      Estar[i * k + j] = s * u * Math.sqrt(Math.max(values[j], 0));
-    }
-  }
-  const reference = { optimum, vectors: { data: U, rows: n, cols: k } };
+  // Ā's top-k eigenvectors and the closed-form optimum E* from the same solve (the extra
+  // eigenvalues are for the spectrum chart only).
+  const top = values.subarray(0, k);
+  const U = { data: takeColumns(eig.vectors.data, n, wanted, k), rows: n, cols: k };
+  const optimum = optimalLoss(top, true);
+  const optimalEmbedding = scaleEmbedding(U, top, graph.marginals);
+  const reference = { optimum, vectors: U };
   const encoder = makeEncoder(o);
   const training = await train({
     graph,
@@ -146,7 +140,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     finalPopulationLoss: training.finalPopulationLoss,
     relativeGap: last.relativeGap!,
     maxPrincipalAngleDeg: last.maxPrincipalAngleDeg!,
-    optimalEmbedding: { data: Estar, rows: n, cols: k },
+    optimalEmbedding,
     probeSeconds: 0,
   };
   if (o.labels) runProbes(result, training.embedding, result.optimalEmbedding, o.labels, o.rawFeatures, o.seed);

@@ -4,8 +4,9 @@ export { tableEncoder, linearEncoder, mlpEncoder, gatherRows } from './encoders.
 export type { Encoder, EncoderKind, ForwardPass, TableOptions, LinearOptions, MlpOptions } from './encoders.js';
 export { sgd, adam } from './optimizers.js';
 export type { Optimizer, SgdOptions, AdamOptions } from './optimizers.js';
-export { AliasTable, PairSampler, edgesOfCSR } from './sampler.js';
-export type { EdgeList } from './sampler.js';
+export { AliasTable, PairSampler } from './sampler.js';
+export { edgesOfCSR } from '../data/edge-list.js';
+export type { EdgeList } from '../data/edge-list.js';
 export { train, cpuLossProvider } from './loop.js';
 export type { TrainMode, TrainOptions, TrainResult, EvalRecord, Reference, LossProvider, MinibatchLoss, PopulationLossValue } from './loop.js';
 export { webGpuLossProvider } from './webgpu-loss.js';

@@ -4,6 +4,7 @@
 // (x_i, x+_j), i != j, are already independent draws from p(x) p(x'): those are the negatives
 // the spectral loss's 'offdiagonal' term uses, so the loop needs only `pairs`.
 import { uniform } from '../random.js';
+import type { EdgeList } from '../data/edge-list.js';
 
 /** Vose's alias method over nonnegative weights (accumulated in float64). */
 export class AliasTable {
@@ -57,17 +58,6 @@ export class AliasTable {
   }
 }
 
-/** A graph's stored entries: entry e joins src[e] to dst[e] with weight weight[e]. An undirected
- * graph lists each edge in both directions (as a symmetric CSR does). */
-export interface EdgeList {
-  n: number;
-  /** For a bipartite graph: the number of right nodes (dst ids); n then counts the left ones. */
-  nRight?: number;
-  src: Int32Array;
-  dst: Int32Array;
-  weight: Float32Array | Float64Array;
-}
-
 export class PairSampler {
   readonly n: number;
   private readonly entries: AliasTable;
@@ -112,11 +102,4 @@ export class PairSampler {
     for (let i = 0; i < batch; i++) out[i] = this.nodes.draw(this.u);
     return out;
   }
-}
-
-/** The stored entries of a graph's CSR (a Graph's `toCSR()`), as an EdgeList. */
-export function edgesOfCSR(n: number, csr: { indptr: ArrayLike<number>; indices: Int32Array; values: Float32Array | Float64Array }): EdgeList {
-  const src = new Int32Array(csr.indices.length);
-  for (let i = 0; i < n; i++) src.fill(i, csr.indptr[i], csr.indptr[i + 1]);
-  return { n, src, dst: csr.indices, weight: csr.values };
 }

@@ -1,7 +1,7 @@
 // The --backend option of the training commands: its parsing, and the WebGPU backend opened for
 // the run. The `webgpu` package is optional, so the backend's module is loaded only here.
 import type { WebGpuBackend } from '../gpu/backend.js';
-import { UsageError } from './registry.js';
+import { UsageError } from './args.js';
 
 export interface GpuSession {
   backend: WebGpuBackend;

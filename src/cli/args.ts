@@ -1,7 +1,14 @@
 // Argument parsing shared by the commands: node's util.parseArgs, with every failure turned into
-// a UsageError (usage on stderr, exit code 2) and typed number options checked.
+// a UsageError (usage on stderr, exit code 2) and typed number and choice options checked.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './registry.js';
+
+/** Bad arguments: src/cli.ts prints the message and the command's usage on stderr, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string, readonly usage: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -46,4 +53,12 @@ export function numberOption(
     throw new UsageError(`${name} must be ${range}, got '${value}'`, usage);
   }
   return v;
+}
+
+/** Reads an option with a fixed set of values: undefined gives `fallback`, anything else not in
+ * `allowed` is a UsageError naming the option and the values. */
+export function choice<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T, usageText: string): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, got '${String(value)}'`, usageText);
+  return value as T;
 }

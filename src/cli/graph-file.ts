@@ -1,7 +1,6 @@
 // What the graph commands (eigs, optimum) share: the FILE argument, the graph-reading options,
 // -k and --tol, and progress lines on stderr.
-import { numberOption, type ParsedArgs } from './args.js';
-import { UsageError } from './registry.js';
+import { UsageError, numberOption, type ParsedArgs } from './args.js';
 import { readEdgeList, readMatrixMarket } from '../io.js';
 import type { Graph } from '../graph.js';
 

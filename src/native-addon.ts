@@ -1,0 +1,259 @@
+// The native boundary: every export of the compiled addon (native/addon/*.cc, registered with
+// SPECLIN_REGISTER), typed. src/native.ts loads the addon as a NativeAddon, and the wrappers call
+// it through this interface only, so what crosses the boundary is written down once, here.
+//
+// Arguments are typed as the wrappers pass them; the addon checks them again (a JavaScript caller
+// can hand a wrapper anything), so a wrong value becomes a TypeError or RangeError, never a crash.
+// Results are the plain objects the C++ glue builds; the wrappers shape them into the public types.
+import type { Batch, Dtype, FloatArray, Matrix } from './types.js';
+
+/** An object the addon made and reads back (a graph, an operator, a solver, a cancel token): a
+ * napi External, opaque to JavaScript. The addon checks its tag on every use. */
+export type NativeExternal = unknown;
+
+/** An object that carries a native graph (Graph, BipartiteGraph): the addon reads `_handle`. */
+export interface NativeGraphOwner {
+  readonly _handle: NativeExternal;
+}
+
+/** A symmetric operator the native solvers can run without calling back into JavaScript. */
+export interface NativeOperatorOwner {
+  readonly _native?: NativeExternal;
+}
+
+/** A rectangular operator with a native side (a BipartiteGraph's P̄, denseRectangularOperator). */
+export interface NativeRectangularOwner {
+  readonly _nativeRect?: NativeExternal;
+}
+
+/** A Gram product's output: a Batch for a Batch input, a Matrix otherwise; the input's dtype. */
+export type GramOutput<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
+
+export interface NativeSpectralLossOptions {
+  mu?: number;
+  negatives?: string;
+  algorithm?: string;
+}
+
+export interface NativeSpectralLossResult<T extends FloatArray> {
+  loss: number;
+  positive: number;
+  negative: number;
+  gradZ: Matrix<T>;
+  gradW: Matrix<T>;
+  algorithm: 'gram' | 'pairwise';
+  clippedZ: number;
+  clippedW: number;
+}
+
+export interface NativeTopKResult<T extends FloatArray> {
+  indices: Int32Array;
+  scores: T;
+  rows: number;
+  k: number;
+}
+
+export interface NativePopulationLoss<T extends FloatArray> {
+  loss: number;
+  grad: Matrix<T>;
+}
+
+export interface NativeBipartitePopulationLoss<T extends FloatArray> {
+  loss: number;
+  gradLeft: Matrix<T>;
+  gradRight: Matrix<T>;
+}
+
+/** What graphFromEdges / graphFromCSR / graphFromDense return. */
+export interface NativeGraphInfo {
+  handle: NativeExternal;
+  n: number;
+  nnz: number;
+  dtype: Dtype;
+  degrees: Float64Array;
+  totalWeight: number;
+  /** Present when isolated nodes were dropped: new id -> original id. */
+  nodeMap?: Int32Array;
+}
+
+export interface NativeBipartiteInfo {
+  handle: NativeExternal;
+  nLeft: number;
+  nRight: number;
+  nnz: number;
+  dtype: Dtype;
+  degreesLeft: Float64Array;
+  degreesRight: Float64Array;
+  totalWeight: number;
+  nodeMapLeft?: Int32Array;
+  nodeMapRight?: Int32Array;
+}
+
+/** Copies of a graph's CSR arrays (indptr as float64: it may exceed 2^31). */
+export interface NativeCSR {
+  indptr: Float64Array;
+  indices: Int32Array;
+  values: Float32Array | Float64Array;
+}
+
+export interface NativeComponents {
+  count: number;
+  /** Labels in order of each component's smallest node. */
+  labels: Int32Array;
+}
+
+/** The eigsh options as the addon reads them (src/eigsh.ts checks and resolves them first). */
+export interface NativeEigshOptions {
+  k: number;
+  tol?: number;
+  maxIterations?: number;
+  blockSize?: number;
+  basisSize?: number;
+  seed?: number;
+  v0?: Float64Array;
+  deflate?: Float64Array;
+  normBound?: number;
+  method?: string;
+}
+
+export type NativeSolverStatus = 'converged' | 'not-converged' | 'aborted';
+
+export interface NativeEigshResult {
+  status: NativeSolverStatus;
+  values: Float64Array;
+  /** rows x cols, row-major. */
+  vectors: Float64Array;
+  rows: number;
+  cols: number;
+  residuals: Float64Array;
+  matvecs: number;
+  iterations: number;
+  norm: number;
+  maxResidual: number;
+  blockSize: number;
+  basisSize: number;
+  dense: boolean;
+}
+
+export interface NativeSvdsResult {
+  status: NativeSolverStatus;
+  values: Float64Array;
+  left: Float64Array;
+  right: Float64Array;
+  rows: number;
+  cols: number;
+  count: number;
+  residuals: Float64Array;
+  products: number;
+  iterations: number;
+  maxResidual: number;
+  side: 'left' | 'right';
+}
+
+export interface NativeSolverProgress {
+  iterations: number;
+  converged: number;
+  maxResidual: number;
+}
+
+/** A block product the reverse-communication solver asks JavaScript for: Y = Op X, n x columns. */
+export interface NativeProductRequest {
+  X: Float64Array;
+  columns: number;
+}
+
+export type NativeProgressCallback = (iteration: number, converged: number, maxResidual: number) => void;
+
+export interface NativeAddon {
+  // ---- runtime (native/addon/runtime.cc)
+  setThreads(n: number): void;
+  getThreads(): number;
+  setKernelPath(path: string): void;
+  getKernelPath(): 'portable' | 'avx2';
+
+  // ---- Gram family (native/addon/gram.cc)
+  gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): GramOutput<M, T>;
+  crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): GramOutput<M, T>;
+  innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): GramOutput<M, T>;
+  gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Promise<GramOutput<M, T>>;
+  crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<GramOutput<M, T>>;
+  innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<GramOutput<M, T>>;
+  gemmKernel(): 'avx512' | 'avx2' | 'portable';
+  setGemmAvx512(allowed: boolean): void;
+
+  // ---- the spectral loss (native/addon/spectral_loss.cc)
+  spectralLossSync<T extends FloatArray>(Z: Matrix<T>, W: Matrix<T>, options?: NativeSpectralLossOptions): NativeSpectralLossResult<T>;
+  spectralLoss<T extends FloatArray>(Z: Matrix<T>, W: Matrix<T>, options?: NativeSpectralLossOptions): Promise<NativeSpectralLossResult<T>>;
+
+  // ---- top-k (native/addon/topk.cc)
+  topKSync<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): NativeTopKResult<T>;
+  topK<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): Promise<NativeTopKResult<T>>;
+
+  // ---- the population loss (native/addon/population_loss.cc)
+  populationLossSync<T extends FloatArray>(graph: NativeGraphOwner, E: Matrix<T>): NativePopulationLoss<T>;
+  populationLoss<T extends FloatArray>(graph: NativeGraphOwner, E: Matrix<T>): Promise<NativePopulationLoss<T>>;
+  populationLossBipartiteSync<T extends FloatArray>(graph: NativeGraphOwner, Ex: Matrix<T>, Et: Matrix<T>): NativeBipartitePopulationLoss<T>;
+  populationLossBipartite<T extends FloatArray>(graph: NativeGraphOwner, Ex: Matrix<T>, Et: Matrix<T>): Promise<NativeBipartitePopulationLoss<T>>;
+
+  // ---- graphs (native/addon/graph.cc); `symmetrize` is 'none' | 'average' | 'max'
+  graphFromEdges(
+    n: number, src: Int32Array | Uint32Array, dst: Int32Array | Uint32Array, weight: FloatArray | undefined,
+    dtype: Dtype | undefined, symmetrize: string, isolated: 'error' | 'drop' | undefined,
+  ): NativeGraphInfo;
+  graphFromCSR(
+    n: number, indptr: Int32Array | Uint32Array | BigInt64Array, indices: Int32Array | Uint32Array, values: FloatArray | undefined,
+    dtype: Dtype | undefined, symmetrize: string, isolated: 'error' | 'drop' | undefined,
+  ): NativeGraphInfo;
+  graphFromDense(A: Matrix, symmetrize: string, isolated: 'error' | 'drop' | undefined): NativeGraphInfo;
+  bipartiteFromEdges(
+    nLeft: number, nRight: number, left: Int32Array | Uint32Array, right: Int32Array | Uint32Array, weight: FloatArray | undefined,
+    dtype: Dtype | undefined, isolated: 'error' | 'drop' | undefined,
+  ): NativeBipartiteInfo;
+  graphComponents(graph: NativeGraphOwner): NativeComponents;
+  /** y = A x in the graph's dtype (x: n x columns, row-major). */
+  graphSpmv<T extends FloatArray>(graph: NativeGraphOwner, x: T, columns: number): T;
+  graphToCSR(graph: NativeGraphOwner): NativeCSR;
+  bipartiteToCSR(graph: NativeGraphOwner): NativeCSR;
+  graphNormalized(graph: NativeGraphOwner): NativeExternal;
+  bipartiteNormalized(graph: NativeGraphOwner): NativeExternal;
+  operatorMultiply(operator: NativeExternal, X: Float64Array, Y: Float64Array, columns: number): void;
+  rectangularMultiply(operator: NativeExternal, X: Float64Array, Y: Float64Array, columns: number, transpose: boolean): void;
+
+  // ---- eigsh (native/addon/eigsh.cc): native operators, and reverse communication for JS ones
+  eigshSync(operator: NativeOperatorOwner, options: NativeEigshOptions, onProgress?: NativeProgressCallback): NativeEigshResult;
+  eigsh(operator: NativeOperatorOwner, options: NativeEigshOptions, onProgress: NativeProgressCallback | undefined, cancel: NativeExternal): Promise<NativeEigshResult>;
+  eigshCancelToken(): NativeExternal;
+  eigshCancel(token: NativeExternal): void;
+  eigshSolverNew(n: number, options: NativeEigshOptions): NativeExternal;
+  /** The next product the solver needs (given the previous one's Y), or null when it is done. */
+  eigshSolverStep(solver: NativeExternal, Y?: Float64Array): NativeProductRequest | null;
+  eigshSolverProgress(solver: NativeExternal): NativeSolverProgress;
+  eigshSolverResult(solver: NativeExternal, aborted: boolean): NativeEigshResult;
+  denseOperator(A: Matrix): NativeExternal;
+
+  // ---- svds (native/addon/svds.cc)
+  svdsSync(operator: NativeRectangularOwner, options: NativeEigshOptions): NativeSvdsResult;
+  svds(operator: NativeRectangularOwner, options: NativeEigshOptions, onProgress: NativeProgressCallback | undefined, cancel: NativeExternal): Promise<NativeSvdsResult>;
+  denseRectOperator(A: Matrix): NativeExternal;
+  /** The side svds solves for a rows x cols operator: the Gram matrix of the smaller one. */
+  svdsSolvedSide(rows: number, cols: number): 'left' | 'right';
+}
+
+/** Every export's name, for the test that compares the interface with the loaded addon. */
+export const nativeExportNames = [
+  'setThreads', 'getThreads', 'setKernelPath', 'getKernelPath',
+  'gramSync', 'crossGramSync', 'innerGramSync', 'gram', 'crossGram', 'innerGram', 'gemmKernel', 'setGemmAvx512',
+  'spectralLossSync', 'spectralLoss',
+  'topKSync', 'topK',
+  'populationLossSync', 'populationLoss', 'populationLossBipartiteSync', 'populationLossBipartite',
+  'graphFromEdges', 'graphFromCSR', 'graphFromDense', 'bipartiteFromEdges', 'graphComponents', 'graphSpmv',
+  'graphToCSR', 'bipartiteToCSR', 'graphNormalized', 'bipartiteNormalized', 'operatorMultiply', 'rectangularMultiply',
+  'eigshSync', 'eigsh', 'eigshCancelToken', 'eigshCancel', 'eigshSolverNew', 'eigshSolverStep', 'eigshSolverProgress',
+  'eigshSolverResult', 'denseOperator',
+  'svdsSync', 'svds', 'denseRectOperator', 'svdsSolvedSide',
+] as const satisfies readonly (keyof NativeAddon)[];
+
+// Compile-time: a method declared above but missing from the list is an error here.
+type Unlisted = Exclude<keyof NativeAddon, (typeof nativeExportNames)[number]>;
+const everyExportListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyExportListed;
