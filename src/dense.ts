@@ -1,60 +1,21 @@
 // Dense float64 algebra on the small matrices of the TypeScript side (the training metrics' k x k
-// problems, the probe's 100 x 100 kernel, the GPU eigensolver's projected matrix): cyclic Jacobi
-// for symmetric eigenproblems and a Cholesky solve. Sizes here are tiny, so clarity wins over
-// blocking.
+// problems, the probe's 100 x 100 kernel, the GPU eigensolver's projected matrix): the symmetric
+// eigenproblem through the core's solver, and a Cholesky solve. Sizes here are tiny, so clarity
+// wins over blocking in the solve.
+import { native } from './native.js';
+import { callNative } from './errors.js';
 
 /** Eigenvalues (descending) and eigenvectors (columns of `vectors`, row-major m x m) of the
- * symmetric m x m matrix S, by cyclic Jacobi rotations to machine precision. */
+ * symmetric m x m matrix S, by the core's Householder tridiagonalization and implicit QL
+ * (native/core/dense_eigen.cc, the solver of eigsh's projected problems too). A NaN or an infinity
+ * in S gives NaN values and vectors, so that a diverged training run reports NaN metrics rather
+ * than stopping. */
 export function symmetricEigen(S: ArrayLike<number>, m: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(S);
-  const v = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) v[i * m + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let total = 0;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < m; j++) {
-        const x = a[i * m + j] * a[i * m + j];
-        total += x;
-        if (i !== j) off += x;
-      }
-    if (off <= 1e-30 * total || off === 0) break;
-    for (let p = 0; p < m - 1; p++)
-      for (let q = p + 1; q < m; q++) {
-        const apq = a[p * m + q];
-        if (apq === 0) continue;
-        const theta = (a[q * m + q] - a[p * m + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < m; k++) {
-          const akp = a[k * m + p];
-          const akq = a[k * m + q];
-          a[k * m + p] = c * akp - s * akq;
-          a[k * m + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < m; k++) {
-          const apk = a[p * m + k];
-          const aqk = a[q * m + k];
-          a[p * m + k] = c * apk - s * aqk;
-          a[q * m + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < m; k++) {
-          const vkp = v[k * m + p];
-          const vkq = v[k * m + q];
-          v[k * m + p] = c * vkp - s * vkq;
-          v[k * m + q] = s * vkp + c * vkq;
-        }
-      }
+  const a = S instanceof Float64Array ? S : Float64Array.from(S);
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) return { values: new Float64Array(m).fill(NaN), vectors: new Float64Array(m * m).fill(NaN) };
   }
-  const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => a[j * m + j] - a[i * m + i]);
-  const values = new Float64Array(m);
-  const vectors = new Float64Array(m * m);
-  order.forEach((src, dst) => {
-    values[dst] = a[src * m + src];
-    for (let k = 0; k < m; k++) vectors[k * m + dst] = v[k * m + src];
-  });
-  return { values, vectors };
+  return callNative(() => native.symmetricEigen(a, m));
 }
 
 /** Solves S X = B for symmetric positive definite S (m x m) and B (m x c), by Cholesky. Throws a

@@ -237,6 +237,16 @@ export interface NativeAddon {
   denseRectOperator(A: Matrix): NativeExternal;
   /** The side svds solves for a rows x cols operator: the Gram matrix of the smaller one. */
   svdsSolvedSide(rows: number, cols: number): 'left' | 'right';
+
+  // ---- small dense problems (native/addon/dense_eigen.cc)
+  /** Eigenvalues (descending) and eigenvectors (column i of the row-major m x m `vectors` for
+   * values[i]) of the symmetric S (its lower triangle is read). A NaN in S is a RangeError. */
+  symmetricEigen(S: Float64Array, m: number): { values: Float64Array; vectors: Float64Array };
+
+  // ---- components of CSR arrays (native/addon/components.cc)
+  /** Connected components of the graph on n nodes whose edges are the entries of nonzero weight;
+   * the pattern need not be symmetric. Labels in order of each component's smallest node. */
+  csrComponents(n: number, indptr: Int32Array, indices: Int32Array, values?: Float32Array | Float64Array): NativeComponents;
 }
 
 /** Every export's name, for the test that compares the interface with the loaded addon. */
@@ -251,6 +261,8 @@ export const nativeExportNames = [
   'eigshSync', 'eigsh', 'eigshCancelToken', 'eigshCancel', 'eigshSolverNew', 'eigshSolverStep', 'eigshSolverProgress',
   'eigshSolverResult', 'denseOperator',
   'svdsSync', 'svds', 'denseRectOperator', 'svdsSolvedSide',
+  'symmetricEigen',
+  'csrComponents',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 // Compile-time: a method declared above but missing from the list is an error here.

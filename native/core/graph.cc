@@ -200,31 +200,40 @@ BipartiteGraph<T> build_bipartite(std::size_t n_left, std::size_t n_right, const
   return g;
 }
 
-template <typename T>
-std::vector<std::int32_t> connected_components(const Graph<T>& g, std::size_t* count) {
-  const Csr<T>& a = g.adjacency;
-  std::vector<std::int32_t> label(a.rows, -1);
-  std::vector<std::int32_t> stack;
-  std::int32_t next = 0;
-  for (std::size_t s = 0; s < a.rows; ++s) {
-    if (label[s] >= 0) continue;
-    label[s] = next;
-    stack.push_back(static_cast<std::int32_t>(s));
-    while (!stack.empty()) {
-      std::int32_t u = stack.back();
-      stack.pop_back();
-      for (std::int64_t p = a.indptr[u]; p < a.indptr[u + 1]; ++p) {
-        std::int32_t v = a.indices[p];
-        if (label[v] < 0) {
-          label[v] = next;
-          stack.push_back(v);
-        }
-      }
+// Union-find with the smaller root as parent: each root is its set's smallest node, so the
+// relabelling pass meets every component first at its smallest node. Unlike a search along
+// stored entries it needs no symmetric pattern.
+template <typename Ptr, typename Weight>
+std::vector<std::int32_t> connected_components(std::size_t n, const Ptr* indptr, const std::int32_t* indices,
+                                               const Weight* values, std::size_t* count) {
+  std::vector<std::int32_t> parent(n);
+  for (std::size_t i = 0; i < n; ++i) parent[i] = static_cast<std::int32_t>(i);
+  auto find = [&](std::int32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    for (Ptr p = indptr[i]; p < indptr[i + 1]; ++p) {
+      if (values && values[p] == 0) continue;
+      std::int32_t a = find(static_cast<std::int32_t>(i)), b = find(indices[p]);
+      if (a != b) parent[std::max(a, b)] = std::min(a, b);
     }
-    ++next;
+  }
+  std::vector<std::int32_t> label(n, -1);
+  std::int32_t next = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int32_t r = find(static_cast<std::int32_t>(i));
+    if (label[r] < 0) label[r] = next++;
+    label[i] = label[r];
   }
   *count = static_cast<std::size_t>(next);
   return label;
+}
+
+template <typename T>
+std::vector<std::int32_t> connected_components(const Graph<T>& g, std::size_t* count) {
+  const Csr<T>& a = g.adjacency;
+  return connected_components<std::int64_t, double>(a.rows, a.indptr.data(), a.indices.data(), nullptr, count);
 }
 
 template Graph<float> build_graph<float>(std::size_t, const CooView&, Symmetrize, bool);
@@ -232,6 +241,10 @@ template Graph<double> build_graph<double>(std::size_t, const CooView&, Symmetri
 template BipartiteGraph<float> build_bipartite<float>(std::size_t, std::size_t, const CooView&, bool);
 template BipartiteGraph<double> build_bipartite<double>(std::size_t, std::size_t, const CooView&, bool);
 template std::vector<std::int32_t> connected_components<float>(const Graph<float>&, std::size_t*);
+template std::vector<std::int32_t> connected_components<std::int32_t, float>(std::size_t, const std::int32_t*, const std::int32_t*,
+                                                                            const float*, std::size_t*);
+template std::vector<std::int32_t> connected_components<std::int32_t, double>(std::size_t, const std::int32_t*, const std::int32_t*,
+                                                                             const double*, std::size_t*);
 template std::vector<std::int32_t> connected_components<double>(const Graph<double>&, std::size_t*);
 
 }  // namespace speclin

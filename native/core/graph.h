@@ -52,7 +52,16 @@ template <typename T>
 BipartiteGraph<T> build_bipartite(std::size_t n_left, std::size_t n_right, const CooView& coo,
                                   bool drop_isolated);
 
-// Connected components: labels numbered 0, 1, ... in order of each component's smallest node.
+// Connected components of the graph on n nodes whose edges are the entries of a CSR pattern
+// (row i holds indices[indptr[i] .. indptr[i + 1])) of nonzero weight; `values` may be null (every
+// entry is an edge). An entry joins its row and its column, so the pattern need not be symmetric
+// (a bipartite P stored once over nLeft + nRight nodes works). Labels 0, 1, ... in order of each
+// component's smallest node; *count receives their number. Indices must lie in [0, n).
+template <typename Ptr, typename Weight>
+std::vector<std::int32_t> connected_components(std::size_t n, const Ptr* indptr, const std::int32_t* indices,
+                                               const Weight* values, std::size_t* count);
+
+// The same for a Graph (it stores no zero weights).
 template <typename T>
 std::vector<std::int32_t> connected_components(const Graph<T>& g, std::size_t* count);
 

@@ -20,7 +20,7 @@ import { SpeclinError } from '../errors.js';
 import type { FloatArray, Matrix } from '../types.js';
 import { symmetricEigen } from '../dense.js';
 import { gaussian } from '../random.js';
-import { componentRows, takeColumns } from '../deflation.js';
+import { componentLabels, componentRows, takeColumns } from '../deflation.js';
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, upload, type GpuMatrix } from './matrix.js';
@@ -145,42 +145,15 @@ async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): P
       indices = g.nnz > 0 ? new Uint32Array(await ctx.read(g.indices, g.nnz * 4)) : new Uint32Array(0);
       values = g.nnz > 0 ? new Float32Array(await ctx.read(g.values, g.nnz * 4)) : undefined;
       weight = new Float32Array(await ctx.read(g.marginals, n * 4));
-      labels = connectedComponents(n, indptr, indices, values);
+      labels = componentLabels(n, indptr, indices, values);
       residentComponents.set(g, { labels, weight });
       return componentRows(labels, weight);
     }
-    labels = connectedComponents(n, indptr, indices, values);
+    labels = componentLabels(n, indptr, indices, values);
   }
   return componentRows(labels, weight);
 }
 
-
-/** Component labels 0, 1, ... in order of each component's smallest node (union-find). A stored
- * zero weight joins nothing: the operator does not couple its ends. */
-export function connectedComponents(n: number, indptr: ArrayLike<number>, indices: ArrayLike<number>, values?: ArrayLike<number>): Int32Array {
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (x: number) => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (let i = 0; i < n; i++) {
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      if (values && values[p] === 0) continue;
-      const a = find(i);
-      const b = find(indices[p]);
-      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-    }
-  }
-  const labels = new Int32Array(n).fill(-1);
-  let next = 0;
-  for (let i = 0; i < n; i++) {
-    const r = find(i);
-    if (labels[r] < 0) labels[r] = next++;
-    labels[i] = labels[r];
-  }
-  return labels;
-}
 
 /** The columns of a deflation Matrix (n x c), orthonormalized in float64 by Gram-Schmidt done
  * twice; row q of the result is column q. A zero column, or one in the span of the previous ones,

@@ -17,8 +17,8 @@ import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, download, upload, type GpuMatrix } from './matrix.js';
 import { encodeSpmv } from './spmv.js';
-import { componentRows, takeColumns } from '../deflation.js';
-import { connectedComponents, lanczosOnGpu, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
+import { componentLabels, componentRows, takeColumns } from '../deflation.js';
+import { lanczosOnGpu, type GpuEigshOptions, type GpuEigshResult, type GpuSymmetricOperator } from './eigsh.js';
 import type { Matrix } from '../types.js';
 import { productGraph, type GpuBipartiteGraph } from './bipartite.js';
 
@@ -113,7 +113,7 @@ async function bipartiteComponents(ctx: GpuContext, g: GpuBipartiteGraph, left: 
   ptr.set(indptr);
   ptr.fill(g.nnz, g.nLeft + 1);
   const idx = indices.map((j) => g.nLeft + j);
-  const labels = connectedComponents(nodes, ptr, idx, values);
+  const labels = componentLabels(nodes, ptr, idx, values);
   const offset = left ? 0 : g.nLeft;
   return componentRows(labels.subarray(offset, offset + side.n), weight);
 }
