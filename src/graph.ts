@@ -216,9 +216,9 @@ export class Graph {
     return new Graph(callNative(() => native.graphFromDense(A, mode, options.isolated)));
   }
 
-  /** Connected components (labels in order of each component's smallest node). Computed once
-   * (a graph never changes; eigsh asks for them on every call to deflate them, 30-40 ms at
-   * n = 200 000); each call returns its own copy of the labels. */
+  /** Connected components (labels in order of each component's smallest node). Computed once:
+   * a graph never changes, and eigsh asks for them on every call to deflate them (docs/eigs.md
+   * has the cost). Each call returns its own copy of the labels. */
   components(): Components {
     // Not a Graph (a borrowed method): the native call names the problem.
     if (!(#components in this)) return callNative(() => native.graphComponents(this));

@@ -12,7 +12,7 @@ import { train } from '../src/train/loop.js';
 import { tableEncoder } from '../src/train/encoders.js';
 import { webGpuLossProvider } from '../src/train/webgpu-loss.js';
 import { randomMatrix, rng } from './helpers/random.js';
-import { relativeMaxError } from './helpers/reference.js';
+import { denseProduct, relativeMaxError } from './helpers/reference.js';
 import { openTestBackend } from './helpers/webgpu.js';
 import { python } from './helpers/python.js';
 import { testNeeding } from './helpers/requirements.js';
@@ -51,22 +51,6 @@ function dense(p: Pairs) {
   for (let i = 0; i < p.nLeft; i++) for (let j = 0; j < p.nRight; j++) { dl[i] += P[i * p.nRight + j]; dr[j] += P[i * p.nRight + j]; }
   const Pbar = P.map((x, q) => x / Math.sqrt(dl[Math.floor(q / p.nRight)] * dr[q % p.nRight]));
   return { P, Pbar };
-}
-
-/** Y = M X or M^T X for a dense rows x cols M and X with `c` columns, in float64. */
-function denseProduct(M: Float64Array, rows: number, cols: number, X: ArrayLike<number>, c: number, transpose: boolean): Float64Array {
-  const Y = new Float64Array((transpose ? cols : rows) * c);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const m = M[i * cols + j];
-      if (m === 0) continue;
-      for (let q = 0; q < c; q++) {
-        if (transpose) Y[j * c + q] += m * X[i * c + q];
-        else Y[i * c + q] += m * X[j * c + q];
-      }
-    }
-  }
-  return Y;
 }
 
 const graphOf = (p: Pairs) => BipartiteGraph.fromEdges({ nLeft: p.nLeft, nRight: p.nRight, left: p.left, right: p.right, weight: p.weight });

@@ -32,6 +32,7 @@ import {
 } from '../src/index.js';
 import { gemmKernel, setGemmAvx512 } from '../src/gram.js';
 import { randomMatrix } from './helpers/random.js';
+import { worstRatio } from './helpers/reference.js';
 
 type Ctor = new (n: number) => FloatArray;
 const dtypes: [string, Ctor, number][] = [
@@ -78,18 +79,11 @@ const refGram = (Z: Mat) => reference(Z.batch ?? 1, Z.rows, Z.rows, Z.cols, rows
 const refCross = (Z: Mat, W: Mat) => reference(Z.batch ?? 1, Z.rows, W.rows, Z.cols, rowsOf(Z), rowsOf(W));
 const refInner = (Z: Mat, W: Mat) => reference(Z.batch ?? 1, Z.cols, W.cols, Z.rows, colsOf(Z), colsOf(W));
 
-/** Largest |got - ref| / (2 sqrt(k) eps S) over all elements: <= 1 passes. */
-function worstRatio(got: FloatArray, ref: { value: Float64Array; scale: Float64Array }, k: number, eps: number): number {
-  if (got.length !== ref.value.length) throw new Error(`length ${got.length} != ${ref.value.length}`);
+/** Largest |got - ref| / (2 sqrt(k) eps S) over all elements: <= 1 passes. S = 0 only when a row
+ * or column is all zeros; then the result must be exactly 0. */
+function gramRatio(got: FloatArray, ref: { value: Float64Array; scale: Float64Array }, k: number, eps: number): number {
   const bound = 2 * Math.sqrt(k) * eps;
-  let worst = 0;
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - ref.value[i]);
-    // S = 0 only when a row or column is all zeros; then the result must be exactly 0.
-    const r = ref.scale[i] === 0 ? (err === 0 ? 0 : Infinity) : err / (bound * ref.scale[i]);
-    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : Math.max(worst, r);
-  }
-  return worst;
+  return worstRatio(got, ref.value, (i) => bound * ref.scale[i]);
 }
 
 function batchOf<T extends FloatArray>(ctor: { new (n: number): T }, batch: number, rows: number, cols: number, seed: number): Batch<T> {
@@ -148,7 +142,7 @@ for (const [name, ctor, eps] of dtypes) {
         t.is(out.rows, rows);
         t.is(out.cols, rows);
         t.true(out.data instanceof ctor);
-        const r = worstRatio(out.data, ref, cols, eps);
+        const r = gramRatio(out.data, ref, cols, eps);
         t.true(r <= 1, `${path} ${rows}x${cols}: error ${r.toFixed(2)} x tolerance`);
       });
     }
@@ -162,7 +156,7 @@ for (const [name, ctor, eps] of dtypes) {
       onEachPath((path) => {
         const out = crossGramSync(Z, W);
         t.deepEqual([out.rows, out.cols], [m, n]);
-        const r = worstRatio(out.data, ref, k, eps);
+        const r = gramRatio(out.data, ref, k, eps);
         t.true(r <= 1, `${path} ${m}x${k} . (${n}x${k})^T: error ${r.toFixed(2)} x tolerance`);
       });
     }
@@ -177,10 +171,10 @@ for (const [name, ctor, eps] of dtypes) {
       onEachPath((path) => {
         const out = innerGramSync(Z, W);
         t.deepEqual([out.rows, out.cols], [kz, kw]);
-        const e = worstRatio(out.data, ref, r, eps);
+        const e = gramRatio(out.data, ref, r, eps);
         t.true(e <= 1, `${path} (${r}x${kz})^T ${r}x${kw}: error ${e.toFixed(2)} x tolerance`);
         const self = innerGramSync(Z, Z);
-        const es = worstRatio(self.data, refSelf, r, eps);
+        const es = gramRatio(self.data, refSelf, r, eps);
         t.true(es <= 1, `${path} Z^T Z, Z ${r}x${kz}: error ${es.toFixed(2)} x tolerance`);
       });
     }
@@ -198,14 +192,14 @@ for (const [name, ctor, eps] of dtypes) {
       onEachPath((path) => {
         const c = crossGramSync(Z, W);
         t.deepEqual([c.batch, c.rows, c.cols], [batch, rows, wrows]);
-        t.true(worstRatio(c.data, refC, cols, eps) <= 1, `${path} crossGram batch ${batch}x${rows}x${cols}`);
+        t.true(gramRatio(c.data, refC, cols, eps) <= 1, `${path} crossGram batch ${batch}x${rows}x${cols}`);
         if (!refG || !refI) return;
         const g = gramSync(Z);
         t.deepEqual([g.batch, g.rows, g.cols], [batch, rows, rows]);
-        t.true(worstRatio(g.data, refG, cols, eps) <= 1, `${path} gram batch ${batch}x${rows}x${cols}`);
+        t.true(gramRatio(g.data, refG, cols, eps) <= 1, `${path} gram batch ${batch}x${rows}x${cols}`);
         const inner = innerGramSync(Z, V);
         t.deepEqual([inner.batch, inner.rows, inner.cols], [batch, cols, wrows]);
-        t.true(worstRatio(inner.data, refI, rows, eps) <= 1, `${path} innerGram batch ${batch}x${rows}`);
+        t.true(gramRatio(inner.data, refI, rows, eps) <= 1, `${path} innerGram batch ${batch}x${rows}`);
       });
     }
   });
@@ -234,7 +228,7 @@ for (const [name, ctor, eps] of dtypes) {
       const got = results.get(k)!;
       // Each is within 1 x tolerance of the reference, so they are within 2 x of each other.
       const diff = { value: new Float64Array(portable), scale: new Float64Array(ref.scale.map((s) => 2 * s)) };
-      t.true(worstRatio(got, diff, 300, eps) <= 1, k);
+      t.true(gramRatio(got, diff, 300, eps) <= 1, k);
       // FMA (one rounding) against multiply-then-add (two): really different kernels ran.
       t.notDeepEqual(got, portable, k);
     }
@@ -262,7 +256,7 @@ serial('innerGram(Z, Z) takes the one-triangle path and agrees with innerGram(Z,
   const Z = randomMatrix(Float64Array, 500, 70, 8);
   const same = innerGramSync(Z, Z);
   const copy = innerGramSync(Z, { data: Z.data.slice(), rows: Z.rows, cols: Z.cols });
-  t.true(worstRatio(same.data, { value: new Float64Array(copy.data), scale: refInner(Z, Z).scale.map((s) => 2 * s) }, 500, 2 ** -52) <= 1);
+  t.true(gramRatio(same.data, { value: new Float64Array(copy.data), scale: refInner(Z, Z).scale.map((s) => 2 * s) }, 500, 2 ** -52) <= 1);
 });
 
 serial('results are bit-identical across repeated calls and thread counts', (t) => {

@@ -3,7 +3,8 @@ import {
   Graph, BipartiteGraph, stochasticBlockModel, setThreads, getThreads, setKernelPath,
 } from '../src/index.js';
 import { rng } from './helpers/random.js';
-import { relativeMaxError } from './helpers/reference.js';
+import { denseProduct, relativeMaxError } from './helpers/reference.js';
+import { ringWithChords } from './helpers/graphs.js';
 import { python } from './helpers/python.js';
 import { gemmKernel, setGemmAvx512 } from '../src/gram.js';
 import { testNeeding } from './helpers/requirements.js';
@@ -45,29 +46,6 @@ function normalizedProduct(A: Float64Array, n: number, X: ArrayLike<number>, c: 
   return Y;
 }
 
-function denseProduct(A: Float64Array, rows: number, cols: number, X: ArrayLike<number>, c: number): Float64Array {
-  const Y = new Float64Array(rows * c);
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) {
-      const a = A[i * cols + j];
-      if (a !== 0) for (let q = 0; q < c; q++) Y[i * c + q] += a * X[j * c + q];
-    }
-  return Y;
-}
-
-/** A random symmetric weighted graph as a both-directions edge list, every node of degree >= 1. */
-function randomEdges(n: number, m: number, seed: number) {
-  const r = rng(seed);
-  const src: number[] = [], dst: number[] = [], w: number[] = [];
-  const add = (u: number, v: number, x: number) => {
-    src.push(u); dst.push(v); w.push(x);
-    if (u !== v) { src.push(v); dst.push(u); w.push(x); }
-  };
-  for (let i = 0; i < n; i++) add(i, (i + 1) % n, 0.5 + r());  // a ring keeps it connected
-  for (let k = 0; k < m; k++) add(Math.floor(r() * n), Math.floor(r() * n), r() * 3);
-  return { src, dst, w };
-}
-
 function randomVector(len: number, seed: number): Float64Array {
   const r = rng(seed);
   const x = new Float64Array(len);
@@ -79,7 +57,7 @@ function randomVector(len: number, seed: number): Float64Array {
 
 test('fromEdges: CSR, degrees, marginals and totalWeight match a dense float64 reference', (t) => {
   const n = 30;
-  const { src, dst, w } = randomEdges(n, 80, 1);
+  const { src, dst, w } = ringWithChords(n, 80, 1, 3);
   const g = Graph.fromEdges({ n, src, dst, weight: new Float64Array(w) });
   const A = denseOf(n, src, dst, w);
   t.is(g.n, n);
@@ -108,7 +86,7 @@ test('duplicates are summed, self-loops kept, rows sorted', (t) => {
 
 test('fromCSR and fromDense build the same graph as fromEdges', (t) => {
   const n = 12;
-  const { src, dst, w } = randomEdges(n, 20, 2);
+  const { src, dst, w } = ringWithChords(n, 20, 2, 3);
   const e = Graph.fromEdges({ n, src, dst, weight: w });
   const A = denseOf(n, src, dst, w);
   const dense = Graph.fromDense({ data: A, rows: n, cols: n });
@@ -252,7 +230,7 @@ for (const dtype of ['float64', 'float32'] as const) {
 
   test(`spmv (${dtype}): A x and the block form match a dense reference`, (t) => {
     const n = 40;
-    const { src, dst, w } = randomEdges(n, 150, 3);
+    const { src, dst, w } = ringWithChords(n, 150, 3, 3);
     const weight = ctor.from(w);
     const g = Graph.fromEdges({ n, src, dst, weight });
     const A = denseOf(n, src, dst, Array.from(weight));
@@ -270,7 +248,7 @@ for (const dtype of ['float64', 'float32'] as const) {
 
   test(`normalized (${dtype}): Ā X in float64 matches D^-1/2 A D^-1/2 X, one and several columns`, (t) => {
     const n = 50;
-    const { src, dst, w } = randomEdges(n, 200, 6);
+    const { src, dst, w } = ringWithChords(n, 200, 6, 3);
     const weight = ctor.from(w);
     const g = Graph.fromEdges({ n, src, dst, weight });
     // The reference is built from the stored weights: in float32 a duplicate's sum is rounded
@@ -301,9 +279,9 @@ test('float64 weights that are exact in float32 (stored compactly) give the same
   // full float64 storage. Both must match the dense reference to rounding.
   for (const w0 of [2, 0.1]) {
     const n = 20;
-    const { src, dst, w } = randomEdges(n, 60, 13);
+    const { src, dst, w } = ringWithChords(n, 60, 13, 3);
     const weight = w.map((x, k) => (k === 0 || k === 1 ? w0 : Math.round(x * 4)));
-    weight[1] = weight[0];  // edge 0 is given both ways in randomEdges (a ring edge)
+    weight[1] = weight[0];  // edge 0 is given both ways in ringWithChords (a ring edge)
     const g = Graph.fromEdges({ n, src, dst, weight: new Float64Array(weight) });
     const A = denseOf(n, src, dst, weight);
     t.deepEqual(Array.from(denseFromGraph(g)), Array.from(A));

@@ -2,6 +2,7 @@ import test from 'ava';
 import { Graph, BipartiteGraph, populationLoss, populationLossSync, stochasticBlockModel } from '../src/index.js';
 import { randomMatrix, rng } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';
+import { ringWithChords } from './helpers/graphs.js';
 import { python } from './helpers/python.js';
 import type { Matrix } from '../src/index.js';
 import { testNeeding } from './helpers/requirements.js';
@@ -11,11 +12,7 @@ const pyTest = testNeeding('python');
 
 /** A connected random weighted graph as a dense float64 matrix and a Graph. */
 function randomGraph(n: number, seed: number, dtype: 'float32' | 'float64' = 'float64') {
-  const r = rng(seed);
-  const A = new Float64Array(n * n);
-  const put = (i: number, j: number, w: number) => { A[i * n + j] += w; if (i !== j) A[j * n + i] += w; };
-  for (let i = 0; i < n; i++) put(i, (i + 1) % n, 0.5 + r());
-  for (let k = 0; k < 2 * n; k++) put(Math.floor(r() * n), Math.floor(r() * n), r());
+  const { A } = ringWithChords(n, 2 * n, seed);
   const data = dtype === 'float32' ? Float32Array.from(A) : A;
   const stored = Float64Array.from(data);  // the weights as the graph stores them
   return { A: stored, graph: Graph.fromDense({ data, rows: n, cols: n }) };

@@ -5,6 +5,7 @@ import test from 'ava';
 import { spectralLoss, spectralLossSync, setThreads, getThreads } from '../src/index.js';
 import type { FloatArray, Matrix } from '../src/index.js';
 import { normal, randomMatrix } from './helpers/random.js';
+import { worstRatio } from './helpers/reference.js';
 
 const U32 = 2 ** -24; // unit roundoff of float32
 const U64 = 2 ** -53;
@@ -148,13 +149,6 @@ function maxAbs(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
 }
-/** Largest ratio |got - want| / bound over entries; <= 1 means every entry is within its bound. */
-function worstRatio(got: ArrayLike<number>, want: ArrayLike<number>, bound: (i: number) => number): number {
-  let r = 0;
-  for (let i = 0; i < want.length; i++) r = Math.max(r, Math.abs(got[i] - want[i]) / bound(i));
-  return r;
-}
-
 // ---- float64: agreement with the naive implementation, both algorithms ---------------------
 
 const shapes64: [number, number][] = [[2, 1], [3, 5], [17, 33], [64, 512], [300, 7], [129, 257], [1000, 2]];

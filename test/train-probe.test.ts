@@ -77,7 +77,7 @@ F = np.array(json.load(sys.stdin)).reshape(${n}, ${k}); Q, _ = np.linalg.qr(F); 
   t.true(maxPrincipalAngleDeg(E, p, { data: Float64Array.from(Q), rows: n, cols: k }) < 1e-5);
 });
 
-pyTest('symmetric Jacobi eigensolver matches numpy.linalg.eigh', (t) => {
+pyTest('the dense symmetric eigensolver matches numpy.linalg.eigh', (t) => {
   const m = 7;
   const A = randomMatrix(Float64Array, m, m, 4).data;
   const S = new Float64Array(m * m);
@@ -88,7 +88,7 @@ pyTest('symmetric Jacobi eigensolver matches numpy.linalg.eigh', (t) => {
 S = np.array(json.load(sys.stdin)).reshape(${m}, ${m}); print(json.dumps(sorted(np.linalg.eigvalsh(S).tolist(), reverse=True)))`,
     Array.from(S),
   );
-  // Jacobi is backward stable: eigenvalue errors ~ 1e-16 * ||S|| (~10 here).
+  // The solver is backward stable: eigenvalue errors ~ 1e-16 * ||S|| (~10 here).
   for (let i = 0; i < m; i++) t.true(Math.abs(values[i] - want[i]) < 1e-12);
 });
 

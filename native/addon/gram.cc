@@ -106,7 +106,8 @@ void prefer_huge_pages(void* data, std::size_t bytes) {
 // aligned byte: large V8 buffers start only 16-byte aligned, which would rule out the kernels'
 // non-temporal stores. The result's typed array may therefore have a byteOffset (up to 63).
 // It is allocated as a Node Buffer, which, unlike napi_create_arraybuffer, is not zero-filled
-// first (a 16 MB memset was a fifth of the batched benchmark); every element is written.
+// first: every element is written, and the memset was a visible share of a batched call
+// (docs/gram.md).
 struct AlignedResult {
   Napi::TypedArray array;
   void* data;

@@ -76,8 +76,8 @@ void transpose_tile_f64(const double* c, std::size_t ldc, double* dst, std::size
 }  // namespace
 
 // float: kc = 512, so that k <= 512 (the usual embedding widths) is one pass over C: every
-// further kc block re-reads and re-writes all of C, which for a 64 MB Z W^T at k = 512 cost more
-// than the arithmetic (measured 92 -> 109-130 GFLOP/s per core with 512 instead of 192). The B
+// further kc block re-reads and re-writes all of C, which for a large Z W^T costs more than the
+// arithmetic (docs/gram.md has the measurement). The B
 // micro-panel (64 KiB) then streams from L2, whose bandwidth covers the 16 B/cycle it needs;
 // the A sliver (16 KiB) stays in L1; mc x kc of A is 288 KiB of L2.
 // double: kc = 192, a 24 KiB B micro-panel in L1 (not re-tuned: the float32 paths matter most).

@@ -76,10 +76,8 @@ void rows_single(const Rows<TV>& a, const TX* x, TY* y, const double* scale, std
 // W columns at a time with the accumulators in registers: the x rows of one entry are a
 // contiguous W-wide load, and the compiler unrolls the column loop completely.
 constexpr std::int64_t kPrefetch = 16;
-// Prefetching pays only when X does not fit in L2. With 2 columns (the eigensolver's blocks), one
-// thread, best of 200 calls in a standalone loop over a random graph with 10-30 entries per row:
-// at n = 20 000 (X: 320 KB) 0.51 ms with it against 0.41 ms without; at n = 200 000 12.7-13.4 ms
-// either way. It was added for the 8-column products of 200 000-node graphs (docs/graph.md).
+// Prefetching x pays only when X does not fit in L2: for an X that does, the prefetches are
+// instructions without benefit (docs/graph.md has the measurement).
 constexpr std::size_t kPrefetchAboveBytes = std::size_t{1} << 20;
 
 template <std::size_t W, typename TV, typename TX>

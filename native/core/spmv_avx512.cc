@@ -1,8 +1,6 @@
 // AVX-512 kernel of spmv.cc for one right-hand side, on CPUs that have it: the column indices of
 // eight entries load as one vector and their x values come in one 8-wide gather, where the AVX2
-// kernel needs two 4-wide gathers. One thread, best of 300 calls in a standalone loop over a
-// random 20 000-node graph with 10-30 entries per row: 0.245 ms against 0.358 ms for the AVX2
-// kernel (the scalar loop: 0.410 ms). Like gemm_avx512.cc, the file
+// kernel needs two 4-wide gathers (docs/graph.md has the timings). Like gemm_avx512.cc, the file
 // is compiled with the portable flags; the instruction set is enabled for its functions by the
 // pragma below, spmv.cc calls them only after run-time detection, and the file includes nothing
 // but the intrinsics and standard headers, so that no shared inline function is compiled with

@@ -21,17 +21,12 @@ int default_threads() {
 std::atomic<int> g_threads{0};  // 0 = default
 
 // How long a thread spins on an atomic before it sleeps on a condition variable, waiting for the
-// next job (a worker) or for the helpers to finish (the caller). On this project's 2-core VM a
-// worker woken from its condition variable starts its share late: in a two-thread experiment
-// shaped like a pool job (caller and worker 90 us of work each, 20 us of caller work between
-// jobs), the pair took 112 us at best and 176-180 us at the median with a sleeping worker, i.e.
-// mostly one after the other, against 90 us best and 92-94 us median with a worker that spins
-// 100 us. The condition-variable round trip itself is short (6.4 us median for two wake-ups):
-// the cost is the late start. The eigensolver and the training loop issue short jobs back to
-// back (a 20 000-node SpMV is about 90 us per thread: its best call went from 233 to 179 us in a
-// loop of graph.spmv calls), so a worker that has just finished one is usually needed again
-// within microseconds. 100 us of spinning per job is the price (Intel's OpenMP runtime spins
-// 200 ms by default, KMP_BLOCKTIME).
+// next job (a worker) or for the helpers to finish (the caller). A worker woken from its
+// condition variable starts its share late, by about as long as a short job takes, so
+// back-to-back short jobs (the eigensolver's and the training loop's products) would run mostly on
+// one thread; a worker that has just finished one is usually needed again within microseconds.
+// 100 us of spinning per job is the price (Intel's OpenMP runtime spins 200 ms by default,
+// KMP_BLOCKTIME). docs/graph.md has the experiment behind the figure.
 constexpr auto kSpin = std::chrono::microseconds(100);
 
 inline void cpu_relax() {

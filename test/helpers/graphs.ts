@@ -107,3 +107,19 @@ print(json.dumps(float(-(np.maximum(w, 0) ** 2).sum())))`,
     { n, src: Array.from(edges.src), dst: Array.from(edges.dst), w: Array.from(edges.weight) },
   );
 }
+
+/** A connected random weighted graph: a ring (weights in [0.5, 1.5)) plus `chords` random node
+ * pairs (weights in [0, chordScale); self-loops and repeats possible), as an edge list that gives
+ * each edge both ways and as a dense float64 matrix (repeats summed). */
+export function ringWithChords(n: number, chords: number, seed: number, chordScale = 1) {
+  const r = rng(seed);
+  const src: number[] = [], dst: number[] = [], w: number[] = [];
+  const A = new Float64Array(n * n);
+  const add = (u: number, v: number, x: number) => {
+    src.push(u); dst.push(v); w.push(x); A[u * n + v] += x;
+    if (u !== v) { src.push(v); dst.push(u); w.push(x); A[v * n + u] += x; }
+  };
+  for (let i = 0; i < n; i++) add(i, (i + 1) % n, 0.5 + r());
+  for (let k = 0; k < chords; k++) add(Math.floor(r() * n), Math.floor(r() * n), r() * chordScale);
+  return { src, dst, w, A };
+}

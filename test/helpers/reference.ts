@@ -35,3 +35,24 @@ export function relativeMaxError(got: FloatArray | ArrayLike<number>, want: Arra
   }
   return err / (scale + 1e-300);
 }
+
+/** Y = M X, or M^T X with `transpose`, for a dense rows x cols M and X with c columns (row-major),
+ * in float64. */
+export function denseProduct(M: ArrayLike<number>, rows: number, cols: number, X: ArrayLike<number>, c: number, transpose = false): Float64Array {
+  return matmul64(M, rows, cols, transpose, X, transpose ? rows : cols, c, false);
+}
+
+/** The largest ratio |got[i] - want[i]| / bound(i): <= 1 means every entry is within its bound.
+ * A zero bound demands an exact match; a NaN anywhere counts as Infinity. */
+export function worstRatio(got: ArrayLike<number>, want: ArrayLike<number>, bound: (i: number) => number): number {
+  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    const b = bound(i);
+    const r = b === 0 ? (err === 0 ? 0 : Infinity) : err / b;
+    worst = Number.isNaN(r) ? Infinity : Math.max(worst, r);
+    if (worst === Infinity) return worst;
+  }
+  return worst;
+}
