@@ -42,7 +42,7 @@ export interface SvdsResult {
 
 /** The side svds solves: the smaller one (P P^T when rows <= cols). */
 export function svdsSide(rows: number, cols: number): 'left' | 'right' {
-  return native.svdsSolvedSide(rows, cols) as 'left' | 'right';
+  return native.svdsSolvedSide(rows, cols);
 }
 
 function resolve(fn: string, target: unknown): RectangularOperator {

@@ -186,14 +186,10 @@ test('the walker saw the repository: it found the known edges', (t) => {
 // DESIGN.md: kebab-case in TypeScript, snake_case in C++ and WGSL.
 const kebab = /^[a-z0-9]+(-[a-z0-9]+)*(\.d)?\.(ts|mts|cts)$/;
 const snake = /^[a-z0-9]+(_[a-z0-9]+)*\.(cc|cpp|c|h|hpp|wgsl)$/;
-// Folders whose renames are under way in another change, listed so that the check runs everywhere
-// else meanwhile: house-gpu (#14) renames src/gpu's snake_case files; remove the entry when it lands.
-const renamesUnderWay = ['src/gpu/'];
 
 test('file names: kebab-case in TypeScript, snake_case in C++ and WGSL', (t) => {
   const names = [...walk('src', /./).keys(), ...walk('native', /./).keys()];
   const bad = names.filter((f) => {
-    if (renamesUnderWay.some((d) => f.startsWith(d))) return false;
     const base = path.posix.basename(f);
     if (/\.(ts|mts|cts)$/.test(base)) return !kebab.test(base);
     if (/\.(cc|cpp|c|h|hpp|wgsl)$/.test(base)) return !snake.test(base);

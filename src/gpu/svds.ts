@@ -52,7 +52,7 @@ export async function svdsOnGpu(
 ): Promise<GpuSvdsResult> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { k, ... }');
   // The CPU svds's choice (native/core/svds.h), asked of the addon so that it is made in one place.
-  const side = native.svdsSolvedSide(g.nLeft, g.nRight) as 'left' | 'right';
+  const side = native.svdsSolvedSide(g.nLeft, g.nRight);
   const left = side === 'left';
   const n = left ? g.nLeft : g.nRight;
   const other = left ? g.nRight : g.nLeft;
