@@ -6,7 +6,7 @@ import {
   closedFormOptimum, readMatrixMarket, stochasticBlockModel, verifyEmbedding, writeNpy, type Graph, type Matrix,
 } from '../src/index.js';
 import { writeMatrixFile } from '../src/matrix-file.js';
-import { UsageError } from '../src/commands/registry.js';
+import { UsageError } from '../src/cli/args.js';
 import { python } from './helpers/python.js';
 import { randomMatrix } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';

@@ -2,9 +2,8 @@
 // closed-form optimum of the spectral contrastive loss (verifyEmbedding); `--bipartite` checks two
 // towers on an m x n Matrix Market file of pairs.
 import path from 'node:path';
-import { parse, numberOption } from './args.js';
-import { UsageError } from './registry.js';
-import { graphOptions, progressPrinter, readGraphFile } from './graph-file.js';
+import { UsageError, parse, numberOption } from '../cli/args.js';
+import { graphOptions, progressPrinter, readGraphFile } from '../cli/graph-file.js';
 import { readMatrixMarket } from '../io.js';
 import { readMatrixFile } from '../matrix-file.js';
 import { checkEmbedding, verifyEmbedding, type BipartiteEmbeddingVerification, type EmbeddingVerification } from '../verify.js';
