@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { python } from './helpers/python.js';
+import { numpyNormalizedSingularValues } from './helpers/numpy.js';
 import { rng } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';
 
@@ -93,14 +94,7 @@ pyTest('optimum --bipartite on a rectangular Matrix Market file: -sum σ^2', (t)
   const r = cli('optimum', file, '-k', '4', '--bipartite', '--json');
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  const sv = python<number[]>(
-    'import sys, json, numpy as np\n' +
-      'd = json.load(sys.stdin); P = np.zeros((d["r"], d["c"]))\n' +
-      'for a, b, w in d["e"]: P[a, b] += w\n' +
-      'Pb = P / np.sqrt(np.outer(P.sum(1), P.sum(0)))\n' +
-      'print(json.dumps(np.linalg.svd(Pb, compute_uv=False).tolist()))',
-    { r: rows, c: cols, e: entries },
-  );
+  const sv = numpyNormalizedSingularValues(rows, cols, { left: entries.map((e) => e[0]), right: entries.map((e) => e[1]), weight: entries.map((e) => e[2]) });
   const loss = -sv.slice(0, 4).reduce((s, x) => s + x * x, 0);
   t.true(Math.abs(out.loss - loss) < 1e-8, `${out.loss} vs ${loss}`);
 });

@@ -3,7 +3,7 @@ import {
   BipartiteGraph, Graph, closedFormOptimum, closedFormOptimumSync, eigsh, populationLoss, populationLossSync,
   stochasticBlockModel,
 } from '../src/index.js';
-import { python } from './helpers/python.js';
+import { numpyNormalizedEigenvalues, numpyNormalizedSingularValues } from './helpers/numpy.js';
 import { rng } from './helpers/random.js';
 import { complete, completeBipartite, random, ring, union, type DenseGraph } from './helpers/graphs.js';
 import { testNeeding } from './helpers/requirements.js';
@@ -16,15 +16,7 @@ function toGraph(g: DenseGraph): Graph {
 }
 
 // numpy reference: eigenvalues of Ā = D^{-1/2} A D^{-1/2}, descending.
-function numpyEigenvalues(g: DenseGraph): number[] {
-  return python<number[]>(
-    'import sys, json, numpy as np\n' +
-      'd = json.load(sys.stdin); A = np.array(d["A"]).reshape(d["n"], d["n"])\n' +
-      'deg = A.sum(1); M = A / np.sqrt(np.outer(deg, deg))\n' +
-      'print(json.dumps(sorted(np.linalg.eigvalsh(M).tolist(), reverse=True)))',
-    { A: Array.from(g.A), n: g.n },
-  );
-}
+const numpyEigenvalues = (g: DenseGraph) => numpyNormalizedEigenvalues(g.A, g.n);
 
 function relative(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
@@ -103,14 +95,7 @@ pyTest('bipartite (CLIP) closed form: -sum σ^2 from numpy svd of P̄, populatio
   for (let i = 0; i < nl; i++) for (let j = 0; j < nr; j++) if (u() < 0.06 || j % nl === i) { left.push(i); right.push(j); weight.push(0.5 + u()); }
   const g = BipartiteGraph.fromEdges({ nLeft: nl, nRight: nr, left, right, weight });
   const k = 6;
-  const want = python<number[]>(
-    'import sys, json, numpy as np\n' +
-      'd = json.load(sys.stdin); P = np.zeros((d["nl"], d["nr"]))\n' +
-      'np.add.at(P, (d["l"], d["r"]), d["w"])\n' +
-      'dx = P.sum(1); dt = P.sum(0); Pb = P / np.sqrt(np.outer(dx, dt))\n' +
-      'print(json.dumps(np.linalg.svd(Pb, compute_uv=False).tolist()))',
-    { nl, nr, l: left, r: right, w: weight },
-  );
+  const want = numpyNormalizedSingularValues(nl, nr, { left, right, weight });
   const opt = await closedFormOptimum(g, k);
   for (let i = 0; i < k; i++) t.true(Math.abs(opt.singularValues[i] - want[i]) < 1e-8, `σ_${i}: ${opt.singularValues[i]} vs ${want[i]}`);
   const wantLoss = -want.slice(0, k).reduce((s, x) => s + x * x, 0);

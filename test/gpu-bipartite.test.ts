@@ -15,6 +15,7 @@ import { randomMatrix, rng } from './helpers/random.js';
 import { denseProduct, relativeMaxError } from './helpers/reference.js';
 import { openTestBackend } from './helpers/webgpu.js';
 import { python } from './helpers/python.js';
+import { numpySingularValues } from './helpers/numpy.js';
 import { testNeeding } from './helpers/requirements.js';
 
 // Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
@@ -262,11 +263,7 @@ if (backend) {
     for (const [lefts, rights] of [[[23, 41, 17], [40, 30, 50]], [[50, 61, 33], [20, 35, 27]]]) {
       const p = unionOf(lefts.map((nl, b) => randomPairs(nl, rights[b], 3, 100 + nl + b)));
       const { Pbar } = dense(p);
-      const np = python<number[]>(
-        'import json,sys,numpy as np\nd=json.load(sys.stdin)\nA=np.array(d["P"]).reshape(d["r"],d["c"])\n' +
-          'print(json.dumps(np.linalg.svd(A,compute_uv=False).tolist()))',
-        { P: Array.from(Pbar), r: p.nLeft, c: p.nRight },
-      );
+      const np = numpySingularValues(Pbar, p.nLeft, p.nRight);
       const what = `${p.nLeft}x${p.nRight}`;
       t.true(np.slice(0, 3).every((x) => Math.abs(x - 1) < 1e-12) && np[3] < 0.99, `${what}: three components`);
       const g = graphOf(p);

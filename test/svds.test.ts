@@ -1,21 +1,13 @@
 import test from 'ava';
 import { BipartiteGraph, SpeclinError, denseRectangularOperator, svds, svdsSide, svdsSync } from '../src/index.js';
 import type { SvdsResult } from '../src/index.js';
-import { python } from './helpers/python.js';
+import { numpySingularValues } from './helpers/numpy.js';
 import { normal, rng } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';
 
 // Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
 const pyTest = testNeeding('python');
 
-function numpySvd(P: Float64Array, rows: number, cols: number): number[] {
-  return python<number[]>(
-    'import sys, json, numpy as np\n' +
-      'd = json.load(sys.stdin)\n' +
-      'print(json.dumps(np.linalg.svd(np.array(d["P"]).reshape(d["r"], d["c"]), compute_uv=False).tolist()))',
-    { P: Array.from(P), r: rows, c: cols },
-  );
-}
 
 /** A random matrix with a prescribed, well separated top of the spectrum. */
 function randomMatrix(rows: number, cols: number, seed: number): Float64Array {
@@ -55,7 +47,7 @@ function check(P: Float64Array, rows: number, cols: number, r: SvdsResult) {
 for (const [rows, cols] of [[300, 420], [420, 300], [150, 150]]) {
   pyTest(`svds ${rows} x ${cols}: singular values match numpy, triplets are consistent`, async (t) => {
     const P = randomMatrix(rows, cols, rows + cols);
-    const want = numpySvd(P, rows, cols);
+    const want = numpySingularValues(P, rows, cols);
     const k = 6;
     const tol = 1e-12;
     for (const r of [await svds(denseRectangularOperator({ data: P, rows, cols }), { k, tol }), svdsSync(denseRectangularOperator({ data: P, rows, cols }), { k, tol })]) {

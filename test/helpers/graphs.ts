@@ -1,6 +1,6 @@
 // Small graphs as dense adjacency matrices, and their normalized adjacency Ā = D^{-1/2} A D^{-1/2}
 // computed naively in float64: the independent side of the eigensolver tests.
-import { python } from './python.js';
+import { numpyNormalizedEigenvalues } from './numpy.js';
 import { rng } from './random.js';
 
 export interface DenseGraph {
@@ -98,14 +98,9 @@ export function jsOperator(M: Float64Array, n: number, normBound?: number) {
 /** The optimum -sum_{i<=k} max(λ_i, 0)^2 of a graph given by its stored entries, computed
  * independently of speclin: numpy's dense eigvalsh of D^-1/2 A D^-1/2. */
 export function numpyOptimum(n: number, k: number, edges: { src: ArrayLike<number>; dst: ArrayLike<number>; weight: ArrayLike<number> }): number {
-  return python<number>(
-    `import sys, json, numpy as np
-d = json.load(sys.stdin); n = d['n']; A = np.zeros((n, n))
-np.add.at(A, (np.array(d['src']), np.array(d['dst'])), np.array(d['w']))
-s = 1 / np.sqrt(A.sum(1)); w = np.linalg.eigvalsh(s[:, None] * A * s[None, :])[::-1][:${k}]
-print(json.dumps(float(-(np.maximum(w, 0) ** 2).sum())))`,
-    { n, src: Array.from(edges.src), dst: Array.from(edges.dst), w: Array.from(edges.weight) },
-  );
+  const A = new Float64Array(n * n);
+  for (let e = 0; e < edges.src.length; e++) A[edges.src[e] * n + edges.dst[e]] += edges.weight[e];
+  return -numpyNormalizedEigenvalues(A, n).slice(0, k).reduce((s, w) => s + Math.max(w, 0) ** 2, 0);
 }
 
 /** A connected random weighted graph: a ring (weights in [0.5, 1.5)) plus `chords` random node
