@@ -1,7 +1,7 @@
 // Principal angles between column spans: how far a learned embedding's subspace span(D^{1/2} E)
 // is from the optimal one, span(U_k). The loss is invariant to rotations of E and so are these
 // angles, while they also see directions the loss barely weighs (eigenvalues near λ_k).
-import { innerGramSync } from './gram.js';
+import { crossGramSync, innerGramSync } from './gram.js';
 import { symmetricEigen } from './dense.js';
 import type { Matrix } from './types.js';
 
@@ -13,20 +13,22 @@ function toFloat64(M: Matrix): Matrix<Float64Array> {
  * value is above 1e-10 of the largest (the others are numerically absent). */
 function orthonormalPass(F: Matrix<Float64Array>): Matrix<Float64Array> {
   const k = F.cols;
+  if (k === 0) return F;
   const G = innerGramSync(F, F) as Matrix<Float64Array>;
   const { values, vectors } = symmetricEigen(G.data, k);
   const keep: number[] = [];
   for (let j = 0; j < k; j++) if (values[j] > 1e-20 * Math.max(values[0], 1e-300)) keep.push(j);
   const r = keep.length;
-  const Q = new Float64Array(F.rows * r);
-  for (let i = 0; i < F.rows; i++)
-    for (let c = 0; c < r; c++) {
-      const j = keep[c];
-      let s = 0;
-      for (let l = 0; l < k; l++) s += F.data[i * k + l] * vectors[l * k + j];
-      Q[i * r + c] = s / Math.sqrt(values[j]);
-    }
-  return { data: Q, rows: F.rows, cols: r };
+  // Q = F M with M = V_keep Λ_keep^{-1/2} (k x r), as the native F (Mᵀ)ᵀ: the O(n k r) product
+  // is the whole cost of this function.
+  const Mt = new Float64Array(r * k);
+  for (let c = 0; c < r; c++) {
+    const j = keep[c];
+    const scale = 1 / Math.sqrt(values[j]);
+    for (let l = 0; l < k; l++) Mt[c * k + l] = vectors[l * k + j] * scale;
+  }
+  if (r === 0) return { data: new Float64Array(0), rows: F.rows, cols: 0 };
+  return crossGramSync(F, { data: Mt, rows: r, cols: k }) as Matrix<Float64Array>;
 }
 
 /** Orthonormal basis (n x r, float64) of F's column span. The Gram route loses orthogonality in
@@ -75,12 +77,11 @@ export function principalAnglesBetween(P: Matrix, R: Matrix): Float64Array {
       C[a * u + b] = s;
     }
   // sin^2: eigenvalues of S^T S with S = U - Q N, the part of U outside span(P).
+  const Nt = new Float64Array(u * r);
+  for (let l = 0; l < r; l++) for (let b = 0; b < u; b++) Nt[b * r + l] = N.data[l * u + b];
+  const QN = crossGramSync(Q, { data: Nt, rows: u, cols: r }) as Matrix<Float64Array>;
   const S = Float64Array.from(U.data);
-  for (let i = 0; i < n; i++)
-    for (let l = 0; l < r; l++) {
-      const q = Q.data[i * r + l];
-      for (let b = 0; b < u; b++) S[i * u + b] -= q * N.data[l * u + b];
-    }
+  for (let e = 0; e < S.length; e++) S[e] -= QN.data[e];
   const SS = innerGramSync({ data: S, rows: n, cols: u }, { data: S, rows: n, cols: u }) as Matrix<Float64Array>;
   const cos2 = symmetricEigen(C, u).values;
   const sin2 = symmetricEigen(SS.data, u).values;

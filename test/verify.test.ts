@@ -233,6 +233,11 @@ test('options.k: the optimum of another dimension; a k beyond the embedding\'s c
   t.is(narrower.principalAnglesDeg.length, 3);
   t.true(Math.max(...narrower.principalAnglesDeg) < 1e-4);
   t.true(narrower.relativeGap < 0, 'more dimensions than the optimum compared with go below it');
+  // The zero embedding spans nothing: every angle is 90°, and its loss is 0 (gap exactly 1).
+  const zero = await verifyEmbedding(mnistGraph, { data: new Float32Array(400 * 4), rows: 400, cols: 4 });
+  t.deepEqual(zero.principalAnglesDeg, [90, 90, 90, 90]);
+  t.is(zero.loss, 0);
+  t.is(zero.relativeGap, 1);
 });
 
 test('bad inputs: wrong row count, NaN or infinite rows (named), k out of range, wrong types', async (t) => {
