@@ -55,10 +55,16 @@ export function scaledRows(E: Matrix, marginals: ArrayLike<number>): Matrix<Floa
  * of span(R), each R direction's angle to span(P). Where span(P) has fewer dimensions than span(R),
  * the directions it lacks count as 90 degrees. Any bases; orthonormalized here.
  *
- * With Q, U orthonormal bases of P and R and N = Q^T U, the cosines are the singular values of N
- * and the sines those of U - Q N. Each angle is atan2(sin, cos) with the sine from the second
- * matrix, so that small angles keep their relative accuracy (arccos of a cosine near 1 would not),
- * and the cosine from the first, so that angles near 90 degrees keep theirs.
+ * With Q, U orthonormal bases of P and R, N = Q^T U and S = U - Q N (the part of U outside
+ * span(P)), the cosines are the singular values of N and the sines those of S, with shared right
+ * singular vectors v_i (N^T N + S^T S = I). The v_i come from the eigenvectors of S^T S; each angle
+ * is then atan2(||S v_i||, ||N v_i||), both norms taken of vectors, not read off squared
+ * eigenvalues: an eigenvalue near 0 of a Gram matrix is known only to ~1e-16 absolute, which
+ * would leave a sine or cosine of 1e-9 with no correct digit, while the norm of S v_i is off by
+ * only (error of v_i) x (the other singular values), second order. So angles near 0 and near 90
+ * degrees both keep their accuracy (arccos of a cosine near 1, or asin of a sine near 1, would not).
+ * Limit: several angles all below ~1e-8 rad (squared sines within 1e-16 of each other) share their
+ * v_i, so each comes out somewhere within that cluster's range.
  */
 export function principalAnglesBetween(P: Matrix, R: Matrix): Float64Array {
   if (P.rows !== R.rows) throw new RangeError(`both bases need the same number of rows, got ${P.rows} and ${R.rows}`);
@@ -68,30 +74,29 @@ export function principalAnglesBetween(P: Matrix, R: Matrix): Float64Array {
   if (u === 0) return new Float64Array(0);
   if (r === 0) return new Float64Array(u).fill(90);
   const N = innerGramSync(Q, U) as Matrix<Float64Array>;
-  // cos^2: eigenvalues of N^T N (descending).
-  const C = new Float64Array(u * u);
-  for (let a = 0; a < u; a++)
-    for (let b = 0; b < u; b++) {
-      let s = 0;
-      for (let l = 0; l < r; l++) s += N.data[l * u + a] * N.data[l * u + b];
-      C[a * u + b] = s;
-    }
-  // sin^2: eigenvalues of S^T S with S = U - Q N, the part of U outside span(P).
   const Nt = new Float64Array(u * r);
   for (let l = 0; l < r; l++) for (let b = 0; b < u; b++) Nt[b * r + l] = N.data[l * u + b];
   const QN = crossGramSync(Q, { data: Nt, rows: u, cols: r }) as Matrix<Float64Array>;
   const S = Float64Array.from(U.data);
   for (let e = 0; e < S.length; e++) S[e] -= QN.data[e];
-  const SS = innerGramSync({ data: S, rows: n, cols: u }, { data: S, rows: n, cols: u }) as Matrix<Float64Array>;
-  const cos2 = symmetricEigen(C, u).values;
-  const sin2 = symmetricEigen(SS.data, u).values;
+  const Smat = { data: S, rows: n, cols: u };
+  const { vectors } = symmetricEigen(innerGramSync(Smat, Smat).data, u);
+  // Vt's row i is v_i (a column of `vectors`): S V = crossGram(S, Vt); N V (r x u) is small.
+  const Vt = new Float64Array(u * u);
+  for (let i = 0; i < u; i++) for (let j = 0; j < u; j++) Vt[i * u + j] = vectors[j * u + i];
+  const SV = crossGramSync(Smat, { data: Vt, rows: u, cols: u }).data;
   const angles = new Float64Array(u);
-  // Both come descending; N^T N + S^T S = I, so the i-th largest sine pairs with the i-th smallest
-  // cosine, and the largest angle comes first.
   for (let i = 0; i < u; i++) {
-    const c = Math.sqrt(Math.max(cos2[u - 1 - i], 0));
-    const s = Math.sqrt(Math.max(sin2[i], 0));
-    angles[i] = (Math.atan2(s, c) * 180) / Math.PI;
+    let s2 = 0;
+    for (let row = 0; row < n; row++) s2 += SV[row * u + i] ** 2;
+    let c2 = 0;
+    for (let l = 0; l < r; l++) {
+      let x = 0;
+      for (let b = 0; b < u; b++) x += N.data[l * u + b] * vectors[b * u + i];
+      c2 += x * x;
+    }
+    angles[i] = (Math.atan2(Math.sqrt(s2), Math.sqrt(c2)) * 180) / Math.PI;
   }
+  angles.sort().reverse();
   return angles;
 }
