@@ -11,11 +11,6 @@
 // (observed maxima sit near 7 u S, well inside the bound even at k = 600). A wrong element
 // (a skipped panel, a bad edge, a transposed tile) is off by O(S_ij), orders of magnitude more.
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   crossGram,
   crossGramSync,
@@ -404,38 +399,4 @@ serial('a result larger than a typed array can hold is a RangeError, before any 
   await t.throwsAsync(innerGram(wide, wide), { instanceOf: RangeError, message: /innerGram: the result would be 131072 x 131072/ });
   // The process is still healthy.
   t.is(gramSync(goodZ()).rows, 4);
-});
-
-serial('the C ABI (native/include/speclin.h) works from a C99 program', (t) => {
-  // Built from the core's sources the way a C trainer would link them: the header must compile
-  // as C, and every function must match a naive loop (test/c/gram_c_api.c states its tolerances).
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const core = path.join(root, 'native', 'core');
-  const include = path.join(root, 'native', 'include');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-capi-'));
-  const sh = (cmd: string, args: string[]) => {
-    const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
-    if (r.error) throw r.error;
-    return r;
-  };
-  try {
-    const cc = process.env.CC ?? 'cc';
-    const cxx = process.env.CXX ?? 'c++';
-    const c = sh(cc, ['-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-O1', `-I${include}`, '-c',
-      path.join(root, 'test', 'c', 'gram_c_api.c'), '-o', 'check.o']);
-    t.is(c.status, 0, c.stderr);
-    const sources = ['gram_c_api.cc', 'gram.cc', 'gemm_portable.cc', 'gemm_avx512.cc', 'cpu_features.cc', 'thread_pool.cc'];
-    const cpp = sh(cxx, ['-std=c++17', '-O1', `-I${include}`, `-I${core}`, '-c', ...sources.map((f) => path.join(core, f))]);
-    t.is(cpp.status, 0, cpp.stderr);
-    const avx = sh(cxx, ['-std=c++17', '-O1', '-mavx2', '-mfma', `-I${core}`, '-c', path.join(core, 'gemm_avx2.cc')]);
-    t.is(avx.status, 0, avx.stderr);
-    const objects = ['check.o', 'gemm_avx2.o', ...sources.map((f) => f.replace(/\.cc$/, '.o'))];
-    const link = sh(cxx, [...objects, '-o', 'check', '-lpthread', '-lm']);
-    t.is(link.status, 0, link.stderr);
-    const run = sh(path.join(dir, 'check'), []);
-    t.is(run.stdout.trim(), 'ok', run.stdout + run.stderr);
-    t.is(run.status, 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

@@ -19,6 +19,7 @@ const commands: Command[] = [
   { name: 'clip', summary: 'two towers on a bipartite graph of pairs, against the closed-form optimum', load: () => import('./clip.js') },
   { name: 'train', summary: 'train an embedding of any graph (--graph FILE -k K)', load: () => import('./train.js') },
   { name: 'verify', summary: 'check an embedding trained anywhere against the closed-form optimum', load: () => import('./verify.js') },
+  { name: 'where', summary: 'the paths of libspeclin (the C ABI) and speclin.h, for C and Python', load: () => import('./where.js') },
 ];
 
 export function commandList(): Command[] {

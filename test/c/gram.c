@@ -1,17 +1,6 @@
-/* Exercises speclin.h from C99 (no C++ in this file): each function against a naive double loop,
- * and the argument checks. Exits 0 when all pass; prints the first failure otherwise. Built and
- * run by test/gram.test.ts. */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include "speclin.h"
-
-static unsigned state = 12345u;
-static double uniform(void) {
-  state = state * 1664525u + 1013904223u;
-  return (double)(state >> 8) / 16777216.0 - 0.5;
-}
+/* The Gram family of speclin.h from C99: each function against a naive double loop, and the
+ * argument checks. */
+#include "check.h"
 
 static int fail(const char* what, double err) {
   printf("FAIL %s (error %g)\n", what, err);
@@ -131,16 +120,28 @@ int main(void) {
     free(out);
     free(outd);
   }
-  /* Argument checks: a leading dimension shorter than a row, null pointers, a bad flag. */
-  if (speclin_sgemm(SPECLIN_NO_TRANS, SPECLIN_NO_TRANS, 2, 2, 3, 1.0f, Af, 2, Bf, 3, 0.0f, Cf, 2) != SPECLIN_ERR_ARGUMENT)
-    return fail("lda < k accepted", 0);
-  if (speclin_dsyrk(SPECLIN_NO_TRANS, 2, 3, 1.0, NULL, 3, 0.0, Cd, 2) != SPECLIN_ERR_ARGUMENT) return fail("null A accepted", 0);
-  if (speclin_sgram(Af, NULL, 1, 2, 2) != SPECLIN_ERR_ARGUMENT) return fail("null out accepted", 0);
-  if (speclin_sgemm((speclin_trans)7, SPECLIN_NO_TRANS, 1, 1, 1, 1.0f, Af, 1, Bf, 1, 0.0f, Cf, 1) != SPECLIN_ERR_ARGUMENT)
-    return fail("bad transpose flag accepted", 0);
-  if (speclin_status_message(SPECLIN_ERR_NO_MEMORY)[0] == '\0') return fail("empty status message", 0);
+  /* Argument checks: a leading dimension shorter than a row, null pointers, a bad flag; each
+   * names the argument. */
+  CHECK_ERROR(speclin_sgemm(SPECLIN_NO_TRANS, SPECLIN_NO_TRANS, 2, 2, 3, 1.0f, Af, 2, Bf, 3, 0.0f, Cf, 2), SPECLIN_ERR_ARGUMENT, "lda = 2");
+  CHECK_ERROR(speclin_dgemm(SPECLIN_NO_TRANS, SPECLIN_NO_TRANS, 2, 2, 3, 1.0, Ad, 3, NULL, 3, 0.0, Cd, 2), SPECLIN_ERR_ARGUMENT, "B is NULL");
+  CHECK_ERROR(speclin_dgemm(SPECLIN_NO_TRANS, SPECLIN_NO_TRANS, 2, 2, 3, 1.0, Ad, 3, Bd, 3, 0.0, Cd, 1), SPECLIN_ERR_ARGUMENT, "ldc = 1");
+  CHECK_ERROR(speclin_dsyrk(SPECLIN_NO_TRANS, 2, 3, 1.0, NULL, 3, 0.0, Cd, 2), SPECLIN_ERR_ARGUMENT, "A is NULL");
+  CHECK_ERROR(speclin_ssyrk(SPECLIN_NO_TRANS, 2, 3, 1.0f, Af, 3, 0.0f, NULL, 2), SPECLIN_ERR_ARGUMENT, "C is NULL");
+  CHECK_ERROR(speclin_ssyrk((speclin_trans)3, 2, 3, 1.0f, Af, 3, 0.0f, Cf, 2), SPECLIN_ERR_ARGUMENT, "ta must be");
+  CHECK_ERROR(speclin_sgemm((speclin_trans)7, SPECLIN_NO_TRANS, 1, 1, 1, 1.0f, Af, 1, Bf, 1, 0.0f, Cf, 1), SPECLIN_ERR_ARGUMENT, "ta must be");
+  CHECK_ERROR(speclin_sgemm(SPECLIN_NO_TRANS, (speclin_trans)7, 1, 1, 1, 1.0f, Af, 1, Bf, 1, 0.0f, Cf, 1), SPECLIN_ERR_ARGUMENT, "tb must be");
+  CHECK_ERROR(speclin_sgram(Af, NULL, 1, 2, 2), SPECLIN_ERR_ARGUMENT, "out is NULL");
+  CHECK_ERROR(speclin_dgram(NULL, Cd, 1, 2, 2), SPECLIN_ERR_ARGUMENT, "Z is NULL");
+  CHECK_ERROR(speclin_scross_gram(Af, NULL, Cf, 1, 2, 2, 2), SPECLIN_ERR_ARGUMENT, "W is NULL");
+  CHECK_ERROR(speclin_dcross_gram(Ad, Bd, NULL, 1, 2, 2, 2), SPECLIN_ERR_ARGUMENT, "out is NULL");
+  CHECK_ERROR(speclin_sinner_gram(NULL, Bf, Cf, 1, 2, 2, 2), SPECLIN_ERR_ARGUMENT, "Z is NULL");
+  CHECK_ERROR(speclin_dinner_gram(Ad, NULL, Cd, 1, 2, 2, 2), SPECLIN_ERR_ARGUMENT, "W is NULL");
+  /* Empty problems need no data. */
+  CHECK_OK(speclin_sgram(NULL, NULL, 0, 2, 2));
+  CHECK_OK(speclin_dgemm(SPECLIN_NO_TRANS, SPECLIN_NO_TRANS, 0, 0, 3, 1.0, NULL, 3, NULL, 3, 0.0, NULL, 1));
+  CHECK(speclin_status_message(SPECLIN_ERR_NO_MEMORY)[0] != '\0', "empty status message");
   speclin_set_threads(1);
-  if (speclin_get_threads() != 1) return fail("set_threads", 0);
+  CHECK(speclin_get_threads() == 1, "set_threads(1) gave %d", speclin_get_threads());
   speclin_set_threads(0);
   puts("ok");
   return 0;

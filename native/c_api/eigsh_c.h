@@ -1,0 +1,21 @@
+// The eigensolver's C option handling, shared by eigsh.cc and closed_form.cc.
+#pragma once
+#include "../core/eigsh.h"
+#include "graph_handle.h"
+
+namespace speclin::c_api {
+
+// C options (NULL: the defaults with tol = default_tol) as the core's, k checked against n.
+EigshOptions eigsh_options(const speclin_eigsh_options* options, std::size_t n, std::size_t k, double default_tol,
+                           const char* fn);
+bool deflates_components(const speclin_eigsh_options* options);
+
+// Ā's top pairs, its components deflated when asked.
+EigshResult graph_eigsh(const speclin_graph& g, const EigshOptions& options, bool deflate);
+
+// Copies the converged pairs out; SPECLIN_OK when all k converged, else SPECLIN_ERR_NOT_CONVERGED
+// with the last error set.
+speclin_status write_result(const EigshResult& r, std::size_t k, double* values, double* vectors, double* residuals,
+                            speclin_eigsh_info* info, const char* fn);
+
+}  // namespace speclin::c_api
