@@ -2,12 +2,14 @@
 // `npm test`: the ava suite, then a summary of what was skipped and why. Test files that need a
 // resource the machine lacks (test/helpers/requirements.ts) log each skip into a folder shared by
 // the run; with CI or SPECLIN_REQUIRE_ALL=1 set, a missing resource fails instead of skipping.
-// Arguments are passed to ava (`npm test -- test/gram.test.ts`).
+// Arguments are passed to ava (`npm test -- test/gram.test.ts`); without them the Python tests
+// (python/tests) run after ava.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPytest } from './run-pytest.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'speclin-test-run-'));
@@ -19,7 +21,11 @@ if (result.error) {
   console.error(`npm test: could not run ava: ${result.error.message}`);
   process.exit(1);
 }
-const failed = result.status !== 0;
+let failed = result.status !== 0;
+
+// The Python tests (scripts/run-pytest.mjs), when the whole suite runs (no ava arguments).
+const requireAll = Boolean(process.env.CI) || process.env.SPECLIN_REQUIRE_ALL === '1';
+if (process.argv.length <= 2 && runPytest({ root, runDir, env, requireAll }).failed) failed = true;
 
 // The summary: one line per missing resource, with the files and the count of tests it skipped.
 const log = path.join(runDir, 'skips.jsonl');

@@ -71,12 +71,12 @@ const peersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '
 
 /** Runs bench/peers/<script>.py with a JSON request on stdin; returns its JSON answer. Python
  * (numpy, scipy) is only a peer for comparison: the package never needs it. */
-export function runPeer<T>(script: string, request: unknown): T {
+export function runPeer<T>(script: string, request: unknown, python = 'python3'): T {
   const env = { ...process.env };
   // Some machines set these for old OpenBLAS builds; they slow a current numpy (env README).
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('python3', [path.join(peersDir, `${script}.py`)], {
+  const r = spawnSync(python, [path.join(peersDir, `${script}.py`)], {
     input: JSON.stringify(request),
     encoding: 'utf8',
     env,
