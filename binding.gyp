@@ -25,6 +25,7 @@
     {
       "target_name": "libspeclin",
       "product_name": "speclin",
+      "product_prefix": "lib",
       "type": "shared_library",
       "product_dir": "<(PRODUCT_DIR)",
       "dependencies": ["speclin_avx2"],

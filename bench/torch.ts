@@ -1,5 +1,5 @@
 // `npm run bench -- torch`: forward + backward of the spectral contrastive loss (float32, mu = 1,
-// off-diagonal negatives) in PyTorch, measured in one Python process (bench/peers/torch.py) so the
+// off-diagonal negatives) in PyTorch, measured in one Python process (bench/peers/torch_loss.py, not torch.py: that name would shadow torch itself) so the
 // comparison is like for like: speclin.torch.SpectralLoss (libspeclin through ctypes) against torch
 // autograd of the reference D(z1, z2, mu) (a B x B matrix) and of torch's own O(B k^2) Gram form of
 // the same loss. Needs a python3 with torch (python3 on PATH, else /usr/bin/python3).
@@ -23,7 +23,7 @@ function pythonWithTorch(): string {
 export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const python = pythonWithTorch();
   opts.log(`torch: timing speclin.torch, the reference D() and the Gram form with ${python}...`);
-  const peer = runPeer<PeerAnswer>('torch', { shapes: SHAPES, mu: 1, seed: 1, min_time: opts.quick ? 0.3 : 1.5 }, python);
+  const peer = runPeer<PeerAnswer>('torch_loss', { shapes: SHAPES, mu: 1, seed: 1, min_time: opts.quick ? 0.3 : 1.5 }, python);
   const rows: Row[] = [];
   const ref: string[] = [];
   const gram: string[] = [];

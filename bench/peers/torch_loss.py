@@ -5,7 +5,7 @@ through torch autograd of the O(B k^2) Gram form of the same loss.
 Request: {"shapes": [[B, k], ...], "mu": float, "seed": int, "min_time": seconds}.
 Answer: {"torch", "torch_threads", "speclin_threads", "rows": [{"B", "k", "speclin_s", "reference_s",
 "gram_s", "loss_rel_diff", "grad_rel_diff"}]}; each time is the median of repeated runs lasting at
-least min_time."""
+least min_time, torch given as many threads as speclin's pool."""
 import json
 import os
 import statistics
@@ -53,6 +53,9 @@ def timed(loss_fn, z, w, min_time):
 
 def main():
     req = json.load(sys.stdin)
+    # The same thread count on both sides (Debian's torch may start with 1; speclin's pool uses
+    # the machine's cores).
+    torch.set_num_threads(speclin.get_threads())
     mu = req["mu"]
     fns = {
         "speclin": st.SpectralLoss(mu=mu),
