@@ -190,3 +190,33 @@ def test_verify_keeps_only_positive_eigenvalues():
     assert min(v["eigenvalues"]) < -0.99
     assert abs(v["frobeniusMinimum"] - np.sum(np.minimum(lam, 0) ** 2)) < 1e-10
     assert abs(v["optimum"] + np.sum(np.maximum(lam, 0) ** 2)) < 1e-10
+
+
+def test_verify_agrees_with_the_typescript_cli(tmp_path):
+    """speclin.verify and `speclin verify --json` (TypeScript, the same files) are two
+    implementations of one definition: they agree to 1e-9 (both solve to tol 1e-10; the angles'
+    relative accuracy is the eigenvectors')."""
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if node is None or not os.path.isdir(os.path.join(root, "node_modules", "tsx")):
+        pytest.skip("node with the repository's node_modules is needed to run the CLI")
+    scipy_io = pytest.importorskip("scipy.io")
+    A = scipy_sparse.csr_matrix(random_graph(n=80, seed=9))
+    E = rng.standard_normal((80, 3)).astype(np.float32)
+    scipy_io.mmwrite(str(tmp_path / "G.mtx"), A, symmetry="symmetric")
+    np.save(tmp_path / "E.npy", E)
+    r = subprocess.run([node, "--import", "tsx", os.path.join(root, "src", "cli.ts"), "verify", "--graph", str(tmp_path / "G.mtx"),
+                        "--embedding", str(tmp_path / "E.npy"), "--json"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    py = speclin.verify(A, E)
+    assert cli["k"] == py["k"] == 3
+    for key in ("loss", "optimum", "relativeGap", "frobeniusError", "frobeniusMinimum"):
+        assert abs(cli[key] - py[key]) <= 1e-9 * max(1.0, abs(py[key])), key
+    assert np.abs(np.array(cli["principalAnglesDeg"]) - py["principalAnglesDeg"]).max() < 1e-6
+    assert np.abs(np.array(cli["eigenvalues"]) - py["eigenvalues"]).max() < 1e-9
