@@ -1,7 +1,7 @@
 // `speclin where [--json]`: the absolute paths of libspeclin and speclin.h in this install, for
 // C trainers (-I, -L) and the Python package (which runs this when it finds nothing nearer).
 import path from 'node:path';
-import { parse } from './args.js';
+import { parse } from '../cli/args.js';
 import { libspeclinPaths } from '../libspeclin.js';
 
 export const usage = `usage: speclin where [--json]
