@@ -6,6 +6,7 @@ import { native } from './native.js';
 import type { NativeEigshOptions, NativeEigshResult as NativeResult } from './native-addon.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
+import { readMatrix } from './matrix-argument.js';
 import { componentRows, takeColumns } from './deflation.js';
 import { readBackend, refuseBackend, withSharedWebGpu, type BackendOption } from './gpu/shared.js';
 import type { GpuEigshResult } from './gpu/eigsh.js';
@@ -92,12 +93,8 @@ function readBlock(fn: string, name: string, v: unknown, n: number): { data: Flo
       throw new RangeError(`${fn}: ${name} has ${v.length} elements; expected n = ${n} or a multiple of it (n x columns)`);
     cols = v.length / n;
   } else if (typeof v === 'object' && v !== null && 'data' in v) {
-    const m = v as Matrix;
-    if (!(m.data instanceof Float64Array || m.data instanceof Float32Array))
-      throw new TypeError(`${fn}: ${name}.data must be a Float64Array or Float32Array`);
+    const m = readMatrix(`${fn}: ${name}`, v);
     if (m.rows !== n) throw new RangeError(`${fn}: ${name} must have n = ${n} rows, got ${m.rows}`);
-    if (!Number.isInteger(m.cols) || m.cols < 1 || m.data.length !== m.rows * m.cols)
-      throw new RangeError(`${fn}: ${name} must be n x cols with cols >= 1 and data.length = n * cols`);
     data = m.data;
     cols = m.cols;
   } else {
@@ -127,10 +124,18 @@ export function prepareEigsh(fn: string, target: unknown, options: EigshOptions)
   if (typeof target !== 'object' || target === null)
     throw new TypeError(`${fn}: expected a Graph or an operator { n, multiply }`);
   const graph = isGraph(target) ? target : undefined;
-  const op = graph ? graph.normalized() : (target as SymmetricOperator);
-  if (typeof op.n !== 'number' || typeof op.multiply !== 'function')
+  const given = graph ? graph.normalized() : (target as SymmetricOperator);
+  // Read once into a plain operator: a getter cannot answer differently later.
+  const { n: size, multiply, normBound, _native } = given;
+  if (typeof size !== 'number' || typeof multiply !== 'function')
     throw new TypeError(`${fn}: an operator needs a numeric n and a multiply(X, Y, columns) method`);
-  const n = checkInteger(fn, 'the operator size n', op.n, 1, Number.MAX_SAFE_INTEGER);
+  const n = checkInteger(fn, 'the operator size n', size, 1, Number.MAX_SAFE_INTEGER);
+  if (_native !== undefined) {
+    // The native part decides the size; one that disagrees was forged or altered.
+    const nativeSize = callNative(() => native.operatorSize(_native)) as number;
+    if (nativeSize !== n) throw new TypeError(`${fn}: the operator says n = ${n} but its native part has n = ${nativeSize}`);
+  }
+  const op: SymmetricOperator = { n, normBound, _native, multiply: (X, Y, c) => multiply.call(given, X, Y, c) };
   if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options { k, ... } are required`);
   const k = checkInteger(fn, 'k', options.k, 1, n);
   const o: NativeEigshOptions = { k };
@@ -220,7 +225,7 @@ export function eigshSync(target: SymmetricOperator | GraphLike, options: EigshO
   const { op, n, nativeOptions } = prepareEigsh('eigshSync', target, options);
   if (options.signal?.aborted) throw abortError(options.signal);
   if (op._native !== undefined) {
-    const r = callNative(() => native.eigshSync(op, nativeOptions, options.onProgress));
+    const r = callNative(() => native.eigshSync(op._native, nativeOptions, options.onProgress)) as NativeResult;
     return finish(r, nativeOptions.k);
   }
   const solver = callNative(() => native.eigshSolverNew(n, nativeOptions));
@@ -281,7 +286,7 @@ export async function eigsh(target: SymmetricOperator | GraphLike, options: Eigs
     signal?.addEventListener('abort', onAbort, { once: true });
     const relay = progressRelay(options.onProgress);
     try {
-      const r = await callNativeAsync(() => native.eigsh(op, nativeOptions, relay.callback, token));
+      const r = (await callNativeAsync(() => native.eigsh(op._native, nativeOptions, relay.callback, token))) as NativeResult;
       if (r.status !== 'aborted') relay.settle({ iterations: r.iterations, converged: r.cols, maxResidual: r.maxResidual });
       return finish(r, nativeOptions.k, signal);
     } finally {
@@ -306,9 +311,10 @@ export async function eigsh(target: SymmetricOperator | GraphLike, options: Eigs
 /** A dense symmetric matrix (n x n, checked symmetric) as a native operator: for small problems
  * given as matrices, and as a reference in tests. */
 export function denseOperator(A: Matrix): SymmetricOperator {
-  const handle = callNative(() => native.denseOperator(A));
-  const n = A.rows;
-  const data = A.data instanceof Float64Array ? A.data.slice() : Float64Array.from(A.data);
+  const m = readMatrix('A', A);
+  const handle = callNative(() => native.denseOperator(m));
+  const n = m.rows;
+  const data = m.data instanceof Float64Array ? m.data.slice() : Float64Array.from(m.data);
   return {
     n,
     _native: handle,

@@ -12,44 +12,56 @@ import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { Batch, FloatArray, Matrix } from './types.js';
 import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
+import { readMatrix, readSecondMatrix } from './matrix-argument.js';
 
 type Out<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
 
 /** Z Z^T (rows x rows), computing one triangle and mirroring it. */
 export function gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Out<M, T> {
-  return callNative(() => native.gramSync(Z));
+  return callNative(() => native.gramSync(readMatrix('Z', Z, true)));
 }
 /** Z W^T (Z.rows x W.rows). */
 export function crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Out<M, T> {
-  return callNative(() => native.crossGramSync(Z, W));
+  return callNative(() => {
+    const z = readMatrix('Z', Z, true);
+    return native.crossGramSync(z, readSecondMatrix('W', W, Z, z, true));
+  });
 }
 /** Z^T W (Z.cols x W.cols). innerGramSync(Z, Z) computes one triangle. */
 export function innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Out<M, T> {
-  return callNative(() => native.innerGramSync(Z, W));
+  return callNative(() => {
+    const z = readMatrix('Z', Z, true);
+    return native.innerGramSync(z, readSecondMatrix('W', W, Z, z, true));
+  });
 }
 
 /** Promise form of gramSync: the input is copied, the work runs off the main thread (or on the
  * GPU with { backend: 'webgpu' }: float32 in, the same float32 Matrix or Batch out). */
 export function gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
-  return callNativeAsync(() =>
-    readBackend('gram', options) === 'webgpu'
-      ? (runOnWebGpu('gram', { Z }, (gpu, m) => gpu.gram(m.Z)) as Promise<Out<M, T>>)
-      : native.gram(Z),
-  );
+  return callNativeAsync(() => {
+    const z = readMatrix('Z', Z, true);
+    return readBackend('gram', options) === 'webgpu'
+      ? (runOnWebGpu('gram', { Z: z }, (gpu, m) => gpu.gram(m.Z)) as Promise<Out<M, T>>)
+      : native.gram(z);
+  });
 }
 export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
-  return callNativeAsync(() =>
-    readBackend('crossGram', options) === 'webgpu'
-      ? (runOnWebGpu('crossGram', { Z, W }, (gpu, m) => gpu.crossGram(m.Z, m.W)) as Promise<Out<M, T>>)
-      : native.crossGram(Z, W),
-  );
+  return callNativeAsync(() => {
+    const z = readMatrix('Z', Z, true);
+    const w = readSecondMatrix('W', W, Z, z, true);
+    return readBackend('crossGram', options) === 'webgpu'
+      ? (runOnWebGpu('crossGram', { Z: z, W: w }, (gpu, m) => gpu.crossGram(m.Z, m.W)) as Promise<Out<M, T>>)
+      : native.crossGram(z, w);
+  });
 }
 export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
-  return callNativeAsync(() =>
-    readBackend('innerGram', options) === 'webgpu'
-      ? (runOnWebGpu('innerGram', { Z, W }, (gpu, m) => gpu.innerGram(m.Z, m.W)) as Promise<Out<M, T>>)
-      : native.innerGram(Z, W),
-  );
+  return callNativeAsync(() => {
+    const z = readMatrix('Z', Z, true);
+    const w = readSecondMatrix('W', W, Z, z, true);
+    return readBackend('innerGram', options) === 'webgpu'
+      ? (runOnWebGpu('innerGram', { Z: z, W: w }, (gpu, m) => gpu.innerGram(m.Z, m.W)) as Promise<Out<M, T>>)
+      : native.innerGram(z, w);
+  });
 }
 
 /** The micro-kernels the Gram family (and every kernel built on it) uses now: 'avx512' or

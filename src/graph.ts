@@ -6,6 +6,7 @@ import { native } from './native.js';
 import type { NativeBipartiteInfo, NativeGraphInfo } from './native-addon.js';
 import { callNative } from './errors.js';
 import type { Dtype, FloatArray, Matrix } from './types.js';
+import { readMatrix } from './matrix-argument.js';
 
 /** How an asymmetric input is made symmetric. `false` (default): asymmetry is an error naming the
  * first offending pair. `true` or `'average'`: (A + A^T) / 2, which keeps the total weight (the
@@ -114,8 +115,9 @@ export class NormalizedAdjacency implements SymmetricOperator {
   readonly _native: unknown;
   /** @internal */
   constructor(graph: Graph) {
-    this.n = graph.n;
-    this._native = callNative(() => native.graphNormalized(graph));
+    const handle = graphHandle(graph);
+    this._native = callNative(() => native.graphNormalized(handle));
+    this.n = callNative(() => native.operatorSize(this._native));
   }
   /** Y = Ā X, X and Y Float64Array, row-major n x columns. */
   multiply(X: Float64Array, Y: Float64Array, columns = 1): void {
@@ -132,9 +134,11 @@ export class NormalizedBiadjacency implements RectangularOperator {
   readonly _nativeRect: unknown;
   /** @internal */
   constructor(graph: BipartiteGraph) {
-    this.rows = graph.nLeft;
-    this.cols = graph.nRight;
-    this._nativeRect = callNative(() => native.bipartiteNormalized(graph));
+    const handle = bipartiteHandle(graph);
+    this._nativeRect = callNative(() => native.bipartiteNormalized(handle));
+    const shape = callNative(() => native.rectangularShape(this._nativeRect)) as { rows: number; cols: number };
+    this.rows = shape.rows;
+    this.cols = shape.cols;
   }
   get nLeft(): number { return this.rows; }
   get nRight(): number { return this.cols; }
@@ -163,13 +167,21 @@ export class Graph {
   readonly totalWeight: number;
   /** With `isolated: 'drop'`, nodeMap[i] is node i's id in the input; otherwise undefined. */
   readonly nodeMap?: Int32Array;
-  /** @internal */
-  readonly _handle: unknown;
+  // The native graph, reachable only through graphHandle(): an object that merely looks like a
+  // Graph (Object.create(Graph.prototype), or another graph's handle copied onto it) has none, and
+  // is a TypeError rather than a computation on some other graph.
+  #handle: unknown;
   #normalized?: NormalizedAdjacency;
   #components?: Components;
 
+  /** @internal The native handle of `g`, or a TypeError naming `what` if g is not a Graph. */
+  static handleOf(g: unknown, what = 'graph'): unknown {
+    if (typeof g !== 'object' || g === null || !(#handle in g)) throw new TypeError(`${what} must be a Graph (made by Graph.fromEdges, fromCSR or fromDense)`);
+    return g.#handle;
+  }
+
   private constructor(info: NativeGraphInfo) {
-    this._handle = info.handle;
+    this.#handle = info.handle;
     this.n = info.n;
     this.nnz = info.nnz;
     this.dtype = info.dtype;
@@ -183,19 +195,22 @@ export class Graph {
    * edge must appear in both directions unless `symmetrize` is set. */
   static fromEdges(input: EdgesInput): Graph {
     if (input === null || typeof input !== 'object') throw new TypeError('Graph.fromEdges expects { n, src, dst, weight? }');
-    const src = ids(input.src, 'src');
-    const dst = ids(input.dst, 'dst');
-    const w = weights(input.weight, 'weight');
-    const mode = symmetrizeMode(input.symmetrize);
-    return new Graph(callNative(() => native.graphFromEdges(input.n, src, dst, w, input.dtype, mode, input.isolated)));
+    // Each field read once, before anything reaches the addon.
+    const { n, src: s, dst: d, weight, symmetrize, dtype, isolated } = input;
+    const src = ids(s, 'src');
+    const dst = ids(d, 'dst');
+    const w = weights(weight, 'weight');
+    const mode = symmetrizeMode(symmetrize);
+    return new Graph(callNative(() => native.graphFromEdges(n, src, dst, w, dtype, mode, isolated)));
   }
 
   /** From CSR arrays (rows need not be sorted; duplicates are summed). */
   static fromCSR(input: CSRInput): Graph {
     if (input === null || typeof input !== 'object') throw new TypeError('Graph.fromCSR expects { n, indptr, indices, values? }');
-    let indptr = input.indptr;
+    const { n, indptr: p, indices: ix, values: v, symmetrize, dtype, isolated } = input;
+    let indptr = p;
     if (!(indptr instanceof Int32Array || indptr instanceof Uint32Array || indptr instanceof BigInt64Array)) {
-      if (ArrayBuffer.isView(indptr)) throw new TypeError('indptr must be an Int32Array, Uint32Array, BigInt64Array or an array of integers');
+      if (ArrayBuffer.isView(indptr) || indptr === null || typeof indptr !== 'object' || typeof indptr.length !== 'number') throw new TypeError('indptr must be an Int32Array, Uint32Array, BigInt64Array or an array of integers');
       const big = new BigInt64Array(indptr.length);
       for (let k = 0; k < indptr.length; k++) {
         const x = indptr[k];
@@ -204,16 +219,19 @@ export class Graph {
       }
       indptr = big;
     }
-    const indices = ids(input.indices, 'indices');
-    const values = weights(input.values, 'values');
-    const mode = symmetrizeMode(input.symmetrize);
-    return new Graph(callNative(() => native.graphFromCSR(input.n, indptr, indices, values, input.dtype, mode, input.isolated)));
+    const indices = ids(ix, 'indices');
+    const values = weights(v, 'values');
+    const mode = symmetrizeMode(symmetrize);
+    return new Graph(callNative(() => native.graphFromCSR(n, indptr, indices, values, dtype, mode, isolated)));
   }
 
   /** From a dense n x n matrix (its nonzero entries are the edges); dtype is the matrix's. */
   static fromDense(A: Matrix, options: Omit<GraphOptions, 'dtype'> = {}): Graph {
-    const mode = symmetrizeMode(options.symmetrize);
-    return new Graph(callNative(() => native.graphFromDense(A, mode, options.isolated)));
+    const a = readMatrix('A', A);
+    if (options === null || typeof options !== 'object') throw new TypeError('Graph.fromDense: options must be an object');
+    const { symmetrize, isolated } = options;
+    const mode = symmetrizeMode(symmetrize);
+    return new Graph(callNative(() => native.graphFromDense(a, mode, isolated)));
   }
 
   /** Connected components (labels in order of each component's smallest node). Computed once:
@@ -221,13 +239,14 @@ export class Graph {
    * has the cost). Each call returns its own copy of the labels. */
   components(): Components {
     // Not a Graph (a borrowed method): the native call names the problem.
-    if (!(#components in this)) return callNative(() => native.graphComponents(this));
-    this.#components ??= callNative(() => native.graphComponents(this));
+    const handle = graphHandle(this);
+    this.#components ??= callNative(() => native.graphComponents(handle)) as Components;
     return { count: this.#components.count, labels: this.#components.labels.slice() };
   }
 
   /** Ā = D^{-1/2} A D^{-1/2} as an operator sharing this graph's memory (made once, then reused). */
   normalized(): NormalizedAdjacency {
+    graphHandle(this);
     this.#normalized ??= new NormalizedAdjacency(this);
     return this.#normalized;
   }
@@ -237,18 +256,19 @@ export class Graph {
   spmv<T extends FloatArray>(x: T): T;
   spmv<T extends FloatArray>(X: Matrix<T>): Matrix<T>;
   spmv<T extends FloatArray>(x: T | Matrix<T>): T | Matrix<T> {
-    if (ArrayBuffer.isView(x)) return callNative(() => native.graphSpmv(this, x, 1));
+    const handle = graphHandle(this);
+    if (ArrayBuffer.isView(x)) return callNative(() => native.graphSpmv(handle, x, 1));
     if (x === null || typeof x !== 'object') throw new TypeError('spmv expects a typed array or a Matrix { data, rows, cols }');
-    const X = x as Matrix<T>;
+    const X = readMatrix('X', x);
     if (X.rows !== this.n) throw new RangeError(`X has ${X.rows} rows but the graph has n = ${this.n} nodes`);
-    if (!Number.isInteger(X.cols) || X.cols < 1) throw new RangeError(`X.cols must be a positive integer, got ${X.cols}`);
-    const data = callNative(() => native.graphSpmv(this, X.data, X.cols));
+    const data = callNative(() => native.graphSpmv(handle, X.data, X.cols)) as T;
     return { data, rows: this.n, cols: X.cols };
   }
 
   /** Copies of the stored CSR arrays (for interchange, e.g. with scipy). */
   toCSR(): CSRArrays {
-    return callNative(() => native.graphToCSR(this));
+    const handle = graphHandle(this);
+    return callNative(() => native.graphToCSR(handle));
   }
 }
 
@@ -267,12 +287,18 @@ export class BipartiteGraph {
   readonly totalWeight: number;
   readonly nodeMapLeft?: Int32Array;
   readonly nodeMapRight?: Int32Array;
-  /** @internal */
-  readonly _handle: unknown;
+  // As Graph's: reachable only through bipartiteHandle().
+  #handle: unknown;
   #normalized?: NormalizedBiadjacency;
 
+  /** @internal The native handle of `g`, or a TypeError naming `what` if g is not a BipartiteGraph. */
+  static handleOf(g: unknown, what = 'graph'): unknown {
+    if (typeof g !== 'object' || g === null || !(#handle in g)) throw new TypeError(`${what} must be a BipartiteGraph (made by BipartiteGraph.fromEdges)`);
+    return g.#handle;
+  }
+
   private constructor(info: NativeBipartiteInfo) {
-    this._handle = info.handle;
+    this.#handle = info.handle;
     this.nLeft = info.nLeft;
     this.nRight = info.nRight;
     this.nnz = info.nnz;
@@ -290,22 +316,33 @@ export class BipartiteGraph {
   static fromEdges(input: BipartiteEdgesInput): BipartiteGraph {
     if (input === null || typeof input !== 'object')
       throw new TypeError('BipartiteGraph.fromEdges expects { nLeft, nRight, left, right, weight? }');
-    const left = ids(input.left, 'left');
-    const right = ids(input.right, 'right');
-    const w = weights(input.weight, 'weight');
-    return new BipartiteGraph(
-      callNative(() => native.bipartiteFromEdges(input.nLeft, input.nRight, left, right, w, input.dtype, input.isolated)),
-    );
+    const { nLeft, nRight, left: l, right: r, weight, dtype, isolated } = input;
+    const left = ids(l, 'left');
+    const right = ids(r, 'right');
+    const w = weights(weight, 'weight');
+    return new BipartiteGraph(callNative(() => native.bipartiteFromEdges(nLeft, nRight, left, right, w, dtype, isolated)));
   }
 
   /** P̄ = D_x^{-1/2} P D_t^{-1/2} as a rectangular operator (made once, then reused). */
   normalized(): NormalizedBiadjacency {
+    bipartiteHandle(this);
     this.#normalized ??= new NormalizedBiadjacency(this);
     return this.#normalized;
   }
 
   /** Copies of P's CSR arrays (nLeft rows). */
   toCSR(): CSRArrays {
-    return callNative(() => native.bipartiteToCSR(this));
+    const handle = bipartiteHandle(this);
+    return callNative(() => native.bipartiteToCSR(handle));
   }
+}
+
+/** @internal The native handle of a Graph (TypeError naming `what` for anything else). */
+export function graphHandle(g: unknown, what = 'graph'): unknown {
+  return Graph.handleOf(g, what);
+}
+
+/** @internal The native handle of a BipartiteGraph (TypeError naming `what` for anything else). */
+export function bipartiteHandle(g: unknown, what = 'graph'): unknown {
+  return BipartiteGraph.handleOf(g, what);
 }

@@ -11,20 +11,12 @@ import type { Batch, Dtype, FloatArray, Matrix } from './types.js';
  * napi External, opaque to JavaScript. The addon checks its tag on every use. */
 export type NativeExternal = unknown;
 
-/** An object that carries a native graph (Graph, BipartiteGraph): the addon reads `_handle`. */
-export interface NativeGraphOwner {
-  readonly _handle: NativeExternal;
-}
+/** A graph's native handle, as Graph.handleOf / BipartiteGraph.handleOf give it (the wrappers
+ * never pass the Graph object itself: its fields could be forged). */
+export type NativeGraphHandle = NativeExternal;
 
-/** A symmetric operator the native solvers can run without calling back into JavaScript. */
-export interface NativeOperatorOwner {
-  readonly _native?: NativeExternal;
-}
-
-/** A rectangular operator with a native side (a BipartiteGraph's P̄, denseRectangularOperator). */
-export interface NativeRectangularOwner {
-  readonly _nativeRect?: NativeExternal;
-}
+/** An operator's native part (`_native` of a symmetric operator, `_nativeRect` of a rectangular one). */
+export type NativeOperatorHandle = NativeExternal;
 
 /** A Gram product's output: a Batch for a Batch input, a Matrix otherwise; the input's dtype. */
 export type GramOutput<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
@@ -190,10 +182,10 @@ export interface NativeAddon {
   topK<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): Promise<NativeTopKResult<T>>;
 
   // ---- the population loss (native/addon/population_loss.cc)
-  populationLossSync<T extends FloatArray>(graph: NativeGraphOwner, E: Matrix<T>): NativePopulationLoss<T>;
-  populationLoss<T extends FloatArray>(graph: NativeGraphOwner, E: Matrix<T>): Promise<NativePopulationLoss<T>>;
-  populationLossBipartiteSync<T extends FloatArray>(graph: NativeGraphOwner, Ex: Matrix<T>, Et: Matrix<T>): NativeBipartitePopulationLoss<T>;
-  populationLossBipartite<T extends FloatArray>(graph: NativeGraphOwner, Ex: Matrix<T>, Et: Matrix<T>): Promise<NativeBipartitePopulationLoss<T>>;
+  populationLossSync<T extends FloatArray>(graph: NativeGraphHandle, E: Matrix<T>): NativePopulationLoss<T>;
+  populationLoss<T extends FloatArray>(graph: NativeGraphHandle, E: Matrix<T>): Promise<NativePopulationLoss<T>>;
+  populationLossBipartiteSync<T extends FloatArray>(graph: NativeGraphHandle, Ex: Matrix<T>, Et: Matrix<T>): NativeBipartitePopulationLoss<T>;
+  populationLossBipartite<T extends FloatArray>(graph: NativeGraphHandle, Ex: Matrix<T>, Et: Matrix<T>): Promise<NativeBipartitePopulationLoss<T>>;
 
   // ---- graphs (native/addon/graph.cc); `symmetrize` is 'none' | 'average' | 'max'
   graphFromEdges(
@@ -209,19 +201,23 @@ export interface NativeAddon {
     nLeft: number, nRight: number, left: Int32Array | Uint32Array, right: Int32Array | Uint32Array, weight: FloatArray | undefined,
     dtype: Dtype | undefined, isolated: 'error' | 'drop' | undefined,
   ): NativeBipartiteInfo;
-  graphComponents(graph: NativeGraphOwner): NativeComponents;
+  graphComponents(graph: NativeGraphHandle): NativeComponents;
   /** y = A x in the graph's dtype (x: n x columns, row-major). */
-  graphSpmv<T extends FloatArray>(graph: NativeGraphOwner, x: T, columns: number): T;
-  graphToCSR(graph: NativeGraphOwner): NativeCSR;
-  bipartiteToCSR(graph: NativeGraphOwner): NativeCSR;
-  graphNormalized(graph: NativeGraphOwner): NativeExternal;
-  bipartiteNormalized(graph: NativeGraphOwner): NativeExternal;
+  graphSpmv<T extends FloatArray>(graph: NativeGraphHandle, x: T, columns: number): T;
+  graphToCSR(graph: NativeGraphHandle): NativeCSR;
+  bipartiteToCSR(graph: NativeGraphHandle): NativeCSR;
+  graphNormalized(graph: NativeGraphHandle): NativeExternal;
+  bipartiteNormalized(graph: NativeGraphHandle): NativeExternal;
   operatorMultiply(operator: NativeExternal, X: Float64Array, Y: Float64Array, columns: number): void;
   rectangularMultiply(operator: NativeExternal, X: Float64Array, Y: Float64Array, columns: number, transpose: boolean): void;
+  /** The size a native symmetric operator has (the wrappers trust no `n` carried beside it). */
+  operatorSize(operator: NativeOperatorHandle): number;
+  /** The shape a native rectangular operator has. */
+  rectangularShape(operator: NativeOperatorHandle): { rows: number; cols: number };
 
   // ---- eigsh (native/addon/eigsh.cc): native operators, and reverse communication for JS ones
-  eigshSync(operator: NativeOperatorOwner, options: NativeEigshOptions, onProgress?: NativeProgressCallback): NativeEigshResult;
-  eigsh(operator: NativeOperatorOwner, options: NativeEigshOptions, onProgress: NativeProgressCallback | undefined, cancel: NativeExternal): Promise<NativeEigshResult>;
+  eigshSync(operator: NativeOperatorHandle, options: NativeEigshOptions, onProgress?: NativeProgressCallback): NativeEigshResult;
+  eigsh(operator: NativeOperatorHandle, options: NativeEigshOptions, onProgress: NativeProgressCallback | undefined, cancel: NativeExternal): Promise<NativeEigshResult>;
   eigshCancelToken(): NativeExternal;
   eigshCancel(token: NativeExternal): void;
   eigshSolverNew(n: number, options: NativeEigshOptions): NativeExternal;
@@ -232,8 +228,8 @@ export interface NativeAddon {
   denseOperator(A: Matrix): NativeExternal;
 
   // ---- svds (native/addon/svds.cc)
-  svdsSync(operator: NativeRectangularOwner, options: NativeEigshOptions): NativeSvdsResult;
-  svds(operator: NativeRectangularOwner, options: NativeEigshOptions, onProgress: NativeProgressCallback | undefined, cancel: NativeExternal): Promise<NativeSvdsResult>;
+  svdsSync(operator: NativeOperatorHandle, options: NativeEigshOptions): NativeSvdsResult;
+  svds(operator: NativeOperatorHandle, options: NativeEigshOptions, onProgress: NativeProgressCallback | undefined, cancel: NativeExternal): Promise<NativeSvdsResult>;
   denseRectOperator(A: Matrix): NativeExternal;
   /** The side svds solves for a rows x cols operator: the Gram matrix of the smaller one. */
   svdsSolvedSide(rows: number, cols: number): 'left' | 'right';
@@ -258,6 +254,7 @@ export const nativeExportNames = [
   'populationLossSync', 'populationLoss', 'populationLossBipartiteSync', 'populationLossBipartite',
   'graphFromEdges', 'graphFromCSR', 'graphFromDense', 'bipartiteFromEdges', 'graphComponents', 'graphSpmv',
   'graphToCSR', 'bipartiteToCSR', 'graphNormalized', 'bipartiteNormalized', 'operatorMultiply', 'rectangularMultiply',
+  'operatorSize', 'rectangularShape',
   'eigshSync', 'eigsh', 'eigshCancelToken', 'eigshCancel', 'eigshSolverNew', 'eigshSolverStep', 'eigshSolverProgress',
   'eigshSolverResult', 'denseOperator',
   'svdsSync', 'svds', 'denseRectOperator', 'svdsSolvedSide',

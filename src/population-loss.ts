@@ -2,9 +2,10 @@
 // the quantity that training minimizes and whose minimum closedFormOptimum gives in closed form.
 import { native } from './native.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
-import { BipartiteGraph, Graph } from './graph.js';
+import { BipartiteGraph, Graph, bipartiteHandle, graphHandle } from './graph.js';
 import type { FloatArray, Matrix } from './types.js';
 import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
+import { readMatrix } from './matrix-argument.js';
 
 export interface PopulationLossResult<T extends FloatArray = FloatArray> {
   /** -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to sum 1, D = diag(marginals); float64. */
@@ -31,10 +32,10 @@ export function populationLossSync<T extends FloatArray>(
 ): PopulationLossResult<T> | BipartitePopulationLossResult<T> {
   if (graph instanceof BipartiteGraph) {
     if (Et === undefined) throw new TypeError('populationLoss(bipartite, Ex, Et): Et is missing');
-    return callNative(() => native.populationLossBipartiteSync(graph, E, Et));
+    return callNative(() => native.populationLossBipartiteSync(bipartiteHandle(graph), readMatrix('Ex', E), readMatrix('Et', Et)));
   }
   if (!(graph instanceof Graph)) throw new TypeError('populationLoss: graph must be a Graph or a BipartiteGraph');
-  return callNative(() => native.populationLossSync(graph, E));
+  return callNative(() => native.populationLossSync(graphHandle(graph), readMatrix('E', E)));
 }
 
 /** Promise form: E is copied, the work runs off the main thread; the graph is shared, not copied.
@@ -52,11 +53,13 @@ export function populationLoss<T extends FloatArray>(
       if (readBackend('populationLoss', bipartiteOptions) === 'webgpu') {
         throw new SpeclinError('ERR_WEBGPU_UNSUPPORTED', "populationLoss: backend 'webgpu' takes a Graph; a BipartiteGraph runs on the CPU (backend 'cpu')");
       }
-      return native.populationLossBipartite(graph, E, Et);
+      return native.populationLossBipartite(bipartiteHandle(graph), readMatrix('Ex', E), readMatrix('Et', Et));
     }
     if (!(graph instanceof Graph)) throw new TypeError('populationLoss: graph must be a Graph or a BipartiteGraph');
-    if (readBackend('populationLoss', EtOrOptions) === 'cpu') return native.populationLoss(graph, E);
-    return runOnWebGpu('populationLoss', { E }, async (gpu, m) => {
+    const handle = graphHandle(graph);
+    const e = readMatrix('E', E);
+    if (readBackend('populationLoss', EtOrOptions) === 'cpu') return native.populationLoss(handle, e);
+    return runOnWebGpu('populationLoss', { E: e }, async (gpu, m) => {
       const r = await gpu.populationLoss(graph, m.E);
       // runOnWebGpu has rejected a float64 E: T is Float32Array here.
       return { loss: r.loss, grad: r.grad as Matrix<T> };

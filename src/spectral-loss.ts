@@ -5,6 +5,7 @@ import type { FloatArray, Matrix } from './types.js';
 import { readBackend, refuseBackend, requireFloat32, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 import { checkHostMatrix, type GpuMatrix } from './gpu/matrix.js';
 import { checkLossOptions } from './gpu/spectral-loss.js';
+import { readMatrix, type MatrixArgument } from './matrix-argument.js';
 
 export interface SpectralLossOptions {
   /** The reference code's mu: rows of norm >= sqrt(mu) are rescaled to norm sqrt(mu) and every
@@ -40,8 +41,17 @@ export function spectralLossSync<T extends FloatArray>(
   W: Matrix<T>,
   options?: SpectralLossOptions,
 ): SpectralLossResult<T> {
-  refuseBackend('spectralLossSync', 'spectralLoss', options);
-  return callNative(() => native.spectralLossSync(Z, W, options));
+  const o = readOptions(options);
+  refuseBackend('spectralLossSync', 'spectralLoss', o);
+  return callNative(() => native.spectralLossSync(readMatrix('Z', Z), readMatrix('W', W), o));
+}
+
+/** The options, each read once (a getter among them runs once, before any matrix is read). */
+function readOptions(options: unknown): (SpectralLossOptions & BackendOption) | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') throw new TypeError('spectralLoss: options must be an object');
+  const { mu, negatives, algorithm, backend } = options as SpectralLossOptions & BackendOption;
+  return { mu, negatives, algorithm, backend };
 }
 
 /** Promise form: Z and W are copied, the work runs off the main thread, or with
@@ -52,8 +62,11 @@ export function spectralLoss<T extends FloatArray>(
   options?: SpectralLossOptions & BackendOption,
 ): Promise<SpectralLossResult<T>> {
   return callNativeAsync(async () => {
-    if (readBackend('spectralLoss', options) === 'cpu') return native.spectralLoss(Z, W, options);
-    return spectralLossOnWebGpu(Z, W, options ?? {}) as Promise<SpectralLossResult<T>>;
+    const o = readOptions(options);
+    const z = readMatrix('Z', Z);
+    const w = readMatrix('W', W);
+    if (readBackend('spectralLoss', o) === 'cpu') return native.spectralLoss(z, w, o);
+    return spectralLossOnWebGpu(z, w, o ?? {}) as Promise<SpectralLossResult<T>>;
   });
 }
 
@@ -91,7 +104,18 @@ function rowPass(Z: Matrix<Float32Array>, W: Matrix<Float32Array>, mu: number | 
   return { clippedZ, clippedW };
 }
 
-function spectralLossOnWebGpu(Z: Matrix, W: Matrix, options: SpectralLossOptions): Promise<SpectralLossResult<Float32Array>> {
+/** The CPU's overflow rule (native/addon/spectral_loss.cc) for the GPU's result: finite inputs
+ * whose loss or gradients overflow float32 are a RangeError, not an Infinity or NaN. */
+function checkOverflow(loss: number, gradZ: Float32Array, gradW: Float32Array): void {
+  const what = !Number.isFinite(loss) ? 'the loss overflows' : !gradZ.every(Number.isFinite) || !gradW.every(Number.isFinite) ? 'the float32 gradients overflow' : undefined;
+  if (what)
+    throw new RangeError(
+      `spectralLoss: Z and W are finite, but ${what} (the squared inner products z_i.w_j exceed the float32 range); ` +
+        'scale the embeddings down, or pass mu to clip their norms',
+    );
+}
+
+function spectralLossOnWebGpu(Z: MatrixArgument, W: MatrixArgument, options: SpectralLossOptions): Promise<SpectralLossResult<Float32Array>> {
   requireFloat32('spectralLoss', 'Z', Z);
   requireFloat32('spectralLoss', 'W', W);
   const z = checkHostMatrix('Z', Z);
@@ -103,6 +127,7 @@ function spectralLossOnWebGpu(Z: Matrix, W: Matrix, options: SpectralLossOptions
   const clipped = rowPass(z, w, mu);
   return runOnWebGpu('spectralLoss', { Z: z, W: w }, async (gpu, m) => {
     const r = await gpu.spectralLoss(m.Z, m.W, { mu, negatives, algorithm });
+    checkOverflow(r.loss, (r.gradZ as Matrix<Float32Array>).data, (r.gradW as Matrix<Float32Array>).data);
     return {
       loss: r.loss,
       positive: r.positive,

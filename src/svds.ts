@@ -8,6 +8,7 @@ import type { NativeSvdsResult as NativeSvds } from './native-addon.js';
 import { SpeclinError, callNative, callNativeAsync } from './errors.js';
 import { abortError, eigsh, eigshSync, prepareEigsh, progressRelay, type EigshOptions, type EigshResult, type SymmetricOperator } from './eigsh.js';
 import type { Matrix } from './types.js';
+import { readMatrix } from './matrix-argument.js';
 
 import type { RectangularOperator } from './operator.js';
 export type { RectangularOperator };
@@ -49,9 +50,21 @@ function resolve(fn: string, target: unknown): RectangularOperator {
   if (typeof target !== 'object' || target === null) throw new TypeError(`${fn}: expected a BipartiteGraph or an operator { rows, cols, multiply, multiplyTranspose }`);
   const t = target as BipartiteLike & RectangularOperator;
   const op = typeof t.normalized === 'function' && typeof t.nLeft === 'number' ? t.normalized() : t;
-  if (typeof op.rows !== 'number' || typeof op.cols !== 'number' || typeof op.multiply !== 'function' || typeof op.multiplyTranspose !== 'function')
+  // Read once into a plain operator: a getter cannot answer differently later.
+  const { rows, cols, multiply, multiplyTranspose, normBound, _nativeRect } = op;
+  if (typeof rows !== 'number' || typeof cols !== 'number' || typeof multiply !== 'function' || typeof multiplyTranspose !== 'function')
     throw new TypeError(`${fn}: an operator needs numeric rows, cols and multiply / multiplyTranspose methods`);
-  return op;
+  if (_nativeRect !== undefined) {
+    // The native part decides the shape; one that disagrees was forged or altered.
+    const shape = callNative(() => native.rectangularShape(_nativeRect)) as { rows: number; cols: number };
+    if (shape.rows !== rows || shape.cols !== cols)
+      throw new TypeError(`${fn}: the operator says ${rows} x ${cols} but its native part is ${shape.rows} x ${shape.cols}`);
+  }
+  return {
+    rows, cols, normBound, _nativeRect,
+    multiply: (X, Y, c) => multiply.call(op, X, Y, c),
+    multiplyTranspose: (X, Y, c) => multiplyTranspose.call(op, X, Y, c),
+  };
 }
 
 /** The Gram operator of the solved side (P P^T for 'left', P^T P for 'right') as a JavaScript
@@ -183,7 +196,7 @@ export async function svds(target: RectangularOperator | BipartiteLike, options:
     signal?.addEventListener('abort', onAbort, { once: true });
     const relay = progressRelay(options.onProgress);
     try {
-      const r = await callNativeAsync(() => native.svds(P, nativeOptions, relay.callback, token));
+      const r = await callNativeAsync(() => native.svds(P._nativeRect, nativeOptions, relay.callback, token));
       if (r.status !== 'aborted') relay.settle({ iterations: r.iterations, converged: r.count, maxResidual: r.maxResidual });
       return fromNative(r, nativeOptions.k, signal);
     } finally {
@@ -207,7 +220,7 @@ export function svdsSync(target: RectangularOperator | BipartiteLike, options: S
   const P = resolve('svdsSync', target);
   const { side, nativeOptions } = checked('svdsSync', P, options);
   if (P._nativeRect !== undefined)
-    return fromNative(callNative(() => native.svdsSync(P, nativeOptions)), nativeOptions.k);
+    return fromNative(callNative(() => native.svdsSync(P._nativeRect, nativeOptions)), nativeOptions.k);
   const G = gramOperator(P, side, true);
   try {
     return completeSync(P, side, eigshSync(G, options as EigshOptions), G.products);
@@ -220,9 +233,10 @@ export function svdsSync(target: RectangularOperator | BipartiteLike, options: S
 
 /** A dense matrix (rows x cols) as a native rectangular operator (small problems, tests). */
 export function denseRectangularOperator(A: Matrix): RectangularOperator {
-  const handle = callNative(() => native.denseRectOperator(A));
-  const { rows, cols } = A;
-  const a = A.data instanceof Float64Array ? A.data.slice() : Float64Array.from(A.data);
+  const m = readMatrix('A', A);
+  const handle = callNative(() => native.denseRectOperator(m));
+  const { rows, cols } = m;
+  const a = m.data instanceof Float64Array ? m.data.slice() : Float64Array.from(m.data);
   return {
     rows,
     cols,

@@ -3,6 +3,7 @@ import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
 import { readBackend, runOnWebGpu, type BackendOption } from './gpu/shared.js';
+import { readMatrix, readSecondMatrix } from './matrix-argument.js';
 
 export interface TopKResult<T extends FloatArray = FloatArray> {
   /** rows x k, row-major: the key indices of query i are indices[i*k .. i*k + k). A NaN score
@@ -18,7 +19,10 @@ export interface TopKResult<T extends FloatArray = FloatArray> {
 
 /** For each row of `queries`, the `k` rows of `keys` with the largest inner product. */
 export function topKSync<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): TopKResult<T> {
-  return callNative(() => native.topKSync(queries, keys, k));
+  return callNative(() => {
+    const q = readMatrix('queries', queries);
+    return native.topKSync(q, readSecondMatrix('keys', keys, queries, q), k);
+  });
 }
 
 /** Promise form: the inputs are copied, the work runs off the main thread (or on the GPU with
@@ -27,9 +31,11 @@ export function topK<T extends FloatArray>(
   queries: Matrix<T>, keys: Matrix<T>, k: number, options?: BackendOption,
 ): Promise<TopKResult<T>> {
   return callNativeAsync(async () => {
-    if (readBackend('topK', options) === 'cpu') return native.topK(queries, keys, k);
+    const q = readMatrix('queries', queries);
+    const kk = readSecondMatrix('keys', keys, queries, q);
+    if (readBackend('topK', options) === 'cpu') return native.topK(q, kk, k);
     if (typeof k !== 'number') throw new TypeError('topK: k must be a number');
-    const r = await runOnWebGpu('topK', { queries, keys }, (gpu, m) => gpu.topK(m.queries, m.keys, k));
-    return { indices: r.indices, scores: r.scores as T, rows: queries.rows, k };
+    const r = await runOnWebGpu('topK', { queries: q, keys: kk }, (gpu, m) => gpu.topK(m.queries, m.keys, k));
+    return { indices: r.indices, scores: r.scores as T, rows: q.rows, k };
   });
 }

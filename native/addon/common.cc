@@ -76,9 +76,11 @@ MatrixView read_matrix(Napi::Value v, const char* name, bool allow_batch) {
   if (b.IsUndefined()) {
     m.batch = 1;
   } else {
-    if (!allow_batch) throw_type(n + " must be a Matrix here, not a Batch");
     m.batch = read_size(b, (n + ".batch").c_str());
     if (m.batch == 0) throw_range(n + ".batch must be at least 1");
+    // A Batch of one is a Matrix, as src/matrix-argument.ts reads it.
+    if (!allow_batch && m.batch != 1)
+      throw_type(n + " must be a Matrix here, not a Batch (batch = " + std::to_string(m.batch) + ")");
   }
   if (m.rows == 0 || m.cols == 0)
     throw_range(n + " must have at least one row and one column, got " + std::to_string(m.rows) +
@@ -89,13 +91,33 @@ MatrixView read_matrix(Napi::Value v, const char* name, bool allow_batch) {
                 (m.batch > 1 ? std::to_string(m.batch) + " x " : std::string()) +
                 std::to_string(m.rows) + " x " + std::to_string(m.cols) + " = " +
                 std::to_string(count) + " were expected");
-  m.data = typed_array_data(arr);
+  m.env = v.Env();
+  m.array = arr;
+  m.name = name;
   return m;
 }
 
+void* MatrixView::data() const {
+  napi_typedarray_type type;
+  std::size_t length = 0;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, array, &type, &length, &p, nullptr, nullptr) != napi_ok)
+    throw_type(std::string(name) + ".data is no longer a typed array");
+  if (length != count() || (count() > 0 && p == nullptr))
+    throw_range(std::string(name) + ".data was detached or resized while the arguments were read (it holds " +
+                std::to_string(length) + " elements, " + std::to_string(count()) + " expected)");
+  return p;
+}
+
 void* typed_array_data(Napi::TypedArray arr) {
-  Napi::ArrayBuffer buf = arr.ArrayBuffer();
-  return static_cast<std::uint8_t*>(buf.Data()) + arr.ByteOffset();
+  // napi_get_typedarray_info gives the data pointer for SharedArrayBuffer views too, which
+  // arr.ArrayBuffer() refuses ("Invalid argument").
+  napi_typedarray_type type;
+  std::size_t length = 0;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(arr.Env(), arr, &type, &length, &p, nullptr, nullptr) != napi_ok)
+    throw_type("expected a typed array");
+  return length == 0 ? nullptr : p;
 }
 
 void Buffer::Free::operator()(void* p) const { std::free(p); }
@@ -112,7 +134,7 @@ Buffer::Buffer(Dtype dtype, std::size_t count) : dtype_(dtype), count_(count) {
 
 Buffer Buffer::copy_of(const MatrixView& view) {
   Buffer b(view.dtype, view.count());
-  std::memcpy(b.data(), view.data, view.bytes());
+  std::memcpy(b.data(), view.data(), view.bytes());
   return b;
 }
 

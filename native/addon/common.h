@@ -54,20 +54,30 @@ enum class Dtype { F32, F64 };
 inline std::size_t dtype_size(Dtype d) { return d == Dtype::F32 ? 4 : 8; }
 const char* dtype_name(Dtype d);
 
-// A Matrix or Batch argument as given: a view of the caller's typed array (zero-copy).
+// A Matrix or Batch argument as given: a view of the caller's typed array (zero-copy). Its data
+// pointer is not kept from the moment it was read: a getter or Proxy trap on a later argument (or
+// an option) may detach, transfer or shrink the array meanwhile. data() re-reads the array and
+// checks its length against the shape, so it is called right before the kernel reads, with no
+// JavaScript run in between.
 struct MatrixView {
   Dtype dtype;
-  void* data;          // points into the caller's ArrayBuffer
   std::size_t batch;   // 1 for a plain Matrix
   std::size_t rows;
   std::size_t cols;
+  napi_env env = nullptr;
+  napi_value array = nullptr;  // the typed array; valid for the call's handle scope
+  const char* name = "";       // the argument's name, for messages
   std::size_t count() const { return batch * rows * cols; }
   std::size_t bytes() const { return count() * dtype_size(dtype); }
-  template <typename T> T* as() const { return static_cast<T*>(data); }
+  // The data pointer, valid until JavaScript runs again. RangeError naming the argument if the
+  // array no longer holds count() elements (detached or resized since it was read).
+  void* data() const;
+  template <typename T> T* as() const { return static_cast<T*>(data()); }
 };
 
-// Reads `{ data, rows, cols, batch? }`. `name` is the argument's name for messages. Batch is
-// accepted only where allow_batch. Zero rows or cols is a RangeError.
+// Reads `{ data, rows, cols, batch? }`. `name` is the argument's name for messages (a string
+// literal: the view keeps it). Batch is accepted only where allow_batch. Zero rows or cols is a
+// RangeError.
 MatrixView read_matrix(Napi::Value v, const char* name, bool allow_batch);
 
 // Reads a non-negative integer-valued number property; `what` names it in messages.
@@ -98,6 +108,8 @@ class Buffer {
 // Allocates a JS typed array of `count` elements of `dtype` (for Sync forms, which write into it
 // directly). Size overflow or allocation failure is a RangeError naming `what`.
 Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what);
+// The first element of a typed array (an ArrayBuffer or a SharedArrayBuffer behind it); nullptr
+// when it holds no elements (a detached buffer among them).
 void* typed_array_data(Napi::TypedArray arr);
 
 // Checked multiply for output sizes: RangeError naming `what` on overflow.

@@ -86,8 +86,20 @@ Napi::Float64Array to_f64(Napi::Env env, const std::vector<double>& v) {
 }
 
 
+// Cancel tokens and solver handles are tagged like operators (operator_handle.h): an External of
+// another kind passed for one is a TypeError.
+constexpr napi_type_tag kCancelTag = {0x7370656c696e4361ULL, 0x6e63656c00000005ULL};
+constexpr napi_type_tag kSolverTag = {0x7370656c696e536fULL, 0x6c76657200000006ULL};
+
+static const CancelFlag* cancel_token(Napi::Value v) {
+  if (!v.IsExternal()) return nullptr;
+  auto ext = v.As<Napi::External<CancelFlag>>();
+  if (!ext.CheckTypeTag(&kCancelTag)) throw_type("eigsh: the cancel token is not one made by eigshCancelToken");
+  return ext.Data();
+}
+
 CancelFlag cancel_flag_of(Napi::Value v) {
-  if (v.IsExternal()) return *v.As<Napi::External<CancelFlag>>().Data();
+  if (const CancelFlag* flag = cancel_token(v)) return *flag;
   return std::make_shared<std::atomic<bool>>(false);
 }
 
@@ -197,13 +209,16 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 
 Napi::Value CancelToken(const Napi::CallbackInfo& info) {
   auto* holder = new CancelFlag(std::make_shared<std::atomic<bool>>(false));
-  return Napi::External<CancelFlag>::New(info.Env(), holder, [](Napi::Env, CancelFlag* h) { delete h; });
+  auto ext = Napi::External<CancelFlag>::New(info.Env(), holder, [](Napi::Env, CancelFlag* h) { delete h; });
+  ext.TypeTag(&kCancelTag);
+  return ext;
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    if (!info[0].IsExternal()) throw_type("eigshCancel: expected a cancel token");
-    (*info[0].As<Napi::External<CancelFlag>>().Data())->store(true);
+    const CancelFlag* flag = cancel_token(info[0]);
+    if (!flag) throw_type("eigshCancel: expected a cancel token");
+    (*flag)->store(true);
     return info.Env().Undefined();
   });
 }
@@ -225,7 +240,8 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
 using SolverHandle = std::shared_ptr<EigshSolver>;
 
 EigshSolver& solver_of(Napi::Value v) {
-  if (!v.IsExternal()) throw_type("eigsh: expected a solver handle");
+  if (!v.IsExternal() || !v.As<Napi::External<SolverHandle>>().CheckTypeTag(&kSolverTag))
+    throw_type("eigsh: expected a solver handle");
   return **v.As<Napi::External<SolverHandle>>().Data();
 }
 
@@ -235,7 +251,9 @@ Napi::Value SolverNew(const Napi::CallbackInfo& info) {
     if (n == 0) throw_range("eigsh: the operator's n must be at least 1");
     EigshOptions opt = read_eigsh_options(info[1], n, "eigsh");
     auto* holder = new SolverHandle(std::make_shared<EigshSolver>(n, std::move(opt)));
-    return Napi::External<SolverHandle>::New(info.Env(), holder, [](Napi::Env, SolverHandle* h) { delete h; });
+    auto ext = Napi::External<SolverHandle>::New(info.Env(), holder, [](Napi::Env, SolverHandle* h) { delete h; });
+    ext.TypeTag(&kSolverTag);
+    return ext;
   });
 }
 
@@ -293,8 +311,9 @@ Napi::Value DenseOperator(const Napi::CallbackInfo& info) {
     MatrixView a = read_matrix(info[0], "A", false);
     if (a.rows != a.cols) throw_range("denseOperator: A must be square, got " + std::to_string(a.rows) + " x " + std::to_string(a.cols));
     std::vector<double> d(a.count());
+    const void* data = a.data();
     for (std::size_t i = 0; i < a.count(); ++i)
-      d[i] = a.dtype == Dtype::F64 ? a.as<double>()[i] : a.as<float>()[i];
+      d[i] = a.dtype == Dtype::F64 ? static_cast<const double*>(data)[i] : static_cast<const float*>(data)[i];
     for (std::size_t i = 0; i < a.rows; ++i)
       for (std::size_t j = 0; j < i; ++j)
         if (d[i * a.rows + j] != d[j * a.rows + i])

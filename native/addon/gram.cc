@@ -176,8 +176,8 @@ Args read_args(const Napi::CallbackInfo& info, Op op) {
   if (two) {
     a.w = read_matrix(info[1], "W", true);
     with_batch = with_batch || info[1].As<Napi::Object>().Has("batch");
-    // The same matrix twice: same memory, same shape.
-    same = a.z.data == a.w.data && a.z.rows == a.w.rows && a.z.cols == a.w.cols &&
+    // The same matrix twice: same memory, same shape (pointers compared, not kept).
+    same = a.z.data() == a.w.data() && a.z.rows == a.w.rows && a.z.cols == a.w.cols &&
            a.z.batch == a.w.batch;
   }
   a.p = plan(op, a.z, two ? &a.w : nullptr, with_batch, same);
@@ -190,7 +190,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
     AlignedResult out = aligned_result(info.Env(), a.p.dtype, out_count(a.p));
-    dispatch(a.p, a.z.data, op == Op::Gram ? nullptr : a.w.data, out.data);
+    dispatch(a.p, a.z.data(), op == Op::Gram ? nullptr : a.w.data(), out.data);
     return make_matrix(info.Env(), out.array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
   });
 }

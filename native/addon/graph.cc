@@ -1,5 +1,6 @@
 // Bindings of the graph family: construction (edges, CSR, dense; plain and bipartite), degrees,
-// components, the graph's own SpMV, and the normalized operators Ā and P̄ as native handles.
+// components, and the normalized operators Ā and P̄ as native handles (the graph's own SpMV is
+// in spmv.cc).
 #include "../core/graph.h"
 
 #include <cmath>
@@ -7,7 +8,6 @@
 #include <string>
 
 #include "../core/normalized_adjacency.h"
-#include "../core/spmv.h"
 #include "common.h"
 #include "graph_handle.h"
 #include "operator_handle.h"
@@ -58,7 +58,8 @@ IndexArray read_indices(Napi::Value v, const std::string& name, bool allow_bigin
 
 struct Weights {
   Dtype dtype = Dtype::F64;
-  const void* data = nullptr;  // null: all ones
+  bool given = false;          // false: all ones
+  const void* data = nullptr;  // null when given but empty
   std::size_t length = 0;
   double at(std::size_t k) const {
     return dtype == Dtype::F32 ? double(static_cast<const float*>(data)[k]) : static_cast<const double*>(data)[k];
@@ -78,13 +79,14 @@ Weights read_weights(Napi::Value v, const std::string& name, Napi::Value dtype_v
   if (arr.TypedArrayType() == napi_float32_array) w.dtype = Dtype::F32;
   else if (arr.TypedArrayType() == napi_float64_array) w.dtype = Dtype::F64;
   else throw_type(name + " must be a Float32Array or Float64Array");
+  w.given = true;
   w.data = typed_array_data(arr);
   w.length = arr.ElementLength();
   return w;
 }
 
 void check_weights(const Weights& w, const std::string& name) {
-  if (!w.data) return;
+  if (!w.given) return;
   for (std::size_t k = 0; k < w.length; ++k) {
     double x = w.at(k);
     if (!(x >= 0) || !std::isfinite(x))
@@ -144,7 +146,7 @@ auto building(F&& f) -> decltype(f()) {
 
 Napi::Float64Array doubles(Napi::Env env, const std::vector<double>& v) {
   Napi::TypedArray arr = new_typed_array(env, Dtype::F64, v.size(), "degrees");
-  std::memcpy(typed_array_data(arr), v.data(), v.size() * sizeof(double));
+  if (!v.empty()) std::memcpy(typed_array_data(arr), v.data(), v.size() * sizeof(double));
   return arr.As<Napi::Float64Array>();
 }
 
@@ -215,7 +217,7 @@ CooView coo_of(const std::vector<std::int32_t>& rows, const std::vector<std::int
   coo.count = rows.size();
   coo.row = rows.data();
   coo.col = cols.data();
-  if (w.data) {
+  if (w.given) {
     if (w.dtype == Dtype::F32) coo.w32 = static_cast<const float*>(w.data);
     else coo.w64 = static_cast<const double*>(w.data);
   }
@@ -232,7 +234,7 @@ Napi::Value FromEdges(const Napi::CallbackInfo& info) {
     if (src.length != dst.length)
       throw_range("src has " + std::to_string(src.length) + " entries but dst has " + std::to_string(dst.length));
     Weights w = read_weights(info[3], "weight", info[4]);
-    if (w.data && w.length != src.length)
+    if (w.given && w.length != src.length)
       throw_range("weight has " + std::to_string(w.length) + " entries but src and dst have " + std::to_string(src.length));
     Symmetrize sym = read_symmetrize(info[5]);
     bool drop = read_drop(info[6]);
@@ -259,7 +261,7 @@ Napi::Value FromCSR(const Napi::CallbackInfo& info) {
     if (static_cast<std::uint64_t>(indptr.at(n)) != indices.length)
       throw_range("indptr[n] = " + std::to_string(indptr.at(n)) + " but indices has " + std::to_string(indices.length) + " entries");
     Weights w = read_weights(info[3], "values", info[4]);
-    if (w.data && w.length != indices.length)
+    if (w.given && w.length != indices.length)
       throw_range("values has " + std::to_string(w.length) + " entries but indices has " + std::to_string(indices.length));
     Symmetrize sym = read_symmetrize(info[5]);
     bool drop = read_drop(info[6]);
@@ -284,9 +286,11 @@ Napi::Value FromDense(const Napi::CallbackInfo& info) {
     std::size_t n = a.rows;
     std::vector<std::int32_t> rows, cols;
     std::vector<double> vals;
+    const void* data = a.data();
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
-        double x = a.dtype == Dtype::F32 ? double(a.as<float>()[i * n + j]) : a.as<double>()[i * n + j];
+        double x = a.dtype == Dtype::F32 ? double(static_cast<const float*>(data)[i * n + j])
+                                           : static_cast<const double*>(data)[i * n + j];
         if (!(x >= 0) || !std::isfinite(x))
           throw_range("A[" + std::to_string(i) + "][" + std::to_string(j) + "] = " + std::to_string(x) +
                       ": weights must be finite and >= 0");
@@ -313,7 +317,7 @@ Napi::Value BipartiteFromEdges(const Napi::CallbackInfo& info) {
     if (left.length != right.length)
       throw_range("left has " + std::to_string(left.length) + " entries but right has " + std::to_string(right.length));
     Weights w = read_weights(info[4], "weight", info[5]);
-    if (w.data && w.length != left.length)
+    if (w.given && w.length != left.length)
       throw_range("weight has " + std::to_string(w.length) + " entries but left and right have " + std::to_string(left.length));
     bool drop = read_drop(info[6]);
     check_weights(w, "weight");
@@ -340,37 +344,9 @@ Napi::Value Components(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("count", Napi::Number::New(info.Env(), double(count)));
     Napi::Int32Array arr = Napi::Int32Array::New(info.Env(), labels.size());
-    std::memcpy(arr.Data(), labels.data(), labels.size() * sizeof(std::int32_t));
+    if (!labels.empty()) std::memcpy(arr.Data(), labels.data(), labels.size() * sizeof(std::int32_t));
     o.Set("labels", arr);
     return o;
-  });
-}
-
-// (graph, x: typed array of the graph's dtype, columns) -> A x, same dtype
-Napi::Value Spmv(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    const GraphHandle& h = graph_handle(info[0], "graph");
-    std::size_t columns = read_size(info[2], "columns");
-    if (columns == 0) throw_range("columns must be at least 1");
-    Dtype d = h.dtype();
-    const char* want = d == Dtype::F32 ? "Float32Array" : "Float64Array";
-    if (!info[1].IsTypedArray() ||
-        info[1].As<Napi::TypedArray>().TypedArrayType() != (d == Dtype::F32 ? napi_float32_array : napi_float64_array))
-      throw_type(std::string("x must be a ") + want + " (the graph is " + dtype_name(d) + ")");
-    Napi::TypedArray x = info[1].As<Napi::TypedArray>();
-    std::size_t n = h.size();
-    std::size_t count = checked_mul(n, columns, "x");
-    if (x.ElementLength() != count)
-      throw_range("x has " + std::to_string(x.ElementLength()) + " elements but n x columns = " +
-                  std::to_string(count) + " were expected");
-    Napi::TypedArray y = new_typed_array(info.Env(), d, count, "the result");
-    if (h.f32)
-      csr_multiply<float, float, float>(h.f32->adjacency, static_cast<const float*>(typed_array_data(x)),
-                                        static_cast<float*>(typed_array_data(y)), columns, nullptr);
-    else
-      csr_multiply<double, double, double>(h.f64->adjacency, static_cast<const double*>(typed_array_data(x)),
-                                           static_cast<double*>(typed_array_data(y)), columns, nullptr);
-    return y;
   });
 }
 
@@ -382,7 +358,7 @@ Napi::Object csr_to_js(Napi::Env env, const Csr<T>& a) {
   double* ipd = static_cast<double*>(typed_array_data(ip));
   for (std::size_t i = 0; i < a.indptr.size(); ++i) ipd[i] = double(a.indptr[i]);
   Napi::Int32Array ix = Napi::Int32Array::New(env, a.nnz());
-  std::memcpy(ix.Data(), a.indices.data(), a.nnz() * sizeof(std::int32_t));
+  if (a.nnz() > 0) std::memcpy(ix.Data(), a.indices.data(), a.nnz() * sizeof(std::int32_t));
   Napi::TypedArray v = new_typed_array(env, sizeof(T) == 4 ? Dtype::F32 : Dtype::F64, a.nnz(), "values");
   T* out = static_cast<T*>(typed_array_data(v));
   for (std::size_t p = 0; p < a.nnz(); ++p) out[p] = static_cast<T>(a.value(p));
@@ -481,13 +457,35 @@ Napi::Value RectangularMultiply(const Napi::CallbackInfo& info) {
   });
 }
 
+// The size of a native operator, so that the TypeScript side never trusts an `n` (or rows, cols)
+// carried next to a handle it did not make.
+Napi::Value OperatorSize(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto op = unwrap_operator<SymmetricOperator>(info[0], "_native");
+    if (!op) throw_type("operatorSize: not a native operator");
+    return Napi::Number::New(info.Env(), static_cast<double>(op->size()));
+  });
+}
+
+Napi::Value RectangularShape(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto op = unwrap_operator<RectangularOperator>(info[0], "_nativeRect");
+    if (!op) throw_type("rectangularShape: not a native rectangular operator");
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("rows", Napi::Number::New(info.Env(), static_cast<double>(op->rows())));
+    o.Set("cols", Napi::Number::New(info.Env(), static_cast<double>(op->cols())));
+    return o;
+  });
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("operatorSize", Napi::Function::New(env, OperatorSize, "operatorSize"));
+  exports.Set("rectangularShape", Napi::Function::New(env, RectangularShape, "rectangularShape"));
   exports.Set("graphFromEdges", Napi::Function::New(env, FromEdges, "graphFromEdges"));
   exports.Set("graphFromCSR", Napi::Function::New(env, FromCSR, "graphFromCSR"));
   exports.Set("graphFromDense", Napi::Function::New(env, FromDense, "graphFromDense"));
   exports.Set("bipartiteFromEdges", Napi::Function::New(env, BipartiteFromEdges, "bipartiteFromEdges"));
   exports.Set("graphComponents", Napi::Function::New(env, Components, "graphComponents"));
-  exports.Set("graphSpmv", Napi::Function::New(env, Spmv, "graphSpmv"));
   exports.Set("graphToCSR", Napi::Function::New(env, ToCSR, "graphToCSR"));
   exports.Set("bipartiteToCSR", Napi::Function::New(env, BipartiteToCSR, "bipartiteToCSR"));
   exports.Set("graphNormalized", Napi::Function::New(env, Normalized, "graphNormalized"));

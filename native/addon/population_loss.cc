@@ -66,7 +66,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     GraphArgs a = read_graph_args(info);
     Napi::TypedArray grad = new_typed_array(info.Env(), a.E.dtype, a.E.count(), "the gradient");
-    double loss = compute(a.graph, a.E.data, a.E.dtype, a.E.rows, a.E.cols, typed_array_data(grad));
+    double loss = compute(a.graph, a.E.data(), a.E.dtype, a.E.rows, a.E.cols, typed_array_data(grad));
     return result(info.Env(), loss, grad, a.E.rows, a.E.cols);
   });
 }
@@ -136,7 +136,7 @@ Napi::Value BipartiteSync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::TypedArray gl = new_typed_array(env, a.Ex.dtype, a.Ex.count(), "gradLeft");
     Napi::TypedArray gr = new_typed_array(env, a.Et.dtype, a.Et.count(), "gradRight");
-    double loss = compute_bipartite(a.graph, a.Ex.data, a.Et.data, a.Ex.dtype, a.Ex.rows, a.Et.rows,
+    double loss = compute_bipartite(a.graph, a.Ex.data(), a.Et.data(), a.Ex.dtype, a.Ex.rows, a.Et.rows,
                                     a.Ex.cols, typed_array_data(gl), typed_array_data(gr));
     return bipartite_result(env, loss, gl, gr, a.Ex.rows, a.Et.rows, a.Ex.cols);
   });

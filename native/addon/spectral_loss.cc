@@ -66,13 +66,40 @@ Args read_args(const Napi::CallbackInfo& info) {
   return a;
 }
 
+template <typename T>
+bool all_finite(const void* p, std::size_t count) {
+  const T* x = static_cast<const T*>(p);
+  for (std::size_t i = 0; i < count; ++i)
+    if (!std::isfinite(x[i])) return false;
+  return true;
+}
+
+// Finite inputs near the top of their range overflow the squared products: the loss or the
+// gradients would come back Infinity or NaN with no error. That is refused, naming its cause.
+void check_overflow(const SpectralLossResult& r, Dtype dtype, const void* gz, const void* gw, std::size_t count) {
+  bool finite = std::isfinite(r.loss) && std::isfinite(r.positive) && std::isfinite(r.negative);
+  const char* what = "the loss overflows";
+  if (finite) {
+    finite = dtype == Dtype::F32 ? all_finite<float>(gz, count) && all_finite<float>(gw, count)
+                                 : all_finite<double>(gz, count) && all_finite<double>(gw, count);
+    what = dtype == Dtype::F32 ? "the float32 gradients overflow" : "the gradients overflow";
+  }
+  if (!finite)
+    throw_range(std::string("spectralLoss: Z and W are finite, but ") + what +
+                " (the squared inner products z_i.w_j exceed the " + dtype_name(dtype) +
+                " range); scale the embeddings down, or pass mu to clip their norms");
+}
+
 SpectralLossResult compute(const Args& a, const void* z, const void* w, void* gz, void* gw) {
   std::size_t B = a.z.rows, k = a.z.cols;
-  if (a.z.dtype == Dtype::F32)
-    return spectral_loss<float>(static_cast<const float*>(z), static_cast<const float*>(w), B, k, a.options,
-                                static_cast<float*>(gz), static_cast<float*>(gw));
-  return spectral_loss<double>(static_cast<const double*>(z), static_cast<const double*>(w), B, k, a.options,
-                               static_cast<double*>(gz), static_cast<double*>(gw));
+  SpectralLossResult r =
+      a.z.dtype == Dtype::F32
+          ? spectral_loss<float>(static_cast<const float*>(z), static_cast<const float*>(w), B, k, a.options,
+                                 static_cast<float*>(gz), static_cast<float*>(gw))
+          : spectral_loss<double>(static_cast<const double*>(z), static_cast<const double*>(w), B, k, a.options,
+                                  static_cast<double*>(gz), static_cast<double*>(gw));
+  check_overflow(r, a.z.dtype, gz, gw, B * k);
+  return r;
 }
 
 Napi::Object result(Napi::Env env, const SpectralLossResult& r, Napi::TypedArray gz, Napi::TypedArray gw,
@@ -95,7 +122,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::TypedArray gz = new_typed_array(env, a.z.dtype, a.z.count(), "gradZ");
     Napi::TypedArray gw = new_typed_array(env, a.z.dtype, a.z.count(), "gradW");
-    SpectralLossResult r = compute(a, a.z.data, a.w.data, typed_array_data(gz), typed_array_data(gw));
+    SpectralLossResult r = compute(a, a.z.data(), a.w.data(), typed_array_data(gz), typed_array_data(gw));
     return result(env, r, gz, gw, a.z.rows, a.z.cols);
   });
 }

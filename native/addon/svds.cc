@@ -80,7 +80,9 @@ Napi::Value DenseRect(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     MatrixView a = read_matrix(info[0], "A", false);
     std::vector<double> d(a.count());
-    for (std::size_t i = 0; i < a.count(); ++i) d[i] = a.dtype == Dtype::F64 ? a.as<double>()[i] : a.as<float>()[i];
+    const void* data = a.data();
+    for (std::size_t i = 0; i < a.count(); ++i)
+      d[i] = a.dtype == Dtype::F64 ? static_cast<const double*>(data)[i] : static_cast<const float*>(data)[i];
     std::shared_ptr<RectangularOperator> op = std::make_shared<DenseRectangularOperator>(a.rows, a.cols, std::move(d));
     return wrap_operator(info.Env(), op);
   });

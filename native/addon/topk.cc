@@ -83,7 +83,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
     std::size_t n = a.q.rows * a.k;
     Indices idx(n);
     Napi::TypedArray scores = new_typed_array(env, a.q.dtype, n, "the scores");
-    compute(a, a.q.data, a.keys.data, idx.p, typed_array_data(scores));
+    compute(a, a.q.data(), a.keys.data(), idx.p, typed_array_data(scores));
     return result(env, idx.to_js(env), scores, a);
   });
 }

@@ -132,6 +132,20 @@ double sum(const std::vector<double>& d) {
   return s;
 }
 
+// Finite weights can still sum past the largest double (or, summed as duplicates, past the
+// largest float32): D^{-1/2} and the marginals would then be 0 or NaN, and fail later under an
+// unrelated name. Refused here, where the cause is known.
+void check_sums(const std::vector<double>& degrees, double total, const char* side) {
+  for (std::size_t i = 0; i < degrees.size(); ++i)
+    if (!std::isfinite(degrees[i]))
+      throw GraphError("ERR_WEIGHT_OVERFLOW", std::string("the weights at ") + side + "node " + std::to_string(i) +
+                                                  " sum to " + fmt(degrees[i]) +
+                                                  " (its degree overflows); scale the weights down");
+  if (!std::isfinite(total))
+    throw GraphError("ERR_WEIGHT_OVERFLOW", "the weights sum to " + fmt(total) +
+                                                " (the total weight overflows, though each degree is finite); scale the weights down");
+}
+
 }  // namespace
 
 template <typename T>
@@ -159,6 +173,7 @@ Graph<T> build_graph(std::size_t n, const CooView& coo, Symmetrize symmetrize, b
     g.degrees = row_sums(g.adjacency);
   }
   g.total_weight = sum(g.degrees);
+  check_sums(g.degrees, g.total_weight, "");
   compact_values(g.adjacency);
   return g;
 }
@@ -195,6 +210,8 @@ BipartiteGraph<T> build_bipartite(std::size_t n_left, std::size_t n_right, const
     g.degrees_right = row_sums(g.backward);
   }
   g.total_weight = sum(g.degrees_left);
+  check_sums(g.degrees_left, g.total_weight, "left ");
+  check_sums(g.degrees_right, g.total_weight, "right ");
   compact_values(g.forward);
   compact_values(g.backward);
   return g;

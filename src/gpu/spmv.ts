@@ -87,11 +87,14 @@ export function uploadGraph(ctx: GpuContext, owner: object, g: CsrInput): GpuGra
       const j = indices[p];
       if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`graph.indices[${p}]: expected a node in [0, ${n}), got ${j}`);
       const w = values === undefined ? 1 : values[p];
-      if (!Number.isFinite(w)) throw new RangeError(`graph.values[${p}]: expected a finite weight, got ${w}`);
+      // The CPU's rule (native/addon/graph.cc), and float32's range since the GPU stores float32.
+      if (!(Number.isFinite(Math.fround(w)) && w >= 0)) throw new RangeError(`graph.values[${p}]: expected a finite weight >= 0 (float32), got ${w}`);
       deg[i] += w;
     }
     total += deg[i];
+    if (!Number.isFinite(Math.fround(deg[i]))) throw new RangeError(`graph.values: the weights of node ${i} sum to ${deg[i]}, beyond float32 (its degree overflows); scale the weights down`);
   }
+  if (!Number.isFinite(total)) throw new RangeError(`graph.values: the weights sum to ${total} (the total weight overflows); scale the weights down`);
   ptr[n] = nnz;
   const d = new Float32Array(n);
   const p = new Float32Array(n);
