@@ -250,6 +250,7 @@ struct EigshSolver::State {
   std::vector<double> theta, Yr, est;         // Ritz analysis of T[l:j, l:j]
   std::size_t ma = 0;
   std::size_t nsel = 0;                       // Ritz vectors a restart may keep
+  std::vector<std::size_t> missing;           // columns of W with no direction left (exhausted space)
   std::vector<std::size_t> cands;
 
   std::size_t iterations = 0, matvecs = 0;
@@ -542,10 +543,57 @@ struct EigshSolver::State {
           ok = true;
         }
       }
-      if (!ok)
-        throw std::runtime_error("eigsh: could not extend the Krylov basis (the basis spans the whole space)");
+      if (!ok) {
+        // The basis and the columns before this one span the whole space: the Krylov space is
+        // exhausted, the basis is an exact invariant subspace and its Ritz pairs are exact (R's
+        // zero row says so to the residual estimates). The column stays zero until a restart
+        // needs the block again (refill_missing), by which time the basis is smaller.
+        for (std::size_t i = 0; i < n; ++i) w[i * ld + col] = 0;
+        missing.push_back(col);
+      }
     }
     if (Rout) std::copy(r.begin(), r.end(), Rout);
+  }
+
+  // Gives the residual block's missing columns (see orthonormalize_columns) random directions
+  // orthogonal to the first `basis_cols` basis vectors and to the block's other columns. Their
+  // coupling to the kept Ritz vectors is zero, as R's zero rows already say.
+  void refill_missing(std::size_t basis_cols) {
+    if (missing.empty()) return;
+    const std::size_t saved = j;
+    j = basis_cols;
+    double* w = W.data();
+    auto project_block = [&](std::size_t col) {
+      for (std::size_t q = 0; q < b; ++q) {
+        if (q == col || std::find(missing.begin(), missing.end(), q) != missing.end()) continue;
+        double d = 0;
+        for (std::size_t i = 0; i < n; ++i) d += w[i * b + q] * w[i * b + col];
+        for (std::size_t i = 0; i < n; ++i) w[i * b + col] -= d * w[i * b + q];
+      }
+    };
+    while (!missing.empty()) {
+      const std::size_t col = missing.back();
+      missing.pop_back();
+      bool ok = false;
+      for (int attempt = 0; attempt < 5 && !ok; ++attempt) {
+        for (std::size_t i = 0; i < n; ++i) w[i * b + col] = random();
+        double before = column_norm(w + col, b);
+        for (int pass = 0; pass < 2; ++pass) {
+          project_basis(w + col, b, 1, nullptr);
+          project_block(col);
+        }
+        double after = column_norm(w + col, b);
+        if (after > 1e-8 * before) {
+          scale_column(w + col, b, 1.0 / after);
+          ok = true;
+        }
+      }
+      if (!ok) {
+        j = saved;
+        throw std::runtime_error("eigsh: could not extend the Krylov basis after a restart (the kept basis spans the whole space)");
+      }
+    }
+    j = saved;
   }
 
   // ---- stages -------------------------------------------------------------------------------
@@ -627,6 +675,7 @@ struct EigshSolver::State {
     std::vector<double> sc(b), G(b * b);
     project_contiguous(W.data(), b, nullptr, sc.data(), G.data());
     orthonormalize_block(W.data(), b, b, sc.data(), nullptr, G.data());
+    refill_missing(j);
     j += b;
     return request_extend();
   }
@@ -714,6 +763,7 @@ struct EigshSolver::State {
     if (all || j + b > m) return plan_restart();
     for (std::size_t p = 0; p < b; ++p)
       for (std::size_t q = 0; q < b; ++q) T[(j + p) * m + j0 + q] = T[(j0 + q) * m + j + p] = R[p * b + q];
+    refill_missing(j);  // only where the block ran out with room left: in practice never
     j += b;
     return request_extend();
   }
@@ -809,6 +859,7 @@ struct EigshSolver::State {
         for (std::size_t q = p; q < b; ++q) s += R[p * b + q] * Yr[(ma - b + q) * ma + keep[i]];
         T[(q0 + p) * m + l + i] = T[(l + i) * m + q0 + p] = s;
       }
+    refill_missing(q0);
     j = q0 + b;
     return request_extend();
   }
