@@ -27,8 +27,9 @@ if (!args['no-webgpu']) {
 }
 const active = targets.filter((t) => webgpu || !t.gpu);
 
+/** A copy of the array's bytes; undefined for an empty or detached one (nothing to compare). */
 function bytesOf(a: Float32Array | Float64Array): Uint8Array | undefined {
-  if (a.length === 0) return undefined;
+  if (a.byteLength === 0 || a.buffer.byteLength === 0) return undefined;
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 }
 
@@ -69,8 +70,8 @@ async function runCase(target: Target, desc: object, caseSeed: number): Promise<
   if (outcome === undefined && !call.after) {
     call.inputs.forEach((b, i) => {
       const was = before[i];
-      if (!was || !b.data || b.data.byteLength !== was.length) return;
-      const now = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
+      const now = b.data && bytesOf(b.data);
+      if (!was || !now || now.length !== was.length) return;
       if (now.some((x, j) => x !== was[j])) outcome = `input ${i} was changed by the call`;
     });
   }
@@ -90,7 +91,7 @@ let failure: string | undefined;
 try {
   await fc.assert(
     fc.asyncProperty(caseArb, async ([name, desc, caseSeed]) => runCase(byName.get(name)!, desc, caseSeed)),
-    { seed, numRuns: count, verbose: 1 },
+    { seed, numRuns: count, verbose: 1, includeErrorInReport: true },
   );
 } catch (err) {
   failure = err instanceof Error ? err.message : String(err);
