@@ -46,21 +46,20 @@ export function gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>
   });
 }
 export function crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
-  return callNativeAsync(() => {
-    const z = readMatrix('Z', Z, true);
-    const w = readSecondMatrix('W', W, Z, z, true);
-    return readBackend('crossGram', options) === 'webgpu'
-      ? (runOnWebGpu('crossGram', { Z: z, W: w }, (gpu, m) => gpu.crossGram(m.Z, m.W)) as Promise<Out<M, T>>)
-      : native.crossGram(z, w);
-  });
+  return twoMatrices('crossGram', Z, W, options);
 }
 export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
+  return twoMatrices('innerGram', Z, W, options);
+}
+
+/** crossGram and innerGram, Promise forms: read Z and W once, then the CPU or the GPU. */
+function twoMatrices<R>(fn: 'crossGram' | 'innerGram', Z: unknown, W: unknown, options: BackendOption | undefined): Promise<R> {
   return callNativeAsync(() => {
     const z = readMatrix('Z', Z, true);
     const w = readSecondMatrix('W', W, Z, z, true);
-    return readBackend('innerGram', options) === 'webgpu'
-      ? (runOnWebGpu('innerGram', { Z: z, W: w }, (gpu, m) => gpu.innerGram(m.Z, m.W)) as Promise<Out<M, T>>)
-      : native.innerGram(z, w);
+    return readBackend(fn, options) === 'webgpu'
+      ? (runOnWebGpu(fn, { Z: z, W: w }, (gpu, m) => gpu[fn](m.Z, m.W)) as Promise<R>)
+      : native[fn](z, w);
   });
 }
 

@@ -509,6 +509,27 @@ struct EigshSolver::State {
     orthonormalize_columns(w, ld, ncols, scale, Rout);
   }
 
+  // Fills column `col` of w (leading dimension ld) with a random unit vector orthogonal to the
+  // basis V[:, 0:j] and to what `project_rest` removes (two passes of both); false when nothing
+  // is left outside them.
+  template <typename F>
+  bool random_direction(double* w, std::size_t ld, std::size_t col, F project_rest) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      for (std::size_t i = 0; i < n; ++i) w[i * ld + col] = random();
+      double before = column_norm(w + col, ld);
+      for (int pass = 0; pass < 2; ++pass) {
+        project_basis(w + col, ld, 1, nullptr);
+        project_rest();
+      }
+      double after = column_norm(w + col, ld);
+      if (after > 1e-8 * before) {
+        scale_column(w + col, ld, 1.0 / after);
+        return true;
+      }
+    }
+    return false;
+  }
+
   void orthonormalize_columns(double* w, std::size_t ld, std::size_t ncols, const double* scale,
                               double* Rout) {
     std::vector<double> r(ncols * ncols, 0.0), rc(ncols);
@@ -529,21 +550,7 @@ struct EigshSolver::State {
         continue;
       }
       r[col * ncols + col] = 0;
-      bool ok = false;
-      for (int attempt = 0; attempt < 5 && !ok; ++attempt) {
-        for (std::size_t i = 0; i < n; ++i) w[i * ld + col] = random();
-        double before = column_norm(w + col, ld);
-        for (int pass = 0; pass < 2; ++pass) {
-          project_basis(w + col, ld, 1, nullptr);
-          project_previous(w, ld, col, nullptr);
-        }
-        double after = column_norm(w + col, ld);
-        if (after > 1e-8 * before) {
-          scale_column(w + col, ld, 1.0 / after);
-          ok = true;
-        }
-      }
-      if (!ok) {
+      if (!random_direction(w, ld, col, [&] { project_previous(w, ld, col, nullptr); })) {
         // The basis and the columns before this one span the whole space: the Krylov space is
         // exhausted, the basis is an exact invariant subspace and its Ritz pairs are exact (R's
         // zero row says so to the residual estimates). The column stays zero until a restart
@@ -574,21 +581,7 @@ struct EigshSolver::State {
     while (!missing.empty()) {
       const std::size_t col = missing.back();
       missing.pop_back();
-      bool ok = false;
-      for (int attempt = 0; attempt < 5 && !ok; ++attempt) {
-        for (std::size_t i = 0; i < n; ++i) w[i * b + col] = random();
-        double before = column_norm(w + col, b);
-        for (int pass = 0; pass < 2; ++pass) {
-          project_basis(w + col, b, 1, nullptr);
-          project_block(col);
-        }
-        double after = column_norm(w + col, b);
-        if (after > 1e-8 * before) {
-          scale_column(w + col, b, 1.0 / after);
-          ok = true;
-        }
-      }
-      if (!ok) {
+      if (!random_direction(w, b, col, [&] { project_block(col); })) {
         j = saved;
         throw std::runtime_error("eigsh: could not extend the Krylov basis after a restart (the kept basis spans the whole space)");
       }

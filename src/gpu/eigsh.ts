@@ -233,6 +233,17 @@ export async function lanczosOnGpu(
     owned.push(x);
     return x;
   };
+  /** Row q of Y = Op (row q of X) for q < count (rows Nc floats apart), in one submission. */
+  const applyRows = async (X: GpuMatrix, Y: GpuMatrix, count: number) => {
+    const productTemps: GPUBuffer[] = [];
+    try {
+      await ctx.submit((enc) => {
+        for (let q = 0; q < count; q++) op.encode(enc, X.view(q * Nc * 4, n, 1, 1), Y.view(q * Nc * 4, n, 1, 1), productTemps);
+      });
+    } finally {
+      productTemps.forEach((b) => b.destroy());
+    }
+  };
   try {
     let V = mat('Lanczos basis', c + m + 1, Nc);
     let Vnext = mat('Lanczos basis', c + m + 1, Nc);
@@ -247,14 +258,7 @@ export async function lanczosOnGpu(
       locked.forEach((u, q) => rows32.set(u, q * Nc));
       for (const B of [V, Vnext]) ctx.device.queue.writeBuffer(B.buffer, 0, rows32.buffer, 0, rows32.byteLength);
       const AU = mat('deflation products', c, Nc);
-      const checkTemps: GPUBuffer[] = [];
-      try {
-        await ctx.submit((enc) => {
-          for (let q = 0; q < c; q++) op.encode(enc, V.view(q * Nc * 4, n, 1, 1), AU.view(q * Nc * 4, n, 1, 1), checkTemps);
-        });
-      } finally {
-        checkTemps.forEach((b) => b.destroy());
-      }
+      await applyRows(V, AU, c);
       const au = new Float32Array(await ctx.read(AU.buffer, c * Nc * 4));
       lockedValues = new Float64Array(c);
       lockedResiduals = new Float64Array(c);
@@ -309,14 +313,7 @@ export async function lanczosOnGpu(
       const X = mat('Ritz vectors', rows, Nc);
       const AX = mat('Ritz products', rows, Nc);
       ctx.device.queue.writeBuffer(X.buffer, 0, Y.buffer, Y.byteOffset + c * Nc * 4, rows * Nc * 4);
-      const productTemps: GPUBuffer[] = [];
-      try {
-        await ctx.submit((enc) => {
-          for (let q = 0; q < rows; q++) op.encode(enc, X.view(q * Nc * 4, n, 1, 1), AX.view(q * Nc * 4, n, 1, 1), productTemps);
-        });
-      } finally {
-        productTemps.forEach((b) => b.destroy());
-      }
+      await applyRows(X, AX, rows);
       const ax = new Float32Array(await ctx.read(AX.buffer, rows * Nc * 4));
       return Float64Array.from(values, (theta, q) => {
         let r2 = 0;
@@ -333,14 +330,7 @@ export async function lanczosOnGpu(
       const I = mat('unit vectors', n, Nc);
       const AI = mat('operator columns', n, Nc);
       ctx.device.queue.writeBuffer(I.buffer, 0, E.buffer, 0, E.byteLength);
-      const productTemps: GPUBuffer[] = [];
-      try {
-        await ctx.submit((enc) => {
-          for (let q = 0; q < n; q++) op.encode(enc, I.view(q * Nc * 4, n, 1, 1), AI.view(q * Nc * 4, n, 1, 1), productTemps);
-        });
-      } finally {
-        productTemps.forEach((b) => b.destroy());
-      }
+      await applyRows(I, AI, n);
       const cols = new Float32Array(await ctx.read(AI.buffer, n * Nc * 4));
       const M = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let q = 0; q < n; q++) M[i * n + q] = 0.5 * (cols[q * Nc + i] + cols[i * Nc + q]);
