@@ -53,13 +53,13 @@ export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matr
 }
 
 /** crossGram and innerGram, Promise forms: read Z and W once, then the CPU or the GPU. */
-function twoMatrices<R>(fn: 'crossGram' | 'innerGram', Z: unknown, W: unknown, options: BackendOption | undefined): Promise<R> {
+function twoMatrices<R>(fn: 'crossGram' | 'innerGram', Z: Matrix, W: Matrix, options: BackendOption | undefined): Promise<R> {
   return callNativeAsync(() => {
     const z = readMatrix('Z', Z, true);
     const w = readSecondMatrix('W', W, Z, z, true);
-    return readBackend(fn, options) === 'webgpu'
-      ? (runOnWebGpu(fn, { Z: z, W: w }, (gpu, m) => gpu[fn](m.Z, m.W)) as Promise<R>)
-      : native[fn](z, w);
+    return (readBackend(fn, options) === 'webgpu'
+      ? runOnWebGpu(fn, { Z: z, W: w }, (gpu, m) => gpu[fn](m.Z, m.W))
+      : native[fn](z, w)) as Promise<R>;
   });
 }
 
