@@ -322,9 +322,10 @@ export async function lanczosOnGpu(
       });
     };
 
-    // Small problems, or a basis that would span the locked vectors' complement: the operator's
-    // n columns on the device, its eigenproblem on the host in float64 (as the CPU's dense path).
-    if (n <= DENSE_LIMIT || m + 1 >= n - c) {
+    // Small problems (unless a basis size `ncv` asks for Lanczos), or a basis that would span the
+    // locked vectors' complement: the operator's n columns on the device, its eigenproblem on the
+    // host in float64 (as the CPU's dense path).
+    if ((n <= DENSE_LIMIT && options.ncv === undefined) || m + 1 >= n - c) {
       const E = new Float32Array(n * Nc);
       for (let q = 0; q < n; q++) E[q * Nc + q] = 1;
       const I = mat('unit vectors', n, Nc);
