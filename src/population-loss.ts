@@ -59,8 +59,14 @@ export function populationLoss<T extends FloatArray>(
     const handle = graphHandle(graph);
     const e = readMatrix('E', E);
     if (readBackend('populationLoss', EtOrOptions) === 'cpu') return native.populationLoss(handle, e);
+    // The CPU's rule (native/addon/population_loss.cc): a non-finite E, or a loss that overflows,
+    // is a RangeError rather than a NaN.
+    const bad = e.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0)
+      throw new RangeError(`populationLoss: E contains ${Number.isNaN(e.data[bad]) ? 'NaN' : 'Infinity'} at row ${Math.floor(bad / e.cols)}, column ${bad % e.cols}; a non-finite embedding would make the loss NaN`);
     return runOnWebGpu('populationLoss', { E: e }, async (gpu, m) => {
       const r = await gpu.populationLoss(graph, m.E);
+      if (!Number.isFinite(r.loss)) throw new RangeError('populationLoss: the embedding is finite, but the loss overflows float32; scale the embedding down');
       // runOnWebGpu has rejected a float64 E: T is Float32Array here.
       return { loss: r.loss, grad: r.grad as Matrix<T> };
     });

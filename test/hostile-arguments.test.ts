@@ -117,3 +117,16 @@ test('weights whose degrees overflow are a RangeError at construction', (t) => {
   t.throws(() => BipartiteGraph.fromEdges({ nLeft: 1, nRight: 2, left: [0, 0], right: [0, 1], weight: [1e308, 1e308] }), { instanceOf: RangeError, message: /overflows/ });
   t.true(Graph.fromEdges({ n: 2, src: [0, 1], dst: [1, 0], weight: [1e307, 1e307] }).totalWeight > 0);
 });
+
+test('populationLoss with NaN or Infinity in E is a RangeError naming the entry (the fuzz found a quiet NaN loss)', (t) => {
+  const g = ring(3);
+  for (const C of [Float32Array, Float64Array]) {
+    const E = { data: new C([0.1, Number.NaN, 0.3]), rows: 3, cols: 1 };
+    t.throws(() => populationLossSync(g, E), { instanceOf: RangeError, message: /^populationLoss: E contains NaN at row 1, column 0/ });
+    t.throws(() => populationLossSync(g, { data: new C([0.1, 0.2, Infinity]), rows: 3, cols: 1 }), { instanceOf: RangeError, message: /E contains Infinity at row 2/ });
+  }
+  const b = BipartiteGraph.fromEdges({ nLeft: 2, nRight: 2, left: [0, 1], right: [0, 1] });
+  t.throws(() => populationLossSync(b, { data: new Float64Array([1, 2]), rows: 2, cols: 1 }, { data: new Float64Array([Number.NaN, 1]), rows: 2, cols: 1 }), { instanceOf: RangeError, message: /Et contains NaN/ });
+  // float32 gradients of a finite but huge E overflow float32.
+  t.throws(() => populationLossSync(g, { data: new Float32Array([3e38, 3e38, 3e38]), rows: 3, cols: 1 }), { instanceOf: RangeError, message: /overflows/ });
+});

@@ -2,6 +2,7 @@
 // graph lives in native memory and is shared, not copied; E is copied for the Promise form.
 #include "../core/population_loss.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "common.h"
@@ -20,6 +21,27 @@ std::vector<double> widen(const void* data, Dtype dtype, std::size_t count) {
     std::memcpy(out.data(), data, count * sizeof(double));
   }
   return out;
+}
+
+// NaN or Infinity in an embedding would make the loss NaN without a word (the fuzz found it):
+// refused, naming the first bad entry, as spectralLoss does.
+void check_finite(const std::vector<double>& e, std::size_t k, const char* name) {
+  for (std::size_t p = 0; p < e.size(); ++p)
+    if (!std::isfinite(e[p]))
+      throw_range(std::string("populationLoss: ") + name + " contains " + (std::isnan(e[p]) ? "NaN" : "Infinity") +
+                  " at row " + std::to_string(p / k) + ", column " + std::to_string(p % k) +
+                  "; a non-finite embedding would make the loss NaN");
+}
+
+// Finite embeddings whose loss or gradient overflow: a RangeError, not an Infinity returned quietly.
+void check_overflow(double loss, const std::vector<double>& grad, Dtype dtype) {
+  bool ok = std::isfinite(loss);
+  for (std::size_t p = 0; ok && p < grad.size(); ++p)
+    ok = std::isfinite(dtype == Dtype::F32 ? static_cast<double>(static_cast<float>(grad[p])) : grad[p]);
+  if (!ok)
+    throw_range(std::string("populationLoss: the embedding is finite, but ") +
+                (std::isfinite(loss) ? "the gradient overflows " : "the loss overflows ") + dtype_name(dtype) +
+                "; scale the embedding down");
 }
 
 void narrow(const std::vector<double>& v, Dtype dtype, void* out) {
@@ -48,9 +70,11 @@ GraphArgs read_graph_args(const Napi::CallbackInfo& info) {
 // Computes into grad (E's dtype, n x k); returns the loss.
 double compute(const GraphHandle& g, const void* E, Dtype dtype, std::size_t n, std::size_t k, void* grad) {
   std::vector<double> e = widen(E, dtype, n * k);
+  check_finite(e, k, "E");
   std::vector<double> gr(n * k);
   double loss = g.f32 ? population_loss(*g.f32, e.data(), k, gr.data())
                       : population_loss(*g.f64, e.data(), k, gr.data());
+  check_overflow(loss, gr, dtype);
   narrow(gr, dtype, grad);
   return loss;
 }
@@ -113,9 +137,13 @@ BipartiteArgs read_bipartite_args(const Napi::CallbackInfo& info) {
 double compute_bipartite(const BipartiteHandle& g, const void* Ex, const void* Et, Dtype dtype,
                          std::size_t nl, std::size_t nr, std::size_t k, void* gl, void* gr) {
   std::vector<double> ex = widen(Ex, dtype, nl * k), et = widen(Et, dtype, nr * k);
+  check_finite(ex, k, "Ex");
+  check_finite(et, k, "Et");
   std::vector<double> gx(nl * k), gt(nr * k);
   double loss = g.f32 ? population_loss_bipartite(*g.f32, ex.data(), et.data(), k, gx.data(), gt.data())
                       : population_loss_bipartite(*g.f64, ex.data(), et.data(), k, gx.data(), gt.data());
+  check_overflow(loss, gx, dtype);
+  check_overflow(loss, gt, dtype);
   narrow(gx, dtype, gl);
   narrow(gt, dtype, gr);
   return loss;
