@@ -202,15 +202,10 @@ export class GpuContext {
     });
   }
 
-  uniform(words: ArrayLike<number>, floats?: ArrayLike<number>): GPUBuffer {
-    // Layout: u32 words first, then f32 values, each 4 bytes; padded to 16 bytes.
-    const n = words.length + (floats?.length ?? 0);
-    const bytes = Math.max(16, Math.ceil((n * 4) / 16) * 16);
-    const buf = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const host = new ArrayBuffer(bytes);
-    new Uint32Array(host, 0, words.length).set(Array.from(words, (w) => w >>> 0));
-    if (floats) new Float32Array(host, words.length * 4, floats.length).set(floats);
-    this.device.queue.writeBuffer(buf, 0, host);
+  /** A uniform buffer holding `bytes` (a multiple of 16 bytes: pipelines.ts lays out the fields). */
+  uniformBuffer(bytes: ArrayBuffer): GPUBuffer {
+    const buf = this.device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, bytes);
     return buf;
   }
 

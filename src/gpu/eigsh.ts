@@ -26,10 +26,11 @@ import type { Pipelines } from './pipelines.js';
 import { allocate, upload, type GpuMatrix } from './matrix.js';
 import { encodeGemm } from './gram.js';
 import { encodeSpmv, type GpuGraph } from './spmv.js';
+import { kernels, programs } from './programs.js';
+import { encodeFrobeniusDot, frobeniusGroups } from './reduce.js';
 
 /** Up to this n (as the CPU's dense path) the eigenproblem is solved densely from n products. */
 const DENSE_LIMIT = 256;
-import { WG } from './constants.js';
 
 export interface GpuEigshOptions {
   k: number;
@@ -372,15 +373,11 @@ export async function lanczosOnGpu(
     const w1 = mat('Lanczos vector', 1, Nc);
     const w2 = mat('Lanczos vector', 1, Nc);
     const hTmp = mat('Lanczos coefficients', 1, Hc);
-    const frobGroups = Math.min(64, Math.ceil(Nc / 4 / WG));
-    const partials = ctx.storage('norm partials', frobGroups * 16);
+    // The norm: frobeniusGroups(Nc / 4) partial pairs, added on the device by finish_norm.
+    const normGroups = frobeniusGroups(Nc / 4);
+    const partials = ctx.storage('norm partials', normGroups * 16);
     const scalars = ctx.storage('beta', 16);
     temps.push(partials, scalars);
-    const frobParams = ctx.uniform([1, Nc / 4, Nc / 4, frobGroups], [0]);
-    temps.push(frobParams);
-    const frob = pipes.get('spectral_loss', 'frobenius_dot');
-    const finish = pipes.get('eigsh', 'finish_norm');
-    const scale = pipes.get('eigsh', 'scale_row');
 
     // Start vector: seeded Gaussian, projected out of the locked vectors (twice) and normalized,
     // in float64.
@@ -394,15 +391,11 @@ export async function lanczosOnGpu(
     for (let i = 0; i < n; i++) row0[i] = v0[i] / nrm;
     ctx.device.queue.writeBuffer(V.buffer, c * Nc * 4, row0.buffer, 0, row0.byteLength);
 
-    const dotsPipe = pipes.get('eigsh', 'basis_dots');
-    const finishDots = pipes.get('eigsh', 'finish_dots');
-    const combine = pipes.get('eigsh', 'basis_combine');
-    const CHUNK4 = 2048; // as in eigsh.wgsl
     const n4 = Nc / 4;
-    const chunks = Math.ceil(n4 / CHUNK4);
+    const chunks = Math.ceil(n4 / programs.eigsh.constants.CHUNK4);
     const dots = ctx.storage('basis dot partials', (c + m + 1) * chunks * 4);
     temps.push(dots);
-    const basisBinding = () => ({ buffer: V.buffer });
+    const basis = () => ({ buffer: V.buffer });
 
     // One step: w = A v_j, two passes of classical Gram-Schmidt against the locked rows and
     // v_0..v_j (h = V w, then w0 - V^T h with h accumulated over both passes), beta = ||w||,
@@ -410,7 +403,7 @@ export async function lanczosOnGpu(
     const step = (enc: GPUCommandEncoder, j: number, cycleTemps: GPUBuffer[]) => {
       const rows = c + j + 1;
       const uni = (hIndex: number, add: number) => {
-        const u = ctx.uniform([Nc, frobGroups, hIndex, rows, chunks, n4, add]);
+        const u = pipes.uniform(programs.eigsh, 'params', { count: Nc, groups: normGroups, h_index: hIndex, rows, chunks, n4, add });
         cycleTemps.push(u);
         return u;
       };
@@ -418,19 +411,20 @@ export async function lanczosOnGpu(
       const Hrow = { buffer: H.buffer, offset: j * Hc * 4 };
       const first = uni(0, 0);
       const second = uni(j * Hc, 1);
+      // Workgroup (i, chunk) of basis_dots covers one chunk of basis row i.
       // h1 = V w0 -> hTmp;  w1 = w0 - V^T h1
-      pipes.dispatch(enc, dotsPipe, [first, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, dots], rows * chunks);
-      pipes.dispatch(enc, finishDots, [first, undefined, undefined, hTmp.buffer, undefined, undefined, undefined, undefined, dots, pipes.dummy(3)], Math.ceil(rows / WG));
-      pipes.dispatch(enc, combine, [first, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, undefined, hTmp.buffer, w1.buffer], Math.ceil(n4 / WG));
+      pipes.dispatch(enc, kernels.basisDots, { bindings: { params: first, basis: basis(), wv: w0.buffer, dots }, workgroups: rows * chunks });
+      pipes.dispatch(enc, kernels.finishDots, { bindings: { params: first, dots, h: hTmp.buffer }, invocations: rows });
+      pipes.dispatch(enc, kernels.basisCombine, { bindings: { params: first, basis: basis(), wv: w0.buffer, hin: hTmp.buffer, wout: w1.buffer }, invocations: n4 });
       // H[j] = V w1 + h1;  w2 = w0 - V^T H[j]
-      pipes.dispatch(enc, dotsPipe, [second, undefined, undefined, undefined, undefined, undefined, basisBinding(), w1.buffer, dots], rows * chunks);
-      pipes.dispatch(enc, finishDots, [second, undefined, undefined, H.buffer, undefined, undefined, undefined, undefined, dots, hTmp.buffer], Math.ceil(rows / WG));
-      pipes.dispatch(enc, combine, [second, undefined, undefined, undefined, undefined, undefined, basisBinding(), w0.buffer, undefined, Hrow, w2.buffer], Math.ceil(n4 / WG));
-      pipes.dispatch(enc, frob, [frobParams, w2.binding, undefined, undefined, w2.binding, undefined, { buffer: partials, offset: 0, size: frobGroups * 16 }], frobGroups);
-      const p = ctx.uniform([Nc, frobGroups, j * Hc + c + j + 1, rows, chunks, n4, 0]);
-      cycleTemps.push(p);
-      pipes.dispatch(enc, finish, [p, partials, scalars, H.buffer], 1);
-      pipes.dispatch(enc, scale, [p, undefined, scalars, undefined, w2.buffer, V.view((c + j + 1) * Nc * 4, 1, Nc).binding], Math.ceil(Nc / WG));
+      pipes.dispatch(enc, kernels.basisDots, { bindings: { params: second, basis: basis(), wv: w1.buffer, dots }, workgroups: rows * chunks });
+      pipes.dispatch(enc, kernels.finishDots, { bindings: { params: second, dots, hin: hTmp.buffer, h: H.buffer }, invocations: rows });
+      pipes.dispatch(enc, kernels.basisCombine, { bindings: { params: second, basis: basis(), wv: w0.buffer, hin: Hrow, wout: w2.buffer }, invocations: n4 });
+      encodeFrobeniusDot(pipes, enc, w2.binding, w2.binding, Nc / 4, { buffer: partials, offset: 0, size: normGroups * 16 }, cycleTemps);
+      const p = uni(j * Hc + c + j + 1, 0);
+      // One workgroup adds the partials and stores beta.
+      pipes.dispatch(enc, kernels.finishNorm, { bindings: { params: p, partials, scalars, h: H.buffer }, workgroups: 1 });
+      pipes.dispatch(enc, kernels.scaleRow, { bindings: { params: p, scalars, w: w2.buffer, v: V.view((c + j + 1) * Nc * 4, 1, Nc).binding }, invocations: Nc });
     };
 
     let p = 0;

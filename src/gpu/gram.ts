@@ -3,8 +3,9 @@
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, GpuMatrix } from './matrix.js';
+import { kernels, programs } from './programs.js';
 
-const TILE = 64; // TILE_M = TILE_N in gram.wgsl
+const { TILE_M, TILE_N, TILE_K } = programs.gram.constants;
 
 export interface GemmSpec {
   a: GpuMatrix;
@@ -17,8 +18,9 @@ export interface GemmSpec {
   alpha?: number;
   /** C = alpha AB + (beta + gamma v_i) D */
   axpy?: { d: GpuMatrix; beta: number; gamma?: number; v?: GPUBuffer };
-  /** The fused pairwise spectral loss: squares and trace partials, optionally the diagonal zeroed. */
-  loss?: { partials: GPUBuffer; partialsOffset: number; maskDiagonal: boolean };
+  /** The fused pairwise spectral loss: squares and trace partials (one 4-float slot per tile and
+   * batch entry, gemmTiles of them), optionally the diagonal zeroed. */
+  loss?: { partials: GPUBufferBinding; maskDiagonal: boolean };
 }
 
 export function gemmShape(s: GemmSpec): { m: number; n: number; k: number } {
@@ -31,8 +33,8 @@ export function gemmShape(s: GemmSpec): { m: number; n: number; k: number } {
 
 /** Number of workgroups (= 4-float partial slots for the loss epilogue) per batch entry. */
 export function gemmTiles(m: number, n: number, upper: boolean): number {
-  const tm = Math.ceil(m / TILE);
-  const tn = Math.ceil(n / TILE);
+  const tm = Math.ceil(m / TILE_M);
+  const tn = Math.ceil(n / TILE_N);
   return upper ? (tn * (tn + 1)) / 2 : tm * tn;
 }
 
@@ -52,37 +54,31 @@ export function encodeGemm(
   const count4 = (s.c.rows * s.c.stride) / 4;
   const entries = s.c.count;
   const { splits, kSplit } = epilogue === 0 ? splitK(ctx, tiles * entries, k, count4 * entries * 16) : { splits: 1, kSplit: k };
-  const words = (kSplitWords: number[]) => [m, n, k, s.a.stride / 4, s.b.stride / 4, s.c.stride / 4, batchStride(s.a), batchStride(s.b),
-    entries, Math.ceil(n / TILE), tiles, s.loss?.maskDiagonal ? 1 : 0, ...kSplitWords, count4];
-  const params = ctx.uniform(words([splits, kSplit]), [s.alpha ?? 1, s.axpy?.beta ?? 0, s.axpy?.gamma ?? 0]);
-  temps.push(params);
-  const pipeline = pipes.get('gram', 'gemm', {
-    TRANS_A: s.transA ? 1 : 0,
-    TRANS_B: s.transB ? 1 : 0,
-    UPPER: upper ? 1 : 0,
-    EPILOGUE: epilogue,
+  const params = pipes.uniform(programs.gram, 'params', {
+    m, n, k,
+    lda4: s.a.stride / 4, ldb4: s.b.stride / 4, ldc4: s.c.stride / 4,
+    batch_a: batchStride(s.a), batch_b: batchStride(s.b),
+    entries, tiles_n: Math.ceil(n / TILE_N), tiles, mask_diag: s.loss?.maskDiagonal ? 1 : 0,
+    splits, k_split: kSplit, count4,
+    alpha: s.alpha ?? 1, beta: s.axpy?.beta ?? 0, gamma: s.axpy?.gamma ?? 0,
   });
-  const partials = s.loss
-    ? { buffer: s.loss.partials, offset: s.loss.partialsOffset, size: tiles * s.c.count * 16 }
-    : pipes.dummy(0);
+  temps.push(params);
+  const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0, UPPER: upper ? 1 : 0, EPILOGUE: epilogue };
   if (splits > 1) {
     // Each split writes a full copy of C (alpha applied once, when the copies are added).
     const copies = ctx.storage('split-K partial products', splits * entries * count4 * 16);
     temps.push(copies);
-    const bindings = [params, s.a.binding, s.b.binding, { buffer: copies }, pipes.dummy(1), pipes.dummy(2), pipes.dummy(0)];
-    pipes.dispatch(encoder, pipeline, bindings, tiles * splits, entries, timestampWrites);
-    const sum = pipes.get('gram', 'splitk_sum');
-    pipes.dispatch(encoder, sum, [params, undefined, undefined, s.c.binding, { buffer: copies }], Math.ceil((entries * count4) / 256));
+    pipes.dispatch(encoder, kernels.gemm, { bindings: { params, a: s.a.binding, b: s.b.binding, c: copies }, overrides, workgroups: tiles * splits, z: entries, timestampWrites });
+    pipes.dispatch(encoder, kernels.splitkSum, { bindings: { params, c: s.c.binding, d: copies }, invocations: entries * count4 });
     return;
   }
-  pipes.dispatch(
-    encoder,
-    pipeline,
-    [params, s.a.binding, s.b.binding, s.c.binding, s.axpy?.d.binding ?? pipes.dummy(1), s.axpy?.v ?? pipes.dummy(2), partials],
-    tiles,
-    entries,
-    timestampWrites,
-  );
+  const bindings = {
+    params, a: s.a.binding, b: s.b.binding, c: s.c.binding,
+    ...(s.axpy ? { d: s.axpy.d.binding } : {}),
+    ...(s.axpy?.v ? { v: s.axpy.v } : {}),
+    ...(s.loss ? { partials: s.loss.partials } : {}),
+  };
+  pipes.dispatch(encoder, kernels.gemm, { bindings, overrides, workgroups: tiles, z: entries, timestampWrites });
 }
 
 /** Split K when the output has too few tiles to occupy a GPU and K is long: at least 2048 per
@@ -96,7 +92,7 @@ export function splitK(ctx: GpuContext, workgroups: number, k: number, bytesPerC
   const cap = Math.min(ctx.info.limits.maxStorageBufferBindingSize, ctx.info.limits.maxBufferSize);
   while (splits > 1 && splits * bytesPerCopy > cap) splits = Math.ceil(splits / 2);
   if (splits <= 1) return { splits: 1, kSplit: k };
-  const kSplit = Math.ceil(k / splits / 16) * 16; // TILE_K
+  const kSplit = Math.ceil(k / splits / TILE_K) * TILE_K;
   return { splits: Math.ceil(k / kSplit), kSplit };
 }
 

@@ -12,9 +12,10 @@
 // the one readback of the call.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
-import { allocate, type GpuMatrix } from './matrix.js';
+import { allocate, paddedStride, type GpuMatrix } from './matrix.js';
 import { encodeGemm, gemmTiles } from './gram.js';
-import { WG } from './constants.js';
+import { kernels, programs } from './programs.js';
+import { encodeFrobeniusDot, frobeniusGroups, PartialSums } from './reduce.js';
 
 export interface SpectralLossOptions {
   mu?: number;
@@ -55,14 +56,6 @@ export function checkLossOptions(Z: GpuMatrix, W: GpuMatrix, options: SpectralLo
   return { mu, negatives, algorithm: chosen as 'gram' | 'pairwise' };
 }
 
-function sumPartials(words: Float32Array, start: number, slots: number, field: 0 | 1): number {
-  let s = 0;
-  for (let g = 0; g < slots; g++) s += words[start + 4 * g + 2 * field] + words[start + 4 * g + 2 * field + 1];
-  return s;
-}
-
-const ALIGN = 256; // minStorageBufferOffsetAlignment's largest allowed value
-
 export async function spectralLossOnGpu(
   ctx: GpuContext,
   pipes: Pipelines,
@@ -78,34 +71,25 @@ export async function spectralLossOnGpu(
   const cNeg = offdiag ? 1 / (B * (B - 1)) : 1 / (B * B);
   const cPos = -2 / B;
   const scale = 1 / (mu ?? 1);
-  const rowGroups = Math.ceil(B / WG);
 
   const temps: GPUBuffer[] = [];
   const owned: GpuMatrix[] = [];
   const gradZ = allocate(ctx, owner, 'gradZ', B, k);
   const gradW = allocate(ctx, owner, 'gradW', B, k);
   try {
-    // Partial-sum regions, each 256-byte aligned so it can be bound at an offset.
-    const regions: Record<string, { offset: number; slots: number }> = {};
-    let bytes = 0;
-    const region = (name: string, slots: number) => {
-      regions[name] = { offset: bytes, slots };
-      bytes += Math.ceil((slots * 16) / ALIGN) * ALIGN;
-    };
-    const frobGroups = Math.min(64, Math.ceil((k * paddedCols(k)) / 4 / WG));
-    if (algorithm === 'pairwise') region('pairs', gemmTiles(B, B, false));
-    else {
-      region('rows', rowGroups);
-      region('frob', frobGroups);
-    }
-    const partials = ctx.storage('loss partials', bytes);
+    // Partial-sum regions: the pairwise GEMM's epilogue writes one slot per tile; the gram
+    // algorithm's row dots one per workgroup of rows, and <Z^T Z, W^T W>_F its own.
+    const sums = new PartialSums();
+    const gramCount4 = (k * paddedStride(k)) / 4;
+    if (algorithm === 'pairwise') sums.region('pairs', gemmTiles(B, B, false));
+    else sums.region('rows', Math.ceil(B / kernels.rowDots.workgroupSize)).region('frob', frobeniusGroups(gramCount4));
+    const partials = sums.allocate(ctx, 'loss partials');
     temps.push(partials);
-    const bind = (name: string) => ({ buffer: partials, offset: regions[name].offset, size: regions[name].slots * 16 });
 
     let z = Z;
     let w = W;
-    const rowParams = ctx.uniform([B, Z.stride / 4, 0, 0], [mu ?? 1]);
-    temps.push(rowParams);
+    const params = pipes.uniform(programs.spectralLoss, 'params', { rows: B, stride4: Z.stride / 4, mu: mu ?? 1 });
+    temps.push(params);
     let factors: GPUBuffer[] = [];
     const encoders: ((enc: GPUCommandEncoder) => void)[] = [];
     if (mu !== undefined) {
@@ -114,10 +98,9 @@ export async function spectralLossOnGpu(
       owned.push(z, w);
       factors = [ctx.storage('row factors', B * 4), ctx.storage('row factors', B * 4)];
       temps.push(...factors);
-      const clip = pipes.get('spectral_loss', 'clip_rows');
       encoders.push((enc) => {
-        pipes.dispatch(enc, clip, [rowParams, Z.buffer, z.buffer, factors[0]], rowGroups);
-        pipes.dispatch(enc, clip, [rowParams, W.buffer, w.buffer, factors[1]], rowGroups);
+        pipes.dispatch(enc, kernels.clipRows, { bindings: { params, x: Z.buffer, out: z.buffer, factor: factors[0] }, invocations: B });
+        pipes.dispatch(enc, kernels.clipRows, { bindings: { params, x: W.buffer, out: w.buffer, factor: factors[1] }, invocations: B });
       });
     }
     const alpha = 2 * cNeg * scale;
@@ -126,7 +109,7 @@ export async function spectralLossOnGpu(
       const S = allocate(ctx, owner, `the pairwise algorithm's S = Z W^T (${B} x ${B}; use algorithm 'gram')`, B, B);
       owned.push(S);
       encoders.push((enc) => {
-        encodeGemm(ctx, pipes, enc, { a: z, transA: false, b: w, transB: true, c: S, loss: { partials, partialsOffset: regions.pairs.offset, maskDiagonal: offdiag } }, temps);
+        encodeGemm(ctx, pipes, enc, { a: z, transA: false, b: w, transB: true, c: S, loss: { partials: sums.binding('pairs'), maskDiagonal: offdiag } }, temps);
         encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: w, transB: false, c: gradZ, alpha, axpy: { d: w, beta } }, temps);
         encodeGemm(ctx, pipes, enc, { a: S, transA: true, b: z, transB: false, c: gradW, alpha, axpy: { d: z, beta } }, temps);
       });
@@ -136,39 +119,34 @@ export async function spectralLossOnGpu(
       owned.push(Gz, Gw);
       const s = ctx.storage('row dots', B * 4);
       temps.push(s);
-      const frobParams = ctx.uniform([k, Gz.stride / 4, (k * Gz.stride) / 4, frobGroups], [0]);
-      temps.push(frobParams);
       const gamma = offdiag ? -alpha : 0;
       encoders.push((enc) => {
         encodeGemm(ctx, pipes, enc, { a: z, transA: true, b: z, transB: false, c: Gz, upper: true }, temps);
         encodeGemm(ctx, pipes, enc, { a: w, transA: true, b: w, transB: false, c: Gw, upper: true }, temps);
-        pipes.dispatch(enc, pipes.get('spectral_loss', 'row_dots'), [rowParams, z.buffer, undefined, undefined, w.buffer, s, bind('rows')], rowGroups);
-        pipes.dispatch(enc, pipes.get('spectral_loss', 'frobenius_dot'), [frobParams, Gz.buffer, undefined, undefined, Gw.buffer, undefined, bind('frob')], frobGroups);
+        pipes.dispatch(enc, kernels.rowDots, { bindings: { params, x: z.buffer, y: w.buffer, s, partials: sums.binding('rows') }, invocations: B });
+        encodeFrobeniusDot(pipes, enc, Gz.buffer, Gw.buffer, gramCount4, sums.binding('frob'), temps);
         encodeGemm(ctx, pipes, enc, { a: z, transA: false, b: Gw, transB: false, c: gradZ, alpha, axpy: { d: w, beta, gamma, v: s } }, temps);
         encodeGemm(ctx, pipes, enc, { a: w, transA: false, b: Gz, transB: false, c: gradW, alpha, axpy: { d: z, beta, gamma, v: s } }, temps);
       });
     }
     if (mu !== undefined) {
-      const back = pipes.get('spectral_loss', 'clip_backward');
       encoders.push((enc) => {
-        pipes.dispatch(enc, back, [rowParams, Z.buffer, gradZ.buffer, factors[0]], rowGroups);
-        pipes.dispatch(enc, back, [rowParams, W.buffer, gradW.buffer, factors[1]], rowGroups);
+        pipes.dispatch(enc, kernels.clipBackward, { bindings: { params, x: Z.buffer, out: gradZ.buffer, factor: factors[0] }, invocations: B });
+        pipes.dispatch(enc, kernels.clipBackward, { bindings: { params, x: W.buffer, out: gradW.buffer, factor: factors[1] }, invocations: B });
       });
     }
     await ctx.submit((enc) => encoders.forEach((e) => e(enc)));
-    const words = new Float32Array(await ctx.read(partials, bytes));
+    await sums.read(ctx);
 
     let positiveSum: number;
     let negativeSum: number;
     if (algorithm === 'pairwise') {
-      const r = regions.pairs;
-      negativeSum = sumPartials(words, r.offset / 4, r.slots, 0);
-      positiveSum = sumPartials(words, r.offset / 4, r.slots, 1);
+      negativeSum = sums.sum('pairs', 0);
+      positiveSum = sums.sum('pairs', 1);
     } else {
-      const r = regions.rows;
-      positiveSum = sumPartials(words, r.offset / 4, r.slots, 0);
-      const diagSquares = sumPartials(words, r.offset / 4, r.slots, 1);
-      const all = sumPartials(words, regions.frob.offset / 4, regions.frob.slots, 0);
+      positiveSum = sums.sum('rows', 0);
+      const diagSquares = sums.sum('rows', 1);
+      const all = sums.sum('frob');
       negativeSum = offdiag ? all - diagSquares : all;
     }
     const positive = cPos * positiveSum * scale;
@@ -182,8 +160,4 @@ export async function spectralLossOnGpu(
     for (const t of temps) t.destroy();
     for (const m of owned) m.destroy();
   }
-}
-
-function paddedCols(k: number): number {
-  return Math.ceil(k / 4) * 4;
 }

@@ -3,7 +3,7 @@
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
-import { WG } from './constants.js';
+import { kernels, programs } from './programs.js';
 
 /** A CSR matrix as plain arrays (what Graph.fromCSR takes). */
 export interface CsrInput {
@@ -119,14 +119,24 @@ export function encodeSpmv(
   ctx: GpuContext, pipes: Pipelines, enc: GPUCommandEncoder, g: GpuGraph, x: GpuMatrix, y: GpuMatrix,
   normalized: boolean, alpha: number, temps: GPUBuffer[],
 ): void {
-  const params = ctx.uniform([g.n, x.cols, x.stride, normalized ? 1 : 0], [alpha]);
+  const params = pipes.uniform(programs.spmv, 'params', { n: g.n, cols: x.cols, stride: x.stride, scaled: normalized ? 1 : 0, alpha });
   temps.push(params);
-  const bindings = [params, g.indptr, g.indices, g.values, x.binding, y.binding, g.invSqrtDegree];
+  const bindings = { params, indptr: g.indptr, indices: g.indices, values: g.values, x: x.binding, y: y.binding, d: g.invSqrtDegree };
   if (x.cols === 1) {
-    pipes.dispatch(enc, pipes.get('spmv', 'spmv_vector', { GROUP: g.group }), bindings, Math.ceil(g.n / (WG / g.group)));
+    // g.group lanes per row.
+    pipes.dispatch(enc, kernels.spmvVector, { bindings, overrides: { GROUP: g.group }, invocations: g.n * g.group });
   } else {
-    pipes.dispatch(enc, pipes.get('spmv', 'spmm_rows'), bindings, Math.ceil((g.n * x.cols) / WG));
+    pipes.dispatch(enc, kernels.spmmRows, { bindings, invocations: g.n * x.cols });
   }
+}
+
+/** Records y = diag(d) x for x, y n x c GpuMatrices (the population loss's D E). */
+export function encodeScaleRows(
+  pipes: Pipelines, enc: GPUCommandEncoder, d: GPUBuffer, x: GpuMatrix, y: GpuMatrix, temps: GPUBuffer[],
+): void {
+  const params = pipes.uniform(programs.spmv, 'params', { n: x.rows, cols: x.cols, stride: x.stride, scaled: 0, alpha: 1 });
+  temps.push(params);
+  pipes.dispatch(enc, kernels.scaleRows, { bindings: { params, x: x.binding, y: y.binding, d }, invocations: x.rows * x.cols });
 }
 
 export function checkVectors(g: GpuGraph, name: string, x: GpuMatrix): void {

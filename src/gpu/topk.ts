@@ -8,7 +8,7 @@ import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
 import { encodeGemm } from './gram.js';
-import { WG } from './constants.js';
+import { kernels, programs } from './programs.js';
 
 const NONE = 0xffffffff;
 
@@ -34,13 +34,12 @@ export async function topKOnGpu(
   const temps: GPUBuffer[] = [outIndex, outScore, flags];
   const owned: GpuMatrix[] = [];
   try {
-    const scanParams = [Q, K].map((m, slot) => {
+    const scans = [Q, K].map((m, slot) => {
       const quads = m.stride / 4;
-      const p = ctx.uniform([quads, m.rows * quads, slot]);
-      temps.push(p);
-      return { m, p, workgroups: Math.ceil((m.rows * quads) / WG) };
+      const scan = pipes.uniform(programs.topk, 'scan', { quads, total: m.rows * quads, slot });
+      temps.push(scan);
+      return { m, scan, invocations: m.rows * quads };
     });
-    const scan = pipes.get('topk', 'nonfinite_rows');
     const S = allocate(ctx, owner, 'topK scores chunk', chunk, K.rows);
     owned.push(S);
     for (let first = 0; first < nq; first += chunk) {
@@ -58,16 +57,17 @@ export async function topKOnGpu(
       }
       const Sc = rows === chunk ? S : allocate(ctx, owner, 'topK scores chunk', rows, K.rows);
       if (Sc !== S) owned.push(Sc);
-      const params = ctx.uniform([K.rows, Sc.stride, k, rows, first]);
+      const params = pipes.uniform(programs.topk, 'params', { n: K.rows, stride: Sc.stride, k, rows, first });
       temps.push(params);
       await ctx.submit((enc) => {
         if (first === 0) {
-          for (const { m, p, workgroups } of scanParams) {
-            pipes.dispatch(enc, scan, [undefined, undefined, undefined, undefined, p, m.binding, flags], workgroups);
+          for (const { m, scan, invocations } of scans) {
+            pipes.dispatch(enc, kernels.nonfiniteRows, { bindings: { scan, matrix: m.binding, first_bad_row: flags }, invocations });
           }
         }
         encodeGemm(ctx, pipes, enc, { a: q, transA: false, b: K, transB: true, c: Sc }, temps);
-        pipes.dispatch(enc, pipes.get('topk', 'topk_rows'), [params, Sc.buffer, outIndex, outScore], rows);
+        // One workgroup per query row.
+        pipes.dispatch(enc, kernels.topkRows, { bindings: { params, scores: Sc.buffer, out_index: outIndex, out_score: outScore }, workgroups: rows });
         if (first + rows >= nq) enc.copyBufferToBuffer(flags, 0, outIndex, outBytes, 8);
       });
     }

@@ -1,6 +1,6 @@
 // eigsh.wgsl: the steps of GPU Lanczos besides the graph product (spmv.wgsl) and the norm's
-// partial sums (spectral_loss.wgsl's frobenius_dot), so that a whole restart cycle runs without
-// reading anything back:
+// partial sums (reduce.wgsl's frobenius_dot), so that a whole restart cycle runs without reading
+// anything back (CHUNK4, the Params struct and the bindings are declared in src/gpu/programs.ts):
 //   basis_dots    partial dot products of the first `rows` basis vectors with w: workgroup
 //                 (i, c) covers chunk c (CHUNK4 vec4s) of row i; split over chunks so that a long
 //                 basis row still spreads over many workgroups
@@ -10,31 +10,7 @@
 //                 both in the projected matrix H (at h_index) and in scalars[0]
 //   scale_row     v_{j+1} = w / beta (zero when beta = 0: an invariant subspace was found)
 
-const CHUNK4: u32 = 2048u;  // vec4s of a basis row per basis_dots workgroup (8 per invocation)
-
-struct Params {
-  count: u32,    // floats in w and v
-  groups: u32,   // partial (hi, lo) pairs to add, 4 floats apart
-  h_index: u32,  // where beta goes in H; for finish_dots, where h starts
-  rows: u32,     // basis vectors in use
-  chunks: u32,   // basis_dots chunks per row
-  n4: u32,       // vec4s per basis row
-  add: u32,      // finish_dots: add hin
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read_write> scalars: array<f32>;
-@group(0) @binding(3) var<storage, read_write> h: array<f32>;
-@group(0) @binding(4) var<storage, read> w: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read> basis: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> wv: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> dots: array<f32>;
-@group(0) @binding(9) var<storage, read> hin: array<f32>;
-@group(0) @binding(10) var<storage, read_write> wout: array<vec4<f32>>;
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn basis_dots(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = wid.x + wid.y * nwg.x;
   let i = g / params.chunks;
@@ -48,7 +24,7 @@ fn basis_dots(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_
   if (lanes.lid == 0u && i < params.rows) { dots[g] = total; }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn finish_dots(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= params.rows) { return; }
@@ -58,7 +34,7 @@ fn finish_dots(@builtin(global_invocation_id) gid: vec3<u32>) {
   h[params.h_index + i] = acc;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn basis_combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let q = gid.x + gid.y * nwg.x * WG_SIZE;
   if (q >= params.n4) { return; }
@@ -67,7 +43,7 @@ fn basis_combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   wout[q] = acc;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn finish_norm(lanes: Lanes) {
   var hi = 0.0;
   var lo = 0.0;
@@ -83,7 +59,7 @@ fn finish_norm(lanes: Lanes) {
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn scale_row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG_SIZE;
   if (i >= params.count) { return; }

@@ -4,8 +4,8 @@
 // population loss. Matrices are row-major with rows padded to a multiple of 4 floats (zeros in the
 // padding, see matrix.ts), so every global load and store is an aligned vec4.
 //
-// Tiling, stated once:
-//   a workgroup computes a TILE_M x TILE_N = 64 x 64 block of C with 16 x 16 = 256 invocations,
+// Tiling (TILE_M, TILE_N, TILE_K and the bindings are declared in src/gpu/programs.ts):
+//   a workgroup computes a TILE_M x TILE_N = 64 x 64 block of C with 16 x 16 = WG_SIZE invocations,
 //   each invocation a 4 x 4 block held in four vec4 registers; the K dimension advances TILE_K = 16
 //   at a time through two workgroup-memory tiles (op(A): 16 x 64, op(B): 16 x 64, 8 KiB in all),
 //   each loaded with one vec4 per invocation.
@@ -13,10 +13,11 @@
 //   E^T D E), the K range is cut into params.splits slices of params.k_split (a multiple of TILE_K);
 //   each workgroup writes its slice's product into its own copy of C, and splitk_sum adds the
 //   copies in a fixed order (deterministic) and scales by alpha. Used with EPILOGUE 0 only.
-const TILE_M: u32 = 64u;
-const TILE_N: u32 = 64u;
-const TILE_K: u32 = 16u;
-const THREADS_N: u32 = 16u;  // = TILE_N / 4 (and TILE_M / 4 rows of threads)
+const THREADS_N: u32 = TILE_N / 4u;  // invocations per row of the 4 x 4 blocks (and TILE_M / 4 rows)
+const K4: u32 = TILE_K / 4u;         // vec4s of K per tile row
+// Square tiles (both tiles are indexed with THREADS_N), one vec4 of each tile per invocation, and
+// one 4 x 4 block of C per invocation.
+const_assert TILE_M == TILE_N && K4 * TILE_M == WG_SIZE && THREADS_N * THREADS_N == WG_SIZE;
 
 // A is stored K x M (innerGram: Z^T W) instead of M x K.
 override TRANS_A: bool = false;
@@ -31,27 +32,9 @@ override UPPER: bool = false;
 //    to partials[4 * tile + 0..3]: the fused pairwise spectral loss.
 override EPILOGUE: u32 = 0u;
 
-struct Params {
-  m: u32, n: u32, k: u32,
-  lda4: u32, ldb4: u32, ldc4: u32,        // row strides in vec4s
-  batch_a: u32, batch_b: u32,             // batch strides in vec4s (C's is count4)
-  entries: u32,                           // batch entries (1 for a matrix)
-  tiles_n: u32, tiles: u32, mask_diag: u32,
-  splits: u32, k_split: u32, count4: u32,  // split K (see the top); count4: vec4s of one C
-  alpha: f32, beta: f32, gamma: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> d: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> partials: array<f32>;
-
-// tile_a[p * 16 + i4] holds op(A)[k0 + p][4 i4 .. 4 i4 + 3] of this tile's rows; tile_b likewise.
-var<workgroup> tile_a: array<vec4<f32>, 256>;
-var<workgroup> tile_b: array<vec4<f32>, 256>;
+// tile_a[p * THREADS_N + i4] holds op(A)[k0 + p][4 i4 .. 4 i4 + 3] of this tile's rows; tile_b likewise.
+var<workgroup> tile_a: array<vec4<f32>, TILE_K * TILE_M / 4u>;
+var<workgroup> tile_b: array<vec4<f32>, TILE_K * TILE_N / 4u>;
 
 fn load_tiles(lid: u32, ti: u32, tj: u32, k0: u32, base_a: u32, base_b: u32) {
   if (TRANS_A) {
@@ -63,8 +46,8 @@ fn load_tiles(lid: u32, ti: u32, tj: u32, k0: u32, base_a: u32, base_b: u32) {
     if (gp < params.k && gi4 < params.lda4) { x = a[base_a + gp * params.lda4 + gi4]; }
     tile_a[p * THREADS_N + i4] = x;
   } else {
-    let i = lid / 4u;
-    let kq = lid % 4u;
+    let i = lid / K4;
+    let kq = lid % K4;
     let gi = ti * TILE_M + i;
     let gk4 = k0 / 4u + kq;
     var x = vec4<f32>(0.0);
@@ -72,8 +55,8 @@ fn load_tiles(lid: u32, ti: u32, tj: u32, k0: u32, base_a: u32, base_b: u32) {
     for (var e = 0u; e < 4u; e++) { tile_a[(4u * kq + e) * THREADS_N + i / 4u][i % 4u] = x[e]; }
   }
   if (TRANS_B) {
-    let j = lid / 4u;
-    let kq = lid % 4u;
+    let j = lid / K4;
+    let kq = lid % K4;
     let gj = tj * TILE_N + j;
     let gk4 = k0 / 4u + kq;
     var x = vec4<f32>(0.0);
@@ -90,7 +73,7 @@ fn load_tiles(lid: u32, ti: u32, tj: u32, k0: u32, base_a: u32, base_b: u32) {
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn gemm(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lanes.lid;
   let linear = wid.x + wid.y * nwg.x;
@@ -194,9 +177,9 @@ fn gemm(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
 }
 
 // C = alpha * (sum of the split-K copies in d), one invocation per vec4 of C (all batch entries).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn splitk_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let q = gid.x + gid.y * nwg.x * 256u;
+  let q = gid.x + gid.y * nwg.x * WG_SIZE;
   if (q >= params.count4 * params.entries) { return; }
   let b = q / params.count4;
   let r = q % params.count4;

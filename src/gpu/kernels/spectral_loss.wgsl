@@ -3,27 +3,12 @@
 // registers, its axpy epilogue forms the gradients); this program holds what is left:
 //   clip_rows      z_i <- z_i * min(1, sqrt(mu) / |z_i|), remembering the factor
 //   row_dots       s_i = z_i . w_i, with partial sums of s_i and s_i^2
-//   frobenius_dot  partial sums of <X, Y>_F = sum_ab X_ab Y_ab
 //   clip_backward  g_i <- f_i (g_i - u_i (u_i . g_i)), u_i = z_i / |z_i|, for clipped rows
-// One invocation per row (rows are short: k floats), WG_SIZE (256) rows per workgroup; partial sums
+// (The Frobenius product <Z^T Z, W^T W>_F is reduce.wgsl's frobenius_dot; bindings and the Params
+// struct are declared in src/gpu/programs.ts.)
+// One invocation per row (rows are short: k floats), WG_SIZE rows per workgroup; partial sums
 // are compensated per invocation, reduced per workgroup by workgroup_sum (reduce.wgsl), and added
 // in float64 by the host: 4 floats per workgroup (hi, lo of each of two sums).
-
-struct Params {
-  rows: u32,
-  stride4: u32,   // vec4s per row
-  count4: u32,    // frobenius_dot: vec4s in all
-  groups: u32,    // frobenius_dot: workgroups dispatched
-  mu: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> factor: array<f32>;
-@group(0) @binding(4) var<storage, read> y: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> s: array<f32>;
-@group(0) @binding(6) var<storage, read_write> partials: array<f32>;
 
 fn row_norm(base: u32) -> f32 {
   var acc = 0.0;
@@ -31,7 +16,7 @@ fn row_norm(base: u32) -> f32 {
   return sqrt(acc);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn clip_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG_SIZE;
   if (i >= params.rows) { return; }
@@ -45,7 +30,7 @@ fn clip_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   for (var q = 0u; q < params.stride4; q++) { out[base + q] = f * x[base + q]; }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn row_dots(lanes: Lanes, @builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
             @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG_SIZE;
@@ -71,23 +56,7 @@ fn row_dots(lanes: Lanes, @builtin(global_invocation_id) gid: vec3<u32>, @builti
   }
 }
 
-@compute @workgroup_size(256)
-fn frobenius_dot(lanes: Lanes, @builtin(workgroup_id) wid: vec3<u32>) {
-  var acc = vec2<f32>(0.0);
-  for (var q = wid.x * WG_SIZE + lanes.lid; q < params.count4; q += params.groups * WG_SIZE) {
-    let p = x[q] * y[q];
-    acc = neumaier(neumaier(neumaier(neumaier(acc, p.x), p.y), p.z), p.w);
-  }
-  let sum = workgroup_partial(acc, lanes);
-  if (lanes.lid == 0u) {
-    partials[4u * wid.x] = sum.x;
-    partials[4u * wid.x + 1u] = sum.y;
-    partials[4u * wid.x + 2u] = 0.0;
-    partials[4u * wid.x + 3u] = 0.0;
-  }
-}
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn clip_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG_SIZE;
   if (i >= params.rows) { return; }

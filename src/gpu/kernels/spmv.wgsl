@@ -12,25 +12,10 @@
 //   spmm_rows    x has several columns: one invocation per (row, column), so the reads of x's rows
 //                are contiguous across neighbouring invocations.
 //   scale_rows   y[i, c] = v[i] * x[i, c].
-// x and y are row-major with `stride` floats per row (GpuMatrix padding).
+// x and y are row-major with `stride` floats per row (GpuMatrix padding). The Params struct and the
+// bindings are declared in src/gpu/programs.ts.
 
 override GROUP: u32 = 1u;
-
-struct Params {
-  n: u32,
-  cols: u32,
-  stride: u32,
-  scaled: u32,
-  alpha: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> indptr: array<u32>;
-@group(0) @binding(2) var<storage, read> indices: array<u32>;
-@group(0) @binding(3) var<storage, read> values: array<f32>;
-@group(0) @binding(4) var<storage, read> x: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<storage, read> d: array<f32>;
 
 var<workgroup> lanes_sum: array<f32, WG_SIZE>;
 
@@ -59,7 +44,7 @@ fn store_row(row: u32, sum: f32) {
 }
 
 //#if SUBGROUPS
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn spmv_vector(lanes: Lanes, @builtin(subgroup_size) sg_size: u32, @builtin(workgroup_id) wid: vec3<u32>,
                @builtin(num_workgroups) nwg: vec3<u32>) {
   // Invocations are numbered by subgroup, so that a group never straddles two subgroups. This
@@ -88,7 +73,7 @@ fn spmv_vector(lanes: Lanes, @builtin(subgroup_size) sg_size: u32, @builtin(work
   if (lane == 0u && row < params.n) { store_row(row, sum); }
 }
 //#else
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn spmv_vector(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
                @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = (wid.x + wid.y * nwg.x) * (WG_SIZE / GROUP) + lid / GROUP;
@@ -103,7 +88,7 @@ fn spmv_vector(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
 }
 //#endif
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn spmm_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * WG_SIZE;
   let row = t / params.cols;
@@ -118,7 +103,7 @@ fn spmm_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   y[row * params.stride + c] = r;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn scale_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * WG_SIZE;
   let row = t / params.cols;

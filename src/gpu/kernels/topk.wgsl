@@ -7,19 +7,7 @@
 //   nonfinite_rows  the first row of a matrix (queries or keys) holding a NaN or an Infinity, by
 //                   atomicMin into a flag word that the host reads back with the indices, so that
 //                   the GPU raises the CPU topK's RangeError without reading the inputs back.
-
-struct Params {
-  n: u32,       // keys (columns of S)
-  stride: u32,  // floats per row of S
-  k: u32,
-  rows: u32,    // query rows in this chunk
-  first: u32,   // index of this chunk's first query row in the output
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> scores: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out_index: array<i32>;
-@group(0) @binding(3) var<storage, read_write> out_score: array<f32>;
+// The uniform structs (params, scan) and the bindings are declared in src/gpu/programs.ts.
 
 var<workgroup> best_score: array<f32, WG_SIZE>;
 var<workgroup> best_index: array<u32, WG_SIZE>;
@@ -33,7 +21,7 @@ fn before(sa: f32, ia: u32, sb: f32, ib: u32) -> bool {
   return sa > sb || (sa == sb && ia < ib);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn topk_rows(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
              @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = wid.x + wid.y * nwg.x;
@@ -76,18 +64,8 @@ fn topk_rows(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
   }
 }
 
-struct ScanParams {
-  quads: u32,  // vec4s per stored row (stride / 4); the zero padding is finite
-  total: u32,  // rows * quads
-  slot: u32,   // flag word: 0 for the queries, 1 for the keys
-}
-
-@group(0) @binding(4) var<uniform> scan: ScanParams;
-@group(0) @binding(5) var<storage, read> matrix: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> first_bad_row: array<atomic<u32>>;
-
 // One invocation per vec4, so neighbouring invocations read neighbouring memory.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG_SIZE)
 fn nonfinite_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * WG_SIZE;
   if (t >= scan.total) { return; }
