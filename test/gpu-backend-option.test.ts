@@ -18,9 +18,9 @@ import { LINGER_MS, sharedWebGpuIsOpen } from '../src/gpu/shared.js';
 import { randomMatrix, rng } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';
 import { relativeMaxError } from './helpers/reference.js';
+import { f32 } from './helpers/gpu-reference.js';
 
 const webgpu = { backend: 'webgpu' } as const;
-const f32 = (rows: number, cols: number, seed: number, scale = 1) => randomMatrix(Float32Array, rows, cols, seed, scale);
 const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

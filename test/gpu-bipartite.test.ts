@@ -13,6 +13,7 @@ import { tableEncoder } from '../src/train/encoders.js';
 import { webGpuLossProvider } from '../src/train/webgpu-loss.js';
 import { randomMatrix, rng } from './helpers/random.js';
 import { denseProduct, relativeMaxError } from './helpers/reference.js';
+import { host } from './helpers/gpu-reference.js';
 import { openTestBackend } from './helpers/webgpu.js';
 import { python } from './helpers/python.js';
 import { numpySingularValues } from './helpers/numpy.js';
@@ -56,7 +57,6 @@ function dense(p: Pairs) {
 
 const graphOf = (p: Pairs) => BipartiteGraph.fromEdges({ nLeft: p.nLeft, nRight: p.nRight, left: p.left, right: p.right, weight: p.weight });
 const f64 = (m: Matrix<Float32Array>): Matrix<Float64Array> => ({ data: Float64Array.from(m.data), rows: m.rows, cols: m.cols });
-const host = (m: unknown) => m as Matrix<Float32Array>;
 
 if (backend) {
   const gpu = backend;

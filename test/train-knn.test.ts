@@ -100,7 +100,7 @@ test('knnGraphAsync with the block products from a provider builds the same grap
   await t.throwsAsync(knnGraphAsync(X, { m, crossGram: async () => ({ data: new Float64Array(4), rows: 2, cols: 2 }) }), { instanceOf: RangeError, message: /crossGram returned 2 x 2/ });
 });
 
-// The WebGPU backend (CI: Mesa's lavapipe, as test/gpu.test.ts requires). Its float32 tiled GEMM
+// The WebGPU backend (CI: Mesa's lavapipe, as test/gpu-*.test.ts require). Its float32 tiled GEMM
 // rounds differently from the CPU's; on these points (||x||^2 ~ 12, float32 error ~1e-5 on d^2)
 // the neighbour distances agree to 1e-3 and a neighbour may differ only at a near-tie.
 testNeeding('webgpu')('the kNN graph on the WebGPU backend matches the CPU one', async (t) => {
