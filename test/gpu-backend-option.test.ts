@@ -14,7 +14,7 @@ import {
   spectralLossSync, SpeclinError, stochasticBlockModel, topK,
 } from '../src/index.js';
 import type { Batch, Matrix } from '../src/index.js';
-import { LINGER_MS, sharedWebGpuIsOpen } from '../src/gpu/shared.js';
+import { LINGER_MS, holdSharedWebGpu, sharedWebGpuIsOpen } from '../src/gpu/shared.js';
 import { randomMatrix, rng } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';
 import { relativeMaxError } from './helpers/reference.js';
@@ -273,6 +273,27 @@ gpuTest.serial('one device for concurrent calls, disposed after the linger, reop
   t.true(sharedWebGpuIsOpen());
   await disposeWebGpu();
   t.false(sharedWebGpuIsOpen(), 'disposeWebGpu() does not wait for the linger');
+});
+
+gpuTest.serial('a hold (a command\'s run) keeps the shared device past the linger; option calls run on the same device', async (t) => {
+  await disposeWebGpu();
+  const Z = f32(30, 8, 2);
+  const want = await gram(Z);
+  const a = await holdSharedWebGpu();
+  const b = await holdSharedWebGpu();
+  t.is(a.backend, b.backend, 'one device per process');
+  const resident = a.backend.upload(Z);
+  t.true(relativeMaxError((await gram(Z, webgpu)).data, want.data) < 1e-5);
+  await sleep(LINGER_MS * 2);
+  t.true(sharedWebGpuIsOpen(), 'held: not disposed after the linger');
+  a.release();
+  a.release(); // releasing twice counts once
+  await sleep(LINGER_MS * 2);
+  t.true(sharedWebGpuIsOpen(), 'still held by b');
+  t.true(relativeMaxError((await a.backend.download(resident)).data, Z.data) === 0, 'its buffers live as long as the device');
+  b.release();
+  await sleep(LINGER_MS * 2);
+  t.false(sharedWebGpuIsOpen(), 'disposed once the last hold is released and the linger passed');
 });
 
 /** Runs `code` (an ES module using the source through tsx) in a child process. */

@@ -79,25 +79,41 @@ function scheduleDisposal(): void {
 
 /** Runs `body` on the shared backend, opening it if needed. */
 export async function withSharedWebGpu<R>(body: (backend: WebGpuBackend) => Promise<R>): Promise<R> {
+  const { backend, release } = await holdSharedWebGpu();
+  const current = opening;
+  try {
+    return await body(backend);
+  } catch (err) {
+    // A lost device stays lost: the next call opens a new one.
+    if (err instanceof SpeclinError && err.code === 'ERR_DEVICE_LOST' && opening === current) {
+      opening = undefined;
+      backend.dispose();
+    }
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+/** Holds the shared backend open until `release()` (a command's run, a training loop whose graph
+ * stays resident between calls): the same device that `backend: 'webgpu'` calls use, so a process
+ * opens one. The linger starts when the last hold is released and no call is pending. */
+export async function holdSharedWebGpu(): Promise<{ backend: WebGpuBackend; release(): void }> {
   pending++;
   clearTimeout(lingerTimer);
   lingerTimer = undefined;
-  try {
-    const promise = open();
-    const backend = await promise;
-    try {
-      return await body(backend);
-    } catch (err) {
-      // A lost device stays lost: the next call opens a new one.
-      if (err instanceof SpeclinError && err.code === 'ERR_DEVICE_LOST' && opening === promise) {
-        opening = undefined;
-        backend.dispose();
-      }
-      throw err;
-    }
-  } finally {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
     pending--;
     if (pending === 0 && opening !== undefined) scheduleDisposal();
+  };
+  try {
+    return { backend: await open(), release };
+  } catch (err) {
+    release();
+    throw err;
   }
 }
 
