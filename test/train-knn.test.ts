@@ -1,8 +1,8 @@
 import test from 'ava';
-import { knnGraph, knnGraphAsync, nearestNeighbours, nearestNeighboursAsync } from '../src/data/knn-graph.js';
-import { webGpuCrossGram } from '../src/data/webgpu-cross-gram.js';
+import { knnGraph, knnGraphAsync, nearestNeighbours, nearestNeighboursAsync, nearestNeighboursOnWebGpu } from '../src/data/knn-graph.js';
+import { disposeWebGpu } from '../src/gpu/shared.js';
 import { crossGramSync, type Matrix } from '../src/index.js';
-import { randomMatrix } from './helpers/random.js';
+import { randomMatrix, rng } from './helpers/random.js';
 import { testNeeding } from './helpers/requirements.js';
 
 // Brute force in float64: every pairwise distance computed directly as sum (x - x')^2.
@@ -100,16 +100,16 @@ test('knnGraphAsync with the block products from a provider builds the same grap
   await t.throwsAsync(knnGraphAsync(X, { m, crossGram: async () => ({ data: new Float64Array(4), rows: 2, cols: 2 }) }), { instanceOf: RangeError, message: /crossGram returned 2 x 2/ });
 });
 
-// The WebGPU backend (CI: Mesa's lavapipe, as test/gpu-*.test.ts require). Its float32 tiled GEMM
+// The WebGPU backend (CI: Mesa's lavapipe, as test/gpu-*.test.ts require), the shared device of
+// `backend: 'webgpu'`: the neighbours are selected on the device by topK. Its float32 tiled GEMM
 // rounds differently from the CPU's; on these points (||x||^2 ~ 12, float32 error ~1e-5 on d^2)
 // the neighbour distances agree to 1e-3 and a neighbour may differ only at a near-tie.
-testNeeding('webgpu')('the kNN graph on the WebGPU backend matches the CPU one', async (t) => {
-  const { createWebGpuBackend } = await import('../src/gpu/backend.js');
-  const backend = await createWebGpuBackend();
+const gpuTest = testNeeding('webgpu');
+gpuTest.serial('the kNN graph on the WebGPU backend matches the CPU one', async (t) => {
   try {
     const X32 = { data: Float32Array.from(X.data), rows: n, cols: d };
     const cpu = nearestNeighbours(X32, m);
-    const gpu = await nearestNeighboursAsync(X32, m, webGpuCrossGram(backend, X32), { blockRows: 64 });
+    const gpu = await nearestNeighboursOnWebGpu(X32, m, { blockRows: 64 });
     const direct = (i: number, j: number) => {
       let s = 0;
       for (let c = 0; c < d; c++) s += (X32.data[i * d + c] - X32.data[j * d + c]) ** 2;
@@ -121,6 +121,38 @@ testNeeding('webgpu')('the kNN graph on the WebGPU backend matches the CPU one',
       if (gpu.neighbours[e] !== cpu.neighbours[e]) t.true(Math.abs(direct(Math.floor(e / m), gpu.neighbours[e]) - cpu.distances2[e]) < 1e-3);
     }
   } finally {
-    backend.dispose();
+    await disposeWebGpu();
+  }
+});
+
+// Ties: small integer coordinates make every product, norm and distance exact in float32, so the
+// topK selection on the device must give exactly the CPU selection's neighbours (ties to the lower
+// index) and distances, in the self case (with duplicate points: another row at distance 0 ties
+// with the row itself) and against a second point set; knnGraphAsync's edges and sigma likewise.
+gpuTest.serial('the WebGPU neighbour search breaks ties as the CPU does (exact data)', async (t) => {
+  try {
+    const u = rng(9);
+    const grid = (rows: number, dim: number) => ({ data: Float32Array.from({ length: rows * dim }, () => Math.floor(u() * 3)), rows, cols: dim });
+    const P = grid(150, 3); // 27 distinct points: many duplicates and many equal distances
+    const Q = grid(70, 3);
+    for (const [mm, blockRows] of [[1, 64], [5, 40], [30, 150]] as const) {
+      const cpu = nearestNeighbours(P, mm, blockRows);
+      const gpu = await nearestNeighboursOnWebGpu(P, mm, { blockRows });
+      t.deepEqual(gpu.neighbours, cpu.neighbours, `self, m ${mm}`);
+      t.deepEqual(gpu.distances2, cpu.distances2, `self, m ${mm}: distances`);
+      const cpuQ = nearestNeighbours(Q, mm, blockRows, undefined, P);
+      const gpuQ = await nearestNeighboursOnWebGpu(Q, mm, { blockRows, Y: P });
+      t.deepEqual(gpuQ.neighbours, cpuQ.neighbours, `Q against P, m ${mm}`);
+      t.deepEqual(gpuQ.distances2, cpuQ.distances2);
+    }
+    const dots = grid(200, 4);
+    dots.data[0] = 5; // sigma > 0 needs some spread; a lone far point
+    const want = knnGraph(dots, { m: 6 });
+    const got = await knnGraphAsync(dots, { m: 6, backend: 'webgpu' });
+    t.deepEqual(got.edges, want.edges);
+    t.is(got.sigma, want.sigma);
+    await t.throwsAsync(nearestNeighboursOnWebGpu({ data: new Float64Array(6), rows: 3, cols: 2 }, 1), { instanceOf: TypeError, message: /float32/ });
+  } finally {
+    await disposeWebGpu();
   }
 });

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { Graph } from '../graph.js';
 import type { Matrix } from '../types.js';
 import { knnGraph, knnGraphAsync } from '../data/knn-graph.js';
-import { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
 import { webGpuLossProvider } from '../train/webgpu-loss.js';
 import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
@@ -28,9 +27,9 @@ export const usage = `usage: speclin demo [options]
   --encoder NAME      table (default: one free row per digit), linear or mlp (of the pixels)
   --mode MODE         minibatch (default: pairs sampled from the graph) or fullbatch (exact gradient)
   --steps N  --batch-size B  --lr LR  --optimizer adam|sgd  --hidden H  --seed S
-  --backend NAME      cpu (default) or webgpu: the kNN Gram blocks and training's losses and
-                      gradients on the GPU; eigsh, encoders, optimizer, probes and the final
-                      float64 population loss on the CPU
+  --backend NAME      cpu (default) or webgpu: the kNN search (Gram blocks and topK) and
+                      training's losses and gradients on the GPU; eigsh, encoders, optimizer,
+                      probes and the final float64 population loss on the CPU
   --out FILE          the HTML report (default report-demo.html)
   --json              print the summary as one JSON object on stdout (progress stays on stderr)`;
 
@@ -47,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
   if (flags.k >= n) throw new UsageError(`-k must be below --n (${n}), got ${flags.k}`, usage);
   let gpu: GpuSession | undefined;
   if (backendOption(values.backend, usage) === 'webgpu') {
-    gpu = await openWebGpu('demo', "the kNN graph's Gram blocks and training's losses and gradients run on it; eigsh, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU");
+    gpu = await openWebGpu('demo', "the kNN graph's neighbour search and training's losses and gradients run on it; eigsh, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU");
     if (!gpu) return 1;
   }
   try {
@@ -68,7 +67,7 @@ async function demo(flags: ReturnType<typeof trainingFlags>, n: number, m: numbe
   const graphBar = new ProgressBar('graph', n);
   const onProgress = (done: number) => graphBar.update(done, `${done}/${n} rows`);
   const knn = gpu
-    ? await knnGraphAsync(digits.images, { m, onProgress, crossGram: webGpuCrossGram(gpu.backend, digits.images) })
+    ? await knnGraphAsync(digits.images, { m, onProgress, backend: 'webgpu' })
     : knnGraph(digits.images, { m, onProgress });
   const graph = Graph.fromEdges({ n, src: knn.edges.src, dst: knn.edges.dst, weight: knn.edges.weight });
   const graphSeconds = graphBar.finish(`${knn.edges.src.length} stored entries, sigma ${knn.sigma.toFixed(3)}`);

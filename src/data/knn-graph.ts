@@ -4,6 +4,7 @@
 // time (d^2 = ||x||^2 + ||x'||^2 - 2 x.x', with x.x' from crossGram), so memory stays
 // O(n m + block n); symmetrize by union; and take sigma from the median neighbour distance.
 import { crossGramSync } from '../gram.js';
+import { withSharedWebGpu } from '../gpu/shared.js';
 import type { Matrix } from '../types.js';
 import type { EdgeList } from './edge-list.js';
 
@@ -41,7 +42,7 @@ function squaredNorms(X: Matrix): Float64Array {
   return norms;
 }
 
-/** A provider of X_block Y^T: crossGramSync by default, or a GPU backend's crossGram. */
+/** A provider of X_block Y^T (crossGramSync by default). */
 export type CrossGram = (block: Matrix, Y: Matrix) => Promise<Matrix>;
 
 interface Selection {
@@ -188,6 +189,61 @@ export async function nearestNeighboursAsync(
   return { neighbours: s.neighbours, distances2: s.distances2 };
 }
 
+/** nearestNeighbours on the WebGPU backend (the process's shared device, as `backend: 'webgpu'`
+ * calls use): the selection itself runs on the device, by topK. With queries [x_i, 1] and keys
+ * [y_j, -|y_j|^2 / 2], topK's score is x_i.y_j - |y_j|^2 / 2 = (|x_i|^2 - d^2(i, j)) / 2, so its k
+ * best are the k nearest, and its order (score descending, key index ascending) is the CPU
+ * selection's (distance ascending, ties to the lower index). The keys are uploaded once; each
+ * block of rows reads back only its indices and scores. Distances are |x_i|^2 - 2 score (float64
+ * from the float32 score; clamped at 0). In the self case the row itself is among the m + 1 best
+ * (its score is the largest unless another point ties or lies within rounding of it): it is
+ * dropped, or the last of the m + 1 when it is not there. Float32 points only (WGSL has no f64). */
+export async function nearestNeighboursOnWebGpu(
+  X: Matrix, m: number, options: { blockRows?: number; onProgress?: (done: number, n: number) => void; Y?: Matrix } = {},
+) {
+  const Y = options.Y ?? X;
+  for (const [name, M] of [['X', X], ['Y', Y]] as const) {
+    if (!(M.data instanceof Float32Array)) throw new TypeError(`${name}: backend 'webgpu' needs float32 points (a Float32Array), got ${M.data?.constructor?.name}`);
+  }
+  const s = prepare(X, m, Y, options.blockRows);
+  const { n, ny, d } = s;
+  const take = s.same ? m + 1 : m;
+  const augmented = (M: Matrix, rows: number, last: (i: number) => number) => {
+    const data = new Float32Array(rows * (d + 1));
+    for (let i = 0; i < rows; i++) {
+      data.set(M.data.subarray(i * d, (i + 1) * d), i * (d + 1));
+      data[i * (d + 1) + d] = last(i);
+    }
+    return { data, rows, cols: d + 1 };
+  };
+  const queries = augmented(X, n, () => 1);
+  const keys = augmented(Y, ny, (j) => -s.normsY[j] / 2);
+  return withSharedWebGpu(async (gpu) => {
+    const resident = gpu.upload(keys);
+    try {
+      for (let r0 = 0; r0 < n; r0 += s.block) {
+        const r1 = Math.min(n, r0 + s.block);
+        const { indices, scores } = await gpu.topK({ data: queries.data.subarray(r0 * (d + 1), r1 * (d + 1)), rows: r1 - r0, cols: d + 1 }, resident, take);
+        for (let i = r0; i < r1; i++) {
+          const base = (i - r0) * take;
+          let self = take - 1; // the entry left out: the row itself, else the last
+          if (s.same) for (let r = 0; r < take; r++) if (indices[base + r] === i) self = r;
+          let out = i * m;
+          for (let r = 0; r < take; r++) {
+            if (s.same && r === self) continue;
+            s.neighbours[out] = indices[base + r];
+            s.distances2[out++] = Math.max(0, s.norms[i] - 2 * scores[base + r]);
+          }
+        }
+        options.onProgress?.(r1, n);
+      }
+    } finally {
+      resident.destroy();
+    }
+    return { neighbours: s.neighbours, distances2: s.distances2 };
+  });
+}
+
 function median(values: Float64Array): number {
   const s = Float64Array.from(values).sort();
   const h = s.length >> 1;
@@ -208,13 +264,20 @@ export function knnGraph(X: Matrix, options: KnnGraphOptions): KnnGraph {
   return graphFromNeighbours(X.rows, options.m, neighbours, distances2, options.sigma);
 }
 
-/** knnGraph with the Gram blocks from `crossGram` (a GPU backend's, for `--backend webgpu`). */
-export async function knnGraphAsync(X: Matrix, options: KnnGraphOptions & { crossGram: CrossGram }): Promise<KnnGraph> {
+/** knnGraph with the neighbours found on the WebGPU backend (`backend: 'webgpu'`, by topK on the
+ * device: nearestNeighboursOnWebGpu) or with the Gram blocks from a `crossGram` provider. */
+export async function knnGraphAsync(X: Matrix, options: KnnGraphOptions & ({ backend: 'webgpu' } | { crossGram: CrossGram })): Promise<KnnGraph> {
   checkPoints(X);
   if (typeof options.m !== 'number') throw new TypeError('m must be a number');
-  if (typeof options.crossGram !== 'function') throw new TypeError('crossGram must be a function (block, Y) => Promise<Matrix>');
-  const { neighbours, distances2 } = await nearestNeighboursAsync(X, options.m, options.crossGram, options);
-  return graphFromNeighbours(X.rows, options.m, neighbours, distances2, options.sigma);
+  let found: { neighbours: Int32Array; distances2: Float64Array };
+  if ('backend' in options) {
+    if (options.backend !== 'webgpu') throw new RangeError(`backend must be 'webgpu' (knnGraph is the CPU form), got ${String(options.backend)}`);
+    found = await nearestNeighboursOnWebGpu(X, options.m, options);
+  } else {
+    if (typeof options.crossGram !== 'function') throw new TypeError('crossGram must be a function (block, Y) => Promise<Matrix>');
+    found = await nearestNeighboursAsync(X, options.m, options.crossGram, options);
+  }
+  return graphFromNeighbours(X.rows, options.m, found.neighbours, found.distances2, options.sigma);
 }
 
 function graphFromNeighbours(n: number, m: number, neighbours: Int32Array, distances2: Float64Array, sigmaOption?: number): KnnGraph {

@@ -18,6 +18,5 @@ export { runExperiment, runTwoTowerExperiment, defaultHyperParameters } from './
 export type { ExperimentOptions, ExperimentResult, TwoTowerOptions, TwoTowerResult, HyperParameters } from './experiment.js';
 export { loadMnist } from '../data/mnist.js';
 export type { Digits } from '../data/mnist.js';
-export { knnGraph, knnGraphAsync, crossKnnGraph, nearestNeighbours, nearestNeighboursAsync } from '../data/knn-graph.js';
-export { webGpuCrossGram } from '../data/webgpu-cross-gram.js';
+export { knnGraph, knnGraphAsync, crossKnnGraph, nearestNeighbours, nearestNeighboursAsync, nearestNeighboursOnWebGpu } from '../data/knn-graph.js';
 export type { KnnGraph, KnnGraphOptions, CrossKnnGraph, CrossGram } from '../data/knn-graph.js';
