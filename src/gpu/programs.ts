@@ -128,7 +128,11 @@ const spmv = program({
 // topk.wgsl: per-row selection of the k best scores, and the non-finite input scan.
 const topk = program({
   file: 'topk',
-  constants: {},
+  constants: {
+    /** No index: a selection slot not yet filled, and a flag word's start (atomicMin's identity:
+     * no non-finite row found), which the host writes and reads back. */
+    NONE: 0xffffffff,
+  },
   bindings: {
     params: { uniform: { n: 'u32', stride: 'u32', k: 'u32', rows: 'u32', first: 'u32' } },
     scores: { storage: 'read', type: 'array<f32>' },

@@ -10,7 +10,7 @@ import { allocate, type GpuMatrix } from './matrix.js';
 import { encodeGemm } from './gram.js';
 import { kernels, programs } from './programs.js';
 
-const NONE = 0xffffffff;
+const { NONE } = programs.topk.constants;
 
 export async function topKOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, Q: GpuMatrix, K: GpuMatrix, k: number,

@@ -7,12 +7,11 @@
 //   nonfinite_rows  the first row of a matrix (queries or keys) holding a NaN or an Infinity, by
 //                   atomicMin into a flag word that the host reads back with the indices, so that
 //                   the GPU raises the CPU topK's RangeError without reading the inputs back.
-// The uniform structs (params, scan) and the bindings are declared in src/gpu/programs.ts.
+// NONE (no index), the uniform structs (params, scan) and the bindings are declared in
+// src/gpu/programs.ts.
 
 var<workgroup> best_score: array<f32, WG_SIZE>;
 var<workgroup> best_index: array<u32, WG_SIZE>;
-
-const NONE: u32 = 0xffffffffu;
 
 // a ranks before b
 fn before(sa: f32, ia: u32, sb: f32, ib: u32) -> bool {
