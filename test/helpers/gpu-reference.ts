@@ -90,18 +90,6 @@ export function disjointUnion(parts: Csr[]): Csr {
   return { n, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
 }
 
-/** max |Y^T Y - I| of the n x k row-major float32 columns, in float64. */
-export function orthonormalityError(Y: Float32Array, n: number, k: number): number {
-  let worst = 0;
-  for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += Y[i * k + a] * Y[i * k + b];
-      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
-    }
-  return worst;
-}
-
 /** ||Ā y - θ y|| / ||y|| of column c, in float64 on the host. */
 export function trueResidual(g: Csr, Y: Float32Array, k: number, c: number, theta: number): number {
   const y = Float64Array.from({ length: g.n }, (_, i) => Y[i * k + c]);

@@ -56,3 +56,15 @@ export function worstRatio(got: ArrayLike<number>, want: ArrayLike<number>, boun
   }
   return worst;
 }
+
+/** max |Y^T Y - I| of the n x k row-major columns Y, in float64. */
+export function orthonormalityError(Y: ArrayLike<number>, n: number, k: number): number {
+  let worst = 0;
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Y[i * k + a] * Y[i * k + b];
+      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
+    }
+  return worst;
+}
