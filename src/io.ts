@@ -135,9 +135,6 @@ class Edges {
     if (this.weight) this.weight[this.count] = w;
     this.count++;
   }
-  reserve(total: number): void {
-    while (this.src.length < total) this.grow();
-  }
   private grow(): void {
     const cap = this.src.length * 2;
     const src = new Int32Array(cap); src.set(this.src); this.src = src;
@@ -182,12 +179,14 @@ function parseBanner(file: string, buf: Buffer, s: number, e: number): MatrixMar
 interface ParsedMatrixMarket {
   rows: number;
   cols: number;
+  /** The line of the size line, named when the declared size does not fit the entries. */
+  sizeLine: number;
   edges: ReturnType<Edges['finish']>;
 }
 
 async function parseMatrixMarket(file: string, float32: boolean): Promise<ParsedMatrixMarket> {
   let header: MatrixMarketHeader | null = null;
-  let rows = -1, cols = -1, expected = -1, seen = 0;
+  let rows = -1, cols = -1, expected = -1, seen = 0, sizeLine = 0;
   let edges: Edges | null = null;
   const starts = new Int32Array(4), ends = new Int32Array(4);
   const lastLine = await forEachLine(file, (buf, s, e, line) => {
@@ -207,9 +206,10 @@ async function parseMatrixMarket(file: string, float32: boolean): Promise<Parsed
       if (rows < 1 || cols < 1) throw new MalformedFileError(file, line, `the matrix must have at least one row and one column, got ${rows} x ${cols}`);
       if (rows > 2147483647 || cols > 2147483647) throw new MalformedFileError(file, line, `at most 2^31 - 1 rows and columns are supported, got ${rows} x ${cols}`);
       if (h.symmetric && rows !== cols) throw new MalformedFileError(file, line, `a symmetric matrix must be square, got ${rows} x ${cols}`);
+      sizeLine = line;
+      // Storage grows with the entries actually read: the size line is only a claim (a 5-line
+      // file declaring 1e8 entries used to reserve 1 GB before its truncation was found).
       edges = new Edges(h.field !== 'pattern', float32);
-      // A symmetric file stores one triangle: up to twice as many entries once mirrored.
-      edges.reserve(Math.min(expected * (h.symmetric ? 2 : 1), 1 << 26));
       return;
     }
     const want = h.field === 'pattern' ? 2 : 3;
@@ -236,7 +236,7 @@ async function parseMatrixMarket(file: string, float32: boolean): Promise<Parsed
   if (rows < 0) throw new MalformedFileError(file, lastLine + 1, 'the file ended before the size line (truncated?)');
   if (seen < expected)
     throw new MalformedFileError(file, lastLine + 1, `the file ended after ${seen} of the ${expected} entries the size line announced (truncated?)`);
-  return { rows, cols, edges: edges!.finish() };
+  return { rows, cols, sizeLine, edges: edges!.finish() };
 }
 
 function parseSignedInteger(buf: Buffer, s: number, e: number): number {
@@ -246,6 +246,87 @@ function parseSignedInteger(buf: Buffer, s: number, e: number): number {
   }
   const v = parseIndex(buf, s, e);
   return v < 0 ? NaN : v;
+}
+
+type EdgeArrays = ReturnType<Edges['finish']>;
+
+/** Checks a node count the file claims (a size line, or the largest id) against what its `m`
+ * edges can touch (`touchable`: 2m on a graph, m on each side of a bipartite one). A graph holds
+ * O(n) per node, so n is trusted only as far as the edges support it: beyond that every extra
+ * node would be isolated. With isolated 'error' (the default) that is an error here, before
+ * anything of size n exists (a 2-line edge list naming node 2e8 used to take 5 GB to fail);
+ * with 'drop', true means: renumber the touched ids here (relabel), in memory proportional to
+ * the edges. */
+function needsRelabel(file: string, line: number, what: string, n: number, touchable: number, isolated: unknown): boolean {
+  if (n <= touchable) return false;
+  if (isolated === 'drop') return true;
+  throw new MalformedFileError(
+    file, line,
+    `${what} ${n} nodes, but its edges touch at most ${touchable} of them: the others would be ` +
+      "isolated (degree zero, where D^{-1/2} is undefined); pass isolated: 'drop' to keep only the nodes that have edges",
+  );
+}
+
+/** The distinct ids in `a` and `b` (ascending), and both arrays renumbered to positions in it. */
+function relabel(a: Int32Array, b: Int32Array): { ids: Int32Array; a: Int32Array; b: Int32Array } {
+  const all = new Int32Array(a.length + b.length);
+  all.set(a);
+  all.set(b, a.length);
+  all.sort();
+  let count = 0;
+  for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) all[count++] = all[k];
+  const ids = all.slice(0, count);
+  const at = (id: number): number => {
+    let lo = 0, hi = count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid] < id) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  };
+  return { ids, a: a.map(at), b: b.map(at) };
+}
+
+/** The original id of each node of a graph built from relabelled ids (which may itself have
+ * dropped nodes whose edges all weigh zero: `kept`). */
+function composeNodeMap(ids: Int32Array, kept: Int32Array | undefined): Int32Array {
+  return kept ? kept.map((k) => ids[k]) : ids;
+}
+
+/** A Graph from a file's edges; `n` nodes as the file claims them, checked by needsRelabel. */
+function graphFromFile(file: string, line: number, what: string, n: number, edges: EdgeArrays, options: GraphOptions): Graph {
+  if (!needsRelabel(file, line, what, n, 2 * edges.src.length, options.isolated))
+    return Graph.fromEdges({ ...options, n, ...edges });
+  const r = relabel(edges.src, edges.dst);
+  const g = Graph.fromEdges({ ...options, n: r.ids.length, ...edges, src: r.a, dst: r.b });
+  // The renumbering happened here rather than in the native constructor: the graph's nodeMap
+  // must still name the file's ids.
+  (g as { nodeMap?: Int32Array }).nodeMap = composeNodeMap(r.ids, g.nodeMap);
+  return g;
+}
+
+/** A BipartiteGraph from a file's edges (rows: left, columns: right), as graphFromFile. */
+function bipartiteFromFile(
+  file: string, line: number, rows: number, cols: number, edges: EdgeArrays,
+  options: { isolated?: 'error' | 'drop'; dtype?: 'float32' | 'float64' },
+): BipartiteGraph {
+  const m = edges.src.length;
+  const left = needsRelabel(file, line, 'the size line declares', rows, m, options.isolated);
+  const right = needsRelabel(file, line, 'the size line declares', cols, m, options.isolated);
+  if (!left && !right) {
+    return BipartiteGraph.fromEdges({ nLeft: rows, nRight: cols, left: edges.src, right: edges.dst, weight: edges.weight, isolated: options.isolated, dtype: options.dtype });
+  }
+  const l = left ? relabel(edges.src, new Int32Array(0)) : undefined;
+  const r = right ? relabel(edges.dst, new Int32Array(0)) : undefined;
+  const g = BipartiteGraph.fromEdges({
+    nLeft: l ? l.ids.length : rows, nRight: r ? r.ids.length : cols,
+    left: l ? l.a : edges.src, right: r ? r.a : edges.dst,
+    weight: edges.weight, isolated: options.isolated, dtype: options.dtype,
+  });
+  const maps = g as { nodeMapLeft?: Int32Array; nodeMapRight?: Int32Array };
+  if (l) maps.nodeMapLeft = composeNodeMap(l.ids, g.nodeMapLeft);
+  if (r) maps.nodeMapRight = composeNodeMap(r.ids, g.nodeMapRight);
+  return g;
 }
 
 /** Reads a Matrix Market coordinate file (real, integer or pattern; general or symmetric) as a
@@ -261,14 +342,12 @@ export async function readMatrixMarket(
   path: string, options: ReadOptions & { bipartite?: boolean } = {},
 ): Promise<Graph | BipartiteGraph> {
   if (typeof path !== 'string') throw new TypeError('readMatrixMarket(path): path must be a string');
-  const { rows, cols, edges } = await parseMatrixMarket(path, options.dtype === 'float32');
-  if (options.bipartite) {
-    return BipartiteGraph.fromEdges({ nLeft: rows, nRight: cols, left: edges.src, right: edges.dst, weight: edges.weight, isolated: options.isolated, dtype: options.dtype });
-  }
+  const { rows, cols, sizeLine, edges } = await parseMatrixMarket(path, options.dtype === 'float32');
+  if (options.bipartite) return bipartiteFromFile(path, sizeLine, rows, cols, edges, options);
   if (rows !== cols)
-    throw new MalformedFileError(path, 2, `a graph's adjacency must be square, got ${rows} x ${cols} (pass bipartite: true for a rectangular P)`);
+    throw new MalformedFileError(path, sizeLine, `a graph's adjacency must be square, got ${rows} x ${cols} (pass bipartite: true for a rectangular P)`);
   const { bipartite: _ignored, ...graphOptions } = options;
-  return Graph.fromEdges({ ...graphOptions, n: rows, ...edges });
+  return graphFromFile(path, sizeLine, 'the size line declares', rows, edges, graphOptions);
 }
 
 /** Reads an edge list: one edge `u v` or `u v w` per line (0-based ids, whitespace-separated;
@@ -281,7 +360,7 @@ export async function readEdgeList(path: string, options: ReadEdgeListOptions = 
     throw new RangeError(`n must be a positive integer, got ${limit}`);
   let edges: Edges | null = null;
   let weighted = false;
-  let maxId = -1;
+  let maxId = -1, maxIdLine = 0;
   let firstDataLine = 0;
   const starts = new Int32Array(3), ends = new Int32Array(3);
   const float32 = options.dtype === 'float32';
@@ -309,12 +388,16 @@ export async function readEdgeList(path: string, options: ReadEdgeListOptions = 
       if (Number.isNaN(w)) throw new MalformedFileError(path, line, `the weight '${text(buf, starts[2], ends[2])}' is not a number`);
       if (!Number.isFinite(w) || w < 0) throw new MalformedFileError(path, line, `the weight ${text(buf, starts[2], ends[2])} must be finite and >= 0`);
     }
-    if (u > maxId) maxId = u;
-    if (v > maxId) maxId = v;
+    if (Math.max(u, v) > maxId) {
+      maxId = Math.max(u, v);
+      maxIdLine = line;
+    }
     edges.push(u, v, w);
   });
   if (!edges) throw new MalformedFileError(path, 1, 'the file holds no edges');
-  const n = limit ?? maxId + 1;
   const { n: _n, ...graphOptions } = options;
-  return Graph.fromEdges({ ...graphOptions, n, ...(edges as Edges).finish() });
+  const finished = (edges as Edges).finish();
+  // A caller's own n is its choice; only a size claimed by the file is checked.
+  if (limit !== undefined) return Graph.fromEdges({ ...graphOptions, n: limit, ...finished });
+  return graphFromFile(path, maxIdLine, `node id ${maxId} makes`, maxId + 1, finished, graphOptions);
 }

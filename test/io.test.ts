@@ -1,4 +1,5 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -89,6 +90,13 @@ const malformed: [string, number, RegExp][] = [
   ['missing-value.mtx', 3, /expected 'row col value'/],
   ['integer-not-integer.mtx', 3, /'1.5' is not an integer/],
   ['no-size-line.mtx', 2, /ended before the size line/],
+  ['empty.mtx', 1, /the file is empty/],
+  ['nan-value.mtx', 3, /'NaN' is not a number/],
+  ['zero-based.mtx', 3, /row index 0 is outside \[1, 3\]/],
+  ['crlf-bad-value.mtx', 5, /'x1' is not a number/],
+  ['too-few.mtx', 5, /ended after 2 of the 3 entries/],
+  ['huge-declared-truncated.mtx', 6, /ended after 2 of the 1000000000 entries/],
+  ['huge-declared.mtx', 3, /declares 100000000 nodes, but its edges touch at most 8 of them.*isolated: 'drop'/],
 ];
 for (const [file, line, message] of malformed) {
   test(`readMatrixMarket: malformed ${file} names line ${line}`, async (t) => {
@@ -108,6 +116,10 @@ const malformedEdges: [string, number, RegExp][] = [
   ['edges-negative-id.txt', 3, /the node id '-1' is not a non-negative integer/],
   ['edges-too-many-tokens.txt', 1, /expected 'u v' or 'u v w'/],
   ['edges-empty.txt', 1, /holds no edges/],
+  ['edges-zero-bytes.txt', 1, /holds no edges/],
+  ['edges-crlf-bad.txt', 3, /the weight 'x' is not a number/],
+  ['edges-id-too-large.txt', 3, /the node id '99999999999999999999' is not a non-negative integer/],
+  ['edges-huge-id.txt', 1, /node id 200000000 makes 200000001 nodes, but its edges touch at most 4/],
 ];
 for (const [file, line, message] of malformedEdges) {
   test(`readEdgeList: malformed ${file} names line ${line}`, async (t) => {
@@ -116,6 +128,58 @@ for (const [file, line, message] of malformedEdges) {
     t.regex(err!.message, message);
   });
 }
+
+test('CRLF line ends read as LF ones', async (t) => {
+  t.deepEqual(dense(await readMatrixMarket(fixture('general-crlf.mtx'))), pathGraph);
+});
+
+test("a size or id beyond the edges: isolated 'drop' keeps the touched nodes, named by their ids in the file", async (t) => {
+  const list = await readEdgeList(fixture('malformed/edges-huge-id.txt'), { isolated: 'drop' });
+  t.is(list.n, 2);
+  t.deepEqual(Array.from(list.nodeMap!), [0, 200000000]);
+  t.deepEqual(Array.from(list.degrees), [1, 1]);
+  // 'symmetric' entries (2,1) and (3,2): the path 1-2-3 (1-based) among 1e8 declared nodes.
+  const mm = await readMatrixMarket(fixture('malformed/huge-declared.mtx'), { isolated: 'drop' });
+  t.deepEqual(Array.from(mm.nodeMap!), [0, 1, 2]);
+  t.deepEqual(Array.from(mm.degrees), [1, 2, 1]);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'speclin-io-'));
+  try {
+    // Rows 1 and 5e7 of a 5e7 x 3 matrix; a zero weight also drops right node 3 natively: the
+    // two renumberings compose.
+    const file = path.join(dir, 'tall.mtx');
+    await writeFile(file, '%%MatrixMarket matrix coordinate real general\n50000000 3 3\n1 1 1\n50000000 2 2\n1 3 0\n');
+    const b = await readMatrixMarket(file, { bipartite: true, isolated: 'drop' });
+    t.deepEqual(Array.from(b.nodeMapLeft!), [0, 49999999]);
+    t.deepEqual(Array.from(b.nodeMapRight!), [0, 1]);
+    await t.throwsAsync(readMatrixMarket(file, { bipartite: true }), { instanceOf: MalformedFileError, message: /line 2: the size line declares 50000000 nodes/ });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a huge declared size or node id with a tiny body: the peak resident set stays small', async (t) => {
+  // Read in a fresh process, whose peak resident set (maxRSS) is then the reader's alone. Before
+  // storage grew with the data, these files took 817 MB (a 1e8 x 1e8 declaration) and 4.6-5.1 GB
+  // (node id 2e8) before failing. A node process with tsx loaded peaks near 100 MB here; 250 MB
+  // leaves room for that to vary and is still a third of the smallest old figure.
+  const files = ['huge-declared.mtx', 'huge-declared-truncated.mtx', 'edges-huge-id.txt'].map((f) => fixture(`malformed/${f}`));
+  const script = `
+    import { readMatrixMarket, readEdgeList } from ${JSON.stringify(path.resolve(fixtures, '../../src/index.ts'))};
+    const codes = [];
+    for (const f of ${JSON.stringify(files)}) {
+      for (const isolated of ['error', 'drop']) {
+        try { await (f.endsWith('.mtx') ? readMatrixMarket : readEdgeList)(f, { isolated }); codes.push('ok'); }
+        catch (e) { codes.push(e.code); }
+      }
+    }
+    console.log(JSON.stringify({ codes, maxRssMB: process.resourceUsage().maxRSS / 1024 }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const { codes, maxRssMB } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  t.deepEqual(codes, ['ERR_MALFORMED_FILE', 'ok', 'ERR_MALFORMED_FILE', 'ERR_MALFORMED_FILE', 'ERR_MALFORMED_FILE', 'ok']);
+  t.true(maxRssMB < 250, `peak resident set ${maxRssMB} MB`);
+  t.log(`peak resident set of the reading process: ${maxRssMB.toFixed(0)} MB`);
+});
 
 test('a line longer than 1 MiB is an error, not a quadratic wait', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'speclin-io-'));
