@@ -142,16 +142,19 @@ Napi::TypedArray Buffer::to_js(Napi::Env env) {
   std::size_t n = count_;
   Dtype d = dtype_;
   std::size_t bytes = n * dtype_size(d);
-  void* p = data_.release();
-  // Tell V8 what it now owns, so that a loop of calls triggers collections by memory pressure
-  // instead of growing the process until the next scheduled GC.
+  Napi::ArrayBuffer ab = adopt_allocation(env, data_.get(), bytes);
+  data_.release();
+  if (d == Dtype::F32) return Napi::Float32Array::New(env, n, ab, 0);
+  return Napi::Float64Array::New(env, n, ab, 0);
+}
+
+Napi::ArrayBuffer adopt_allocation(Napi::Env env, void* p, std::size_t bytes) {
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, p, bytes, [bytes](Napi::Env e, void* q) {
     std::free(q);
     Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(bytes));
   });
   Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
-  if (d == Dtype::F32) return Napi::Float32Array::New(env, n, ab, 0);
-  return Napi::Float64Array::New(env, n, ab, 0);
+  return ab;
 }
 
 Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
@@ -203,23 +206,38 @@ class LambdaWorker : public Napi::AsyncWorker {
       SetError("failed");  // routes completion to OnError
     }
   }
+  // Both completions run on the main thread of the caller's environment, also while a
+  // terminated worker's environment is being torn down (Node lets in-flight work finish first).
+  // Then no JavaScript can run: building the result or settling the Promise fails with a
+  // Napi::Error, which is dropped here; nothing may escape into node-addon-api's callback
+  // wrapper, where a second failure to throw would abort the process.
   void OnOK() override {
     Napi::Env env = Env();
     try {
       deferred_.Resolve(done_(env));
     } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      settle_rejected([&] { return e.Value(); });
     } catch (...) {
-      deferred_.Reject(to_js_error(env, std::current_exception()).Value());
+      auto err = std::current_exception();
+      settle_rejected([&] { return to_js_error(env, err).Value(); });
     }
   }
   void OnError(const Napi::Error&) override {
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    deferred_.Reject(to_js_error(env, error_).Value());
+    settle_rejected([&] { return to_js_error(env, error_).Value(); });
   }
 
  private:
+  template <typename MakeError>
+  void settle_rejected(MakeError make_error) {
+    try {
+      Napi::HandleScope scope(Env());
+      deferred_.Reject(make_error());
+    } catch (...) {
+      // The environment is going away (see above): there is no one left to tell.
+    }
+  }
+
   Napi::Promise::Deferred deferred_;
   std::function<void()> work_;
   std::function<Napi::Value(Napi::Env)> done_;

@@ -60,9 +60,8 @@ struct Indices {
   }
   ~Indices() { std::free(p); }
   Napi::Int32Array to_js(Napi::Env env) {
-    std::int32_t* q = p;
+    auto ab = adopt_allocation(env, p, n * sizeof(std::int32_t));
     p = nullptr;
-    auto ab = Napi::ArrayBuffer::New(env, q, n * sizeof(std::int32_t), [](Napi::Env, void* d) { std::free(d); });
     return Napi::Int32Array::New(env, n, ab, 0);
   }
 };
