@@ -26,7 +26,15 @@ function buildWithCmake() {
   const cli = require.resolve('cmake-js/bin/cmake-js');
   const parallel = process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2';
   process.env.CMAKE_BUILD_PARALLEL_LEVEL = parallel;
-  return run(process.execPath, [cli, args.has('--force') ? 'rebuild' : 'compile', '--log-level', 'warn']);
+  const argv = [cli, args.has('--force') ? 'rebuild' : 'compile', '--log-level', 'warn'];
+  // --sanitize: the ASan+UBSan build, in its own folder so that the normal build stays; with
+  // clang where there is one (CMakeLists.txt says why), else with the default compiler.
+  if (args.has('--sanitize')) {
+    argv.push('--out', 'build-asan', '--CDSPECLIN_SANITIZE=ON');
+    const clang = process.env.SPECLIN_SANITIZE_CXX ?? ['clang++', 'clang++-14'].find(has);
+    if (clang) argv.push(`--CDCMAKE_CXX_COMPILER=${clang}`);
+  }
+  return run(process.execPath, argv);
 }
 
 function buildWithGyp() {

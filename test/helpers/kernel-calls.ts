@@ -43,9 +43,9 @@ function matrix64(rows: number, cols: number, seed: number) {
   return { data: Float64Array.from({ length: rows * cols }, () => r() - 0.5), rows, cols };
 }
 
-/** The calls, sized so that one takes well under a millisecond to a few milliseconds
- * (eigsh and svds are the slow ones). */
-export function kernelCalls(options: { nodes?: number } = {}): KernelCall[] {
+/** The calls, on a graph of `nodes` nodes (default 600) and small dense matrices; eigsh runs
+ * block Lanczos unless `eigshMethod` says 'auto' (dense below 257 nodes). */
+export function kernelCalls(options: { nodes?: number; eigshMethod?: 'lanczos' | 'auto' } = {}): KernelCall[] {
   const nodes = options.nodes ?? 600;
   const Z = matrix32(64, 24, 1), W = matrix32(64, 24, 2);
   const Z64 = matrix64(48, 16, 3), W64 = matrix64(48, 16, 4);
@@ -53,7 +53,7 @@ export function kernelCalls(options: { nodes?: number } = {}): KernelCall[] {
   const E = matrix64(nodes, 4, 5);
   const bi = bipartite(nodes, Math.floor(nodes / 2));
   const Ex = matrix64(bi.nLeft, 3, 6), Et = matrix64(bi.nRight, 3, 7);
-  const eig = { k: 4, seed: 11, tol: 1e-10, method: 'lanczos' as const };
+  const eig = { k: 4, seed: 11, tol: 1e-10, method: options.eigshMethod ?? 'lanczos' };
   const loss = (r: { gradZ: { data: ArrayBufferView }; gradW: { data: ArrayBufferView }; loss: number }) =>
     [r.gradZ.data, r.gradW.data, Float64Array.of(r.loss)];
   return [

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm run test:sanitize`: the ava suite (scripts/run-tests.mjs, arguments passed on) against the
+// AddressSanitizer + UndefinedBehaviorSanitizer build of `npm run build:sanitize` (build-asan/).
+//
+// Node is not instrumented, so the ASan runtime is preloaded (LD_PRELOAD) into every node process
+// of the run, test workers and the tests' child processes included. Leak detection is on: a native
+// allocation of speclin that is never freed is reported at the exit of the process that made it.
+// test/sanitizer/lsan.supp names the leaks that are Node's and V8's own. Tools the tests start that
+// are not node (python3, the C compilers) run without the runtime, through the wrappers written
+// to a temporary PATH directory here: they are not under test, and their exit-time leaks are not
+// ours. Any report makes that process exit non-zero, which fails the test that ran it.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const addon = path.join(root, 'build-asan', 'Release', 'speclin.node');
+if (!existsSync(addon)) {
+  console.error(`test:sanitize: ${addon} is missing; run npm run build:sanitize first`);
+  process.exit(1);
+}
+// The runtime the addon was linked against (gcc's libasan, or clang's when CXX=clang++).
+const ldd = spawnSync('ldd', [addon], { encoding: 'utf8' }).stdout ?? '';
+const runtime = ldd.match(/=>\s*(\S*(?:libasan|libclang_rt\.asan)[^\s]*)/)?.[1];
+if (!runtime) {
+  console.error(`test:sanitize: ${addon} does not link an ASan runtime:\n${ldd}`);
+  process.exit(1);
+}
+
+const wrappers = mkdtempSync(path.join(os.tmpdir(), 'speclin-asan-path-'));
+for (const tool of ['python3', 'cc', 'c++', 'gcc', 'g++', 'clang', 'clang++']) {
+  const real = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+  if (!real) continue;
+  const file = path.join(wrappers, tool);
+  writeFileSync(file, `#!/bin/sh\nunset LD_PRELOAD\nexec ${real} "$@"\n`);
+  chmodSync(file, 0o755);
+}
+
+const supp = path.join(root, 'test', 'sanitizer', 'lsan.supp');
+const env = {
+  ...process.env,
+  PATH: `${wrappers}:${process.env.PATH}`,
+  LD_PRELOAD: runtime,
+  SPECLIN_NATIVE_PATH: addon,
+  // detect_leaks: LeakSanitizer at each process's exit. new_delete_type_mismatch is off because
+  // V8 itself trips it (sized delete of objects from its own allocator). halt_on_error with
+  // UBSan: the first undefined behaviour fails, with its stack.
+  ASAN_OPTIONS: 'detect_leaks=1:new_delete_type_mismatch=0:allocator_may_return_null=1:' + (process.env.ASAN_OPTIONS ?? ''),
+  LSAN_OPTIONS: `suppressions=${supp}:print_suppressions=0:` + (process.env.LSAN_OPTIONS ?? ''),
+  UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:' + (process.env.UBSAN_OPTIONS ?? ''),
+};
+console.log(`test:sanitize: ${addon}, runtime ${runtime}`);
+const t0 = Date.now();
+const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-tests.mjs'), ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
+rmSync(wrappers, { recursive: true, force: true });
+console.log(`test:sanitize: ${((Date.now() - t0) / 60000).toFixed(1)} min, exit ${r.status}`);
+process.exit(r.status ?? 1);
