@@ -26,7 +26,8 @@ export function ringWithChords(n: number): Graph {
   return Graph.fromEdges({ n, src: Int32Array.from(src), dst: Int32Array.from(dst), weight: Float64Array.from(w) });
 }
 
-function bipartite(nLeft: number, nRight: number): BipartiteGraph {
+/** Left node i joins right nodes i mod nRight and 3i + 1 mod nRight, weights 1-5. */
+export function bipartite(nLeft: number, nRight: number): BipartiteGraph {
   const left: number[] = [], right: number[] = [], w: number[] = [];
   for (let i = 0; i < nLeft; i++) {
     for (const j of [i % nRight, (3 * i + 1) % nRight]) { left.push(i); right.push(j); w.push(1 + (i % 5)); }
