@@ -2,7 +2,7 @@
 // the core's thread count, then prints one JSON line with every result's bytes.
 import { eigsh, eigshSync, setThreads, spectralLossSync, stochasticBlockModel, svdsSync, gramSync } from '../../src/index.js';
 import { runExperiment } from '../../src/train/experiment.js';
-import { edgesOfCSR } from '../../src/train/sampler.js';
+import { edgesOfCSR } from '../../src/data/edge-list.js';
 import { bipartite } from '../helpers/kernel-calls.js';
 import { randomMatrix } from '../helpers/random.js';
 

@@ -16,7 +16,7 @@ export interface KernelCall {
 }
 
 /** A ring of n nodes with chords i -> 7i + 3, weights 1-3: connected, deterministic. */
-export function ringWithChords(n: number): Graph {
+export function chordedRing(n: number): Graph {
   const src: number[] = [], dst: number[] = [], w: number[] = [];
   for (let i = 0; i < n; i++) {
     for (const [j, wt] of [[(i + 1) % n, 1 + (i % 3)], [(i * 7 + 3) % n, 0.5]]) {
@@ -50,7 +50,7 @@ export function kernelCalls(options: { nodes?: number; eigshMethod?: 'lanczos' |
   const nodes = options.nodes ?? 600;
   const Z = matrix32(64, 24, 1), W = matrix32(64, 24, 2);
   const Z64 = matrix64(48, 16, 3), W64 = matrix64(48, 16, 4);
-  const graph = ringWithChords(nodes);
+  const graph = chordedRing(nodes);
   const E = matrix64(nodes, 4, 5);
   const bi = bipartite(nodes, Math.floor(nodes / 2));
   const Ex = matrix64(bi.nLeft, 3, 6), Et = matrix64(bi.nRight, 3, 7);

@@ -10,7 +10,7 @@
 // what comes after must stay flat. Both ends are taken after a full collection (--expose-gc), so
 // that garbage waiting for a GC is not counted as a leak.
 import { createWebGpuBackend, eigsh } from '../../src/index.js';
-import { kernelCalls, ringWithChords } from '../helpers/kernel-calls.js';
+import { kernelCalls, chordedRing } from '../helpers/kernel-calls.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -100,7 +100,7 @@ if (gpuNote === undefined) {
 
 // eigsh calls aborted through an AbortSignal mid-solve: each must reject as aborted, promptly.
 // A 20 000-node solve takes seconds; the abort comes 1-5 ms after the call.
-const graph = ringWithChords(20_000);
+const graph = chordedRing(20_000);
 const latencies: number[] = [];
 let notAborted = 0;
 await measure('eigsh aborted mid-solve', aborts, 1, async (i) => {
