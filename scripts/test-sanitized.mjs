@@ -23,7 +23,18 @@ if (!existsSync(addon)) {
 }
 // The runtime the addon was linked against (gcc's libasan, or clang's when CXX=clang++).
 const ldd = spawnSync('ldd', [addon], { encoding: 'utf8' }).stdout ?? '';
-const runtime = ldd.match(/=>\s*(\S*(?:libasan|libclang_rt\.asan)[^\s]*)/)?.[1];
+let runtime = ldd.match(/=>\s*(\/\S*(?:libasan|libclang_rt\.asan)\S*)/)?.[1];
+const clangRuntime = ldd.match(/(libclang_rt\.asan\S*\.so)\s*=>\s*not found/)?.[1];
+if (!runtime && clangRuntime) {
+  // clang's runtime lives in its resource directory, off the loader's path: ask the compiler.
+  for (const cxx of [process.env.SPECLIN_SANITIZE_CXX, 'clang++', 'clang++-14'].filter(Boolean)) {
+    const found = spawnSync(cxx, [`-print-file-name=${clangRuntime}`], { encoding: 'utf8' }).stdout?.trim();
+    if (found && found.includes('/') && existsSync(found)) {
+      runtime = found;
+      break;
+    }
+  }
+}
 if (!runtime) {
   console.error(`test:sanitize: ${addon} does not link an ASan runtime:\n${ldd}`);
   process.exit(1);
@@ -44,10 +55,13 @@ const env = {
   PATH: `${wrappers}:${process.env.PATH}`,
   LD_PRELOAD: runtime,
   SPECLIN_NATIVE_PATH: addon,
-  // detect_leaks: LeakSanitizer at each process's exit. new_delete_type_mismatch is off because
-  // V8 itself trips it (sized delete of objects from its own allocator). halt_on_error with
-  // UBSan: the first undefined behaviour fails, with its stack.
-  ASAN_OPTIONS: 'detect_leaks=1:new_delete_type_mismatch=0:allocator_may_return_null=1:' + (process.env.ASAN_OPTIONS ?? ''),
+  // detect_leaks: LeakSanitizer at each process's exit. new_delete_type_mismatch is off: V8's
+  // sized deletes trip it in code that is not ours. allocator_may_return_null: a huge request is
+  // a null (which speclin turns into a RangeError, as without ASan) rather than an ASan abort.
+  // halt_on_error with UBSan: the first undefined behaviour fails, with its stack.
+  // malloc_context_size=3: allocation stacks of three frames, which keeps lsan.supp's patterns
+  // to the allocations V8 and Node make themselves (see there); raise it to debug a report.
+  ASAN_OPTIONS: 'detect_leaks=1:malloc_context_size=3:new_delete_type_mismatch=0:allocator_may_return_null=1:' + (process.env.ASAN_OPTIONS ?? ''),
   LSAN_OPTIONS: `suppressions=${supp}:print_suppressions=0:` + (process.env.LSAN_OPTIONS ?? ''),
   UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:' + (process.env.UBSAN_OPTIONS ?? ''),
 };
