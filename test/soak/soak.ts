@@ -28,9 +28,14 @@ if (!gc) {
   process.exit(2);
 }
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
-function settledRss(): number {
-  gc!();
-  gc!();
+// N-API finalizers (the ones that free native results) run from the event loop after a
+// collection, not inside gc(): yield to it between collections before reading the RSS.
+const turn = () => new Promise((resolve) => setTimeout(resolve, 5));
+async function settledRss(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc!();
+    await turn();
+  }
   return rssMB();
 }
 
@@ -52,12 +57,12 @@ async function measure(part: string, count: number, parallel: number, body: (i: 
     }));
   };
   await runTo(warm);
-  const baselineMB = settledRss();
+  const baselineMB = await settledRss();
   let peakMB = baselineMB;
   const t0 = performance.now();
   await runTo(count, () => { peakMB = Math.max(peakMB, rssMB()); });
   const seconds = (performance.now() - t0) / 1000;
-  const endMB = settledRss();
+  const endMB = await settledRss();
   const p: Part = { part, calls: count, seconds, baselineMB, endMB, peakMB: Math.max(peakMB, endMB), growthMB: endMB - baselineMB };
   parts.push(p);
   const over = p.growthMB > limitMB;
