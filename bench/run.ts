@@ -1,31 +1,48 @@
-// `npm run bench -- <suite> [--json] [--quick]`: runs bench/<suite>.ts, which exports
-// `run(options): Promise<SuiteResult>`. Every suite measures its peers in the same run and prints
-// ratios, because the machines are shared and absolute times drift.
+// `npm run bench -- [suite...] [options]` from a checkout. The suites that ship with the package
+// (src/bench/suites: gram, loss, spmv, eigs) run through `speclin bench` itself, with its options
+// (--quick, --json, --out, --compare; see src/commands/bench.ts). The suites that need a source
+// checkout's dev dependencies (bench/*.ts: the WebGPU ones) run here, one at a time.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { run as speclinBench } from '../src/commands/bench.js';
+import { UsageError } from '../src/commands/registry.js';
 import { printSuite, type SuiteModule } from './lib/harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const suites = readdirSync(here)
+const checkoutSuites = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
   .map((f) => f.slice(0, -3))
   .sort();
 
 const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const quick = argv.includes('--quick');
 const names = argv.filter((a) => !a.startsWith('--'));
-if (names.length === 0 || names.some((n) => !suites.includes(n))) {
-  process.stderr.write(`usage: npm run bench -- <suite>... [--json] [--quick]\nsuites: ${suites.join(', ')}\n`);
+const local = names.filter((n) => checkoutSuites.includes(n));
+if (local.length && local.length !== names.length) {
+  process.stderr.write(`run the checkout suites (${checkoutSuites.join(', ')}) apart from the shipped ones\n`);
   process.exit(2);
 }
-
-const results = [];
-for (const name of names) {
-  const mod = (await import(pathToFileURL(path.join(here, `${name}.ts`)).href)) as SuiteModule;
-  const result = await mod.run({ quick, log: (s) => process.stderr.write(`${s}\n`) });
-  results.push(result);
-  if (!json) printSuite(result);
+if (local.length) {
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const results = [];
+  for (const name of local) {
+    const mod = (await import(pathToFileURL(path.join(here, `${name}.ts`)).href)) as SuiteModule;
+    const result = await mod.run({ quick, log: (s) => process.stderr.write(`${s}\n`) });
+    results.push(result);
+    if (!json) printSuite(result);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(local.length === 1 ? results[0] : results, null, 2)}\n`);
+} else {
+  try {
+    process.exitCode = await speclinBench(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`npm run bench: ${err.message}\n\n${err.usage}\ncheckout-only suites: ${checkoutSuites.join(', ')}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`npm run bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
 }
-if (json) process.stdout.write(`${JSON.stringify(names.length === 1 ? results[0] : results, null, 2)}\n`);

@@ -45,3 +45,18 @@ export function permutation(n: number, seed: number): Int32Array {
   }
   return p;
 }
+
+/** A rows x cols matrix of standard normal draws times `scale` from a seed (benchmarks' and tests'
+ * data: the same seed gives the same matrix on every machine). */
+export function randomMatrix<T extends Float32Array | Float64Array>(
+  ctor: { new (n: number): T },
+  rows: number,
+  cols: number,
+  seed: number,
+  scale = 1,
+): { data: T; rows: number; cols: number } {
+  const g = gaussian(seed);
+  const data = new ctor(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = g() * scale;
+  return { data, rows, cols };
+}

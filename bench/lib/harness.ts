@@ -1,12 +1,11 @@
-// Shared pieces of the benchmark suites: timing with benchmark.js, running a Python peer, and
-// printing a table whose ratios compare speclin with the peer measured in the same run.
+// Shared pieces of the checkout-only suites (bench/*.ts): the result shape they print, running a
+// Python peer from bench/peers, and the table. The shipped suites use src/bench/harness.ts, whose
+// timing and peer environment this module reuses.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const Benchmark = require('benchmark');
+import { peerEnvironment } from '../../src/bench/harness.js';
+export { timeSync } from '../../src/bench/harness.js';
 
 export interface Row {
   /** What was measured, e.g. 'crossGram 4096x128 f32'. */
@@ -41,19 +40,6 @@ export interface Timing {
   samples: number;
 }
 
-/** Times a synchronous function with benchmark.js. */
-export function timeSync(fn: () => void, options: { minTime?: number; maxTime?: number } = {}): Timing {
-  const bench = new Benchmark({
-    fn,
-    minSamples: 5,
-    minTime: options.minTime ?? 0.5,
-    maxTime: options.maxTime ?? 4,
-  });
-  bench.run({ async: false });
-  if (bench.error) throw bench.error;
-  return { seconds: bench.stats.mean, rme: bench.stats.rme, samples: bench.stats.sample.length };
-}
-
 /** Times an async function: `reps` sequential runs after one warm-up, best-of and mean. */
 export async function timeAsync(fn: () => Promise<unknown>, reps = 5): Promise<Timing & { best: number }> {
   await fn();
@@ -72,10 +58,7 @@ const peersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '
 /** Runs bench/peers/<script>.py with a JSON request on stdin; returns its JSON answer. Python
  * (numpy, scipy) is only a peer for comparison: the package never needs it. */
 export function runPeer<T>(script: string, request: unknown, python = 'python3'): T {
-  const env = { ...process.env };
-  // Some machines set these for old OpenBLAS builds; they slow a current numpy (env README).
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
+  const env = peerEnvironment();
   const r = spawnSync(python, [path.join(peersDir, `${script}.py`)], {
     input: JSON.stringify(request),
     encoding: 'utf8',

@@ -1,32 +1,73 @@
-// `speclin bench <suite>... [--json] [--quick]`: runs the benchmark suites of bench/ (the same as
-// `npm run bench -- ...`). They live in the source checkout, run through tsx, and compare with
-// Python peers (numpy, scipy), so this command needs a development checkout.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// `speclin bench [suite...] [--quick] [--json] [--out report.html] [--require-peers]` and
+// `speclin bench --compare a.json b.json [--json]`: the benchmark suites of src/bench, run from the
+// installed package. Bad arguments and unreadable or foreign --compare files exit 2; a failed run
+// (a peer that crashed, or one --require-peers needs and python3 lacks) exits 1.
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/args.js';
+import { BenchInputError, compareDocuments, printableComparison, readBenchDocument } from '../bench/compare.js';
+import { printableLimits, printableSuite } from '../bench/document.js';
+import { renderBenchReport } from '../bench/html-report.js';
+import { runBench, writeFileAtomic } from '../bench/run.js';
+import { shippedSuites } from '../bench/suites/index.js';
+import { parse, UsageError } from '../cli/args.js';
 
-export const usage = `usage: speclin bench <suite>... [--json] [--quick]
-  Runs bench/<suite>.ts from a source checkout of speclin (npm install there first).
-  --json   print the figures as JSON on stdout
-  --quick  smaller shapes, for a smoke run`;
+export const usage = `usage: speclin bench [suite...] [--quick] [--json] [--out report.html] [--require-peers]
+       speclin bench --compare a.json b.json [--json]
+  suites (default: all): ${shippedSuites.map((s) => `${s.name} (${s.summary})`).join('; ')}
+  Every run measures this machine's FMA peak and streaming bandwidth first and states each
+  case as a fraction of the bound that applies. Peers (NumPy, SciPy) run where python3 has them.
+  --quick          small shapes: seconds per suite
+  --json           print the run as JSON on stdout (schema: src/bench/report.schema.json)
+  --out FILE       also write a self-contained HTML report with charts
+  --require-peers  fail (exit 1) where a peer is missing instead of skipping it
+  --compare A B    print speclin's time ratios (B / A) between two saved --json runs`;
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length === 0 || args.every((a) => a.startsWith('--'))) throw new UsageError('name at least one suite', usage);
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const runner = path.join(root, 'bench', 'run.ts');
-  let tsx: string | undefined;
-  try {
-    tsx = createRequire(path.join(root, 'package.json')).resolve('tsx');
-  } catch {
-    tsx = undefined;
+  const { values, positionals } = parse(args, {
+    quick: { type: 'boolean' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    'require-peers': { type: 'boolean' },
+    compare: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, usage);
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
   }
-  if (!existsSync(runner) || !tsx) {
-    process.stderr.write('speclin bench: the benchmark suites need a source checkout of speclin with its dev dependencies (npm install in it)\n');
-    return 1;
+  if (values.compare) {
+    if (positionals.length !== 2) throw new UsageError(`--compare needs two files, got ${positionals.length}`, usage);
+    if (values.out || values.quick || values['require-peers']) throw new UsageError('--compare takes only --json besides the two files', usage);
+    try {
+      const [a, b] = positionals.map(readBenchDocument);
+      const c = compareDocuments(a, b);
+      process.stdout.write(values.json ? `${JSON.stringify(c, null, 2)}\n` : `${printableComparison(c, a, b, [positionals[0], positionals[1]])}\n`);
+      return 0;
+    } catch (err) {
+      if (err instanceof BenchInputError) throw new UsageError(err.message, usage);
+      throw err;
+    }
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...args], { cwd: root, stdio: 'inherit' });
-  return r.status ?? 1;
+  const unknown = positionals.filter((n) => !shippedSuites.some((s) => s.name === n));
+  if (unknown.length) throw new UsageError(`unknown suite${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}; suites: ${shippedSuites.map((s) => s.name).join(', ')}`, usage);
+  const out = values.out as string | undefined;
+  if (out !== undefined) {
+    const dir = path.dirname(path.resolve(out));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: the folder ${dir} does not exist`, usage);
+  }
+  const names = positionals.length ? positionals : shippedSuites.map((s) => s.name);
+  const suites = shippedSuites.filter((s) => names.includes(s.name));
+  const doc = await runBench({
+    suites,
+    quick: Boolean(values.quick),
+    requirePeers: Boolean(values['require-peers']),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  else process.stdout.write(`${printableLimits(doc)}\n${doc.suites.map(printableSuite).join('\n')}\n`);
+  if (out !== undefined) {
+    writeFileAtomic(out, renderBenchReport(doc));
+    process.stderr.write(`report written to ${out}\n`);
+  }
+  return 0;
 }

@@ -112,3 +112,74 @@ export function scatterPlot(options: { x: ArrayLike<number>; y: ArrayLike<number
   parts.push('</svg>');
   return parts.join('\n');
 }
+
+/** Horizontal bars in groups (one group per case, one bar per side), each bar's length relative to
+ * the longest bar of its group, labelled with its value. */
+export function groupedBarChart(options: {
+  groups: { label: string; bars: { name: string; value: number; text: string }[] }[];
+  colors: Record<string, string>;
+  caption: string;
+}): string {
+  const width = 720, labelW = 300, barH = 13, gap = 10, right = 90;
+  const rows = options.groups.reduce((a, g) => a + g.bars.length, 0);
+  const height = rows * barH + options.groups.length * gap + 40;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`];
+  let y = 8;
+  for (const g of options.groups) {
+    const top = Math.max(...g.bars.map((b) => b.value), 1e-300);
+    parts.push(`<text x="${labelW - 8}" y="${y + barH - 3}" text-anchor="end">${escapeXml(g.label)}</text>`);
+    for (const b of g.bars) {
+      const w = Math.max(1, (b.value / top) * (width - labelW - right));
+      parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${options.colors[b.name] ?? '#888'}"><title>${escapeXml(`${b.name}: ${b.text}`)}</title></rect>`);
+      parts.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 3}">${escapeXml(b.text)}</text>`);
+      y += barH;
+    }
+    y += gap;
+  }
+  const names = Object.keys(options.colors);
+  names.forEach((n, i) => {
+    parts.push(`<rect x="${labelW + i * 140}" y="${y + 4}" width="10" height="10" fill="${options.colors[n]}"/><text x="${labelW + 14 + i * 140}" y="${y + 13}">${escapeXml(n)}</text>`);
+  });
+  parts.push(`<text x="8" y="${y + 13}">${escapeXml(options.caption)}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+/** A roofline on log-log axes: arithmetic intensity (flop/byte) against GFLOP/s, horizontal lines
+ * at the compute peaks, a diagonal at the bandwidth, and one numbered point per kernel. */
+export function rooflineChart(options: {
+  peaks: { name: string; gflops: number; color: string }[];
+  bandwidth: { name: string; gbytesPerSecond: number; color: string };
+  points: { label: string; intensity: number; gflops: number; color: string }[];
+}): string {
+  const Wd = 720, Ht = 420, m = { left: 64, right: 150, top: 16, bottom: 44 };
+  const pts = options.points.filter((p) => p.intensity > 0 && p.gflops > 0);
+  const xs = pts.map((p) => p.intensity);
+  const top = Math.max(...options.peaks.map((p) => p.gflops), ...pts.map((p) => p.gflops));
+  const x0 = Math.floor(Math.log10(Math.min(0.1, ...xs))), x1 = Math.ceil(Math.log10(Math.max(100, ...xs)));
+  const y0 = Math.floor(Math.log10(Math.min(options.bandwidth.gbytesPerSecond * 10 ** x0, ...pts.map((p) => p.gflops)))), y1 = Math.ceil(Math.log10(top * 1.5));
+  const sx = (v: number) => m.left + ((Math.log10(v) - x0) / (x1 - x0)) * (Wd - m.left - m.right);
+  const sy = (v: number) => Ht - m.bottom - ((Math.log10(v) - y0) / (y1 - y0)) * (Ht - m.top - m.bottom);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${Wd} ${Ht}" width="${Wd}" height="${Ht}" font-family="sans-serif" font-size="11">`];
+  parts.push(`<rect x="${m.left}" y="${m.top}" width="${Wd - m.left - m.right}" height="${Ht - m.top - m.bottom}" fill="#fafafa" stroke="#ccc"/>`);
+  for (let e = x0; e <= x1; e++) parts.push(`<line x1="${sx(10 ** e).toFixed(1)}" x2="${sx(10 ** e).toFixed(1)}" y1="${m.top}" y2="${Ht - m.bottom}" stroke="#e4e4e4"/><text x="${sx(10 ** e).toFixed(1)}" y="${Ht - m.bottom + 16}" text-anchor="middle">${fmt(10 ** e)}</text>`);
+  for (let e = y0; e <= y1; e++) parts.push(`<line x1="${m.left}" x2="${Wd - m.right}" y1="${sy(10 ** e).toFixed(1)}" y2="${sy(10 ** e).toFixed(1)}" stroke="#e4e4e4"/><text x="${m.left - 6}" y="${(sy(10 ** e) + 4).toFixed(1)}" text-anchor="end">${fmt(10 ** e)}</text>`);
+  parts.push(`<text x="${(m.left + Wd - m.right) / 2}" y="${Ht - 8}" text-anchor="middle">arithmetic intensity (flop per byte of compulsory traffic, log)</text>`);
+  parts.push(`<text transform="translate(14 ${(m.top + Ht - m.bottom) / 2}) rotate(-90)" text-anchor="middle">achieved GFLOP/s (log)</text>`);
+  const bw = options.bandwidth;
+  // The bandwidth line y = bw * x, up to where it meets the highest peak.
+  const xEnd = Math.min(10 ** x1, top / bw.gbytesPerSecond);
+  parts.push(`<line x1="${sx(10 ** x0).toFixed(1)}" y1="${sy(bw.gbytesPerSecond * 10 ** x0).toFixed(1)}" x2="${sx(xEnd).toFixed(1)}" y2="${sy(bw.gbytesPerSecond * xEnd).toFixed(1)}" stroke="${bw.color}" stroke-width="2"/>`);
+  options.peaks.forEach((p) => {
+    const xStart = Math.max(10 ** x0, p.gflops / bw.gbytesPerSecond);
+    parts.push(`<line x1="${sx(xStart).toFixed(1)}" x2="${(Wd - m.right).toFixed(1)}" y1="${sy(p.gflops).toFixed(1)}" y2="${sy(p.gflops).toFixed(1)}" stroke="${p.color}" stroke-width="2"/>`);
+    parts.push(`<text x="${Wd - m.right + 4}" y="${(sy(p.gflops) + 4).toFixed(1)}">${escapeXml(p.name)}</text>`);
+  });
+  parts.push(`<text x="${Wd - m.right + 4}" y="${Ht - m.bottom - 4}">${escapeXml(bw.name)}</text><line x1="${Wd - m.right + 4}" x2="${Wd - m.right + 24}" y1="${Ht - m.bottom - 18}" y2="${Ht - m.bottom - 18}" stroke="${bw.color}" stroke-width="2"/>`);
+  pts.forEach((p) => {
+    parts.push(`<circle cx="${sx(p.intensity).toFixed(1)}" cy="${sy(p.gflops).toFixed(1)}" r="4" fill="${p.color}" fill-opacity="0.85"><title>${escapeXml(p.label)}</title></circle>`);
+    parts.push(`<text x="${(sx(p.intensity) + 6).toFixed(1)}" y="${(sy(p.gflops) - 5).toFixed(1)}" font-size="10">${escapeXml(p.label.split(' ')[0])}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
