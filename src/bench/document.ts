@@ -61,7 +61,7 @@ export function gflops(c: BenchCase): number | undefined {
 
 export function boundText(c: BenchCase): string {
   if (!c.bound) return '';
-  return `${(c.bound.fraction * 100).toFixed(0)}% of ${c.bound.kind === 'peak' ? 'peak' : 'bandwidth'}`;
+  return `${(c.bound.fraction * 100).toFixed(0)}% of ${c.bound.kind}`;
 }
 
 /** The suite's cases as rows: speclin's time, each peer's and the speed ratio, GFLOP/s, the
@@ -84,7 +84,8 @@ export function printableSuite(r: SuiteResult): string {
   const { columns, rows } = suiteTable(r);
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i].length)));
   const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
-  const out = [`\n## ${r.suite}`, Object.entries(r.environment).map(([k, v]) => `${k}: ${v}`).join('; '), '', line(columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`];
+  const took = r.seconds !== undefined ? ` (${r.seconds.toFixed(1)} s)` : '';
+  const out = [`\n## ${r.suite}${took}`, Object.entries(r.environment).map(([k, v]) => `${k}: ${v}`).join('; '), '', line(columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`];
   for (const row of rows) out.push(line(row));
   if (r.targets?.length) {
     out.push('', 'Targets:');
@@ -98,7 +99,8 @@ export function printableLimits(d: Pick<BenchDocument, 'machine' | 'limits' | 'l
   return [
     `machine: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, kernels ${m.isa}, ${m.threads} threads`,
     `limits (measured now, ${l.threads} threads, ${l.isa}): FMA peak ${formatNumber(l.peakGflops.float32)} GFLOP/s float32, ${formatNumber(l.peakGflops.float64)} GFLOP/s float64; ` +
-      `streaming read ${formatNumber(l.readGBps)} GB/s, write ${formatNumber(l.writeGBps)} GB/s (${(l.bufferBytes / 2 ** 20).toFixed(0)} MiB buffer)`,
+      `streaming read ${formatNumber(l.readGBps)} GB/s, write ${formatNumber(l.writeGBps)} GB/s (${(l.bufferBytes / 2 ** 20).toFixed(0)} MiB buffer)` +
+      (l.cache ? `; in cache read ${formatNumber(l.cache.readGBps)} GB/s, write ${formatNumber(l.cache.writeGBps)} GB/s (${(l.cache.bufferBytes / 2 ** 20).toFixed(0)} MiB)` : ''),
     `load average (1 min): ${d.loadAverage.start.toFixed(2)} at the start, ${d.loadAverage.end.toFixed(2)} at the end`,
   ].join('\n');
 }

@@ -19,9 +19,9 @@ export interface Measured {
 
 /** The bound that applies to a case and the fraction of it reached: 'peak' when the arithmetic at
  * this machine's FMA peak takes longer than the case's compulsory memory traffic at its streaming
- * bandwidths, 'bandwidth' otherwise. */
+ * bandwidths, 'bandwidth' otherwise ('cache bandwidth' where that traffic fits in the cache). */
 export interface Bound {
-  kind: 'peak' | 'bandwidth';
+  kind: 'peak' | 'bandwidth' | 'cache bandwidth';
   /** The bound's time for the case: max(flops / peak, readBytes / read + writeBytes / write). */
   seconds: number;
   /** bound seconds / speclin's seconds (1 = at the bound). */
@@ -58,6 +58,8 @@ export interface Target {
 
 export interface SuiteResult {
   suite: string;
+  /** Wall time of the suite, peers included (set by run.ts). */
+  seconds?: number;
   /** Facts that make the figures interpretable (versions, kernel paths, timing method). */
   environment: Record<string, string | number>;
   cases: BenchCase[];

@@ -22,6 +22,7 @@ export function renderBenchReport(d: BenchDocument): string {
     ['memory', `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB; last-level cache ${(m.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB`],
     ['FMA peak', `${formatNumber(l.peakGflops.float32)} GFLOP/s float32, ${formatNumber(l.peakGflops.float64)} GFLOP/s float64`],
     ['streaming bandwidth', `read ${formatNumber(l.readGBps)} GB/s, write ${formatNumber(l.writeGBps)} GB/s (${(l.bufferBytes / 2 ** 20).toFixed(0)} MiB buffer)`],
+    ...(l.cache ? [['in the last-level cache', `read ${formatNumber(l.cache.readGBps)} GB/s, write ${formatNumber(l.cache.writeGBps)} GB/s (${(l.cache.bufferBytes / 2 ** 20).toFixed(0)} MiB buffer)`] as [string, string]] : []),
     ['load average (1 min)', `${d.loadAverage.start.toFixed(2)} at the start, ${d.loadAverage.end.toFixed(2)} at the end`],
     ['system', `${m.platform}, Node ${m.node}, speclin ${d.tool.version}`],
     ['run', `${d.createdAt}${d.quick ? ' (--quick: small shapes)' : ''}`],
@@ -29,7 +30,7 @@ export function renderBenchReport(d: BenchDocument): string {
   const peerLines = d.peers.map((p) =>
     p.available ? `${p.name} ${p.version}: compared (${p.suites.join(', ')})` : `${p.name}: skipped for ${p.suites.join(', ')}: ${p.reason}`,
   );
-  const points: { label: string; intensity: number; gflops: number; color: string }[] = [];
+  const points: { label: string; intensity: number; gflops: number; color: string; hollow?: boolean }[] = [];
   const legend: string[][] = [];
   const sections = d.suites.map((s, si) => {
     const sides = ['speclin', ...peerNames(s)];
@@ -50,8 +51,12 @@ export function renderBenchReport(d: BenchDocument): string {
       const g = gflops(c);
       if (!c.flops || !bytes || !g) continue;
       const n = points.length + 1;
-      points.push({ label: `${n}. ${s.suite}: ${c.label}`, intensity: c.flops / bytes, gflops: g, color: SUITE_COLORS[si % SUITE_COLORS.length] });
-      legend.push([String(n), s.suite, c.label, formatNumber(c.flops / bytes), formatNumber(g), boundText(c)]);
+      const color = SUITE_COLORS[si % SUITE_COLORS.length];
+      points.push({ label: `${n}. ${s.suite}: ${c.label}`, intensity: c.flops / bytes, gflops: g, color });
+      for (const [name, t] of Object.entries(c.peers))
+        points.push({ label: `${n}. ${name}: ${formatNumber(c.flops / t.seconds / 1e9)} GFLOP/s`, intensity: c.flops / bytes, gflops: c.flops / t.seconds / 1e9, color, hollow: true });
+      const peerRates = Object.entries(c.peers).map(([name, t]) => `${name} ${formatNumber(c.flops! / t.seconds / 1e9)}`).join(', ');
+      legend.push([String(n), s.suite, c.label, formatNumber(c.flops / bytes), formatNumber(g), peerRates, boundText(c)]);
     }
     const t = suiteTable(s);
     const targets = s.targets?.length
@@ -66,9 +71,12 @@ export function renderBenchReport(d: BenchDocument): string {
           { name: `float32 peak ${formatNumber(l.peakGflops.float32)}`, gflops: l.peakGflops.float32, color: '#d62728' },
           { name: `float64 peak ${formatNumber(l.peakGflops.float64)}`, gflops: l.peakGflops.float64, color: '#ff9896' },
         ],
-        bandwidth: { name: `read ${formatNumber(l.readGBps)} GB/s`, gbytesPerSecond: l.readGBps, color: '#2ca02c' },
+        bandwidths: [
+          { name: `memory read ${formatNumber(l.readGBps)} GB/s`, gbytesPerSecond: l.readGBps, color: '#2ca02c' },
+          ...(l.cache ? [{ name: `cache read ${formatNumber(l.cache.readGBps)} GB/s`, gbytesPerSecond: l.cache.readGBps, color: '#98df8a' }] : []),
+        ],
         points,
-      })}</figure>${table(['#', 'suite', 'case', 'flop/byte', 'GFLOP/s', 'of bound'], legend)}`
+      })}</figure>${table(['#', 'suite', 'case', 'flop/byte', 'speclin GFLOP/s', 'peers GFLOP/s', 'of bound'], legend)}`
     : '<p>No case of this run has a flop and byte count.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>speclin bench: ${escapeXml(m.cpu)}</title>
@@ -85,8 +93,9 @@ td { font-variant-numeric: tabular-nums; } figure { margin: 0; } h2 { font-size:
 compulsory traffic (inputs read once, outputs written once) takes at the measured streaming bandwidths, whichever is longer.
 "of bound" is that time over speclin's. The limits were measured in this run, on the same threads.</p>
 <h2>Roofline</h2>
-<p>Each kernel at its arithmetic intensity (flops over compulsory bytes) and achieved GFLOP/s, under this machine's FMA peaks
-and its streaming read bandwidth.</p>
+<p>Each kernel at its arithmetic intensity (flops over compulsory bytes) and achieved GFLOP/s (filled: speclin, numbered;
+hollow: the peers on the same case), under this machine's FMA peaks (dashed) and its streaming read bandwidths from memory and
+from the last-level cache.</p>
 ${roofline}
 ${sections.join('\n')}
 <h2>As text</h2><pre>${escapeXml(printableLimits(d))}</pre>

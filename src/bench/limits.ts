@@ -31,6 +31,9 @@ export interface MachineLimits {
   isa: string;
   threads: number;
   bufferBytes: number;
+  /** The same streams over half the last-level cache, the bandwidth a working set that fits there
+   * sees (absent where the OS does not report the cache). */
+  cache?: { bufferBytes: number; readGBps: number; writeGBps: number };
 }
 
 /** The largest cache the OS reports for cpu0 (Linux sysfs), in bytes; 0 where unknown. */
@@ -61,8 +64,9 @@ export function describeMachine(): MachineDescription {
   };
 }
 
-/** Measures the limits: about 2 s in all (0.6 s with quick). The bandwidth buffer is 8 times the
- * last-level cache, at least 128 MiB and at most 1 GiB, so that it streams from memory. */
+/** Measures the limits: about 3 s in all (1 s with quick). The memory buffer is 8 times the
+ * last-level cache, at least 128 MiB and at most 1 GiB, so that it streams from memory; the cache
+ * buffer is half the last-level cache. */
 export function measureLimits(machine: MachineDescription, quick: boolean): MachineLimits {
   const seconds = quick ? 0.15 : 0.5;
   const bufferBytes = Math.min(2 ** 30, Math.max(2 ** 27, 8 * machine.lastLevelCacheBytes));
@@ -70,7 +74,7 @@ export function measureLimits(machine: MachineDescription, quick: boolean): Mach
   const f64 = measureFmaPeak('float64', seconds);
   const read = measureBandwidth('read', bufferBytes, seconds);
   const write = measureBandwidth('write', bufferBytes, seconds);
-  return {
+  const limits: MachineLimits = {
     peakGflops: { float32: f32.gflops, float64: f64.gflops },
     readGBps: read.gbytesPerSecond,
     writeGBps: write.gbytesPerSecond,
@@ -78,13 +82,25 @@ export function measureLimits(machine: MachineDescription, quick: boolean): Mach
     threads: f32.threads,
     bufferBytes: read.bytes,
   };
+  if (machine.lastLevelCacheBytes >= 2 ** 21) {
+    const cacheBytes = machine.lastLevelCacheBytes / 2;
+    const cacheRead = measureBandwidth('read', cacheBytes, seconds);
+    const cacheWrite = measureBandwidth('write', cacheBytes, seconds);
+    limits.cache = { bufferBytes: cacheRead.bytes, readGBps: cacheRead.gbytesPerSecond, writeGBps: cacheWrite.gbytesPerSecond };
+  }
+  return limits;
 }
 
-/** The bound of a case (see Bound), or undefined where it has neither flops nor bytes. */
+/** The bound of a case (see Bound), or undefined where it has neither flops nor bytes. A case
+ * whose compulsory traffic fits in the cache buffer is held against the cache's bandwidth. */
 export function boundOf(c: BenchCase, limits: MachineLimits): Bound | undefined {
+  const bytes = (c.readBytes ?? 0) + (c.writeBytes ?? 0);
+  const inCache = limits.cache !== undefined && bytes <= limits.cache.bufferBytes;
+  const bw = inCache ? limits.cache! : limits;
   const flopSeconds = c.flops ? c.flops / (limits.peakGflops[c.dtype] * 1e9) : 0;
-  const memorySeconds = (c.readBytes ?? 0) / (limits.readGBps * 1e9) + (c.writeBytes ?? 0) / (limits.writeGBps * 1e9);
+  const memorySeconds = (c.readBytes ?? 0) / (bw.readGBps * 1e9) + (c.writeBytes ?? 0) / (bw.writeGBps * 1e9);
   if (!(flopSeconds > 0 || memorySeconds > 0) || !(c.speclin.seconds > 0)) return undefined;
   const seconds = Math.max(flopSeconds, memorySeconds);
-  return { kind: flopSeconds >= memorySeconds ? 'peak' : 'bandwidth', seconds, fraction: seconds / c.speclin.seconds };
+  const kind = flopSeconds >= memorySeconds ? 'peak' : inCache ? 'cache bandwidth' : 'bandwidth';
+  return { kind, seconds, fraction: seconds / c.speclin.seconds };
 }

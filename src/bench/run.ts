@@ -25,7 +25,7 @@ export interface BenchRunOptions {
   log: (line: string) => void;
 }
 
-export const PEER_INSTALL = 'python3 -m pip install numpy scipy (or Debian: apt-get install python3-numpy python3-scipy)';
+export const PEER_INSTALL = '`python3 -m pip install numpy scipy` (Debian: `apt-get install python3-numpy python3-scipy`)';
 
 export async function runBench(options: BenchRunOptions): Promise<BenchDocument> {
   const loadStart = os.loadavg()[0];
@@ -40,7 +40,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchDocument>
   const missing = peers.filter((p) => !p.available);
   if (missing.length) {
     const line = `peers skipped: ${missing.map((p) => `${p.name} (${p.suites.join(', ')})`).join(', ')}: ${missing[0].reason}. ` +
-      `speclin's figures stand alone; to compare, install ${PEER_INSTALL}.`;
+      `speclin's figures stand alone; to compare with them, run ${PEER_INSTALL}.`;
     if (options.requirePeers) throw new MissingPeerError(line.replace('peers skipped', 'missing peers (--require-peers)'));
     options.log(line);
   }
@@ -49,7 +49,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchDocument>
   const available = new Set(peers.filter((p) => p.available).map((p) => p.name));
   const suites = [];
   for (const suite of options.suites) {
+    const t0 = process.hrtime.bigint();
     const result = await suite.run({ quick: options.quick, log: options.log, peers: available, limits });
+    result.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     for (const c of result.cases) {
       const bound = boundOf(c, limits);
       if (bound) c.bound = bound;

@@ -146,18 +146,20 @@ export function groupedBarChart(options: {
 }
 
 /** A roofline on log-log axes: arithmetic intensity (flop/byte) against GFLOP/s, horizontal lines
- * at the compute peaks, a diagonal at the bandwidth, and one numbered point per kernel. */
+ * at the compute peaks, diagonals at the bandwidths, and one numbered point per kernel (hollow
+ * points: a peer on the same kernel). */
 export function rooflineChart(options: {
   peaks: { name: string; gflops: number; color: string }[];
-  bandwidth: { name: string; gbytesPerSecond: number; color: string };
-  points: { label: string; intensity: number; gflops: number; color: string }[];
+  bandwidths: { name: string; gbytesPerSecond: number; color: string }[];
+  points: { label: string; intensity: number; gflops: number; color: string; hollow?: boolean }[];
 }): string {
-  const Wd = 720, Ht = 420, m = { left: 64, right: 150, top: 16, bottom: 44 };
+  const Wd = 720, Ht = 420, m = { left: 64, right: 170, top: 16, bottom: 44 };
   const pts = options.points.filter((p) => p.intensity > 0 && p.gflops > 0);
   const xs = pts.map((p) => p.intensity);
   const top = Math.max(...options.peaks.map((p) => p.gflops), ...pts.map((p) => p.gflops));
+  const slowest = Math.min(...options.bandwidths.map((b) => b.gbytesPerSecond));
   const x0 = Math.floor(Math.log10(Math.min(0.1, ...xs))), x1 = Math.ceil(Math.log10(Math.max(100, ...xs)));
-  const y0 = Math.floor(Math.log10(Math.min(options.bandwidth.gbytesPerSecond * 10 ** x0, ...pts.map((p) => p.gflops)))), y1 = Math.ceil(Math.log10(top * 1.5));
+  const y0 = Math.floor(Math.log10(Math.min(slowest * 10 ** x0, ...pts.map((p) => p.gflops)))), y1 = Math.ceil(Math.log10(top * 1.5));
   const sx = (v: number) => m.left + ((Math.log10(v) - x0) / (x1 - x0)) * (Wd - m.left - m.right);
   const sy = (v: number) => Ht - m.bottom - ((Math.log10(v) - y0) / (y1 - y0)) * (Ht - m.top - m.bottom);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${Wd} ${Ht}" width="${Wd}" height="${Ht}" font-family="sans-serif" font-size="11">`];
@@ -166,19 +168,21 @@ export function rooflineChart(options: {
   for (let e = y0; e <= y1; e++) parts.push(`<line x1="${m.left}" x2="${Wd - m.right}" y1="${sy(10 ** e).toFixed(1)}" y2="${sy(10 ** e).toFixed(1)}" stroke="#e4e4e4"/><text x="${m.left - 6}" y="${(sy(10 ** e) + 4).toFixed(1)}" text-anchor="end">${fmt(10 ** e)}</text>`);
   parts.push(`<text x="${(m.left + Wd - m.right) / 2}" y="${Ht - 8}" text-anchor="middle">arithmetic intensity (flop per byte of compulsory traffic, log)</text>`);
   parts.push(`<text transform="translate(14 ${(m.top + Ht - m.bottom) / 2}) rotate(-90)" text-anchor="middle">achieved GFLOP/s (log)</text>`);
-  const bw = options.bandwidth;
-  // The bandwidth line y = bw * x, up to where it meets the highest peak.
-  const xEnd = Math.min(10 ** x1, top / bw.gbytesPerSecond);
-  parts.push(`<line x1="${sx(10 ** x0).toFixed(1)}" y1="${sy(bw.gbytesPerSecond * 10 ** x0).toFixed(1)}" x2="${sx(xEnd).toFixed(1)}" y2="${sy(bw.gbytesPerSecond * xEnd).toFixed(1)}" stroke="${bw.color}" stroke-width="2"/>`);
+  options.bandwidths.forEach((bw, i) => {
+    // The bandwidth line y = bw * x, up to where it meets the highest peak.
+    const xEnd = Math.min(10 ** x1, top / bw.gbytesPerSecond);
+    parts.push(`<line x1="${sx(10 ** x0).toFixed(1)}" y1="${sy(bw.gbytesPerSecond * 10 ** x0).toFixed(1)}" x2="${sx(xEnd).toFixed(1)}" y2="${sy(bw.gbytesPerSecond * xEnd).toFixed(1)}" stroke="${bw.color}" stroke-width="2"/>`);
+    const ly = Ht - m.bottom - 8 - i * 16;
+    parts.push(`<line x1="${Wd - m.right + 4}" x2="${Wd - m.right + 20}" y1="${ly - 4}" y2="${ly - 4}" stroke="${bw.color}" stroke-width="2"/><text x="${Wd - m.right + 24}" y="${ly}">${escapeXml(bw.name)}</text>`);
+  });
   options.peaks.forEach((p) => {
-    const xStart = Math.max(10 ** x0, p.gflops / bw.gbytesPerSecond);
-    parts.push(`<line x1="${sx(xStart).toFixed(1)}" x2="${(Wd - m.right).toFixed(1)}" y1="${sy(p.gflops).toFixed(1)}" y2="${sy(p.gflops).toFixed(1)}" stroke="${p.color}" stroke-width="2"/>`);
+    parts.push(`<line x1="${sx(10 ** x0).toFixed(1)}" x2="${(Wd - m.right).toFixed(1)}" y1="${sy(p.gflops).toFixed(1)}" y2="${sy(p.gflops).toFixed(1)}" stroke="${p.color}" stroke-width="2" stroke-dasharray="6 3"/>`);
     parts.push(`<text x="${Wd - m.right + 4}" y="${(sy(p.gflops) + 4).toFixed(1)}">${escapeXml(p.name)}</text>`);
   });
-  parts.push(`<text x="${Wd - m.right + 4}" y="${Ht - m.bottom - 4}">${escapeXml(bw.name)}</text><line x1="${Wd - m.right + 4}" x2="${Wd - m.right + 24}" y1="${Ht - m.bottom - 18}" y2="${Ht - m.bottom - 18}" stroke="${bw.color}" stroke-width="2"/>`);
   pts.forEach((p) => {
-    parts.push(`<circle cx="${sx(p.intensity).toFixed(1)}" cy="${sy(p.gflops).toFixed(1)}" r="4" fill="${p.color}" fill-opacity="0.85"><title>${escapeXml(p.label)}</title></circle>`);
-    parts.push(`<text x="${(sx(p.intensity) + 6).toFixed(1)}" y="${(sy(p.gflops) - 5).toFixed(1)}" font-size="10">${escapeXml(p.label.split(' ')[0])}</text>`);
+    const fill = p.hollow ? `fill="none" stroke="${p.color}" stroke-width="1.5"` : `fill="${p.color}" fill-opacity="0.85"`;
+    parts.push(`<circle cx="${sx(p.intensity).toFixed(1)}" cy="${sy(p.gflops).toFixed(1)}" r="4" ${fill}><title>${escapeXml(p.label)}</title></circle>`);
+    if (!p.hollow) parts.push(`<text x="${(sx(p.intensity) + 6).toFixed(1)}" y="${(sy(p.gflops) - 5).toFixed(1)}" font-size="10">${escapeXml(p.label.split(' ')[0])}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

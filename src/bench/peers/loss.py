@@ -1,6 +1,7 @@
 """NumPy peers for bench/loss.ts: the spectral contrastive loss and its gradients (float32,
 mu clipping, off-diagonal negatives) in two formulations, timed here on data drawn like the
-suite's. Request: {"shapes": [[B, k], ...], "mu": float, "seed": int, "min_time": seconds}.
+suite's. Request: {"shapes": [[B, k], ...], "mu": float, "seed": int, "min_time": seconds,
+"min_calls": n (default 5), "one_thread_too": bool (default true)}.
 Answer: {"numpy", "blas", "rows": [{"B", "k", "reference_s", "gram_s", "gram_variant",
 "reference_threads", "gram_threads", "loss_ref", "loss_gram", "grad_rel_diff"}], "topk": {"seconds"}
 or null}; each time is the better of NumPy's default threads and one thread."""
@@ -78,11 +79,11 @@ def gram(Z, W, mu, syrk=True):
     return loss, unclip(gZ, Z, nz, kz, mu), unclip(gW, W, nw, kw, mu)
 
 
-def timed(fn, min_time):
+def timed(fn, min_time, min_calls=5):
     fn()  # warm-up
     times = []
     start = time.perf_counter()
-    while len(times) < 5 or time.perf_counter() - start < min_time:
+    while len(times) < min_calls or time.perf_counter() - start < min_time:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -96,9 +97,9 @@ def measure(req):
     rows = []
     for B, k in req["shapes"]:
         Z, W = data(B, k, req["seed"])
-        ref = timed(lambda: reference(Z, W, mu), req["min_time"])
-        gr_syrk = timed(lambda: gram(Z, W, mu), req["min_time"])
-        gr_gemm = timed(lambda: gram(Z, W, mu, syrk=False), req["min_time"])
+        ref = timed(lambda: reference(Z, W, mu), req["min_time"], req.get("min_calls", 5))
+        gr_syrk = timed(lambda: gram(Z, W, mu), req["min_time"], req.get("min_calls", 5))
+        gr_gemm = timed(lambda: gram(Z, W, mu, syrk=False), req["min_time"], req.get("min_calls", 5))
         gr = min(gr_syrk, gr_gemm)
         lr, gzr, _ = reference(Z, W, mu)
         lg, gzg, _ = gram(Z, W, mu)
@@ -123,14 +124,26 @@ def measure(req):
                 idx[q0:q0 + 100] = np.take_along_axis(part, order, axis=1)
             return idx
 
-        topk = {"seconds": timed(search, req["min_time"])}
+        topk = {"seconds": timed(search, req["min_time"], req.get("min_calls", 5))}
     return {"rows": rows, "topk": topk}
+
+
+def blas_label():
+    try:
+        return np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]
+    except Exception:  # noqa: BLE001 - only a label
+        return ""
 
 
 def main():
     req = json.load(sys.stdin)
-    if req.get("child"):
-        json.dump(measure(req), sys.stdout)
+    if req.get("child") or not req.get("one_thread_too", True):
+        out = measure(req)
+        if not req.get("child"):
+            for r in out["rows"]:
+                r["reference_threads"] = r["gram_threads"] = "default"
+            out.update(numpy=np.__version__, blas=blas_label())
+        json.dump(out, sys.stdout)
         return
     # OpenBLAS's threads spin and stall when the cores are shared with other work: on a busy
     # machine a single-threaded NumPy can be several times faster. Each figure is the better of
@@ -153,13 +166,7 @@ def main():
     topk = threaded["topk"]
     if topk and single["topk"]:
         topk = {"seconds": min(topk["seconds"], single["topk"]["seconds"])}
-    blas = ""
-    try:
-        cfg = np.show_config(mode="dicts")
-        blas = cfg["Build Dependencies"]["blas"]["name"]
-    except Exception:  # noqa: BLE001 - only a label
-        pass
-    json.dump({"numpy": np.__version__, "blas": blas, "rows": rows, "topk": topk}, sys.stdout)
+    json.dump({"numpy": np.__version__, "blas": blas_label(), "rows": rows, "topk": topk}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+// The machine-limit probes against an independent C reference measured in the same test
+// (test/c/machine_limits_reference.c, cc -O2 -march=native, one thread), and their argument checks.
+// Both sides run on one thread (setThreads(1)), alternately, best of three rounds each, so that
+// another process's load shifts both alike.
+// Tolerance: a factor of 2 either way. The reference runs the same kind of register-resident FMA
+// chains (compiled by the C compiler from vector extensions, not the probe's intrinsics) and the
+// same streaming loops; on an idle machine the two agree within about 10%, and the factor leaves
+// room for the shared machines these tests run on, where a single round can lose half its time
+// slice. A wrong flop count per instruction, a wrong lane count or an ISA the CPU does not run at
+// full width is off by 2x or more, which this catches for the ratios below (float64 vs float32).
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getThreads, setThreads } from '../src/index.js';
+import { gemmKernel } from '../src/gram.js';
+import { measureBandwidth, measureFmaPeak } from '../src/machine-limits.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-limits-'));
+const ref = path.join(dir, 'ref');
+const cc = process.env.CC ?? 'cc';
+const built = spawnSync(cc, ['-O2', '-march=native', '-o', ref, path.join(root, 'test', 'c', 'machine_limits_reference.c')], { encoding: 'utf8' });
+
+function reference(mode: string, seconds: number): number {
+  const r = spawnSync(ref, [mode, String(seconds), '3'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`reference ${mode} failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+function compare(probe: () => number, mode: string, seconds: number): { probe: number; ref: number } {
+  let p = 0, c = 0;
+  for (let round = 0; round < 3; round++) {
+    p = Math.max(p, probe());
+    c = Math.max(c, reference(mode, seconds));
+  }
+  return { probe: p, ref: c };
+}
+
+test.serial('the C reference compiles', (t) => {
+  t.is(built.status, 0, `${cc} -O2 -march=native failed: ${built.stderr}`);
+});
+
+// The C reference uses -march=native's FMA instructions; a probe on the portable path (no AVX2, or
+// forced) runs multiply-add pairs of SSE2 width and is not comparable to it.
+const fmaTest = gemmKernel() === 'portable' ? test.skip : test.serial;
+fmaTest('FMA peak on one thread: within 2x of the C reference, float64 about half of float32', (t) => {
+  const before = getThreads();
+  setThreads(1);
+  try {
+    const f32 = compare(() => measureFmaPeak('float32', 0.3).gflops, 'fma32', 0.1);
+    const f64 = compare(() => measureFmaPeak('float64', 0.3).gflops, 'fma64', 0.1);
+    t.log(`float32: probe ${f32.probe.toFixed(1)} GFLOP/s, C ${f32.ref.toFixed(1)}; float64: probe ${f64.probe.toFixed(1)}, C ${f64.ref.toFixed(1)} (${gemmKernel()}, load ${os.loadavg()[0].toFixed(1)})`);
+    for (const x of [f32, f64]) {
+      t.true(x.probe / x.ref > 0.5 && x.probe / x.ref < 2, `probe ${x.probe} vs reference ${x.ref}`);
+    }
+    // Half the lanes per register: 0.5 exactly on an idle machine.
+    const ratio = f64.probe / f32.probe;
+    t.true(ratio > 0.3 && ratio < 0.8, `float64 / float32 peak ${ratio}`);
+  } finally {
+    setThreads(before);
+  }
+});
+
+test.serial('streaming read and write bandwidth on one thread: within 2x of the C reference', (t) => {
+  const before = getThreads();
+  setThreads(1);
+  try {
+    const read = compare(() => measureBandwidth('read', 2 ** 28, 0.3).gbytesPerSecond, 'read', 0.3);
+    const write = compare(() => measureBandwidth('write', 2 ** 28, 0.3).gbytesPerSecond, 'write', 0.3);
+    t.log(`read: probe ${read.probe.toFixed(2)} GB/s, C ${read.ref.toFixed(2)}; write: probe ${write.probe.toFixed(2)}, C ${write.ref.toFixed(2)} (load ${os.loadavg()[0].toFixed(1)})`);
+    for (const x of [read, write]) t.true(x.probe / x.ref > 0.5 && x.probe / x.ref < 2, `probe ${x.probe} vs reference ${x.ref}`);
+  } finally {
+    setThreads(before);
+  }
+});
+
+test('the probes report their buffer, threads and instruction set', (t) => {
+  const peak = measureFmaPeak('float32', 0.05);
+  t.is(peak.isa, gemmKernel() as typeof peak.isa);
+  t.is(peak.threads, getThreads());
+  t.true(peak.gflops > 0);
+  const bw = measureBandwidth('write', 2 ** 22, 0.02);
+  t.is(bw.bytes, 2 ** 22);
+  t.true(bw.gbytesPerSecond > 0);
+});
+
+test('bad arguments: TypeError for wrong types, RangeError for values, naming the argument', (t) => {
+  const call = (f: () => unknown) => f;
+  t.throws(call(() => measureFmaPeak(1 as never, 0.1)), { instanceOf: TypeError, message: /dtype must be a string/ });
+  t.throws(call(() => measureFmaPeak('float16' as never, 0.1)), { instanceOf: RangeError, message: /dtype must be 'float32' or 'float64', got 'float16'/ });
+  t.throws(call(() => measureFmaPeak('float32', 'x' as never)), { instanceOf: TypeError, message: /seconds must be a number/ });
+  t.throws(call(() => measureFmaPeak('float32', 0)), { instanceOf: RangeError, message: /seconds must be in \(0, 60\]/ });
+  t.throws(call(() => measureBandwidth('copy' as never, 2 ** 20, 0.1)), { instanceOf: RangeError, message: /direction must be 'read' or 'write'/ });
+  t.throws(call(() => measureBandwidth('read', 1000, 0.1)), { instanceOf: RangeError, message: /bytes must be between 1 MiB and 64 GiB/ });
+  t.throws(call(() => measureBandwidth('read', NaN, 0.1)), { instanceOf: RangeError, message: /bytes/ });
+  t.throws(call(() => measureBandwidth('read', 2 ** 20, Infinity)), { instanceOf: RangeError, message: /seconds/ });
+});
