@@ -11,6 +11,7 @@
 #endif
 #include <immintrin.h>
 
+#include "machine_limits_chains.h"
 #include "machine_limits_kernels.h"
 
 namespace speclin::machine_limits_detail {
@@ -18,44 +19,31 @@ namespace {
 
 constexpr int kChains = 16;
 
-double run_f32(std::int64_t iterations) {
-  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(0.001f);
-  __m512 c[kChains];
-  for (int j = 0; j < kChains; ++j) c[j] = _mm512_set1_ps(0.5f + 0.01f * j);
-  for (std::int64_t i = 0; i < iterations; ++i) {
-#pragma GCC unroll 16
-    for (int j = 0; j < kChains; ++j) c[j] = _mm512_fmadd_ps(c[j], a, b);
-  }
-  __m512 s = c[0];
-  for (int j = 1; j < kChains; ++j) s = _mm512_add_ps(s, c[j]);
-  alignas(64) float out[16];
-  _mm512_store_ps(out, s);
-  double total = 0;
-  for (float v : out) total += v;
-  return total;
-}
+struct F32x16 {
+  using T = float;
+  using V = __m512;
+  static constexpr int kWidth = 16;
+  static V set1(T x) { return _mm512_set1_ps(x); }
+  static V fma(V c, V a, V b) { return _mm512_fmadd_ps(c, a, b); }
+  static V add(V x, V y) { return _mm512_add_ps(x, y); }
+  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
+};
 
-double run_f64(std::int64_t iterations) {
-  const __m512d a = _mm512_set1_pd(0.999), b = _mm512_set1_pd(0.001);
-  __m512d c[kChains];
-  for (int j = 0; j < kChains; ++j) c[j] = _mm512_set1_pd(0.5 + 0.01 * j);
-  for (std::int64_t i = 0; i < iterations; ++i) {
-#pragma GCC unroll 16
-    for (int j = 0; j < kChains; ++j) c[j] = _mm512_fmadd_pd(c[j], a, b);
-  }
-  __m512d s = c[0];
-  for (int j = 1; j < kChains; ++j) s = _mm512_add_pd(s, c[j]);
-  alignas(64) double out[8];
-  _mm512_store_pd(out, s);
-  double total = 0;
-  for (double v : out) total += v;
-  return total;
-}
+struct F64x8 {
+  using T = double;
+  using V = __m512d;
+  static constexpr int kWidth = 8;
+  static V set1(T x) { return _mm512_set1_pd(x); }
+  static V fma(V c, V a, V b) { return _mm512_fmadd_pd(c, a, b); }
+  static V add(V x, V y) { return _mm512_add_pd(x, y); }
+  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
+};
 
 }  // namespace
 
 FmaKernel avx512_fma_kernel(bool float64) {
-  return float64 ? FmaKernel{run_f64, 2.0 * 8 * kChains} : FmaKernel{run_f32, 2.0 * 16 * kChains};
+  return float64 ? FmaKernel{run_chains<F64x8, kChains>, 2.0 * F64x8::kWidth * kChains}
+                 : FmaKernel{run_chains<F32x16, kChains>, 2.0 * F32x16::kWidth * kChains};
 }
 
 }  // namespace speclin::machine_limits_detail
