@@ -104,8 +104,10 @@ pyTest.serial('--quick runs every suite from the installed package with the Pyth
   for (const s of doc.suites) t.true(s.cases.some((c: any) => Object.keys(c.peers).length > 0), `${s.suite} compared with a peer`);
   t.notRegex(r.stderr, /peers skipped/);
   t.log(`suite seconds (quick, load ${os.loadavg()[0].toFixed(1)}): ${doc.suites.map((s: any) => `${s.suite} ${s.seconds.toFixed(1)}`).join(', ')}`);
-  // Quick means seconds per suite; the bound is loose for shared, loaded machines.
-  for (const s of doc.suites) t.true(s.seconds < 120, `${s.suite} took ${s.seconds} s`);
+  // Quick means seconds per suite on an idle machine. The bound is loose because npm test runs this
+  // beside every other test file, often on two shared cores; it still fails a suite that runs its
+  // full shapes (minutes: ARPACK at n = 200 000 alone takes over a minute).
+  for (const s of doc.suites) t.true(s.seconds < 180, `${s.suite} took ${s.seconds} s`);
   const html = readFileSync(path.join(out, 'report.html'), 'utf8');
   t.regex(html, /<svg /);
   t.regex(html, /Roofline/);

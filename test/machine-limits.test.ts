@@ -50,15 +50,22 @@ fmaTest('FMA peak on one thread: within 2x of the C reference, float64 about hal
   const before = getThreads();
   setThreads(1);
   try {
-    const f32 = compare(() => measureFmaPeak('float32', 0.3).gflops, 'fma32', 0.1);
-    const f64 = compare(() => measureFmaPeak('float64', 0.3).gflops, 'fma64', 0.1);
+    // Five interleaved rounds of the four measurements, best of each: a load spike then hits one
+    // round of one measurement, not all of them.
+    const f32 = { probe: 0, ref: 0 }, f64 = { probe: 0, ref: 0 };
+    for (let round = 0; round < 5; round++) {
+      f32.probe = Math.max(f32.probe, measureFmaPeak('float32', 0.15).gflops);
+      f64.probe = Math.max(f64.probe, measureFmaPeak('float64', 0.15).gflops);
+      f32.ref = Math.max(f32.ref, reference('fma32', 0.05));
+      f64.ref = Math.max(f64.ref, reference('fma64', 0.05));
+    }
     t.log(`float32: probe ${f32.probe.toFixed(1)} GFLOP/s, C ${f32.ref.toFixed(1)}; float64: probe ${f64.probe.toFixed(1)}, C ${f64.ref.toFixed(1)} (${gemmKernel()}, load ${os.loadavg()[0].toFixed(1)})`);
     for (const x of [f32, f64]) {
       t.true(x.probe / x.ref > 0.5 && x.probe / x.ref < 2, `probe ${x.probe} vs reference ${x.ref}`);
     }
-    // Half the lanes per register: 0.5 exactly on an idle machine.
+    // Half the lanes per register: 0.5 on an idle machine; a lane count wrong by 2x gives 1 or 0.25.
     const ratio = f64.probe / f32.probe;
-    t.true(ratio > 0.3 && ratio < 0.8, `float64 / float32 peak ${ratio}`);
+    t.true(ratio > 0.3 && ratio < 0.85, `float64 / float32 peak ${ratio}`);
   } finally {
     setThreads(before);
   }

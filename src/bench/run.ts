@@ -39,10 +39,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchDocument>
   });
   const missing = peers.filter((p) => !p.available);
   if (missing.length) {
-    const line = `peers skipped: ${missing.map((p) => `${p.name} (${p.suites.join(', ')})`).join(', ')}: ${missing[0].reason}. ` +
-      `speclin's figures stand alone; to compare with them, run ${PEER_INSTALL}.`;
-    if (options.requirePeers) throw new MissingPeerError(line.replace('peers skipped', 'missing peers (--require-peers)'));
-    options.log(line);
+    const which = `${missing.map((p) => `${p.name} (${p.suites.join(', ')})`).join(', ')}: ${missing[0].reason}`;
+    if (options.requirePeers) throw new MissingPeerError(`missing peers (--require-peers): ${which}. Install them: ${PEER_INSTALL}.`);
+    options.log(`peers skipped: ${which}. speclin's figures stand alone; to compare with them, run ${PEER_INSTALL}.`);
   }
   options.log('measuring this machine\'s limits (FMA peak, streaming read and write)...');
   const limits = measureLimits(machine, options.quick);
