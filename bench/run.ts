@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run as speclinBench } from '../src/commands/bench.js';
-import { UsageError } from '../src/commands/registry.js';
+import { UsageError } from '../src/cli/args.js';
 import { printSuite, type SuiteModule } from './lib/harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

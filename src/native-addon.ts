@@ -239,6 +239,10 @@ export interface NativeAddon {
    * values[i]) of the symmetric S (its lower triangle is read). A NaN in S is a RangeError. */
   symmetricEigen(S: Float64Array, m: number): { values: Float64Array; vectors: Float64Array };
 
+  // ---- this machine's limits (native/addon/machine_limits.cc)
+  measureFmaPeak(dtype: 'float32' | 'float64', seconds: number): { gflops: number; isa: 'avx512' | 'avx2' | 'portable'; threads: number };
+  measureBandwidth(direction: 'read' | 'write', bytes: number, seconds: number): { gbytesPerSecond: number; bytes: number; threads: number };
+
   // ---- components of CSR arrays (native/addon/components.cc)
   /** Connected components of the graph on n nodes whose edges are the entries of nonzero weight;
    * the pattern need not be symmetric. Labels in order of each component's smallest node. */
@@ -260,6 +264,7 @@ export const nativeExportNames = [
   'svdsSync', 'svds', 'denseRectOperator', 'svdsSolvedSide',
   'symmetricEigen',
   'csrComponents',
+  'measureFmaPeak', 'measureBandwidth',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 // Compile-time: a method declared above but missing from the list is an error here.

@@ -6,9 +6,36 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MachineLimits } from './limits.js';
 
 const require = createRequire(import.meta.url);
+
+export interface MachineDescription {
+  cpu: string;
+  /** The kernel path (cpu_features) and the GEMM micro-kernels it uses, e.g. 'avx2 (gemm: avx512)'. */
+  isa: string;
+  threads: number;
+  logicalCpus: number;
+  memoryBytes: number;
+  /** Last-level cache per instance, bytes (0 where the OS does not say). */
+  lastLevelCacheBytes: number;
+  platform: string;
+  node: string;
+}
+
+export interface MachineLimits {
+  /** FMA peak, GFLOP/s, all threads. */
+  peakGflops: { float32: number; float64: number };
+  /** Streaming bandwidth, GB/s (1e9 B/s), all threads. */
+  readGBps: number;
+  writeGBps: number;
+  /** The probes' instruction set, threads and buffer size. */
+  isa: string;
+  threads: number;
+  bufferBytes: number;
+  /** The same streams over half the last-level cache, the bandwidth a working set that fits there
+   * sees (absent where the OS does not report the cache). */
+  cache?: { bufferBytes: number; readGBps: number; writeGBps: number };
+}
 
 /** Seconds per call of one side of a case: the best call (what the code takes when it has the
  * cores; the figure compared) and the mean. */

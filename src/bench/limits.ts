@@ -6,35 +6,9 @@ import os from 'node:os';
 import { gemmKernel } from '../gram.js';
 import { measureBandwidth, measureFmaPeak } from '../machine-limits.js';
 import { getKernelPath, getThreads } from '../runtime.js';
-import type { BenchCase, Bound } from './harness.js';
+import type { BenchCase, Bound, MachineDescription, MachineLimits } from './harness.js';
 
-export interface MachineDescription {
-  cpu: string;
-  /** The kernel path (cpu_features) and the GEMM micro-kernels it uses, e.g. 'avx2 (gemm: avx512)'. */
-  isa: string;
-  threads: number;
-  logicalCpus: number;
-  memoryBytes: number;
-  /** Last-level cache per instance, bytes (0 where the OS does not say). */
-  lastLevelCacheBytes: number;
-  platform: string;
-  node: string;
-}
-
-export interface MachineLimits {
-  /** FMA peak, GFLOP/s, all threads. */
-  peakGflops: { float32: number; float64: number };
-  /** Streaming bandwidth, GB/s (1e9 B/s), all threads. */
-  readGBps: number;
-  writeGBps: number;
-  /** The probes' instruction set, threads and buffer size. */
-  isa: string;
-  threads: number;
-  bufferBytes: number;
-  /** The same streams over half the last-level cache, the bandwidth a working set that fits there
-   * sees (absent where the OS does not report the cache). */
-  cache?: { bufferBytes: number; readGBps: number; writeGBps: number };
-}
+export type { MachineDescription, MachineLimits };
 
 /** The largest cache the OS reports for cpu0 (Linux sysfs), in bytes; 0 where unknown. */
 function lastLevelCache(): number {
