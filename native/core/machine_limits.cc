@@ -60,7 +60,7 @@ double time_on_every_thread(F&& work) {
   return seconds_since(t0);
 }
 
-// Repeats of at least this long; the best repeat is the figure (the others met a neighbour).
+// At least this many repeats; the best repeat is the figure (the others met a neighbour).
 constexpr int kRepeats = 3;
 
 }  // namespace
@@ -77,18 +77,21 @@ PeakMeasurement measure_fma_peak(bool float64, double seconds) {
   auto run = [&](std::int64_t iterations) {
     return time_on_every_thread([&](std::size_t t) { sink[t] += kernel.run(iterations); });
   };
-  // Double the steps until one repeat takes a tenth of the budget, then size the repeats to it.
+  // Double the steps until one repeat would take a tenth of its share, then size the repeats to
+  // it: at least kRepeats, and more until the budget is spent, each an eighth of it, so that on a
+  // shared machine some repeat runs without losing its time slice.
   std::int64_t iterations = 1 << 12;
   double elapsed = run(iterations);
-  const double per_repeat = std::max(seconds / kRepeats, 1e-3);
+  const double per_repeat = std::max(seconds / 8, 1e-3);
   while (elapsed < per_repeat / 10 && iterations < (std::int64_t(1) << 40)) {
     iterations *= 2;
     elapsed = run(iterations);
   }
   iterations = std::max<std::int64_t>(1, static_cast<std::int64_t>(iterations * per_repeat / std::max(elapsed, 1e-9)));
-  double best = 0;
-  for (int r = 0; r < kRepeats; ++r) {
+  double best = 0, spent = 0;
+  for (int r = 0; (r < kRepeats || spent < seconds) && r < 1000; ++r) {
     double t = run(iterations);
+    spent += t;
     best = std::max(best, kernel.flops_per_iteration * static_cast<double>(iterations) * threads / t);
   }
   // The chains' sums are finite by construction; reading them keeps the loops alive.
