@@ -1,5 +1,5 @@
 // The machine-limit probes against an independent C reference measured in the same test
-// (test/c/machine_limits_reference.c, cc -O2 -march=native, one thread), and their argument checks.
+// (test/reference/machine_limits_reference.c, cc -O2 -march=native, one thread), and their argument checks.
 // Both sides run on one thread, each round in a fresh process (the C program, and node loading the
 // addon), alternately, best of five rounds each, so that another process's load, and the scheduler's
 // treatment of a fresh process against a long-running one, shift both alike.
@@ -23,7 +23,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-limits-'));
 const ref = path.join(dir, 'ref');
 const cc = process.env.CC ?? 'cc';
-const built = spawnSync(cc, ['-O2', '-march=native', '-o', ref, path.join(root, 'test', 'c', 'machine_limits_reference.c')], { encoding: 'utf8' });
+const built = spawnSync(cc, ['-O2', '-march=native', '-o', ref, path.join(root, 'test', 'reference', 'machine_limits_reference.c')], { encoding: 'utf8' });
 
 function reference(mode: string, seconds: number, repeats: number): number {
   const r = spawnSync(ref, [mode, String(seconds), String(repeats)], { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-/* An independent C reference for the machine-limit probes (test/machine-limits.test.ts), one
+/* An independent C reference (kept out of test/c, whose programs c-api.test.ts links against libspeclin) for the machine-limit probes (test/machine-limits.test.ts), one
  * thread, compiled with cc -O2 -march=native:
  *   fma32 / fma64: GCC vector extensions as wide as the target allows (64 bytes with AVX-512F,
  *     else 32), 12 independent chains c = c * a + b (contracted to FMAs by -march=native);
