@@ -151,7 +151,14 @@ function gramTarget(fn: 'gram' | 'crossGram' | 'innerGram', form: 'sync' | 'prom
       const Z = buildArg(d.Z, seed);
       let W = buildArg(d.W, seed + 1);
       if (d.second === 'same object') W = Z;
-      else if (d.second === 'same buffer' && Z.data && Z.data.length > 0 && d.Z.kind === 'matrix') W = { value: { data: Z.data.subarray(0), rows: d.Z.rows, cols: d.Z.cols }, data: Z.data, sabotaged: Z.sabotaged };
+      else if (d.second === 'same buffer' && Z.data && Z.data.buffer.byteLength > 0 && d.Z.kind === 'matrix') {
+        // A second view of Z's buffer (a detached buffer has none: W stays its own matrix then).
+        try {
+          W = { value: { data: Z.data.subarray(0), rows: d.Z.rows, cols: d.Z.cols }, data: Z.data, sabotaged: Z.sabotaged };
+        } catch {
+          // keep the own W
+        }
+      }
       const f = (speclin as unknown as Record<string, (...a: unknown[]) => unknown>)[form === 'sync' ? `${fn}Sync` : fn];
       const args = two ? [Z.value, W.value] : [Z.value];
       if (form === 'webgpu') args.push(gpuOption);
