@@ -2,7 +2,7 @@
 // in one kernel call, keeps the gradients, and the backward pass only scales them by dy.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpectralLossOptions } from '../spectral-loss.js';
-import { checkLossOptions } from '../gpu/spectral_loss.js';
+import { checkLossOptions } from '../gpu/spectral-loss.js';
 import type { GpuMatrix } from '../gpu/matrix.js';
 import { checkTensor2D } from './tensors.js';
 import { kernelsFor } from './dispatch.js';
