@@ -2,6 +2,7 @@ import test from 'ava';
 import { Graph, eigsh, eigshSync, denseOperator, SpeclinError } from '../src/index.js';
 import type { EigshResult } from '../src/index.js';
 import { python } from './helpers/python.js';
+import { numpySymmetricEigenvalues } from './helpers/numpy.js';
 import { rng } from './helpers/random.js';
 import { orthonormalityError } from './helpers/reference.js';
 import {
@@ -13,16 +14,8 @@ import { testNeeding } from './helpers/requirements.js';
 // Tests checked against numpy/scipy; skipped with a notice where python3 lacks them.
 const pyTest = testNeeding('python');
 
-// numpy.linalg.eigh (LAPACK syevd): the independent reference, all eigenvalues descending.
-function referenceEigenvalues(M: Float64Array, n: number): number[] {
-  return python<number[]>(
-    'import sys, json, numpy as np\n' +
-      'd = json.load(sys.stdin)\n' +
-      'M = np.array(d["M"], dtype=np.float64).reshape(d["n"], d["n"])\n' +
-      'print(json.dumps(sorted(np.linalg.eigh(M)[0].tolist(), reverse=True)))',
-    { M: Array.from(M), n },
-  );
-}
+// numpy (LAPACK syevd): the independent reference, all eigenvalues descending.
+const referenceEigenvalues = (M: Float64Array, n: number) => numpySymmetricEigenvalues(M, n);
 
 function matrixOf(g: DenseGraph) {
   return { data: normalizedAdjacency(g), rows: g.n, cols: g.n };

@@ -13,15 +13,21 @@ export function numpySingularValues(M: ArrayLike<number>, rows: number, cols: nu
   );
 }
 
-/** Eigenvalues (descending) of Ā for a dense symmetric n x n A. */
-export function numpyNormalizedEigenvalues(A: ArrayLike<number>, n: number): number[] {
+/** Eigenvalues (descending) of a dense symmetric n x n matrix (LAPACK syevd), or with `normalized`
+ * of its normalized adjacency D^-1/2 A D^-1/2. */
+export function numpySymmetricEigenvalues(A: ArrayLike<number>, n: number, normalized = false): number[] {
   return python<number[]>(
     'import sys, json, numpy as np\n' +
-      'd = json.load(sys.stdin); A = np.array(d["A"]).reshape(d["n"], d["n"])\n' +
-      'deg = A.sum(1); M = A / np.sqrt(np.outer(deg, deg))\n' +
+      'd = json.load(sys.stdin); A = np.array(d["A"], dtype=np.float64).reshape(d["n"], d["n"])\n' +
+      'deg = A.sum(1); M = A / np.sqrt(np.outer(deg, deg)) if d["normalized"] else A\n' +
       'print(json.dumps(sorted(np.linalg.eigvalsh(M).tolist(), reverse=True)))',
-    { A: Array.from(A), n },
+    { A: Array.from(A), n, normalized },
   );
+}
+
+/** Eigenvalues (descending) of Ā for a dense symmetric n x n A. */
+export function numpyNormalizedEigenvalues(A: ArrayLike<number>, n: number): number[] {
+  return numpySymmetricEigenvalues(A, n, true);
 }
 
 /** Singular values (descending) of P̄ for the pairs (left[e], right[e]) of weight weight[e]. */
