@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getThreads } from '../src/index.js';
 import { gemmKernel } from '../src/gram.js';
+import { testNeeding } from './helpers/requirements.js';
 import { measureBandwidth, measureFmaPeak } from '../src/machine-limits.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,8 +62,8 @@ test.serial('the C reference compiles', (t) => {
 
 // The C reference uses -march=native's FMA instructions; a probe on the portable path (no AVX2, or
 // forced) runs multiply-add pairs of SSE2 width and is not comparable to it.
-const fmaTest = gemmKernel() === 'portable' ? test.skip : test.serial;
-fmaTest('FMA peak on one thread: within 2x of the C reference, float64 about half of float32', (t) => {
+const fmaTest = testNeeding('fma');
+fmaTest.serial('FMA peak on one thread: within 2x of the C reference, float64 about half of float32', (t) => {
   const [f32, f64] = compare([["measureFmaPeak('float32', 0.2)", 'fma32'], ["measureFmaPeak('float64', 0.2)", 'fma64']], 0.025, 8);
   t.log(`float32: probe ${f32.probe.toFixed(1)} GFLOP/s, C ${f32.ref.toFixed(1)}; float64: probe ${f64.probe.toFixed(1)}, C ${f64.ref.toFixed(1)} (${gemmKernel()}, load ${os.loadavg()[0].toFixed(1)})`);
   for (const x of [f32, f64]) t.true(x.probe / x.ref > 0.5 && x.probe / x.ref < 2, `probe ${x.probe} vs reference ${x.ref}`);

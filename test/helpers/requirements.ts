@@ -8,8 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gemmKernel } from '../../src/gram.js';
 
-export type Resource = 'webgpu' | 'python';
+export type Resource = 'webgpu' | 'python' | 'fma';
 
 interface ResourceInfo {
   /** What the tests need, in words. */
@@ -23,6 +24,13 @@ interface ResourceInfo {
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const resources: Record<Resource, ResourceInfo> = {
+  fma: {
+    what: 'a CPU with AVX2 and FMA',
+    install: 'nothing: run these tests on an x86-64 CPU with AVX2 and FMA (Haswell or Zen and later)',
+    probe() {
+      return gemmKernel() === 'portable' ? 'the kernels run the portable path on this CPU' : undefined;
+    },
+  },
   webgpu: {
     what: 'a WebGPU adapter',
     install: 'a GPU driver, or on Linux without a GPU Mesa >= 25 lavapipe (Debian: apt-get install -t bookworm-backports mesa-vulkan-drivers; see docs/gpu.md)',
