@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On a fresh Linux machine with an NVIDIA GPU, its driver and Node >= 20: installs what the WebGPU
 # benchmark needs (the Vulkan loader, the npm dependencies without building the C++ addon) and prints
-# `npm run bench -- gpu` with each GEMM's fraction of the GPU's FP32 peak. Run from the repository
-# root: bash bench/gpu-device.sh. Takes about two minutes, most of it npm ci.
+# `npm run bench -- gpu` with each GEMM's fraction of the GPU's FP32 peak, then builds the addon and
+# prints `npm run bench -- tfjs` on webgpu only. Run from the repository root: bash bench/gpu-device.sh.
+# Takes about five minutes, most of it npm ci and the addon's build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,3 +58,18 @@ else
 fi
 
 timeout 240 node --import=tsx bench/run.ts gpu
+
+# speclin/tfjs on tfjs-backend-webgpu against tfjs autograd of the reference loss (target 3x). The
+# tfjs ops load the C++ addon (their cpu/wasm path), so it is built here, with a compiler and cmake.
+if [ ! -f build/Release/speclin.node ]; then
+  if ! command -v g++ >/dev/null || ! command -v cmake >/dev/null; then
+    if command -v apt-get >/dev/null; then
+      SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q g++ cmake make
+    else
+      echo "gpu-device.sh: install g++ and cmake for the tfjs benchmark" >&2; exit 1
+    fi
+  fi
+  node scripts/build-native.mjs
+fi
+SPECLIN_TFJS_BACKENDS=webgpu timeout 300 node --import=tsx bench/run.ts tfjs

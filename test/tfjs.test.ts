@@ -4,13 +4,15 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
-import './helpers/tfjs-gradients.js';
+import { registerTfjsGradients } from '../examples/lib/tfjs-node.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { SpeclinError } from '../src/errors.js';
 import { spectralLoss } from '../src/tfjs/index.js';
 import { registerTfjsCases, rows } from './helpers/tfjs-cases.js';
 import { trainTwice } from './helpers/tfjs-training.js';
+
+await registerTfjsGradients();
 
 const use = (name: string) => async () => {
   if (tf.getBackend() !== name) await tf.setBackend(name);
@@ -22,7 +24,7 @@ for (const name of ['cpu', 'wasm']) registerTfjsCases(test, name, use(name), { B
 for (const name of ['cpu', 'wasm']) {
   test.serial(`${name}: 200 training steps with speclin's op follow the same model trained with tfjs autograd`, async (t) => {
     await use(name)();
-    const { mine, reference } = trainTwice(200);
+    const { mine, reference } = await trainTwice(200);
     // Both runs start from the same weights and see the same batches; they differ only by the
     // rounding of two float32 computations of the same gradient, which SGD on a smooth loss does
     // not amplify over 200 small steps. Observed gaps are ~1e-6; 1e-3 relative to the loss's

@@ -6,7 +6,7 @@ import type { Matrix } from '../types.js';
 import { SpeclinError } from '../errors.js';
 import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
 import { Pipelines } from './pipelines.js';
-import { GpuMatrix, upload, download, isGpuMatrix } from './matrix.js';
+import { GpuMatrix, upload, download, isGpuMatrix, wrapBuffer } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
 import { GpuGraph, uploadGraph, spmvOnGpu, type CsrInput } from './spmv.js';
 import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population-loss.js';
@@ -28,6 +28,9 @@ export type { GpuInfo } from './device.js';
 export interface WebGpuBackendOptions extends DeviceOptions {
   /** 'tree' forces the workgroup-memory reductions even where subgroups exist. */
   reductions?: 'subgroups' | 'tree';
+  /** Run on this existing device (tfjs-backend-webgpu's, say) instead of opening one: its
+   * features and limits are used as they are, and dispose() leaves it alive. */
+  device?: GPUDevice;
 }
 
 export type MatrixInput = Matrix | GpuMatrix;
@@ -94,6 +97,16 @@ export class WebGpuBackend {
   upload(matrix: Matrix): GpuMatrix {
     this.rt.ctx.check();
     return upload(this.rt.ctx, this.rt.owner, 'matrix', matrix);
+  }
+
+  /** A GpuMatrix over a buffer someone else owns (tfjs's, say), on this backend's device: rows x
+   * cols float32, row-major from byte 0, `stride` floats per row. speclin's kernels load rows as
+   * aligned vec4s, so the stride must be cols rounded up to a multiple of 4 (the padding is read,
+   * never written); a dense buffer whose cols is not a multiple of 4 has to be padded first, on the
+   * GPU (tfjs: tf.pad). destroy() on the result frees nothing: the buffer stays its owner's. */
+  wrap(buffer: GPUBuffer, layout: { rows: number; cols: number; stride?: number }): GpuMatrix {
+    this.rt.ctx.check();
+    return wrapBuffer(this.rt.owner, buffer, layout);
   }
 
   /** Copies a GpuMatrix back into a new Float32Array matrix (or Batch). */
@@ -333,7 +346,13 @@ function bipartiteCsr(graph: Exclude<BipartiteInput, GpuBipartiteGraph>): Bipart
 /** Opens the WebGPU adapter (through Dawn's `webgpu` package) and returns a backend on it.
  * Throws SpeclinError ERR_NO_WEBGPU / ERR_NO_ADAPTER when there is none. */
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
-  const backend = new WebGpuBackend(await GpuContext.open(options));
+  const backend = options.device !== undefined ? webGpuBackendOnDevice(options.device) : new WebGpuBackend(await GpuContext.open(options));
   if (options.reductions === 'tree') backend.reductions = 'tree';
   return backend;
+}
+
+/** @internal createWebGpuBackend({ device }) without the Promise, for callers that must stay
+ * synchronous (speclin/tfjs's ops). */
+export function webGpuBackendOnDevice(device: GPUDevice): WebGpuBackend {
+  return new WebGpuBackend(GpuContext.fromDevice(device));
 }

@@ -45,6 +45,34 @@ function dawnInstance(dawn: { create(flags: string[]): GPU }, flags: string[]): 
   return gpu;
 }
 
+/** The limits that bound what speclin computes, after checking the two its kernels cannot go
+ * below; `what` names the adapter or device in the error. */
+function usableLimits(l: GPUSupportedLimits, what: string): GpuInfo['limits'] {
+  const limits = {
+    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+    maxBufferSize: l.maxBufferSize,
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+  };
+  if (limits.maxComputeInvocationsPerWorkgroup < 256 || limits.maxComputeWorkgroupStorageSize < 16384) {
+    throw new SpeclinError(
+      'ERR_ADAPTER_LIMITS',
+      `this ${what} allows ${limits.maxComputeInvocationsPerWorkgroup} invocations and ` +
+        `${limits.maxComputeWorkgroupStorageSize} bytes of workgroup memory; speclin's kernels need 256 and 16384`,
+    );
+  }
+  return limits;
+}
+
+/** What the validation and out-of-memory scopes reported, as speclin's error (out of memory first). */
+function scopeFailure(validation: GPUError | null, oom: GPUError | null): SpeclinError | undefined {
+  if (oom) return new SpeclinError('ERR_GPU_OUT_OF_MEMORY', `the GPU ran out of memory: ${oom.message}`);
+  if (validation) return new SpeclinError('ERR_GPU_VALIDATION', `WebGPU rejected a command: ${validation.message}`);
+  return undefined;
+}
+
 export class GpuContext {
   readonly device: GPUDevice;
   readonly info: GpuInfo;
@@ -53,14 +81,22 @@ export class GpuContext {
   /** The adapter's GPUAdapterInfo (tfjs-backend-webgpu takes it next to a device). */
   readonly adapterInfo: GPUAdapterInfo;
   private lostReason: string | undefined;
+  /** A failure reported by the error scopes of a submitNow, thrown by the next check(). */
+  private deferredError: SpeclinError | undefined;
   private disposed = false;
   /** Dawn's instance must outlive the device: its event loop hook dereferences it, and a
    * collected instance crashes the process (seen as a segfault in InstanceBase::ProcessEvents). */
   private readonly keepAlive: unknown[];
+  /** False for a device the caller passed in (fromDevice): dispose() leaves it alive. */
+  private readonly ownsDevice: boolean;
 
-  private constructor(device: GPUDevice, info: GpuInfo, subgroups: boolean, timestamps: boolean, keepAlive: unknown[]) {
+  private constructor(
+    device: GPUDevice, adapterInfo: GPUAdapterInfo, info: GpuInfo, subgroups: boolean, timestamps: boolean,
+    keepAlive: unknown[], ownsDevice = true,
+  ) {
     this.keepAlive = keepAlive;
-    this.adapterInfo = (keepAlive[1] as GPUAdapter).info;
+    this.ownsDevice = ownsDevice;
+    this.adapterInfo = adapterInfo;
     this.device = device;
     this.info = info;
     this.subgroups = subgroups;
@@ -94,21 +130,7 @@ export class GpuContext {
       );
     }
     const a = adapter.limits;
-    const limits = {
-      maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
-      maxBufferSize: a.maxBufferSize,
-      maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
-      maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
-    };
-    if (limits.maxComputeInvocationsPerWorkgroup < 256 || limits.maxComputeWorkgroupStorageSize < 16384) {
-      throw new SpeclinError(
-        'ERR_ADAPTER_LIMITS',
-        `this adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations and ` +
-          `${limits.maxComputeWorkgroupStorageSize} bytes of workgroup memory; speclin's kernels need 256 and 16384`,
-      );
-    }
+    const limits = usableLimits(a, 'adapter');
     // The subgroup reduction also needs the subgroup_id builtin (a WGSL language feature).
     const subgroups =
       adapter.features.has('subgroups') && gpu.wgslLanguageFeatures.has('subgroup_id') && !options.disableSubgroups;
@@ -140,12 +162,39 @@ export class GpuContext {
       info.subgroupMinSize = di.subgroupMinSize;
       info.subgroupMaxSize = di.subgroupMaxSize;
     }
-    return new GpuContext(device, info, subgroups, timestamps, [gpu, adapter]);
+    return new GpuContext(device, adapter.info, info, subgroups, timestamps, [gpu, adapter]);
+  }
+
+  /** A context on a device someone else opened (tfjs-backend-webgpu's): its features and limits
+   * are the device's, and dispose() does not destroy it. */
+  static fromDevice(device: GPUDevice): GpuContext {
+    if (typeof device !== 'object' || device === null || typeof (device as GPUDevice).createBuffer !== 'function') {
+      throw new TypeError('device: expected a GPUDevice');
+    }
+    const limits = usableLimits(device.limits, 'device (request the adapter\'s limits when creating it)');
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    const subgroups = device.features.has('subgroups') && gpu?.wgslLanguageFeatures?.has('subgroup_id') === true;
+    const timestamps = device.features.has('timestamp-query');
+    const adapterInfo = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo ??
+      ({ vendor: '', architecture: '', device: '', description: '' } as GPUAdapterInfo);
+    const info: GpuInfo = {
+      vendor: adapterInfo.vendor,
+      architecture: adapterInfo.architecture,
+      description: adapterInfo.description,
+      features: [subgroups ? 'subgroups' : '', timestamps ? 'timestamp-query' : ''].filter(Boolean),
+      limits,
+    };
+    return new GpuContext(device, adapterInfo, info, subgroups, timestamps, [], false);
   }
 
   /** Throws the device's loss, if it happened, as a SpeclinError. */
   check(): void {
     if (this.disposed) throw new SpeclinError('ERR_DISPOSED', 'this WebGPU backend was disposed');
+    if (this.deferredError !== undefined) {
+      const err = this.deferredError;
+      this.deferredError = undefined;
+      throw err;
+    }
     if (this.lostReason !== undefined) {
       throw new SpeclinError('ERR_DEVICE_LOST', `the GPU device was lost (${this.lostReason})`);
     }
@@ -165,6 +214,29 @@ export class GpuContext {
   /** Runs `encode` inside validation and out-of-memory error scopes and submits its commands;
    * a GPU-side failure becomes a SpeclinError instead of a silently wrong result. */
   async submit(encode: (encoder: GPUCommandEncoder) => void): Promise<void> {
+    const { scopes, thrown } = this.record(encode);
+    const failure = scopeFailure(...(await scopes));
+    if (thrown) throw thrown.error;
+    this.check();
+    if (failure) throw failure;
+  }
+
+  /** submit() without waiting: for callers that must return synchronously (a tfjs op). The
+   * error scopes are popped at once; a failure they report is thrown by the next check(), that
+   * is by the next call on this context, since nothing here waits for the GPU. */
+  submitNow(encode: (encoder: GPUCommandEncoder) => void): void {
+    const { scopes, thrown } = this.record(encode);
+    void scopes.then(([validation, oom]) => {
+      this.deferredError ??= scopeFailure(validation, oom);
+    });
+    if (thrown) throw thrown.error;
+  }
+
+  /** Encodes and submits inside the two error scopes, and pops them. */
+  private record(encode: (encoder: GPUCommandEncoder) => void): {
+    scopes: Promise<[GPUError | null, GPUError | null]>;
+    thrown: { error: unknown } | undefined;
+  } {
     this.check();
     const device = this.device;
     device.pushErrorScope('out-of-memory');
@@ -181,11 +253,8 @@ export class GpuContext {
     }
     // Both scopes are popped before anything else can run: a concurrent call's push and pop
     // then cannot interleave with these (the scope stack is per device, not per call).
-    const [validation, oom] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
-    if (thrown) throw thrown.error;
-    this.check();
-    if (oom) throw new SpeclinError('ERR_GPU_OUT_OF_MEMORY', `the GPU ran out of memory: ${oom.message}`);
-    if (validation) throw new SpeclinError('ERR_GPU_VALIDATION', `WebGPU rejected a command: ${validation.message}`);
+    const scopes = Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    return { scopes, thrown };
   }
 
   /** Copies `bytes` bytes of `source` into a fresh mapped buffer and returns them (one readback). */
@@ -227,6 +296,8 @@ export class GpuContext {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    // A device speclin did not open belongs to its owner (tfjs's backend, say): left alive.
+    if (!this.ownsDevice) return;
     // Dawn's Node binding polls on the main thread until the device is destroyed; destroying it
     // lets the process exit by itself.
     this.device.destroy();

@@ -65,6 +65,27 @@ export class GpuMatrix {
   }
 }
 
+/** A GpuMatrix over an external buffer, which destroy() leaves to its owner (see WebGpuBackend.wrap). */
+export function wrapBuffer(owner: object, buffer: GPUBuffer, layout: { rows: number; cols: number; stride?: number }): GpuMatrix {
+  if (typeof buffer !== 'object' || buffer === null || typeof (buffer as GPUBuffer).destroy !== 'function') {
+    throw new TypeError('buffer: expected a GPUBuffer');
+  }
+  const { rows, cols, stride = paddedStride(cols) } = layout;
+  if (!isCount(rows)) throw new RangeError(`rows: expected a positive integer, got ${String(rows)}`);
+  if (!isCount(cols)) throw new RangeError(`cols: expected a positive integer, got ${String(cols)}`);
+  if (stride !== paddedStride(cols)) {
+    throw new RangeError(
+      `stride: speclin's kernels read rows of ${paddedStride(cols)} floats (cols rounded up to a multiple of 4), got ${String(stride)}; ` +
+        'pad the rows on the GPU first',
+    );
+  }
+  const need = rows * stride * 4;
+  if (buffer.size < need) throw new RangeError(`buffer: ${rows} x ${cols} float32 with stride ${stride} needs ${need} bytes, the buffer has ${buffer.size}`);
+  if ((buffer.usage & GPUBufferUsage.STORAGE) === 0) throw new RangeError('buffer: expected a buffer with GPUBufferUsage.STORAGE');
+  // A view at offset 0 of the buffer: destroying it frees nothing.
+  return new GpuMatrix(rows, cols, buffer, undefined, owner, stride).view(0, rows, cols, stride);
+}
+
 export function paddedStride(cols: number): number {
   return Math.ceil(cols / 4) * 4;
 }

@@ -2,50 +2,77 @@
 // The population spectral loss on the GPU: L = -2 tr(E^T A E) + ||E^T D E||_F^2 with A scaled to
 // sum 1 and D = diag of its row sums (the marginals), grad = -4 A E + 4 D E (E^T D E). One command
 // buffer (SpMM, row scaling, the k x k Gram, two Frobenius partial sums, the gradient GEMM) and one
-// readback of the partial sums, added in float64. The bipartite (CLIP) form is
-// populationLossBipartiteOnGpu below.
+// readback of the partial sums, added in float64 (or, recorded as a plan, reduced on the device by
+// speclin/tfjs). The bipartite (CLIP) form is populationLossBipartiteOnGpu below.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
 import { encodeGemm } from './gram.js';
 import { checkVectors, encodeScaleRows, encodeSpmv, type GpuGraph } from './spmv.js';
-import { encodeFrobeniusDot, frobeniusGroups, PartialSums } from './reduce.js';
+import { usePlan, type RecordedPlan } from './plan.js';
+import { encodeFrobeniusDot, frobeniusGroups, PartialSums, type PartialTerm } from './reduce.js';
 import { checkBipartiteVectors, type GpuBipartiteGraph } from './bipartite.js';
 
 export async function populationLossOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, E: GpuMatrix,
 ): Promise<{ loss: number; grad: GpuMatrix }> {
+  return usePlan(planPopulationLoss(ctx, pipes, owner, g, E), async (plan) => {
+    await ctx.submit(plan.encode);
+    await plan.sums.read(ctx);
+    return { loss: plan.sums.evaluate(plan.loss), grad: plan.grad };
+  });
+}
+
+/** The commands of one population-loss evaluation, recorded but not submitted (as SpectralLossPlan). */
+export interface PopulationLossPlan extends RecordedPlan {
+  grad: GpuMatrix;
+  sums: PartialSums;
+  loss: PartialTerm[];
+}
+
+/** Checks the arguments, allocates the gradient and temporaries, and records the commands. */
+export function planPopulationLoss(
+  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, E: GpuMatrix,
+): PopulationLossPlan {
   checkVectors(g, 'E', E);
   if (g.total <= 0) throw new RangeError('graph: expected a positive total weight (A is scaled to sum 1)');
   const k = E.cols;
+  // Encoding adds uniforms to `temps`: release() runs after the submit.
   const temps: GPUBuffer[] = [];
   const AE = allocate(ctx, owner, 'A E', g.n, k);
   const DE = allocate(ctx, owner, 'D E', g.n, k);
   const M = allocate(ctx, owner, 'E^T D E', k, k);
   const grad = allocate(ctx, owner, 'populationLoss gradient', g.n, k);
+  const release = () => {
+    for (const t of temps) t.destroy();
+    AE.destroy();
+    DE.destroy();
+    M.destroy();
+  };
   try {
     const traceCount4 = (g.n * E.stride) / 4;
     const normCount4 = (k * M.stride) / 4;
     const sums = new PartialSums().region('trace', frobeniusGroups(traceCount4)).region('norm', frobeniusGroups(normCount4));
     temps.push(sums.allocate(ctx, 'population loss partials'));
-    await ctx.submit((enc) => {
-      encodeSpmv(ctx, pipes, enc, g, E, AE, false, 1 / g.total, temps);
-      encodeScaleRows(pipes, enc, g.marginals, E, DE, temps);
-      encodeGemm(ctx, pipes, enc, { a: E, transA: true, b: DE, transB: false, c: M }, temps);
-      encodeFrobeniusDot(pipes, enc, E.buffer, AE.buffer, traceCount4, sums.binding('trace'), temps);
-      encodeFrobeniusDot(pipes, enc, M.buffer, M.buffer, normCount4, sums.binding('norm'), temps);
-      encodeGemm(ctx, pipes, enc, { a: DE, transA: false, b: M, transB: false, c: grad, alpha: 4, axpy: { d: AE, beta: -4 } }, temps);
-    });
-    await sums.read(ctx);
-    return { loss: -2 * sums.sum('trace') + sums.sum('norm'), grad };
+    return {
+      encode: (enc) => {
+        encodeSpmv(ctx, pipes, enc, g, E, AE, false, 1 / g.total, temps);
+        encodeScaleRows(pipes, enc, g.marginals, E, DE, temps);
+        encodeGemm(ctx, pipes, enc, { a: E, transA: true, b: DE, transB: false, c: M }, temps);
+        encodeFrobeniusDot(pipes, enc, E.buffer, AE.buffer, traceCount4, sums.binding('trace'), temps);
+        encodeFrobeniusDot(pipes, enc, M.buffer, M.buffer, normCount4, sums.binding('norm'), temps);
+        encodeGemm(ctx, pipes, enc, { a: DE, transA: false, b: M, transB: false, c: grad, alpha: 4, axpy: { d: AE, beta: -4 } }, temps);
+      },
+      results: [grad],
+      grad,
+      sums,
+      loss: [sums.term('trace', 0, -2), sums.term('norm')],
+      release,
+    };
   } catch (err) {
     grad.destroy();
+    release();
     throw err;
-  } finally {
-    for (const t of temps) t.destroy();
-    AE.destroy();
-    DE.destroy();
-    M.destroy();
   }
 }
 

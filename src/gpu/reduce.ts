@@ -13,25 +13,46 @@ export function frobeniusGroups(count4: number): number {
   return Math.max(1, Math.min(64, Math.ceil(count4 / kernels.frobeniusDot.workgroupSize)));
 }
 
+/** One term of a scalar: `coef` times the sum of `field` over `slots` compensated partials of 4
+ * floats each ([field 0, its error, field 1, its error]) starting at float `offset`. A loss is a
+ * sum of such terms, which the host adds in float64 after a readback (PartialSums.evaluate) or a
+ * caller reduces on the device (speclin/tfjs, which must not read back). */
+export interface PartialTerm {
+  offset: number;
+  slots: number;
+  field: 0 | 1;
+  coef: number;
+}
+
 /** Regions of partial sums in one storage buffer, each starting 256-byte aligned (the largest
  * minStorageBufferOffsetAlignment) so that it can be bound at its offset. */
 export class PartialSums {
   private readonly regions = new Map<string, { offset: number; slots: number }>();
-  private bytes = 0;
-  private buffer: GPUBuffer | undefined;
+  private size = 0;
+  private gpuBuffer: GPUBuffer | undefined;
   private words: Float32Array | undefined;
 
   /** Adds a region of `slots` 4-float partials. */
   region(name: string, slots: number): this {
-    this.regions.set(name, { offset: this.bytes, slots });
-    this.bytes += Math.ceil((slots * 16) / 256) * 256;
+    this.regions.set(name, { offset: this.size, slots });
+    this.size += Math.ceil((slots * 16) / 256) * 256;
     return this;
   }
 
   /** Makes the buffer (once all regions are declared); the caller destroys it. */
   allocate(ctx: GpuContext, what: string): GPUBuffer {
-    this.buffer = ctx.storage(what, this.bytes);
-    return this.buffer;
+    this.gpuBuffer = ctx.storage(what, this.size);
+    return this.gpuBuffer;
+  }
+
+  /** The buffer and its used bytes, for a reduction of the terms on the device. */
+  get buffer(): GPUBuffer {
+    if (!this.gpuBuffer) throw new Error('internal: PartialSums.allocate first');
+    return this.gpuBuffer;
+  }
+
+  get bytes(): number {
+    return this.size;
   }
 
   private get(name: string): { offset: number; slots: number } {
@@ -45,25 +66,38 @@ export class PartialSums {
   }
 
   binding(name: string): GPUBufferBinding {
-    if (!this.buffer) throw new Error('internal: PartialSums.allocate first');
     const r = this.get(name);
     return { buffer: this.buffer, offset: r.offset, size: r.slots * 16 };
   }
 
-  /** Reads the whole buffer back once. */
-  async read(ctx: GpuContext): Promise<void> {
-    if (!this.buffer) throw new Error('internal: PartialSums.allocate first');
-    this.words = new Float32Array(await ctx.read(this.buffer, this.bytes));
+  /** `coef` times the sum of field 0 (floats 0, 1 of each slot) or field 1 (floats 2, 3) of a region. */
+  term(name: string, field: 0 | 1 = 0, coef = 1): PartialTerm {
+    const { offset, slots } = this.get(name);
+    return { offset: offset / 4, slots, field, coef };
   }
 
-  /** The float64 sum of field 0 (floats 0, 1 of each slot) or field 1 (floats 2, 3). */
+  /** Reads the whole buffer back once. */
+  async read(ctx: GpuContext): Promise<void> {
+    this.words = new Float32Array(await ctx.read(this.buffer, this.size));
+  }
+
+  /** The float64 sum of the terms, after read(). */
+  evaluate(terms: PartialTerm[]): number {
+    const words = this.words;
+    if (!words) throw new Error('internal: PartialSums.read first');
+    let total = 0;
+    for (const { offset, slots, field, coef } of terms) {
+      const at = offset + 2 * field;
+      let s = 0;
+      for (let g = 0; g < slots; g++) s += words[at + 4 * g] + words[at + 4 * g + 1];
+      total += coef * s;
+    }
+    return total;
+  }
+
+  /** The float64 sum of one field of one region, after read(). */
   sum(name: string, field: 0 | 1 = 0): number {
-    if (!this.words) throw new Error('internal: PartialSums.read first');
-    const { offset, slots } = this.get(name);
-    const at = offset / 4 + 2 * field;
-    let s = 0;
-    for (let g = 0; g < slots; g++) s += this.words[at + 4 * g] + this.words[at + 4 * g + 1];
-    return s;
+    return this.evaluate([this.term(name, field)]);
   }
 }
 

@@ -9,13 +9,15 @@
 // 'gram' (O(B k^2)): sum_{i,j} (z_i.w_j)^2 = <Z^T Z, W^T W>_F, minus sum_i s_i^2 (s_i = z_i.w_i)
 //   for 'offdiagonal'; grad_Z = (-(2/B) W + 2 c_neg (Z W^T W - diag(s) W)) / mu.
 // The scalar terms are compensated float32 partial sums per workgroup, added in float64 here after
-// the one readback of the call.
+// the one readback of the call, or reduced on the device by a caller that records the plan itself
+// (speclin/tfjs on tfjs's device, which reads nothing back).
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, paddedStride, type GpuMatrix } from './matrix.js';
 import { encodeGemm, gemmTiles } from './gram.js';
 import { kernels, programs } from './programs.js';
-import { encodeFrobeniusDot, frobeniusGroups, PartialSums } from './reduce.js';
+import { usePlan, type RecordedPlan } from './plan.js';
+import { encodeFrobeniusDot, frobeniusGroups, PartialSums, type PartialTerm } from './reduce.js';
 
 export interface SpectralLossOptions {
   mu?: number;
@@ -56,6 +58,17 @@ export function checkLossOptions(Z: GpuMatrix, W: GpuMatrix, options: SpectralLo
   return { mu, negatives, algorithm: chosen as 'gram' | 'pairwise' };
 }
 
+/** The commands of one loss evaluation, recorded but not submitted: who submits decides whether
+ * to read the partial sums back (spectralLossOnGpu) or reduce them on the device (speclin/tfjs). */
+export interface SpectralLossPlan extends RecordedPlan {
+  gradZ: GpuMatrix;
+  gradW: GpuMatrix;
+  /** The partial sums; `positive` and `negative` say how to add them up into the two terms. */
+  sums: PartialSums;
+  positive: PartialTerm[];
+  negative: PartialTerm[];
+}
+
 export async function spectralLossOnGpu(
   ctx: GpuContext,
   pipes: Pipelines,
@@ -64,6 +77,24 @@ export async function spectralLossOnGpu(
   W: GpuMatrix,
   options: SpectralLossOptions,
 ): Promise<SpectralLossParts<GpuMatrix>> {
+  return usePlan(planSpectralLoss(ctx, pipes, owner, Z, W, options), async (plan) => {
+    await ctx.submit(plan.encode);
+    await plan.sums.read(ctx);
+    const positive = plan.sums.evaluate(plan.positive);
+    const negative = plan.sums.evaluate(plan.negative);
+    return { loss: positive + negative, positive, negative, gradZ: plan.gradZ, gradW: plan.gradW };
+  });
+}
+
+/** Checks the arguments, allocates the results and temporaries, and records the loss's commands. */
+export function planSpectralLoss(
+  ctx: GpuContext,
+  pipes: Pipelines,
+  owner: object,
+  Z: GpuMatrix,
+  W: GpuMatrix,
+  options: SpectralLossOptions,
+): SpectralLossPlan {
   const { mu, negatives, algorithm } = checkLossOptions(Z, W, options);
   const B = Z.rows;
   const k = Z.cols;
@@ -72,8 +103,13 @@ export async function spectralLossOnGpu(
   const cPos = -2 / B;
   const scale = 1 / (mu ?? 1);
 
+  // Encoding adds uniforms to `temps`: release() runs after the submit.
   const temps: GPUBuffer[] = [];
   const owned: GpuMatrix[] = [];
+  const release = () => {
+    for (const t of temps) t.destroy();
+    for (const m of owned) m.destroy();
+  };
   const gradZ = allocate(ctx, owner, 'gradZ', B, k);
   const gradW = allocate(ctx, owner, 'gradW', B, k);
   try {
@@ -83,8 +119,7 @@ export async function spectralLossOnGpu(
     const gramCount4 = (k * paddedStride(k)) / 4;
     if (algorithm === 'pairwise') sums.region('pairs', gemmTiles(B, B, false));
     else sums.region('rows', Math.ceil(B / kernels.rowDots.workgroupSize)).region('frob', frobeniusGroups(gramCount4));
-    const partials = sums.allocate(ctx, 'loss partials');
-    temps.push(partials);
+    temps.push(sums.allocate(ctx, 'loss partials'));
 
     let z = Z;
     let w = W;
@@ -105,6 +140,8 @@ export async function spectralLossOnGpu(
     }
     const alpha = 2 * cNeg * scale;
     const beta = cPos * scale;
+    let positive: PartialTerm[];
+    let negative: PartialTerm[];
     if (algorithm === 'pairwise') {
       const S = allocate(ctx, owner, `the pairwise algorithm's S = Z W^T (${B} x ${B}; use algorithm 'gram')`, B, B);
       owned.push(S);
@@ -113,6 +150,9 @@ export async function spectralLossOnGpu(
         encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: w, transB: false, c: gradZ, alpha, axpy: { d: w, beta } }, temps);
         encodeGemm(ctx, pipes, enc, { a: S, transA: true, b: z, transB: false, c: gradW, alpha, axpy: { d: z, beta } }, temps);
       });
+      // The epilogue's field 0: the squares (diagonal masked for 'offdiagonal'); field 1: the trace.
+      negative = [sums.term('pairs', 0, cNeg * scale)];
+      positive = [sums.term('pairs', 1, cPos * scale)];
     } else {
       const Gz = allocate(ctx, owner, 'Z^T Z', k, k);
       const Gw = allocate(ctx, owner, 'W^T W', k, k);
@@ -128,6 +168,11 @@ export async function spectralLossOnGpu(
         encodeGemm(ctx, pipes, enc, { a: z, transA: false, b: Gw, transB: false, c: gradZ, alpha, axpy: { d: w, beta, gamma, v: s } }, temps);
         encodeGemm(ctx, pipes, enc, { a: w, transA: false, b: Gz, transB: false, c: gradW, alpha, axpy: { d: z, beta, gamma, v: s } }, temps);
       });
+      // rows: field 0 the positive dots s_i, field 1 their squares; the sum over i != j is the
+      // sum over all (i, j) minus the diagonal's squares.
+      positive = [sums.term('rows', 0, cPos * scale)];
+      negative = [sums.term('frob', 0, cNeg * scale)];
+      if (offdiag) negative.push(sums.term('rows', 1, -cNeg * scale));
     }
     if (mu !== undefined) {
       encoders.push((enc) => {
@@ -135,29 +180,11 @@ export async function spectralLossOnGpu(
         pipes.dispatch(enc, kernels.clipBackward, { bindings: { params, x: W.buffer, out: gradW.buffer, factor: factors[1] }, invocations: B });
       });
     }
-    await ctx.submit((enc) => encoders.forEach((e) => e(enc)));
-    await sums.read(ctx);
-
-    let positiveSum: number;
-    let negativeSum: number;
-    if (algorithm === 'pairwise') {
-      negativeSum = sums.sum('pairs', 0);
-      positiveSum = sums.sum('pairs', 1);
-    } else {
-      positiveSum = sums.sum('rows', 0);
-      const diagSquares = sums.sum('rows', 1);
-      const all = sums.sum('frob');
-      negativeSum = offdiag ? all - diagSquares : all;
-    }
-    const positive = cPos * positiveSum * scale;
-    const negative = cNeg * negativeSum * scale;
-    return { loss: positive + negative, positive, negative, gradZ, gradW };
+    return { encode: (enc) => encoders.forEach((e) => e(enc)), results: [gradZ, gradW], gradZ, gradW, sums, positive, negative, release };
   } catch (err) {
     gradZ.destroy();
     gradW.destroy();
+    release();
     throw err;
-  } finally {
-    for (const t of temps) t.destroy();
-    for (const m of owned) m.destroy();
   }
 }

@@ -33,6 +33,17 @@ export const hostKernels: TfjsKernels = {
     const ma = read(a);
     return tensor(innerGramSync(ma, a === b ? ma : read(b)));
   },
+  scale(dy, g) {
+    // Reading the scalar dy is free here, and it is 1 under minimize, grads and variableGrads of
+    // the loss itself: the saved gradient is then the answer (a clone shares its storage).
+    // tf.mul broadcasting a scalar over B x k costs more on tfjs-backend-cpu than the loss kernel.
+    const s = (dy.dataSync() as Float32Array)[0];
+    if (s === 1) return tf.clone(g);
+    const v = g.dataSync() as Float32Array;
+    const out = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i] * s;
+    return tf.tensor(out, g.shape, 'float32');
+  },
   populationLoss(graph, e) {
     const r = populationLossSync(graph, read(e));
     return { loss: tf.scalar(r.loss, 'float32'), grad: tensor(r.grad) };

@@ -20,6 +20,8 @@ export interface TfjsKernels {
   crossGram(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
   /** a^T b. */
   innerGram(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
+  /** dy * g for the scalar cotangent dy of a loss: the backward pass of the losses. */
+  scale(dy: tf.Tensor, g: tf.Tensor): tf.Tensor;
   /** The population loss of an embedding on a graph and its gradient. */
   populationLoss(graph: Graph, e: tf.Tensor2D): { loss: tf.Scalar; grad: tf.Tensor2D };
 }

@@ -16,10 +16,11 @@ export function populationLoss(graph: Graph, embedding: tf.Tensor2D): tf.Scalar 
   if (E.shape[0] !== graph.n) {
     throw new RangeError(`populationLoss: embedding must have one row per node (${graph.n}), got shape [${E.shape.join(', ')}]`);
   }
+  const kernels = kernelsFor();
   const op = tf.customGrad((e, save) => {
-    const r = kernelsFor().populationLoss(graph, e as tf.Tensor2D);
+    const r = kernels.populationLoss(graph, e as tf.Tensor2D);
     (save as tf.GradSaveFunc)([r.grad]);
-    return { value: r.loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0])] };
+    return { value: r.loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [kernels.scale(dy, saved[0])] };
   });
   return op(E) as tf.Scalar;
 }

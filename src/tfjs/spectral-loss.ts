@@ -28,7 +28,7 @@ export function spectralLoss(z: tf.Tensor2D, w: tf.Tensor2D, options: SpectralLo
     (save as tf.GradSaveFunc)([r.gradZ, r.gradW]);
     return {
       value: r.loss,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0]), tf.mul(dy, saved[1])],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [kernels.scale(dy, saved[0]), kernels.scale(dy, saved[1])],
     };
   });
   return op(Z, W) as tf.Scalar;

@@ -23,9 +23,8 @@ export function referenceD(z: tf.Tensor2D, w: tf.Tensor2D, mu: number | undefine
     const clip = (x: tf.Tensor2D) => {
       if (mu === undefined) return x;
       const norm = tf.norm(x, 2, 1, true);
-      // The mask is a constant of the graph, as the reference's .float() of a comparison is
-      // (tfjs has no gradient for Less): computed from a detached copy of the values.
-      const keep = tf.less(tf.norm(tf.tensor2d(x.dataSync(), x.shape), 2, 1, true), Math.sqrt(mu));
+      // Carries no gradient, as the reference's .float() of a comparison (examples/lib/tfjs-node.ts).
+      const keep = tf.less(norm, Math.sqrt(mu));
       // F.normalize: x / max(||x||, 1e-12)
       const normalized = tf.mul(tf.div(x, tf.maximum(norm, 1e-12)), Math.sqrt(mu));
       return tf.where(tf.broadcastTo(keep, x.shape), x, normalized) as tf.Tensor2D;
@@ -61,7 +60,8 @@ export function rows(B: number, k: number, seed: number, norms?: [number, number
   return tf.tensor2d(data, [B, k]);
 }
 
-const values = (t: tf.Tensor) => t.dataSync() as Float32Array;
+// tf.data(), not dataSync(): tfjs-backend-webgpu cannot read synchronously under Dawn in Node.
+const values = async (t: tf.Tensor) => (await t.data()) as Float32Array;
 
 export interface CaseOptions {
   /** Dimensions of the loss cases: small on lavapipe. */
@@ -86,8 +86,8 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
           const options = { mu, negatives, algorithm };
           const mine = tf.grads((a: tf.Tensor, b: tf.Tensor) => spectralLoss(a as tf.Tensor2D, b as tf.Tensor2D, options));
           const ref = tf.grads((a: tf.Tensor, b: tf.Tensor) => referenceD(a as tf.Tensor2D, b as tf.Tensor2D, mu, negatives));
-          const loss = values(spectralLoss(z, w, options))[0];
-          const want = values(referenceD(z, w, mu, negatives))[0];
+          const loss = (await values(spectralLoss(z, w, options)))[0];
+          const want = (await values(referenceD(z, w, mu, negatives)))[0];
           const [gz, gw] = mine([z, w]);
           const [rz, rw] = ref([z, w]);
           // Both sides are float32: the loss sums B^2 squared dot products of length k, each term
@@ -101,8 +101,8 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
           // the largest entry the same 4 (B + k) u bound holds, with a factor 4 for the clipping's
           // Jacobian (a projection: its terms cancel to the size of the result).
           const tol = 16 * (B + k) * U32;
-          t.true(relativeMaxError(values(gz), values(rz)) <= tol, `gradZ error ${relativeMaxError(values(gz), values(rz))} > ${tol}`);
-          t.true(relativeMaxError(values(gw), values(rw)) <= tol, `gradW error ${relativeMaxError(values(gw), values(rw))} > ${tol}`);
+          t.true(relativeMaxError(await values(gz), await values(rz)) <= tol, `gradZ error ${relativeMaxError(await values(gz), await values(rz))} > ${tol}`);
+          t.true(relativeMaxError(await values(gw), await values(rw)) <= tol, `gradW error ${relativeMaxError(await values(gw), await values(rw))} > ${tol}`);
           tf.dispose([z, w, gz, gw, rz, rw]);
         });
       }
@@ -117,18 +117,31 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
     // variableGrads: the gradient of a loss of x through a product (z0 + x) reaches x.
     const { value, grads } = tf.variableGrads(() => spectralLoss(tf.add(z0, x) as tf.Tensor2D, x));
     const ref = tf.variableGrads(() => referenceD(tf.add(z0, x) as tf.Tensor2D, x, undefined, 'offdiagonal'));
-    t.true(relativeMaxError(values(grads.x), values(ref.grads.x)) <= 16 * (B + k) * U32);
-    t.true(Math.abs(values(value)[0] - values(ref.value)[0]) <= 4 * (B + k) * U32 * Math.abs(values(ref.value)[0]) + 1e-6);
+    t.true(relativeMaxError(await values(grads.x), await values(ref.grads.x)) <= 16 * (B + k) * U32);
+    t.true(Math.abs((await values(value))[0] - (await values(ref.value))[0]) <= 4 * (B + k) * U32 * Math.abs((await values(ref.value))[0]) + 1e-6);
     tf.dispose([value, grads.x, ref.value, ref.grads.x]);
     t.is(tf.memory().numTensors, before, 'variableGrads left tensors behind');
+    // A cotangent other than 1 (the loss scaled by -2.5 downstream) scales both gradients.
+    const scaled = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(spectralLoss(a as tf.Tensor2D, b as tf.Tensor2D), -2.5))([z0, x]);
+    const scaledRef = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mul(referenceD(a as tf.Tensor2D, b as tf.Tensor2D, undefined, 'offdiagonal'), -2.5))([z0, x]);
+    for (let i = 0; i < 2; i++) {
+      const e = relativeMaxError(await values(scaled[i]), await values(scaledRef[i]));
+      t.true(e <= 16 * (B + k) * U32, `scaled gradient ${i}: error ${e}`);
+    }
+    tf.dispose([...scaled, ...scaledRef]);
     // A training step inside tf.tidy: the loss decreases, nothing is left behind.
     const optimizer = tf.train.sgd(0.05);
-    const step = () => tf.tidy(() => values(optimizer.minimize(() => spectralLoss(tf.add(z0, x) as tf.Tensor2D, x), true)!)[0]);
-    step(); // the optimizer's own slots are created by the first step
+    const step = async () => {
+      const cost = tf.tidy(() => optimizer.minimize(() => spectralLoss(tf.add(z0, x) as tf.Tensor2D, x), true)!);
+      const v = (await values(cost))[0];
+      cost.dispose();
+      return v;
+    };
+    await step(); // the optimizer's own slots are created by the first step
     const settled = tf.memory().numTensors;
-    const first = step();
+    const first = await step();
     let last = first;
-    for (let i = 0; i < 5; i++) last = step();
+    for (let i = 0; i < 5; i++) last = await step();
     t.true(last < first, `loss went from ${first} to ${last}`);
     t.is(tf.memory().numTensors, settled, 'a training step inside tf.tidy left tensors behind');
     // The forward pass alone (no tape) leaves only its result.
@@ -151,24 +164,24 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
     const tol = 8 * 24 * U32;
     // A random cotangent, so that the gradient is not just the sum of the output's rows.
     const weightsFor = (shape: [number, number], seed: number) => rows(shape[0], shape[1], seed);
-    const check = (name: string, mine: (...x: tf.Tensor[]) => tf.Tensor, ref: (...x: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]) => {
+    const check = async (name: string, mine: (...x: tf.Tensor[]) => tf.Tensor, ref: (...x: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]) => {
       const out = mine(...inputs);
       const refOut = ref(...inputs);
       t.deepEqual(out.shape, refOut.shape, `${name}: shape`);
-      t.true(relativeMaxError(values(out), values(refOut)) <= tol, `${name}: value error ${relativeMaxError(values(out), values(refOut))}`);
+      t.true(relativeMaxError(await values(out), await values(refOut)) <= tol, `${name}: value error ${relativeMaxError(await values(out), await values(refOut))}`);
       const dy = weightsFor(out.shape as [number, number], 99);
       const g = tf.grads((...x: tf.Tensor[]) => tf.sum(tf.mul(mine(...x), dy)))(inputs);
       const r = tf.grads((...x: tf.Tensor[]) => tf.sum(tf.mul(ref(...x), dy)))(inputs);
-      g.forEach((gi, i) => {
-        const e = relativeMaxError(values(gi), values(r[i]));
+      for (let i = 0; i < g.length; i++) {
+        const e = relativeMaxError(await values(g[i]), await values(r[i]));
         t.true(e <= tol, `${name}: gradient ${i} error ${e}`);
-      });
+      }
       tf.dispose([out, refOut, dy, ...g, ...r]);
     };
-    check('gram', (a) => gram(a as tf.Tensor2D), (a) => tf.matMul(a, a, false, true), [z]);
-    check('crossGram', (a, b) => crossGram(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a, b, false, true), [z, w]);
-    check('innerGram', (a, b) => innerGram(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a, b, true, false), [z, v]);
-    check('innerGram(z, z)', (a) => innerGram(a as tf.Tensor2D, a as tf.Tensor2D), (a) => tf.matMul(a, a, true, false), [z]);
+    await check('gram', (a) => gram(a as tf.Tensor2D), (a) => tf.matMul(a, a, false, true), [z]);
+    await check('crossGram', (a, b) => crossGram(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a, b, false, true), [z, w]);
+    await check('innerGram', (a, b) => innerGram(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a, b, true, false), [z, v]);
+    await check('innerGram(z, z)', (a) => innerGram(a as tf.Tensor2D, a as tf.Tensor2D), (a) => tf.matMul(a, a, true, false), [z]);
     tf.dispose([z, w, v]);
   });
 
@@ -195,14 +208,14 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
       const M = tf.matMul(e, tf.mul(d, e), true, false);
       return tf.add(tf.mul(tr, -2), tf.sum(tf.square(M)));
     };
-    const loss = values(populationLoss(graph, E))[0];
-    const want = values(ref(E))[0];
+    const loss = (await values(populationLoss(graph, E)))[0];
+    const want = (await values(ref(E)))[0];
     // Sums over n = 12 nodes of products of length 3, in float32: 64 n u relative to the terms'
     // magnitude (|2 tr| + ||M||^2, both O(||E||^2 / n) here, bounded by 1 + the loss).
     t.true(Math.abs(loss - want) <= 64 * n * U32 * (1 + Math.abs(want)), `loss ${loss} vs ${want}`);
     const g = tf.grad((e: tf.Tensor) => populationLoss(graph, e as tf.Tensor2D))(E);
     const r = tf.grad((e: tf.Tensor) => ref(e as tf.Tensor2D))(E);
-    t.true(relativeMaxError(values(g), values(r)) <= 64 * n * U32, `gradient error ${relativeMaxError(values(g), values(r))}`);
+    t.true(relativeMaxError(await values(g), await values(r)) <= 64 * n * U32, `gradient error ${relativeMaxError(await values(g), await values(r))}`);
     tf.dispose([A, d, E, g, r]);
   });
 

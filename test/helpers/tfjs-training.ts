@@ -18,10 +18,10 @@ function seeded(count: number, seed: number, scale = 1): Float32Array {
 }
 
 /** The two loss curves, step by step (the loss before each step's update). */
-export function trainTwice(steps: number): { mine: number[]; reference: number[] } {
+export async function trainTwice(steps: number): Promise<{ mine: number[]; reference: number[] }> {
   // 4 clusters of points in 8 dimensions; a positive pair is two noisy views of one point.
   const centers = seeded(4 * inputDim, 1, 2);
-  const run = (loss: (z: tf.Tensor2D, w: tf.Tensor2D) => tf.Scalar) => {
+  const run = async (loss: (z: tf.Tensor2D, w: tf.Tensor2D) => tf.Scalar) => {
     const w1 = tf.variable(tf.tensor2d(seeded(inputDim * hidden, 2, 1 / Math.sqrt(inputDim)), [inputDim, hidden]));
     const b1 = tf.variable(tf.zeros([hidden]));
     const w2 = tf.variable(tf.tensor2d(seeded(hidden * k, 3, 1 / Math.sqrt(hidden)), [hidden, k]));
@@ -41,20 +41,20 @@ export function trainTwice(steps: number): { mine: number[]; reference: number[]
           v2[i * inputDim + j] = base[i * inputDim + j] + 0.2 * g();
         }
       }
-      const value = tf.tidy(() => {
+      const cost = tf.tidy(() => {
         const x1 = tf.tensor2d(v1, [batch, inputDim]);
         const x2 = tf.tensor2d(v2, [batch, inputDim]);
-        const cost = optimizer.minimize(() => loss(encode(x1), encode(x2)), true)!;
-        return cost.dataSync()[0];
+        return optimizer.minimize(() => loss(encode(x1), encode(x2)), true)!;
       });
-      curve.push(value);
+      curve.push((await cost.data())[0]);
+      cost.dispose();
     }
     tf.dispose([w1, b1, w2]);
     optimizer.dispose();
     return curve;
   };
   return {
-    mine: run((z, w) => spectralLoss(z, w, { mu: 1 })),
-    reference: run((z, w) => referenceD(z, w, 1, 'offdiagonal')),
+    mine: await run((z, w) => spectralLoss(z, w, { mu: 1 })),
+    reference: await run((z, w) => referenceD(z, w, 1, 'offdiagonal')),
   };
 }

@@ -1,0 +1,84 @@
+// speclin/tfjs on tfjs-backend-webgpu (on CI: Mesa's lavapipe): the WGSL kernels on tfjs's own
+// device, reading its buffers. The cases of helpers/tfjs-cases.ts, a training step that maps no
+// buffer for reading, the device left alive by a speclin backend that did not open it, and the
+// backend-mismatch error. One device per process (Dawn polls on the main thread until it is
+// destroyed): this file is the only one that opens tfjs's, and destroys it at the end.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { registerTfjsGradients, registerTfjsWebGpu } from '../examples/lib/tfjs-node.js';
+import { createWebGpuBackend } from '../src/gpu/backend.js';
+import { SpeclinError } from '../src/errors.js';
+import { spectralLoss } from '../src/tfjs/index.js';
+import { registerTfjsCases, rows } from './helpers/tfjs-cases.js';
+import { missing, skipFileFor } from './helpers/requirements.js';
+
+await registerTfjsGradients();
+
+const absent = missing('webgpu');
+if (absent !== undefined) {
+  skipFileFor('webgpu', absent, 'the tfjs webgpu tests');
+} else {
+  await registerTfjsWebGpu();
+  const use = async () => {
+    if (tf.getBackend() !== 'webgpu') await tf.setBackend('webgpu');
+    await tf.ready();
+  };
+  await use();
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  test.after.always(() => device.destroy());
+
+  // Small dimensions: lavapipe runs the kernels on the CPU.
+  registerTfjsCases(test, 'webgpu', use, { B: 48, k: 12 });
+
+  test.serial('webgpu: a training step maps no buffer for reading', async (t) => {
+    await use();
+    let reads = 0;
+    const proto = GPUBuffer.prototype as GPUBuffer & { mapAsync: GPUBuffer['mapAsync'] };
+    const mapAsync = proto.mapAsync;
+    proto.mapAsync = function (this: GPUBuffer, mode: number, ...rest: unknown[]) {
+      if (mode & GPUMapMode.READ) reads++;
+      return (mapAsync as (...a: unknown[]) => Promise<undefined>).call(this, mode, ...rest);
+    } as GPUBuffer['mapAsync'];
+    try {
+      const w1 = tf.variable(rows(8, 16, 1));
+      const w2 = tf.variable(rows(16, 8, 2));
+      const x1 = rows(32, 8, 3);
+      const x2 = tf.tidy(() => tf.add(x1, tf.mul(rows(32, 8, 4), 0.1))) as tf.Tensor2D;
+      const encode = (x: tf.Tensor2D) => tf.matMul(tf.tanh(tf.matMul(x, w1)), w2) as tf.Tensor2D;
+      const optimizer = tf.train.sgd(0.05);
+      const loss = () => spectralLoss(encode(x1), encode(x2), { mu: 1 });
+      const before = (await tf.tidy(loss).data())[0];
+      reads = 0;
+      for (let i = 0; i < 3; i++) tf.tidy(() => { optimizer.minimize(loss); });
+      t.is(reads, 0, 'a training step read a buffer back');
+      // The steps did train (one read, after counting).
+      const after = (await tf.tidy(loss).data())[0];
+      t.true(after < before, `loss ${before} -> ${after}`);
+      tf.dispose([w1, w2, x1, x2]);
+      optimizer.dispose();
+    } finally {
+      proto.mapAsync = mapAsync;
+    }
+  });
+
+  test.serial('webgpu: createWebGpuBackend({ device }) runs on tfjs\'s device and leaves it alive when disposed', async (t) => {
+    await use();
+    const speclin = await createWebGpuBackend({ device });
+    const Z = { data: Float32Array.from({ length: 12 }, (_, i) => i / 7), rows: 3, cols: 4 };
+    const G = (await speclin.gram(Z)) as { data: Float32Array };
+    t.true(Math.abs(G.data[1] - (0 * 4 + 1 * 5 + 2 * 6 + 3 * 7) / 49) < 1e-6);
+    speclin.dispose();
+    // tfjs still computes on the device.
+    t.deepEqual(Array.from(await tf.matMul(tf.eye(2), tf.ones([2, 2])).data()), [1, 1, 1, 1]);
+  });
+
+  test.serial('webgpu: a tensor of the cpu backend is refused before any kernel runs', async (t) => {
+    await tf.setBackend('cpu');
+    const z = rows(8, 4, 1);
+    await use();
+    const w = rows(8, 4, 2);
+    t.throws(() => spectralLoss(z, w), { instanceOf: SpeclinError, message: /z lives on the 'cpu' backend but the current backend is 'webgpu'/ });
+    tf.dispose([w]);
+  });
+}
