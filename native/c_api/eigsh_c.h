@@ -1,6 +1,8 @@
-// The eigensolver's C option handling, shared by eigsh.cc and closed_form.cc.
+// The eigensolver's C option handling and result copying, shared by eigsh.cc, bipartite.cc and
+// closed_form.cc.
 #pragma once
 #include "../core/eigsh.h"
+#include "../core/svds.h"
 #include "graph_handle.h"
 
 namespace speclin::c_api {
@@ -17,5 +19,14 @@ EigshResult graph_eigsh(const speclin_graph& g, const EigshOptions& options, boo
 // with the last error set.
 speclin_status write_result(const EigshResult& r, std::size_t k, double* values, double* vectors, double* residuals,
                             speclin_eigsh_info* info, const char* fn);
+
+// P̄'s top k triplets (k checked against min(n_left, n_right)); nothing deflated.
+SvdsResult bipartite_svds(const speclin_bipartite& g, std::size_t k, const speclin_eigsh_options* options,
+                          double default_tol, const char* fn);
+
+// Copies the converged triplets out (left n_left x k, right n_right x k); SPECLIN_OK when all k
+// converged, else SPECLIN_ERR_NOT_CONVERGED with the last error set.
+speclin_status write_svds(const SvdsResult& r, std::size_t k, double* values, double* left, double* right,
+                          double* residuals, speclin_eigsh_info* info, const char* fn);
 
 }  // namespace speclin::c_api

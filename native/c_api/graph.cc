@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "csr_input.h"
 #include "graph_handle.h"
 #include "guard.h"
 
@@ -33,6 +34,7 @@ std::vector<double> component_vectors(const speclin_graph& g, std::size_t limit,
 namespace {
 
 using speclin::c_api::graph_of;
+using speclin::c_api::normalized_frobenius2;
 using speclin::c_api::guarded;
 using speclin::c_api::require;
 using speclin::c_api::require_data;
@@ -43,22 +45,7 @@ speclin_status from_csr(const char* fn, std::size_t n, const std::int64_t* indpt
   return guarded(fn, [&] {
     require(out != nullptr, fn, "out is NULL");
     *out = nullptr;
-    require(n <= std::size_t(std::numeric_limits<std::int32_t>::max()), fn, "n must be below 2^31");
-    require(indptr != nullptr, fn, "indptr is NULL");
-    require(indptr[0] == 0, fn, "indptr[0] must be 0, got " + std::to_string(indptr[0]));
-    for (std::size_t r = 0; r < n; ++r)
-      require(indptr[r + 1] >= indptr[r], fn, "indptr must be nondecreasing: indptr[" + std::to_string(r + 1) + "] = " +
-                                                   std::to_string(indptr[r + 1]) + " < indptr[" + std::to_string(r) +
-                                                   "] = " + std::to_string(indptr[r]));
-    const std::size_t nnz = std::size_t(indptr[n]);
-    require_data(indices, nnz, fn, "indices");
-    for (std::size_t p = 0; p < nnz; ++p)
-      require(indices[p] >= 0 && std::size_t(indices[p]) < n, fn,
-              "indices[" + std::to_string(p) + "] = " + std::to_string(indices[p]) + " is not in [0, n = " + std::to_string(n) + ")");
-    if (values)
-      for (std::size_t p = 0; p < nnz; ++p)
-        require(std::isfinite(double(values[p])) && values[p] >= 0, fn,
-                "values[" + std::to_string(p) + "] = " + std::to_string(double(values[p])) + " must be finite and >= 0");
+    const speclin::c_api::CsrInput in = speclin::c_api::checked_csr(fn, n, n, indptr, indices, values);
     speclin::Symmetrize sym = speclin::Symmetrize::None;
     switch (symmetrize) {
       case SPECLIN_SYMMETRIZE_NONE: break;
@@ -66,15 +53,7 @@ speclin_status from_csr(const char* fn, std::size_t n, const std::int64_t* indpt
       case SPECLIN_SYMMETRIZE_MAX: sym = speclin::Symmetrize::Max; break;
       default: require(false, fn, "symmetrize must be SPECLIN_SYMMETRIZE_NONE, _AVERAGE or _MAX");
     }
-    std::vector<std::int32_t> rows(nnz);
-    for (std::size_t r = 0; r < n; ++r)
-      for (std::int64_t p = indptr[r]; p < indptr[r + 1]; ++p) rows[p] = std::int32_t(r);
-    speclin::CooView coo;
-    coo.count = nnz;
-    coo.row = rows.data();
-    coo.col = indices;
-    if constexpr (sizeof(T) == 4) coo.w32 = values; else coo.w64 = values;
-    auto graph = std::make_shared<const speclin::Graph<T>>(speclin::build_graph<T>(n, coo, sym, false));
+    auto graph = std::make_shared<const speclin::Graph<T>>(speclin::build_graph<T>(n, in.coo, sym, false));
     auto handle = std::make_unique<speclin_graph>();
     handle->normalized = std::make_unique<speclin::NormalizedAdjacency<T>>(graph);
     if constexpr (sizeof(T) == 4) handle->f32 = graph; else handle->f64 = graph;
@@ -150,17 +129,7 @@ speclin_status speclin_graph_normalized_frobenius2(const speclin_graph* graph, d
   return guarded(fn, [&] {
     const speclin_graph& g = graph_of(graph, fn);
     require(out != nullptr, fn, "out is NULL");
-    const std::vector<double>& d = g.degrees();
-    *out = g.visit([&](const auto& x) {
-      const auto& a = x.adjacency;
-      double sum = 0;
-      for (std::size_t i = 0; i < a.rows; ++i)
-        for (std::int64_t p = a.indptr[i]; p < a.indptr[i + 1]; ++p) {
-          const double v = a.value(std::size_t(p));
-          sum += v * v / (d[i] * d[std::size_t(a.indices[p])]);
-        }
-      return sum;
-    });
+    *out = g.visit([&](const auto& x) { return normalized_frobenius2(x.adjacency, x.degrees, x.degrees); });
     return SPECLIN_OK;
   });
 }

@@ -243,6 +243,69 @@ SPECLIN_API speclin_status speclin_closed_form_optimum(const speclin_graph* grap
                                                        const speclin_eigsh_options* options, double* loss,
                                                        double* eigenvalues, double* embedding);
 
+/* ---- bipartite (two-tower, CLIP) graphs: P, P̄, svds, the two-tower loss and optimum --------- */
+
+/* A bipartite graph in native memory: the joint weights P (n_left x n_right, e.g. images x texts),
+ * in float32 or float64, stored with P^T so that both products are row-parallel. */
+typedef struct speclin_bipartite speclin_bipartite;
+
+/* P from CSR arrays: indptr (n_left + 1 entries, int64, nondecreasing from 0), indices (int32, in
+ * [0, n_right)), values (finite, >= 0; NULL: all ones). Duplicates are summed. Every node of both
+ * sides needs a nonzero entry (D_x^{-1/2} and D_t^{-1/2} must exist): otherwise
+ * SPECLIN_ERR_GRAPH naming the nodes. Free the result with speclin_bipartite_free. */
+SPECLIN_API speclin_status speclin_sbipartite_from_csr(size_t n_left, size_t n_right, const int64_t* indptr,
+                                                       const int32_t* indices, const float* values,
+                                                       speclin_bipartite** out);
+SPECLIN_API speclin_status speclin_dbipartite_from_csr(size_t n_left, size_t n_right, const int64_t* indptr,
+                                                       const int32_t* indices, const double* values,
+                                                       speclin_bipartite** out);
+SPECLIN_API void speclin_bipartite_free(speclin_bipartite* graph); /* NULL is allowed */
+
+/* Sizes (each output may be NULL); value_bytes is 4 or 8. */
+SPECLIN_API speclin_status speclin_bipartite_info(const speclin_bipartite* graph, size_t* n_left, size_t* n_right,
+                                                  size_t* nnz, size_t* value_bytes);
+/* The marginals p(x) (n_left) and p(t) (n_right): P's row and column sums over its total, float64.
+ * Either output may be NULL. */
+SPECLIN_API speclin_status speclin_bipartite_marginals(const speclin_bipartite* graph, double* left, double* right);
+/* Y = P̄ X (X n_right x columns, Y n_left x columns) or, with transpose != 0, Y = P̄^T X (X n_left x
+ * columns, Y n_right x columns); P̄ = D_x^{-1/2} P D_t^{-1/2}, row-major float64. */
+SPECLIN_API speclin_status speclin_bipartite_normalized_multiply(const speclin_bipartite* graph, int transpose,
+                                                                 const double* X, double* Y, size_t columns);
+/* ||P̄||_F^2 in O(nnz) from the stored entries (P̄ is never formed). */
+SPECLIN_API speclin_status speclin_bipartite_normalized_frobenius2(const speclin_bipartite* graph, double* out);
+
+/* The k largest singular triplets of P̄: values (k, descending), left (n_left x k) and right
+ * (n_right x k) singular vectors (row-major, orthonormal columns), residuals (k, ||P̄ v - σ u||;
+ * may be NULL), info (may be NULL; matvecs counts products with the Gram operator's columns).
+ * Block Lanczos on P̄ P̄^T or P̄^T P̄, whichever side is smaller, as the TypeScript svds.
+ * options NULL: the defaults (tol 1e-8 on ||P̄ P̄^T||, which is 1); options->deflate_components is
+ * ignored (nothing is deflated, as in the TypeScript svds). k must be at most min(n_left, n_right).
+ * On SPECLIN_ERR_NOT_CONVERGED the first info->converged triplets are written. */
+SPECLIN_API speclin_status speclin_bipartite_svds(const speclin_bipartite* graph, size_t k,
+                                                  const speclin_eigsh_options* options, double* values,
+                                                  double* left, double* right, double* residuals,
+                                                  speclin_eigsh_info* info);
+
+/* The two-tower population loss L(Ex, Et) = -2 tr(Ex^T P Et) + <Ex^T Dx Ex, Et^T Dt Et>_F (P
+ * scaled to sum 1, Dx, Dt its marginals), in float64, for Ex (n_left x k) and Et (n_right x k);
+ * grad_left = -2 P Et + 2 Dx Ex (Et^T Dt Et), grad_right = -2 P^T Ex + 2 Dt Et (Ex^T Dx Ex), in the
+ * towers' dtype (each may be NULL). Errors: k == 0, NaN or Inf in Ex or Et. */
+SPECLIN_API speclin_status speclin_sbipartite_population_loss(const speclin_bipartite* graph, const float* Ex,
+                                                              const float* Et, size_t k, double* loss,
+                                                              float* grad_left, float* grad_right);
+SPECLIN_API speclin_status speclin_dbipartite_population_loss(const speclin_bipartite* graph, const double* Ex,
+                                                              const double* Et, size_t k, double* loss,
+                                                              double* grad_left, double* grad_right);
+
+/* The two-tower optimum over k-dimensional embeddings: loss = -sum_{i<=k} σ_i^2, singular_values
+ * (k, P̄'s top, descending), left E_x* = D_x^{-1/2} U_k Σ_k^{1/2} (n_left x k) and right
+ * E_t* = D_t^{-1/2} V_k Σ_k^{1/2} (n_right x k), each may be NULL. options NULL: the defaults with
+ * tol 1e-10. Errors: as speclin_bipartite_svds (SPECLIN_ERR_NOT_CONVERGED writes nothing here). */
+SPECLIN_API speclin_status speclin_bipartite_closed_form_optimum(const speclin_bipartite* graph, size_t k,
+                                                                 const speclin_eigsh_options* options,
+                                                                 double* loss, double* singular_values,
+                                                                 double* left, double* right);
+
 #ifdef __cplusplus
 }
 #endif

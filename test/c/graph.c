@@ -7,35 +7,6 @@ enum { N = 40, KK = 4, NBIG = 300 };
 
 static double A[N * N], Abar[N * N], deg[N];
 
-/* Cyclic Jacobi: eigenvalues of the symmetric S (destroyed) into w, descending. */
-static void jacobi(double* S, int n, double* w) {
-  for (int sweep = 0; sweep < 100; sweep++) {
-    double off = 0;
-    for (int p = 0; p < n; p++)
-      for (int q = p + 1; q < n; q++) off += S[p * n + q] * S[p * n + q];
-    if (off < 1e-30) break;
-    for (int p = 0; p < n; p++)
-      for (int q = p + 1; q < n; q++) {
-        if (fabs(S[p * n + q]) < 1e-300) continue;
-        double theta = (S[q * n + q] - S[p * n + p]) / (2 * S[p * n + q]);
-        double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
-        double c = 1 / sqrt(t * t + 1), s = t * c;
-        for (int r = 0; r < n; r++) {
-          double a = S[r * n + p], b = S[r * n + q];
-          S[r * n + p] = c * a - s * b, S[r * n + q] = s * a + c * b;
-        }
-        for (int r = 0; r < n; r++) {
-          double a = S[p * n + r], b = S[q * n + r];
-          S[p * n + r] = c * a - s * b, S[q * n + r] = s * a + c * b;
-        }
-      }
-  }
-  for (int i = 0; i < n; i++) w[i] = S[i * n + i];
-  for (int i = 0; i < n; i++)
-    for (int j = i + 1; j < n; j++)
-      if (w[j] > w[i]) { double x = w[i]; w[i] = w[j]; w[j] = x; }
-}
-
 /* The dense reference of the population loss and its gradient (A scaled to sum 1, D = marginals). */
 static double population_reference(const double* E, int k, double* grad) {
   double total = 0, M[KK * KK] = {0}, tr = 0;
