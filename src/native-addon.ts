@@ -176,6 +176,12 @@ export interface NativeAddon {
   // ---- the spectral loss (native/addon/spectral_loss.cc)
   spectralLossSync<T extends FloatArray>(Z: Matrix<T>, W: Matrix<T>, options?: NativeSpectralLossOptions): NativeSpectralLossResult<T>;
   spectralLoss<T extends FloatArray>(Z: Matrix<T>, W: Matrix<T>, options?: NativeSpectralLossOptions): Promise<NativeSpectralLossResult<T>>;
+  /** A shard's statistics for the loss over a batch split across processes (spectral_loss.h). */
+  spectralLossStatisticsSync(Z: Matrix, W: Matrix, options?: NativeSpectralLossOptions): Float64Array;
+  spectralLossStatistics(Z: Matrix, W: Matrix, options?: NativeSpectralLossOptions): Promise<Float64Array>;
+  /** The loss and this shard's gradient rows, from every shard's statistics summed. */
+  spectralLossFromStatisticsSync<T extends FloatArray>(Z: Matrix<T>, W: Matrix<T>, options: NativeSpectralLossOptions | undefined, statistics: Float64Array): NativeSpectralLossResult<T>;
+  spectralLossFromStatistics<T extends FloatArray>(Z: Matrix<T>, W: Matrix<T>, options: NativeSpectralLossOptions | undefined, statistics: Float64Array): Promise<NativeSpectralLossResult<T>>;
 
   // ---- top-k (native/addon/topk.cc)
   topKSync<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): NativeTopKResult<T>;
@@ -254,6 +260,7 @@ export const nativeExportNames = [
   'setThreads', 'getThreads', 'setKernelPath', 'getKernelPath',
   'gramSync', 'crossGramSync', 'innerGramSync', 'gram', 'crossGram', 'innerGram', 'gemmKernel', 'setGemmAvx512',
   'spectralLossSync', 'spectralLoss',
+  'spectralLossStatisticsSync', 'spectralLossStatistics', 'spectralLossFromStatisticsSync', 'spectralLossFromStatistics',
   'topKSync', 'topK',
   'populationLossSync', 'populationLoss', 'populationLossBipartiteSync', 'populationLossBipartite',
   'graphFromEdges', 'graphFromCSR', 'graphFromDense', 'bipartiteFromEdges', 'graphComponents', 'graphSpmv',

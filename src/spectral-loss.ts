@@ -6,6 +6,7 @@ import { readBackend, refuseBackend, requireFloat32, runOnWebGpu, type BackendOp
 import { checkHostMatrix, type GpuMatrix } from './gpu/matrix.js';
 import { checkLossOptions } from './gpu/spectral-loss.js';
 import { readMatrix, type MatrixArgument } from './matrix-argument.js';
+import { agreeAcrossRanks, checkCommunicator, sumAcrossRanks, sumAcrossRanksSync, type Communicator } from './collective.js';
 
 export interface SpectralLossOptions {
   /** The reference code's mu: rows of norm >= sqrt(mu) are rescaled to norm sqrt(mu) and every
@@ -15,6 +16,12 @@ export interface SpectralLossOptions {
   negatives?: 'offdiagonal' | 'all';
   /** 'gram' is O(B k^2), 'pairwise' O(B^2 k); 'auto' (default) picks the cheaper by B and k. */
   algorithm?: 'auto' | 'gram' | 'pairwise';
+  /** A communicator (initMpi() of speclin/mpi): Z and W are this rank's rows of a batch split over
+   * the ranks, and the negatives span the whole batch. Each rank gets the loss of the whole batch
+   * and the gradients of its own rows, as one process given the concatenated batch would compute
+   * them; k x k statistics are all-reduced ('gram' algorithm, O(k^2) communication). Every rank must
+   * call with the same k, dtype and options. CPU backend only. */
+  comm?: Communicator;
 }
 
 export interface SpectralLossResult<T extends FloatArray = FloatArray> {
@@ -43,15 +50,50 @@ export function spectralLossSync<T extends FloatArray>(
 ): SpectralLossResult<T> {
   const o = readOptions(options);
   refuseBackend('spectralLossSync', 'spectralLoss', o);
+  if (o?.comm) {
+    const comm = o.comm;
+    const { z, w } = agreeOnShards('spectralLossSync', comm, Z, W, o);
+    const local = () => callNative(() => native.spectralLossStatisticsSync(z, w, o));
+    const stats = sumAcrossRanksSync(comm, 'spectralLossSync', statisticsLength(z.cols), local);
+    return callNative(() => native.spectralLossFromStatisticsSync(z, w, o, stats)) as SpectralLossResult<T>;
+  }
   return callNative(() => native.spectralLossSync(readMatrix('Z', Z), readMatrix('W', W), o));
+}
+
+/** spectral_loss_statistics_size(k): B, the diagonal's sum and sum of squares, the clipped
+ * counts, and the two k x k Gram matrices. */
+const statisticsLength = (k: number) => 5 + 2 * k * k;
+
+/** Reads this rank's shard and checks, collectively, that every rank has the same k, dtype and
+ * options (a rank whose arguments are refused makes every rank throw, none hang). */
+function agreeOnShards(where: string, comm: Communicator, Z: unknown, W: unknown, o: SpectralLossOptions & BackendOption) {
+  let shards: { z: MatrixArgument; w: MatrixArgument } | undefined;
+  agreeAcrossRanks(comm, where, () => {
+    if (o.algorithm === 'pairwise')
+      throw new RangeError(`${where}: options.algorithm 'pairwise' cannot run on a sharded batch; with options.comm the loss is the 'gram' algorithm`);
+    if (readBackend(where, o) !== 'cpu') throw new RangeError(`${where}: options.comm runs on the CPU backend only`);
+    if (o.mu !== undefined && !(typeof o.mu === 'number' && Number.isFinite(o.mu) && o.mu > 0))
+      throw new RangeError(`${where}: options.mu must be a finite number > 0, got ${String(o.mu)}`);
+    const z = readMatrix('Z', Z as Matrix);
+    const w = readMatrix('W', W as Matrix);
+    shards = { z, w };
+    return {
+      k: z.cols,
+      dtype: z.data instanceof Float64Array ? 64 : 32,
+      negatives: o.negatives === 'all' ? 1 : 0,
+      mu: o.mu === undefined ? -1 : Number(o.mu),
+    };
+  });
+  return shards!;
 }
 
 /** The options, each read once (a getter among them runs once, before any matrix is read). */
 function readOptions(options: unknown): (SpectralLossOptions & BackendOption) | undefined {
   if (options === undefined || options === null) return undefined;
   if (typeof options !== 'object') throw new TypeError('spectralLoss: options must be an object');
-  const { mu, negatives, algorithm, backend } = options as SpectralLossOptions & BackendOption;
-  return { mu, negatives, algorithm, backend };
+  const { mu, negatives, algorithm, backend, comm } = options as SpectralLossOptions & BackendOption;
+  if (comm !== undefined) checkCommunicator('spectralLoss', comm);
+  return { mu, negatives, algorithm, backend, comm };
 }
 
 /** Promise form: Z and W are copied, the work runs off the main thread, or with
@@ -63,6 +105,12 @@ export function spectralLoss<T extends FloatArray>(
 ): Promise<SpectralLossResult<T>> {
   return callNativeAsync(async () => {
     const o = readOptions(options);
+    if (o?.comm) {
+      const comm = o.comm;
+      const { z, w } = agreeOnShards('spectralLoss', comm, Z, W, o);
+      const stats = await sumAcrossRanks(comm, 'spectralLoss', statisticsLength(z.cols), () => native.spectralLossStatistics(z, w, o));
+      return native.spectralLossFromStatistics(z, w, o, stats) as Promise<SpectralLossResult<T>>;
+    }
     const z = readMatrix('Z', Z);
     const w = readMatrix('W', W);
     if (readBackend('spectralLoss', o) === 'cpu') return native.spectralLoss(z, w, o);

@@ -2,6 +2,7 @@
 #include "../core/spectral_loss.h"
 
 #include <cmath>
+#include <vector>
 
 #include "common.h"
 
@@ -26,7 +27,9 @@ std::string read_choice(Napi::Object o, const char* key, std::initializer_list<c
   throw_range(std::string("spectralLoss: options.") + key + " must be " + list + ", got '" + s + "'");
 }
 
-Args read_args(const Napi::CallbackInfo& info) {
+// `shard`: Z and W are one process's rows of a batch split across processes, whose size (checked
+// against the off-diagonal form's minimum of 2) is known only from the summed statistics.
+Args read_args(const Napi::CallbackInfo& info, bool shard = false) {
   if (info.Length() < 2) throw_type("spectralLoss(Z, W, options?): missing argument");
   Args a{};
   a.z = read_matrix(info[0], "Z", false);
@@ -60,7 +63,7 @@ Args read_args(const Napi::CallbackInfo& info) {
                           : alg == "pairwise" ? LossAlgorithm::Pairwise
                                               : LossAlgorithm::Auto;
   }
-  if (a.options.negatives == Negatives::OffDiagonal && a.z.rows < 2)
+  if (!shard && a.options.negatives == Negatives::OffDiagonal && a.z.rows < 2)
     throw_range("spectralLoss: off-diagonal negatives need a batch of at least 2 pairs, got B = " +
                 std::to_string(a.z.rows) + " (use negatives: 'all' for B = 1)");
   return a;
@@ -127,27 +130,122 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   });
 }
 
+// The Promise forms: copies of Z and W taken now (the caller may detach or reuse its buffers once
+// we return), `kernel(z, w, gz, gw)` on a worker, the result object on the main thread.
+template <typename Kernel>
+Napi::Value run_loss_async(Napi::Env env, const char* name, const Args& a, Kernel kernel) {
+  auto z = std::make_shared<Buffer>(Buffer::copy_of(a.z));
+  auto w = std::make_shared<Buffer>(Buffer::copy_of(a.w));
+  auto gz = std::make_shared<Buffer>(a.z.dtype, a.z.count());
+  auto gw = std::make_shared<Buffer>(a.z.dtype, a.z.count());
+  auto r = std::make_shared<SpectralLossResult>();
+  return run_async(
+      env, name, [=] { *r = kernel(z->data(), w->data(), gz->data(), gw->data()); },
+      [=](Napi::Env env) -> Napi::Value {
+        return result(env, *r, gz->to_js(env), gw->to_js(env), a.z.rows, a.z.cols);
+      });
+}
+
 Napi::Value Async(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info);
-    // Copies taken now: the caller may detach or reuse its buffers once we return.
+    return run_loss_async(info.Env(), "spectralLoss", a, [a](const void* z, const void* w, void* gz, void* gw) {
+      return compute(a, z, w, gz, gw);
+    });
+  });
+}
+
+// ---- the sharded form: a shard's statistics, then its result from everyone's summed statistics --
+
+void compute_statistics(const Args& a, const void* z, const void* w, double* stats) {
+  if (a.z.dtype == Dtype::F32)
+    spectral_loss_statistics<float>(static_cast<const float*>(z), static_cast<const float*>(w), a.z.rows, a.z.cols,
+                                    a.options, stats);
+  else
+    spectral_loss_statistics<double>(static_cast<const double*>(z), static_cast<const double*>(w), a.z.rows,
+                                     a.z.cols, a.options, stats);
+}
+
+SpectralLossResult compute_from_statistics(const Args& a, const void* z, const void* w, const double* stats, void* gz,
+                                           void* gw) {
+  std::size_t B = a.z.rows, k = a.z.cols;
+  SpectralLossResult r =
+      a.z.dtype == Dtype::F32
+          ? spectral_loss_from_statistics<float>(static_cast<const float*>(z), static_cast<const float*>(w), B, k,
+                                                 a.options, stats, static_cast<float*>(gz), static_cast<float*>(gw))
+          : spectral_loss_from_statistics<double>(static_cast<const double*>(z), static_cast<const double*>(w), B, k,
+                                                  a.options, stats, static_cast<double*>(gz), static_cast<double*>(gw));
+  check_overflow(r, a.z.dtype, gz, gw, B * k);
+  return r;
+}
+
+// The summed statistics argument: a Float64Array of spectral_loss_statistics_size(k) elements.
+Napi::Float64Array read_statistics(const Napi::CallbackInfo& info, std::size_t k) {
+  Napi::Value v = info[3];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw_type("spectralLoss: the summed statistics must be a Float64Array");
+  Napi::Float64Array s = v.As<Napi::Float64Array>();
+  if (s.ElementLength() != spectral_loss_statistics_size(k))
+    throw_range("spectralLoss: the summed statistics hold " + std::to_string(s.ElementLength()) +
+                " numbers; k = " + std::to_string(k) + " needs " + std::to_string(spectral_loss_statistics_size(k)));
+  return s;
+}
+
+Napi::Value StatisticsSync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Args a = read_args(info, true);
+    Napi::Env env = info.Env();
+    Napi::TypedArray s = new_typed_array(env, Dtype::F64, spectral_loss_statistics_size(a.z.cols), "statistics");
+    compute_statistics(a, a.z.data(), a.w.data(), static_cast<double*>(typed_array_data(s)));
+    return s;
+  });
+}
+
+Napi::Value StatisticsAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Args a = read_args(info, true);
     auto z = std::make_shared<Buffer>(Buffer::copy_of(a.z));
     auto w = std::make_shared<Buffer>(Buffer::copy_of(a.w));
-    auto gz = std::make_shared<Buffer>(a.z.dtype, a.z.count());
-    auto gw = std::make_shared<Buffer>(a.z.dtype, a.z.count());
-    auto r = std::make_shared<SpectralLossResult>();
+    auto s = std::make_shared<Buffer>(Dtype::F64, spectral_loss_statistics_size(a.z.cols));
     return run_async(
-        info.Env(), "spectralLoss",
-        [=] { *r = compute(a, z->data(), w->data(), gz->data(), gw->data()); },
-        [=](Napi::Env env) -> Napi::Value {
-          return result(env, *r, gz->to_js(env), gw->to_js(env), a.z.rows, a.z.cols);
-        });
+        info.Env(), "spectralLossStatistics", [=] { compute_statistics(a, z->data(), w->data(), s->as<double>()); },
+        [=](Napi::Env env) -> Napi::Value { return s->to_js(env); });
+  });
+}
+
+Napi::Value FromStatisticsSync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Args a = read_args(info, true);
+    Napi::Float64Array stats = read_statistics(info, a.z.cols);
+    Napi::Env env = info.Env();
+    Napi::TypedArray gz = new_typed_array(env, a.z.dtype, a.z.count(), "gradZ");
+    Napi::TypedArray gw = new_typed_array(env, a.z.dtype, a.z.count(), "gradW");
+    SpectralLossResult r = compute_from_statistics(a, a.z.data(), a.w.data(), stats.Data(), typed_array_data(gz),
+                                                   typed_array_data(gw));
+    return result(env, r, gz, gw, a.z.rows, a.z.cols);
+  });
+}
+
+Napi::Value FromStatisticsAsync(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Args a = read_args(info, true);
+    Napi::Float64Array stats = read_statistics(info, a.z.cols);
+    auto st = std::make_shared<std::vector<double>>(stats.Data(), stats.Data() + stats.ElementLength());
+    return run_loss_async(info.Env(), "spectralLossFromStatistics", a,
+                          [a, st](const void* z, const void* w, void* gz, void* gw) {
+                            return compute_from_statistics(a, z, w, st->data(), gz, gw);
+                          });
   });
 }
 
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spectralLossSync", Napi::Function::New(env, Sync, "spectralLossSync"));
   exports.Set("spectralLoss", Napi::Function::New(env, Async, "spectralLoss"));
+  exports.Set("spectralLossStatisticsSync", Napi::Function::New(env, StatisticsSync, "spectralLossStatisticsSync"));
+  exports.Set("spectralLossStatistics", Napi::Function::New(env, StatisticsAsync, "spectralLossStatistics"));
+  exports.Set("spectralLossFromStatisticsSync",
+              Napi::Function::New(env, FromStatisticsSync, "spectralLossFromStatisticsSync"));
+  exports.Set("spectralLossFromStatistics", Napi::Function::New(env, FromStatisticsAsync, "spectralLossFromStatistics"));
 }
 
 }  // namespace

@@ -242,27 +242,47 @@ void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, 
   }
 }
 
+template <typename T>
+void check_arguments(std::size_t B, std::size_t k, const SpectralLossOptions& o, const T* gradZ, const T* gradW) {
+  if (B == 0 || k == 0) throw std::invalid_argument("spectralLoss: Z and W must have at least one row and one column");
+  if (o.clip && !(std::isfinite(o.mu) && o.mu > 0))
+    throw std::invalid_argument("spectralLoss: mu must be a finite number > 0, got " + std::to_string(o.mu));
+  if ((gradZ == nullptr) != (gradW == nullptr))
+    throw std::invalid_argument("spectralLoss: gradZ and gradW must both be given or both be null");
+}
+
+// B is the whole batch's size (all shards' rows in the distributed form).
+void check_batch(std::size_t B, bool off) {
+  if (off && B < 2)
+    throw std::invalid_argument("spectralLoss: off-diagonal negatives need a batch of at least 2 pairs, got B = " +
+                                std::to_string(B) + " (use negatives: 'all' for B = 1)");
+}
+
+// The coefficients both algorithms and the distributed form share, for a batch of B pairs.
+struct Coefficients {
+  double mu, c, alpha, a0;
+  Coefficients(const SpectralLossOptions& o, double B) {
+    mu = o.clip ? o.mu : 1.0;
+    c = o.negatives == Negatives::OffDiagonal ? 1.0 / (B * (B - 1.0)) : 1.0 / (B * B);
+    alpha = 2.0 * c / mu;
+    a0 = -2.0 / (B * mu);
+  }
+};
+
 }  // namespace
 
 template <typename T>
 SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::size_t k,
                                  const SpectralLossOptions& o, T* gradZ, T* gradW) {
   const bool off = o.negatives == Negatives::OffDiagonal;
-  if (B == 0 || k == 0) throw std::invalid_argument("spectralLoss: Z and W must have at least one row and one column");
-  if (off && B < 2)
-    throw std::invalid_argument("spectralLoss: off-diagonal negatives need a batch of at least 2 pairs, got B = " +
-                                std::to_string(B) + " (use negatives: 'all' for B = 1)");
-  if (o.clip && !(std::isfinite(o.mu) && o.mu > 0))
-    throw std::invalid_argument("spectralLoss: mu must be a finite number > 0, got " + std::to_string(o.mu));
-  if ((gradZ == nullptr) != (gradW == nullptr))
-    throw std::invalid_argument("spectralLoss: gradZ and gradW must both be given or both be null");
+  check_arguments(B, k, o, gradZ, gradW);
+  check_batch(B, off);
 
   SpectralLossResult r;
   r.algorithm = o.algorithm == LossAlgorithm::Auto ? choose_loss_algorithm(B, k) : o.algorithm;
-  const double mu = o.clip ? o.mu : 1.0;
   const double Bd = static_cast<double>(B);
-  const double c = off ? 1.0 / (Bd * (Bd - 1.0)) : 1.0 / (Bd * Bd);
-  const double alpha = 2.0 * c / mu;
+  const Coefficients coef(o, Bd);
+  const double mu = coef.mu, c = coef.c, alpha = coef.alpha;
 
   std::unique_ptr<T[]> Zc, Wc;
   if (o.clip) {
@@ -272,9 +292,8 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
   const bool gram_path = r.algorithm == LossAlgorithm::Gram;
   // The per-row gradient coefficient: the positive term and, for 'gram' with off-diagonal
   // negatives, the diagonal that <G_Z, G_W> includes and N excludes ('pairwise' zeroes it in S).
-  const double a0 = -2.0 / (Bd * mu);
   const double a_diag = gram_path && off ? alpha : 0.0;
-  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, a0, a_diag, r);
+  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, coef.a0, a_diag, r);
   const T* Zh = o.clip ? Zc.get() : Z;
   const T* Wh = o.clip ? Wc.get() : W;
 
@@ -308,6 +327,91 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
   }
   return r;
 }
+
+std::size_t spectral_loss_statistics_size(std::size_t k) { return 5 + 2 * k * k; }
+
+template <typename T>
+void spectral_loss_statistics(const T* Z, const T* W, std::size_t B, std::size_t k, const SpectralLossOptions& o,
+                              double* stats) {
+  check_arguments<T>(B, k, o, nullptr, nullptr);
+  SpectralLossResult r;
+  std::unique_ptr<T[]> Zc, Wc;
+  if (o.clip) {
+    Zc = scratch<T>(B * k);
+    Wc = scratch<T>(B * k);
+  }
+  Rows rows = row_pass<T>(Z, W, B, k, o, Zc.get(), Wc.get(), nullptr, nullptr, 0.0, 0.0, r);
+  double dd = 0;
+  for (double d : rows.diag) dd += d * d;
+  stats[0] = static_cast<double>(B);
+  stats[1] = ordered_sum(rows.diag);
+  stats[2] = dd;
+  stats[3] = static_cast<double>(r.clipped_z);
+  stats[4] = static_cast<double>(r.clipped_w);
+  // The shard's Gram matrices in its dtype (as the single-process 'gram' path computes them), then
+  // widened: the sum over shards is in float64.
+  std::unique_ptr<T[]> G = scratch<T>(k * k);
+  const T* hats[2] = {o.clip ? Zc.get() : Z, o.clip ? Wc.get() : W};
+  for (int m = 0; m < 2; ++m) {
+    inner_gram<T>(hats[m], hats[m], G.get(), 1, B, k, k);
+    for (std::size_t i = 0; i < k * k; ++i) stats[5 + m * k * k + i] = static_cast<double>(G[i]);
+  }
+}
+
+template <typename T>
+SpectralLossResult spectral_loss_from_statistics(const T* Z, const T* W, std::size_t B, std::size_t k,
+                                                 const SpectralLossOptions& o, const double* stats, T* gradZ,
+                                                 T* gradW) {
+  const bool off = o.negatives == Negatives::OffDiagonal;
+  check_arguments(B, k, o, gradZ, gradW);
+  const double Bd = stats[0];
+  if (!(Bd >= static_cast<double>(B)) || Bd != std::floor(Bd))
+    throw std::invalid_argument("spectralLoss: the summed statistics count " + std::to_string(Bd) +
+                                " rows, fewer than this shard's " + std::to_string(B) +
+                                "; sum every shard's statistics (and only those) before this call");
+  check_batch(static_cast<std::size_t>(Bd), off);
+  const Coefficients coef(o, Bd);
+  SpectralLossResult r;
+  r.algorithm = LossAlgorithm::Gram;
+  std::unique_ptr<T[]> Zc, Wc;
+  if (o.clip) {
+    Zc = scratch<T>(B * k);
+    Wc = scratch<T>(B * k);
+  }
+  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, coef.a0, off ? coef.alpha : 0.0, r);
+  const double* GZ = stats + 5;
+  const double* GW = stats + 5 + k * k;
+  r.positive = -2.0 / Bd * stats[1] / coef.mu;
+  r.negative = coef.c * (frobenius_dot(GZ, GW, k) - (off ? stats[2] : 0.0)) / coef.mu;
+  r.loss = r.positive + r.negative;
+  r.clipped_z = static_cast<std::size_t>(stats[3]);
+  r.clipped_w = static_cast<std::size_t>(stats[4]);
+  if (gradZ) {
+    std::unique_ptr<T[]> GZt = scratch<T>(k * k), GWt = scratch<T>(k * k);
+    for (std::size_t i = 0; i < k * k; ++i) {
+      GZt[i] = static_cast<T>(GZ[i]);
+      GWt[i] = static_cast<T>(GW[i]);
+    }
+    const T* Zh = o.clip ? Zc.get() : Z;
+    const T* Wh = o.clip ? Wc.get() : W;
+    gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(coef.alpha), Zh, k, GWt.get(), k, T(1), gradZ, k);
+    gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(coef.alpha), Wh, k, GZt.get(), k, T(1), gradW, k);
+    unclip_gradient(gradZ, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
+    unclip_gradient(gradW, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
+  }
+  return r;
+}
+
+template void spectral_loss_statistics<float>(const float*, const float*, std::size_t, std::size_t,
+                                              const SpectralLossOptions&, double*);
+template void spectral_loss_statistics<double>(const double*, const double*, std::size_t, std::size_t,
+                                               const SpectralLossOptions&, double*);
+template SpectralLossResult spectral_loss_from_statistics<float>(const float*, const float*, std::size_t, std::size_t,
+                                                                 const SpectralLossOptions&, const double*, float*,
+                                                                 float*);
+template SpectralLossResult spectral_loss_from_statistics<double>(const double*, const double*, std::size_t,
+                                                                  std::size_t, const SpectralLossOptions&,
+                                                                  const double*, double*, double*);
 
 template SpectralLossResult spectral_loss<float>(const float*, const float*, std::size_t, std::size_t,
                                                  const SpectralLossOptions&, float*, float*);

@@ -41,4 +41,20 @@ template <typename T>
 SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::size_t k,
                                  const SpectralLossOptions& options, T* gradZ, T* gradW);
 
+// The same loss over a batch split across processes (data-parallel training with global
+// negatives): each holds B_r rows of Z and W, and the result is that of the concatenated batch.
+// Only the 'gram' algorithm's statistics are needed, O(k^2) whatever the batch:
+//   stats = [B, sum_i d_i, sum_i d_i^2, clipped Z rows, clipped W rows, Ẑ^T Ẑ (k x k), Ŵ^T Ŵ (k x k)]
+// Each process computes its shard's statistics, the caller sums them over processes (an MPI
+// allreduce, in float64), and each process then gets the loss and its own rows of the gradients.
+std::size_t spectral_loss_statistics_size(std::size_t k);
+template <typename T>
+void spectral_loss_statistics(const T* Z, const T* W, std::size_t B, std::size_t k,
+                              const SpectralLossOptions& options, double* stats);
+// `stats` are the sums over every shard; gradZ and gradW (this shard's B x k) may both be null.
+template <typename T>
+SpectralLossResult spectral_loss_from_statistics(const T* Z, const T* W, std::size_t B, std::size_t k,
+                                                 const SpectralLossOptions& options, const double* stats,
+                                                 T* gradZ, T* gradW);
+
 }  // namespace speclin

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gemmKernel } from '../../src/gram.js';
 
-export type Resource = 'webgpu' | 'python' | 'fma';
+export type Resource = 'webgpu' | 'python' | 'fma' | 'mpi';
 
 interface ResourceInfo {
   /** What the tests need, in words. */
@@ -44,6 +44,17 @@ const resources: Record<Resource, ResourceInfo> = {
       const said = `${r.stdout ?? ''}`.trim().split('\n').pop();
       if (r.status === 3 && said) return said.split(/\.( |$)/)[0].replace(/^no WebGPU adapter: /, '');
       return `opening a WebGPU device failed (${r.error?.message ?? (`${r.stderr ?? ''}`.trim().split('\n').pop() || `exit ${r.status}`)})`;
+    },
+  },
+  mpi: {
+    what: 'Open MPI (mpirun) and the MPI addon (build/Release/speclin_mpi.node)',
+    install: 'Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev), then rebuild with `npm run build:native` so that CMake finds it',
+    probe() {
+      const r = spawnSync('mpirun', ['--version'], { encoding: 'utf8', timeout: 60_000 });
+      if (r.error || r.status !== 0) return `mpirun was not found (${r.error?.message ?? `exit ${r.status}`})`;
+      const addon = process.env.SPECLIN_MPI_NATIVE_PATH ?? path.join(repoRoot, 'build', 'Release', 'speclin_mpi.node');
+      if (!existsSync(addon)) return `the MPI addon was not built (no ${path.relative(repoRoot, addon)}: CMake did not find MPI)`;
+      return undefined;
     },
   },
   python: {

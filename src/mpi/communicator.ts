@@ -1,0 +1,51 @@
+// initMpi(): MPI_COMM_WORLD as a Communicator (src/collective.ts).
+import { callNative } from '../errors.js';
+import type { CommBuffer, Communicator, ReduceOp } from '../collective.js';
+import { nativeMpi } from './native-mpi.js';
+
+export interface MpiCommunicator extends Communicator {
+  /** The MPI library's version line, e.g. 'Open MPI v4.1.4'. */
+  readonly library: string;
+}
+
+export interface InitMpiOptions {
+  /** An uncaught exception or unhandled rejection on any rank ends the whole job by MPI_Abort,
+   * printing the rank and the error, rather than leaving the other ranks waiting in a collective.
+   * Default true. */
+  abortOnUncaught?: boolean;
+}
+
+let world: MpiCommunicator | undefined;
+
+/** Initializes MPI (once per process) and returns MPI_COMM_WORLD. MPI is finalized when the
+ * process exits, if comm.finalize() was not called. */
+export function initMpi(options: InitMpiOptions = {}): MpiCommunicator {
+  if (world) return world;
+  const mpi = nativeMpi();
+  const info = callNative(() => mpi.init());
+  const { rank, size } = info;
+  const abort = (reason: unknown): never => {
+    const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    return mpi.abort(`speclin: rank ${rank} of ${size} failed: ${text}; aborting the MPI job`);
+  };
+  const checkRoot = (r: number) => {
+    if (!Number.isInteger(r) || r < 0 || r >= size) throw new RangeError(`comm.broadcast: root must be a rank in 0..${size - 1}, got ${r}`);
+    return r;
+  };
+  world = {
+    rank,
+    size,
+    library: info.library,
+    allreduce: <A extends CommBuffer>(buffer: A, op: ReduceOp = 'sum') => callNative(() => mpi.allreduce(buffer, op)),
+    broadcast: <A extends CommBuffer>(buffer: A, r = 0) => callNative(() => mpi.broadcast(buffer, checkRoot(r))),
+    barrier: () => callNative(() => mpi.barrier()),
+    finalize: () => callNative(() => mpi.finalize()),
+    abort,
+  };
+  if (options.abortOnUncaught ?? true) {
+    process.on('uncaughtException', abort);
+    process.on('unhandledRejection', abort);
+  }
+  process.on('exit', () => mpi.finalize());
+  return world;
+}

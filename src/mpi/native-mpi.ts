@@ -1,0 +1,39 @@
+// Loads the optional MPI addon (native/mpi, built where CMake found MPI) and types its exports.
+// SPECLIN_MPI_NATIVE_PATH overrides the path.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SpeclinError } from '../errors.js';
+import type { CommBuffer, ReduceOp } from '../collective.js';
+
+export interface NativeMpi {
+  init(): { rank: number; size: number; library: string; threadLevel: 'serialized' | 'funneled' | 'single' };
+  allreduce<A extends CommBuffer>(buffer: A, op: ReduceOp): A;
+  broadcast<A extends CommBuffer>(buffer: A, root: number): A;
+  barrier(): void;
+  finalize(): void;
+  abort(message: string): never;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+let loaded: NativeMpi | undefined;
+
+/** The MPI addon; SpeclinError ERR_MPI_UNAVAILABLE where it was not built. */
+export function nativeMpi(): NativeMpi {
+  if (loaded) return loaded;
+  const candidates = process.env.SPECLIN_MPI_NATIVE_PATH
+    ? [path.resolve(process.env.SPECLIN_MPI_NATIVE_PATH)]
+    : [path.join(root, 'build', 'Release', 'speclin_mpi.node'), path.join(root, 'build', 'Debug', 'speclin_mpi.node')];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file)
+    throw new SpeclinError(
+      'ERR_MPI_UNAVAILABLE',
+      `speclin/mpi: the MPI addon is not built (looked for ${candidates.join(', ')}). It is built by ` +
+        '`npm run build:native` where CMake finds MPI: install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev) and rebuild.',
+    );
+  loaded = require(file) as NativeMpi;
+  return loaded;
+}
