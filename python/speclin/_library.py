@@ -128,6 +128,17 @@ _SIGNATURES = {
     "speclin_spopulation_loss": (_S, [c_void_p, _f32p, c_size_t, _f64p, _f32p]),
     "speclin_dpopulation_loss": (_S, [c_void_p, _f64p, c_size_t, _f64p, _f64p]),
     "speclin_closed_form_optimum": (_S, [c_void_p, c_size_t, POINTER(EigshOptions), _f64p, _f64p, _f64p]),
+    "speclin_sbipartite_from_csr": (_S, [c_size_t, c_size_t, _i64p, _i32p, _f32p, POINTER(c_void_p)]),
+    "speclin_dbipartite_from_csr": (_S, [c_size_t, c_size_t, _i64p, _i32p, _f64p, POINTER(c_void_p)]),
+    "speclin_bipartite_free": (None, [c_void_p]),
+    "speclin_bipartite_info": (_S, [c_void_p, POINTER(c_size_t), POINTER(c_size_t), POINTER(c_size_t), POINTER(c_size_t)]),
+    "speclin_bipartite_marginals": (_S, [c_void_p, _f64p, _f64p]),
+    "speclin_bipartite_normalized_multiply": (_S, [c_void_p, c_int, _f64p, _f64p, c_size_t]),
+    "speclin_bipartite_normalized_frobenius2": (_S, [c_void_p, _f64p]),
+    "speclin_bipartite_svds": (_S, [c_void_p, c_size_t, POINTER(EigshOptions), _f64p, _f64p, _f64p, _f64p, POINTER(EigshInfo)]),
+    "speclin_sbipartite_population_loss": (_S, [c_void_p, _f32p, _f32p, c_size_t, _f64p, _f32p, _f32p]),
+    "speclin_dbipartite_population_loss": (_S, [c_void_p, _f64p, _f64p, c_size_t, _f64p, _f64p, _f64p]),
+    "speclin_bipartite_closed_form_optimum": (_S, [c_void_p, c_size_t, POINTER(EigshOptions), _f64p, _f64p, _f64p, _f64p]),
 }
 
 _lib = None
@@ -144,6 +155,31 @@ def lib():
             f.argtypes = argtypes
         _lib = loaded
     return _lib
+
+
+class NativeHandle:
+    """An object that owns a native handle (`_handle`), freed by `close()` or when collected.
+    Subclasses name the library function that frees it (`_free`)."""
+
+    _free = None
+    _handle = None
+
+    def close(self):
+        """Frees the native object now (otherwise when the Python object is collected)."""
+        if self._handle is not None:
+            getattr(lib(), self._free)(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _h(self):
+        if self._handle is None:
+            raise ValueError("the graph was closed")
+        return self._handle
 
 
 def check(status, partial=None):

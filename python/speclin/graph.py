@@ -8,7 +8,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import _arrays as A
-from ._library import OPERATOR, EigshInfo, EigshOptions, SpeclinError, check, lib
+from ._library import OPERATOR, EigshInfo, EigshOptions, NativeHandle, SpeclinError, check, lib
 
 _SYMMETRIZE = {"none": 0, "average": 1, "max": 2}
 
@@ -16,7 +16,7 @@ EigshResult = namedtuple("EigshResult", "values vectors residuals matvecs iterat
 ClosedForm = namedtuple("ClosedForm", "loss eigenvalues embedding")
 
 
-class Graph:
+class Graph(NativeHandle):
     """A weighted undirected graph (symmetric nonnegative A), copied once into native memory.
 
     `csr`: a scipy.sparse matrix (any format; converted to CSR) or a tuple (indptr, indices, data)
@@ -24,13 +24,13 @@ class Graph:
     (float32 stays float32; anything else becomes float64). symmetrize: 'none' (an asymmetric A
     is an error), 'average' or 'max'. Every node needs an edge (D^{-1/2} must exist)."""
 
+    _free = "speclin_graph_free"
+
     def __init__(self, csr, symmetrize="none"):
         if symmetrize not in _SYMMETRIZE:
             raise ValueError(f"symmetrize must be 'none', 'average' or 'max', got {symmetrize!r}")
-        indptr, indices, data, n = _csr_arrays(csr)
-        values = None if data is None else A.floats(data, "data", ndim=1)
-        if values is not None and values.shape[0] != indices.shape[0]:
-            raise ValueError(f"data has {values.shape[0]} entries but indices has {indices.shape[0]}")
+        indptr, indices, data, n, _ = csr_arrays(csr)
+        values = csr_values(data, indices)
         handle = ctypes.c_void_p()
         f32 = values is not None and values.dtype == np.float32
         f = lib().speclin_sgraph_from_csr if f32 else lib().speclin_dgraph_from_csr
@@ -41,23 +41,6 @@ class Graph:
         check(lib().speclin_graph_info(handle, ctypes.byref(size), ctypes.byref(nnz), ctypes.byref(value_bytes)))
         self.n, self.nnz = size.value, nnz.value
         self.dtype = np.dtype(np.float32 if value_bytes.value == 4 else np.float64)
-
-    def close(self):
-        """Frees the native graph now (otherwise when the object is collected)."""
-        if self._handle is not None:
-            lib().speclin_graph_free(self._handle)
-            self._handle = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self):
-        if self._handle is None:
-            raise ValueError("the graph was closed")
-        return self._handle
 
     @property
     def degrees(self):
@@ -91,17 +74,25 @@ class Graph:
         return out.value
 
 
-def _csr_arrays(csr):
+def csr_arrays(csr, bipartite=False, n_right=None):
+    """(indptr, indices, data, rows, cols) of a scipy.sparse matrix or an (indptr, indices, data)
+    tuple, checked, in the C ABI's index types. A graph's matrix is square; a bipartite one's
+    columns come from the matrix's shape or, for a tuple, n_right."""
     if hasattr(csr, "tocsr") and hasattr(csr, "shape"):
         m = csr.tocsr()
-        if m.shape[0] != m.shape[1]:
+        if not bipartite and m.shape[0] != m.shape[1]:
             raise ValueError(f"the graph's matrix must be square (n x n), got {m.shape}")
-        indptr, indices, data, n = m.indptr, m.indices, m.data, m.shape[0]
+        indptr, indices, data, rows, cols = m.indptr, m.indices, m.data, m.shape[0], m.shape[1]
     elif isinstance(csr, tuple) and len(csr) == 3:
         indptr, indices, data = csr
-        n = None
+        rows = cols = None
+        if bipartite:
+            if n_right is None:
+                raise TypeError("a bipartite graph given as (indptr, indices, data) needs n_right, the number of right nodes")
+            cols = A.positive_int(n_right, "n_right")
     else:
-        raise TypeError("the graph must be a speclin.Graph, a scipy.sparse matrix or a tuple (indptr, indices, data)")
+        kind = "speclin.BipartiteGraph" if bipartite else "speclin.Graph"
+        raise TypeError(f"the graph must be a {kind}, a scipy.sparse matrix or a tuple (indptr, indices, data)")
     indptr = np.asarray(indptr)
     indices = np.asarray(indices)
     if indptr.dtype.kind not in "iu" or indptr.ndim != 1:
@@ -110,15 +101,25 @@ def _csr_arrays(csr):
         raise TypeError(f"indices must be a 1-D integer array, got dtype {indices.dtype} and shape {indices.shape}")
     if indptr.shape[0] < 1:
         raise ValueError("indptr must have n + 1 entries")
-    n = indptr.shape[0] - 1 if n is None else n
-    if indptr.shape[0] != n + 1:
-        raise ValueError(f"indptr has {indptr.shape[0]} entries but n + 1 = {n + 1} were expected")
-    if indices.size and (indices.min() < 0 or indices.max() >= n):
-        raise ValueError(f"indices must be in [0, n = {n})")
+    rows = indptr.shape[0] - 1 if rows is None else rows
+    cols = rows if cols is None else cols
+    if indptr.shape[0] != rows + 1:
+        raise ValueError(f"indptr has {indptr.shape[0]} entries but n + 1 = {rows + 1} were expected")
+    bound = f"n_right = {cols}" if bipartite else f"n = {cols}"
+    if indices.size and (indices.min() < 0 or indices.max() >= cols):
+        raise ValueError(f"indices must be in [0, {bound})")
     if int(indptr[-1]) != indices.shape[0]:
         raise ValueError(f"indptr[n] = {int(indptr[-1])} but indices has {indices.shape[0]} entries")
     # The C ABI's index types (int64 row pointers, int32 columns); a copy only where they differ.
-    return np.ascontiguousarray(indptr, dtype=np.int64), np.ascontiguousarray(indices, dtype=np.int32), data, n
+    return np.ascontiguousarray(indptr, dtype=np.int64), np.ascontiguousarray(indices, dtype=np.int32), data, rows, cols
+
+
+def csr_values(data, indices):
+    """The weights as float32 or float64 (None: unit weights), one per index."""
+    values = None if data is None else A.floats(data, "data", ndim=1)
+    if values is not None and values.shape[0] != indices.shape[0]:
+        raise ValueError(f"data has {values.shape[0]} entries but indices has {indices.shape[0]}")
+    return values
 
 
 def as_graph(graph, name="graph"):
@@ -128,7 +129,7 @@ def as_graph(graph, name="graph"):
     return Graph(graph)
 
 
-def _options(tol, max_iterations, block_size, seed, deflate):
+def eigsh_options(tol, max_iterations, block_size, seed, deflate):
     o = EigshOptions()
     lib().speclin_eigsh_options_init(ctypes.byref(o))
     if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
@@ -167,7 +168,7 @@ def eigsh(graph, k, tol=1e-8, max_iterations=10000, block_size=None, seed=0, def
         return _eigsh_callable(graph, k, n, tol, max_iterations, block_size, seed, norm_bound)
     g = as_graph(graph)
     k = A.positive_int(k, "k", g.n, "n")
-    o = _options(tol, max_iterations, block_size, seed, deflate)
+    o = eigsh_options(tol, max_iterations, block_size, seed, deflate)
     return _solve(lambda v, x, r, info: lib().speclin_graph_eigsh(g._h(), k, ctypes.byref(o), v, x, r, info), g.n, k)
 
 
@@ -176,7 +177,7 @@ def _eigsh_callable(op, k, n, tol, max_iterations, block_size, seed, norm_bound)
         raise TypeError("eigsh(op, k): pass n, the operator's size, with a callable operator")
     n = A.positive_int(n, "n")
     k = A.positive_int(k, "k", n, "n")
-    o = _options(tol, max_iterations, block_size, seed, False)
+    o = eigsh_options(tol, max_iterations, block_size, seed, False)
     failure = []
 
     def multiply(_user, x, y, columns):
@@ -201,10 +202,17 @@ def _eigsh_callable(op, k, n, tol, max_iterations, block_size, seed, norm_bound)
         raise
 
 
-def population_loss(graph, E):
+def population_loss(graph, E, Et=None):
     """(loss, grad) of embedding E (n x k, row i = node i): L = -2 tr(E^T A E) + ||E^T D E||_F^2,
     A scaled to sum 1 and D = diag(marginals), in float64; grad = -4 A E + 4 D E (E^T D E) in E's
-    dtype."""
+    dtype. For a BipartiteGraph (or with Et given), the two-tower loss of towers E (n_left x k)
+    and Et (n_right x k): (loss, grad_left, grad_right), see bipartite_population_loss."""
+    from .bipartite import BipartiteGraph, bipartite_population_loss
+
+    if isinstance(graph, BipartiteGraph) or Et is not None:
+        if Et is None:
+            raise TypeError("population_loss(bipartite, Ex, Et): Et (the right tower) is missing")
+        return bipartite_population_loss(graph, E, Et)
     g = as_graph(graph)
     e = A.floats(E, "E")
     if e.shape[0] != g.n:
@@ -220,10 +228,16 @@ def population_loss(graph, E):
 def closed_form_optimum(graph, k, tol=1e-10, max_iterations=10000, seed=0):
     """ClosedForm(loss, eigenvalues, embedding): min L = -sum_{i<=k} max(λ_i, 0)^2 over
     k-dimensional embeddings, Ā's top-k eigenvalues, and E* = D^{-1/2} U_k max(Λ_k, 0)^{1/2}
-    (n x k). Negative eigenvalues are never kept (the best PSD rank-k approximation of Ā)."""
+    (n x k). Negative eigenvalues are never kept (the best PSD rank-k approximation of Ā).
+    For a BipartiteGraph: ClosedFormBipartite(loss, singular_values, left, right), see
+    bipartite_closed_form_optimum."""
+    from .bipartite import BipartiteGraph, bipartite_closed_form_optimum
+
+    if isinstance(graph, BipartiteGraph):
+        return bipartite_closed_form_optimum(graph, k, tol=tol, max_iterations=max_iterations, seed=seed)
     g = as_graph(graph)
     k = A.positive_int(k, "k", g.n, "n")
-    o = _options(tol, max_iterations, None, seed, True)
+    o = eigsh_options(tol, max_iterations, None, seed, True)
     loss, values, embedding = ctypes.c_double(), np.empty(k), np.empty((g.n, k))
     check(lib().speclin_closed_form_optimum(g._h(), k, ctypes.byref(o), ctypes.byref(loss), A.ptr(values), A.ptr(embedding)))
     return ClosedForm(loss.value, values, embedding)
