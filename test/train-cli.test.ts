@@ -22,7 +22,7 @@ const bad: [string, string[], RegExp][] = [
   ['train without a graph', ['train', '-k', '4'], /--graph FILE is required/],
   ['train without k', ['train', '--graph', 'g.txt'], /-k K is required/],
   ['train mlp without features', ['train', '--graph', 'g.txt', '-k', '2', '--encoder', 'mlp'], /needs --features FILE/],
-  ['clip with too many neighbours', ['clip', '--n', '100', '--m', '60'], /--m must be below half of --n/],
+  ['clip with too many neighbours', ['clip', '--pairs', 'knn', '--n', '100', '--m', '60'], /--m must be below half of --n/],
   ['clip mlp on a file', ['clip', '--graph', 'p.mtx', '--encoder', 'mlp'], /needs pixels/],
   ['clip with an unknown backend', ['clip', '--graph', 'p.mtx', '--backend', 'cuda'], /--backend must be cpu or webgpu, got 'cuda'/],
 ];

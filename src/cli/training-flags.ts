@@ -32,19 +32,23 @@ export interface TrainingFlags {
   out?: string;
 }
 
-/** The flags demo and train share, checked. */
-export function trainingFlags(values: Record<string, unknown>, usageText: string, defaultK?: number): TrainingFlags {
+/** The flags demo and train share, checked. `defaults` replaces defaultHyperParameters where a
+ * command's data wants others (clip's captions). */
+export function trainingFlags(
+  values: Record<string, unknown>, usageText: string, defaultK?: number,
+  defaults: (encoder: EncoderKind, mode: TrainMode) => HyperParameters = defaultHyperParameters,
+): TrainingFlags {
   const str = (name: string) => values[name] as string | undefined;
   const k = numberOption(str('k'), '-k', usageText, { integer: true, min: 1, max: 1024 }) ?? defaultK;
   if (k === undefined) throw new UsageError('-k K is required', usageText);
   const encoder = choice(values.encoder, '--encoder', ['table', 'linear', 'mlp'] as const, 'table', usageText);
   const mode = choice(values.mode, '--mode', ['minibatch', 'fullbatch'] as const, 'minibatch', usageText);
-  const defaults = defaultHyperParameters(encoder, mode);
+  const chosen = defaults(encoder, mode);
   const hyper: HyperParameters = {
-    steps: numberOption(str('steps'), '--steps', usageText, { integer: true, min: 1, max: 1e7 }) ?? defaults.steps,
-    batchSize: numberOption(str('batch-size'), '--batch-size', usageText, { integer: true, min: 2, max: 1 << 20 }) ?? (defaults.batchSize || 512),
-    lr: numberOption(str('lr'), '--lr', usageText, { min: 0, exclusiveMin: true, max: 1e3 }) ?? defaults.lr,
-    optimizer: choice(values.optimizer, '--optimizer', ['adam', 'sgd'] as const, defaults.optimizer, usageText),
+    steps: numberOption(str('steps'), '--steps', usageText, { integer: true, min: 1, max: 1e7 }) ?? chosen.steps,
+    batchSize: numberOption(str('batch-size'), '--batch-size', usageText, { integer: true, min: 2, max: 1 << 20 }) ?? (chosen.batchSize || 512),
+    lr: numberOption(str('lr'), '--lr', usageText, { min: 0, exclusiveMin: true, max: 1e3 }) ?? chosen.lr,
+    optimizer: choice(values.optimizer, '--optimizer', ['adam', 'sgd'] as const, chosen.optimizer, usageText),
   };
   return {
     k,

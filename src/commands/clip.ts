@@ -1,36 +1,61 @@
 // `speclin clip`: the two-tower (CLIP) case. Towers f and g are trained on a BipartiteGraph of
-// pairs (x, t) and checked against min L = -sum_{i<=k} σ_i(P̄)^2. Without --graph the pairs come
-// from MNIST: the digits are split at random into "images" (left) and "texts" (right), and each
-// side is joined to its m nearest neighbours on the other side with Gaussian weights.
+// pairs (x, t) and checked against min L = -sum_{i<=k} σ_i(P̄)^2. By default the pairs are MNIST
+// digits and the captions generated from their pixels (src/data/captions.ts: an image tower, a
+// text tower, search figures; the second half of this file). `--graph FILE` reads the pairs from a file; `--pairs knn` splits the
+// digits at random into "images" (left) and "texts" (right), each side joined to its m nearest
+// neighbours on the other side with Gaussian weights.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BipartiteGraph } from '../graph.js';
 import { readMatrixMarket } from '../io.js';
 import type { Matrix } from '../types.js';
+import { combinationText } from '../data/captions.js';
 import { crossKnnGraph } from '../data/knn-graph.js';
 import { edgesOfCSR } from '../data/edge-list.js';
-import { loadMnist, MNIST_AVAILABLE } from '../data/mnist.js';
+import { loadMnist, MNIST_AVAILABLE, MNIST_SIDE } from '../data/mnist.js';
 import { renderReport } from '../report/html.js';
 import { principalPlane } from '../report/projection.js';
+import { renderSearchSection } from '../report/search-section.js';
 import { formatTable } from '../report/table.js';
-import { runTwoTowerExperiment, type TwoTowerResult } from '../train/experiment.js';
+import { runCaptionExperiment, type CaptionExperimentResult, type SearchFigures } from '../train/caption-experiment.js';
+import type { EncoderKind } from '../train/encoders.js';
+import { defaultHyperParameters, runTwoTowerExperiment, type HyperParameters, type TwoTowerResult } from '../train/experiment.js';
+import type { TrainMode } from '../train/loop.js';
 import { webGpuLossProvider } from '../train/webgpu-loss.js';
 import { childSeed, permutation } from '../random.js';
 import { writeMatrixFile } from '../matrix-file.js';
-import { UsageError, numberOption, parse } from '../cli/args.js';
+import { UsageError, choice, numberOption, parse } from '../cli/args.js';
 import { ProgressBar } from '../cli/progress-bar.js';
 import { progressHooks, trainingFlags, trainingRows, trainingOptions, type TrainingFlags } from '../cli/training-flags.js';
 import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
+/** The captions' defaults, measured on the 10 000 digits (docs/clip.md). */
+export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const };
+
+function captionHyperParameters(encoder: EncoderKind, mode: TrainMode): HyperParameters {
+  if (encoder === 'table') return defaultHyperParameters(encoder, mode);
+  return mode === 'fullbatch'
+    ? { steps: 300, batchSize: 0, lr: 3e-3, optimizer: 'adam' }
+    : { steps: 1000, batchSize: 512, lr: 3e-3, optimizer: 'adam' };
+}
+
 export const usage = `usage: speclin clip [options]
   Trains two towers (f on the left nodes, g on the right ones) on a bipartite graph of pairs and
-  compares them with the closed-form optimum from the top-k singular vectors of P̄.
-  --graph FILE        a bipartite graph: an m x n Matrix Market file (rows: left, columns: right);
-                      default: MNIST digits split into two halves joined by their cross kNN graph
-  --n N               MNIST digits for the default graph (default 10000, half on each side)
-  --m M               cross neighbours per digit (default 10)
-  -k, --k K           embedding dimension (default 16)
-  --encoder NAME      table (default), linear or mlp (of the pixels; MNIST only)
+  compares them with the closed-form optimum from the top-k singular vectors of P̄. By default the
+  pairs are MNIST digits and captions generated from their pixels ("a small thin seven"): f embeds
+  pixels, g the captions' words, and the run reports search (text-to-image precision@10 and mAP on
+  held-out images and on attribute-digit combinations never seen in training, image-to-text
+  recall@1, zero-shot accuracy against a 10-shot pixel probe) with the images found.
+  --pairs KIND        captions (default) or knn: MNIST split into two halves joined by their cross
+                      kNN graph
+  --graph FILE        a bipartite graph: an m x n Matrix Market file (rows: left, columns: right)
+  --query TEXT        captions: also show the held-out images TEXT finds (repeatable; its words
+                      must be the captions' words)
+  --n N               MNIST digits (default 10000; captions: 20 % held out; knn: half a side)
+  --m M               knn: cross neighbours per digit (default 10)
+  -k, --k K           embedding dimension (default 64 with captions, else 16)
+  --encoder NAME      captions: mlp (default) or linear; else table (default), linear or mlp (of
+                      the pixels; MNIST only)
   --mode MODE         minibatch (default) or fullbatch
   --steps N  --batch-size B  --lr LR  --optimizer adam|sgd  --hidden H  --seed S
   --backend NAME      cpu (default) or webgpu: training's losses and gradients on the GPU; the
@@ -67,28 +92,50 @@ function pickRows(M: Matrix<Float32Array>, rowsWanted: Int32Array): Matrix<Float
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, {
     ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' },
-    'save-left': { type: 'string' }, 'save-right': { type: 'string' },
+    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true },
   }, usage, false);
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
   }
+  const file = values.graph as string | undefined;
+  const pairs = file ? 'file' : choice(values.pairs, '--pairs', ['captions', 'knn'] as const, 'captions', usage);
+  if (file && values.pairs !== undefined) throw new UsageError('--pairs and --graph are exclusive: --graph FILE gives the pairs', usage);
+  const queries = (values.query as string[] | undefined) ?? [];
+  if (pairs !== 'captions' && queries.length > 0) throw new UsageError('--query searches the captions: use it without --graph and --pairs knn', usage);
+  if (pairs === 'captions') {
+    for (const flag of ['m', 'save-left', 'save-right']) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --graph or --pairs knn, not the captions`, usage);
+    }
+    const flags = trainingFlags({ encoder: CAPTION_DEFAULTS.encoder, ...values }, usage, CAPTION_DEFAULTS.k, captionHyperParameters);
+    const n = numberOption(values.n as string | undefined, '--n', usage, { integer: true, min: 500, max: MNIST_AVAILABLE }) ?? MNIST_AVAILABLE;
+    const gpu = await openBackend(values.backend);
+    if (gpu === null) return 1;
+    try {
+      return await clipCaptions({ flags, n, queries, gpu, usage });
+    } finally {
+      gpu?.dispose();
+    }
+  }
   const flags = trainingFlags(values, usage, 16);
   const n = numberOption(values.n as string | undefined, '--n', usage, { integer: true, min: 40, max: MNIST_AVAILABLE }) ?? MNIST_AVAILABLE;
   const m = numberOption(values.m as string | undefined, '--m', usage, { integer: true, min: 1, max: 1000 }) ?? 10;
-  const file = values.graph as string | undefined;
   if (file && flags.encoder !== 'table') throw new UsageError('--encoder linear|mlp needs pixels: use it without --graph', usage);
   if (!file && m >= n / 2) throw new UsageError(`--m must be below half of --n (${n / 2}), got ${m}`, usage);
-  let gpu: GpuSession | undefined;
-  if (backendOption(values.backend, usage) === 'webgpu') {
-    gpu = await openWebGpu('clip', "training's losses and gradients run on it; the cross kNN graph, svds, the encoder and optimizer updates, the probes and the final float64 population loss on the CPU");
-    if (!gpu) return 1;
-  }
+  const gpu = await openBackend(values.backend);
+  if (gpu === null) return 1;
   try {
     return await clip(flags, n, m, file, gpu, { left: values['save-left'] as string | undefined, right: values['save-right'] as string | undefined });
   } finally {
     gpu?.dispose();
   }
+}
+
+/** The WebGPU session of --backend webgpu (undefined for the CPU; null: no usable device, said on stderr). */
+async function openBackend(value: unknown): Promise<GpuSession | undefined | null> {
+  if (backendOption(value, usage) !== 'webgpu') return undefined;
+  const gpu = await openWebGpu('clip', "training's losses and gradients run on it; the pairs, svds, the encoder and optimizer updates, the probes, the search figures and the final float64 population loss on the CPU");
+  return gpu ?? null;
 }
 
 async function clip(
@@ -175,6 +222,150 @@ async function clip(
     process.stdout.write(formatTable('speclin clip', summary));
     process.stdout.write(`report written to ${out}\n`);
     for (const f of [save.left, save.right]) if (f) process.stdout.write(`embedding written to ${path.resolve(f)}\n`);
+  }
+  return 0;
+}
+
+// ---- the captions (the default data) ----
+
+interface CaptionRunOptions {
+  flags: TrainingFlags;
+  /** Digits loaded (a seeded subset below 10 000). */
+  n: number;
+  /** Free-text queries added to the report's gallery. */
+  queries: string[];
+  gpu?: GpuSession;
+  usage: string;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** The figures of the JSON summary, as fractions. */
+function figuresJson(s: SearchFigures) {
+  return {
+    precisionAt10: s.textToImage.precisionAtK,
+    mAP: s.textToImage.meanAveragePrecision,
+    imageToTextRecallAt1: s.imageToTextRecallAt1,
+    zeroShotAccuracy: s.zeroShotAccuracy,
+  };
+}
+
+/** The search table: learned towers on held-out images, on unseen combinations, and in-sample
+ * next to the optimum's embeddings. */
+function figureRows(r: CaptionExperimentResult): [string, ...string[]][] {
+  const { heldOut, unseen, inSample } = r;
+  return [
+    ['text→image precision@10', pct(heldOut.textToImage.precisionAtK), pct(inSample.learned.textToImage.precisionAtK), pct(inSample.optimum.textToImage.precisionAtK)],
+    ['text→image mAP', pct(heldOut.textToImage.meanAveragePrecision), pct(inSample.learned.textToImage.meanAveragePrecision), pct(inSample.optimum.textToImage.meanAveragePrecision)],
+    ['unseen combinations: precision@10', pct(unseen.precisionAtK), '', ''],
+    ['unseen combinations: mAP', pct(unseen.meanAveragePrecision), '', ''],
+    ['image→text recall@1', pct(heldOut.imageToTextRecallAt1), pct(inSample.learned.imageToTextRecallAt1), pct(inSample.optimum.imageToTextRecallAt1)],
+    ['zero-shot accuracy (10 class captions)', pct(heldOut.zeroShotAccuracy), pct(inSample.learned.zeroShotAccuracy), pct(inSample.optimum.zeroShotAccuracy)],
+    ['10-shot ridge probe on pixels', pct(r.pixelProbeAccuracy), '', ''],
+  ];
+}
+
+/** The two demo targets, each with its measured ratio or margin. */
+function targets(r: CaptionExperimentResult) {
+  const precisionRatio = r.inSample.learned.textToImage.precisionAtK / r.inSample.optimum.textToImage.precisionAtK;
+  return {
+    inSamplePrecisionRatio: precisionRatio,
+    inSamplePrecisionTargetMet: precisionRatio >= 0.9,
+    zeroShotOverProbe: r.heldOut.zeroShotAccuracy - r.pixelProbeAccuracy,
+    zeroShotTargetMet: r.heldOut.zeroShotAccuracy > r.pixelProbeAccuracy,
+  };
+}
+
+async function clipCaptions(o: CaptionRunOptions): Promise<number> {
+  const { flags, gpu } = o;
+  if (flags.encoder === 'table') {
+    throw new UsageError('--encoder table cannot embed held-out images or unseen captions: use linear or mlp with the captions (or --graph/--pairs knn)', o.usage);
+  }
+  const started = performance.now();
+  const digits = await loadMnist({ n: o.n, seed: childSeed(flags.seed, 5) });
+  const hooks = progressHooks(flags.hyper.steps, 'svds');
+  const r = await runCaptionExperiment({
+    digits, k: flags.k, encoder: flags.encoder, hidden: flags.hidden, mode: flags.mode, hyper: flags.hyper, seed: flags.seed, hooks,
+    galleryQueries: o.queries.length > 0 ? o.queries : undefined,
+    lossProvider: gpu ? (graph) => webGpuLossProvider(gpu.backend, graph) : undefined,
+  }).catch((err: unknown) => {
+    // A query with a word the captions never use is the user's input: a usage error naming it.
+    if (err instanceof RangeError && /outside the vocabulary|has no words/.test(err.message)) throw new UsageError(`--query: ${err.message}`, o.usage);
+    throw err;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const t = targets(r);
+  const tt = r.twoTower;
+  const summary: [string, string][] = [
+    ['images: training / held out', `${r.trainImages.length} / ${r.testImages.length}`],
+    ['captions: training / unseen combinations', `${r.graph.nRight} / ${r.captioned.captions.length - r.graph.nRight}`],
+    ['held-out combinations', r.unseenCombinations.map(combinationText).join(', ') || 'none'],
+    ['stored pairs (image, caption)', String(r.graph.nnz)],
+    ['vocabulary', `${r.vocabulary.size} words`],
+    ['backend', gpu ? `webgpu (${gpu.description})` : 'cpu'],
+    ...trainingRows(flags, tt),
+    ['σ_1, σ_k', `${tt.singularValues[0].toFixed(4)}, ${tt.singularValues[flags.k - 1].toFixed(4)}`],
+    ...figureRows(r).map(([name, held, inL, inO]): [string, string] => [name, [held, inL && `in-sample ${inL}`, inO && `optimum ${inO}`].filter(Boolean).join(', ')]),
+    ['target: in-sample precision@10 >= 90 % of the optimum\'s', `${pct(t.inSamplePrecisionRatio)}: ${t.inSamplePrecisionTargetMet ? 'met' : 'NOT met'}`],
+    ['target: zero-shot above the 10-shot pixel probe', `${(t.zeroShotOverProbe * 100).toFixed(1)} points: ${t.zeroShotTargetMet ? 'met' : 'NOT met'}`],
+    ['captions / svds / training / search', `${r.seconds.captions.toFixed(1)} / ${tt.eigsSeconds.toFixed(1)} / ${tt.training.seconds.toFixed(1)} / ${r.seconds.evaluation.toFixed(1)} s`],
+    ['total', `${seconds.toFixed(1)} s`],
+  ];
+  const out = path.resolve(flags.out ?? 'report-clip.html');
+  const shown = permutation(r.trainImages.length, childSeed(flags.seed, 6)).subarray(0, Math.min(r.trainImages.length, 3000)).slice().sort();
+  const shownLabels = Array.from(shown, (i) => digits.labels[r.trainImages[i]]);
+  const a = principalPlane(tt.training.embedding, shown);
+  const b = principalPlane(tt.optimalEmbedding, shown);
+  const side = MNIST_SIDE;
+  const search = renderSearchSection({
+    columns: ['learned, held-out images', 'learned, in-sample', 'optimum E*, in-sample'],
+    figures: figureRows(r),
+    galleries: r.gallery.map((g) => ({
+      query: g.query,
+      note: g.unseen ? '(a combination no training caption states)' : g.hits[0] === null ? '(free text)' : undefined,
+      images: Array.from(g.images, (img, j) => ({ pixels: digits.images.data.subarray(img * side * side, (img + 1) * side * side), hit: g.hits[j] })),
+    })),
+    side,
+    notes: [
+      'Held-out images: 20 % of the digits, never in training; the optimum E* exists only for the graph\'s nodes, so its figures are in-sample.',
+      'precision@10 counts hits in the top 10 over min(10, answers); mAP averages, over the captions, the precision at each answer\'s rank.',
+      'Top held-out images per caption, best first: green frame = the caption describes the image, red = it does not.',
+    ],
+  });
+  await writeFile(
+    out,
+    renderReport({
+      title: `speclin clip: ${r.trainImages.length + r.testImages.length} MNIST digits and their generated captions`,
+      subtitle: `k = ${flags.k}, ${flags.encoder} towers (image: pixels; text: an embedding bag of words), ${flags.mode} training, seed ${flags.seed}`,
+      summary,
+      optimum: tt.optimum,
+      evals: tt.training.evals,
+      history: tt.training.history,
+      eigenvalues: tt.singularValues,
+      k: flags.k,
+      projections: [
+        { title: 'learned image tower f (training images)', x: a.x, y: a.y, labels: shownLabels },
+        { title: 'optimal image embedding E_x*', x: b.x, y: b.y, labels: shownLabels },
+      ],
+      notes: ['The spectrum chart shows the singular values σ_i of P̄ = D_x^-1/2 P D_t^-1/2 of the image-caption graph; min L = -Σ_{i≤k} σ_i².'],
+      afterSummary: search,
+    }),
+  );
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({
+      pairs: 'captions', images: r.trainImages.length, heldOutImages: r.testImages.length, captions: r.graph.nRight,
+      unseenCaptions: r.captioned.captions.length - r.graph.nRight, pairsStored: r.graph.nnz, vocabulary: r.vocabulary.size, k: flags.k,
+      optimum: tt.optimum, finalPopulationLoss: tt.finalPopulationLoss, relativeGap: tt.relativeGap, maxPrincipalAngleDeg: tt.maxPrincipalAngleDeg,
+      ...figuresJson(r.heldOut),
+      unseenPrecisionAt10: r.unseen.precisionAtK, unseenMAP: r.unseen.meanAveragePrecision,
+      pixelProbeAccuracy: r.pixelProbeAccuracy,
+      inSample: { learned: figuresJson(r.inSample.learned), optimum: figuresJson(r.inSample.optimum) },
+      targets: t, seconds, encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, backend: gpu ? 'webgpu' : 'cpu',
+      gpuParts: tt.training.gpuParts, report: out,
+    }) + '\n');
+  } else {
+    process.stdout.write(formatTable('speclin clip (captions)', summary));
+    process.stdout.write(`report written to ${out}\n`);
   }
   return 0;
 }

@@ -15,6 +15,8 @@ export interface ReportInput {
   k: number;
   projections: { title: string; x: ArrayLike<number>; y: ArrayLike<number>; labels: ArrayLike<number> }[];
   notes: string[];
+  /** HTML placed after the summary table (renderSearchSection's output). */
+  afterSummary?: string;
 }
 
 export function renderReport(r: ReportInput): string {
@@ -64,10 +66,11 @@ body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1200px;
 h1 { font-size: 22px; margin-bottom: 2px; } .sub { color: #666; margin-top: 0; }
 table { border-collapse: collapse; margin: 12px 0; } th, td { padding: 3px 12px; border-bottom: 1px solid #eee; text-align: left; }
 td { font-variant-numeric: tabular-nums; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
-figure { margin: 0; } h2 { font-size: 16px; margin-top: 28px; } p, li { max-width: 900px; line-height: 1.45; }
+figure { margin: 0; } .query { margin: 4px 0 10px; } q { font-weight: 600; } h2 { font-size: 16px; margin-top: 28px; } p, li { max-width: 900px; line-height: 1.45; }
 </style></head><body>
 <h1>${escapeXml(r.title)}</h1><p class="sub">${escapeXml(r.subtitle)}</p>
 <table>${rows}</table>
+${r.afterSummary ?? ''}
 <h2>Training against the closed-form optimum</h2>
 <p>The population loss L(f) = -2 E[f(x)·f(x+)] + E[(f(x)·f(x'))²] of the whole graph, measured on a schedule while training,
 next to its minimum -Σ<sub>i≤k</sub> max(λ<sub>i</sub>, 0)² from the top-k eigenvalues of Ā = D<sup>-1/2</sup>AD<sup>-1/2</sup>.</p>

@@ -33,6 +33,9 @@ export interface Encoder<T extends FloatArray = FloatArray> {
   backward(pass: ForwardPass<T>, gradOutput: Matrix<T>, grads: T[]): void;
   /** Fresh zeroed arrays shaped like `params`. */
   zeroGrads(): T[];
+  /** Embeds inputs it was not built on (rows x d, the features' width): linear and MLP encoders
+   * only, a table has nothing to embed a new node with. */
+  embed?(inputs: Matrix): Matrix<T>;
 }
 
 type Ctor<T extends FloatArray> = { new (n: number): T };
@@ -65,6 +68,13 @@ export function gatherRows<T extends FloatArray>(M: Matrix<T>, nodes: Int32Array
   const out = new (ctorOf(M.data))(nodes.length * c);
   for (let i = 0; i < nodes.length; i++) out.set(M.data.subarray(nodes[i] * c, nodes[i] * c + c), i * c);
   return { data: out, rows: nodes.length, cols: c };
+}
+
+/** M's entries in another dtype (a float64 query for a float32 encoder, or the reverse). */
+function convert<T extends FloatArray>(M: Matrix, ctor: Ctor<T>): Matrix<T> {
+  const out = new ctor(M.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = M.data[i];
+  return { data: out, rows: M.rows, cols: M.cols };
 }
 
 function addBias<T extends FloatArray>(M: Matrix<T>, b: T): void {
@@ -149,6 +159,12 @@ export function tableEncoder(options: TableOptions): Encoder {
   };
 }
 
+/** The rows of a new input for an encoder built on d-wide features, checked. */
+function checkInputs(inputs: Matrix, d: number): void {
+  checkFeatures(inputs);
+  if (inputs.cols !== d) throw new RangeError(`inputs must have ${d} columns (the features the encoder was built on), got ${inputs.cols}`);
+}
+
 function checkFeatures(features: Matrix): void {
   if (!features || !(features.data instanceof Float32Array || features.data instanceof Float64Array)) {
     throw new TypeError('features must be a Matrix with a Float32Array or Float64Array data');
@@ -175,6 +191,11 @@ export function linearEncoder(options: LinearOptions): Encoder {
   const d = X.cols;
   const W = randomArray(ctor, dim * d, 1 / Math.sqrt(d), options.seed ?? 0);
   const b = new ctor(dim);
+  const apply = (input: Matrix): Matrix => {
+    const output = crossGramSync(input, { data: W, rows: dim, cols: d }) as Matrix;
+    addBias(output, b);
+    return output;
+  };
   return {
     kind: 'linear',
     n: X.rows,
@@ -183,9 +204,11 @@ export function linearEncoder(options: LinearOptions): Encoder {
     forward(nodes) {
       checkNodes(nodes, X.rows);
       const input = gatherRows(X, nodes ?? null);
-      const output = crossGramSync(input, { data: W, rows: dim, cols: d }) as Matrix;
-      addBias(output, b);
-      return { output, nodes: nodes ?? null, saved: [input] };
+      return { output: apply(input), nodes: nodes ?? null, saved: [input] };
+    },
+    embed(inputs) {
+      checkInputs(inputs, d);
+      return apply(inputs.data instanceof ctor ? inputs : convert(inputs, ctor));
     },
     backward(pass, g, grads) {
       checkGradOutput(pass, g);
@@ -220,6 +243,14 @@ export function mlpEncoder(options: MlpOptions): Encoder {
   const b1 = new ctor(hidden);
   const W2 = randomArray(ctor, dim * hidden, Math.sqrt(1 / hidden), seed + 1);
   const b2 = new ctor(dim);
+  const apply = (input: Matrix): { H: Matrix; output: Matrix } => {
+    const H = crossGramSync(input, { data: W1, rows: hidden, cols: d }) as Matrix;
+    addBias(H, b1);
+    for (let i = 0; i < H.data.length; i++) if (H.data[i] < 0) H.data[i] = 0;
+    const output = crossGramSync(H, { data: W2, rows: dim, cols: hidden }) as Matrix;
+    addBias(output, b2);
+    return { H, output };
+  };
   return {
     kind: 'mlp',
     n: X.rows,
@@ -228,12 +259,12 @@ export function mlpEncoder(options: MlpOptions): Encoder {
     forward(nodes) {
       checkNodes(nodes, X.rows);
       const input = gatherRows(X, nodes ?? null);
-      const H = crossGramSync(input, { data: W1, rows: hidden, cols: d }) as Matrix;
-      addBias(H, b1);
-      for (let i = 0; i < H.data.length; i++) if (H.data[i] < 0) H.data[i] = 0;
-      const output = crossGramSync(H, { data: W2, rows: dim, cols: hidden }) as Matrix;
-      addBias(output, b2);
+      const { H, output } = apply(input);
       return { output, nodes: nodes ?? null, saved: [input, H] };
+    },
+    embed(inputs) {
+      checkInputs(inputs, d);
+      return apply(inputs.data instanceof ctor ? inputs : convert(inputs, ctor)).output;
     },
     backward(pass, g, grads) {
       checkGradOutput(pass, g);

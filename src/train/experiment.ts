@@ -97,6 +97,7 @@ function loopOptions(o: ExperimentOptions | TwoTowerOptions) {
     lossProvider: o.lossProvider,
     onStep: o.hooks?.trainStep,
     onEval: o.hooks?.trainEval,
+    evalEvery: 'evalEvery' in o ? o.evalEvery : undefined,
   };
 }
 
@@ -185,11 +186,15 @@ export interface TwoTowerOptions {
   hooks?: ExperimentOptions['hooks'];
   /** Training's losses (default: the CPU kernels), e.g. webGpuLossProvider(backend, graph). */
   lossProvider?: LossProvider;
+  /** Population loss and angles every this many steps (default: 20 evaluations a run). */
+  evalEvery?: number;
 }
 
 export interface TwoTowerResult extends Omit<ExperimentResult, 'eigenvalues' | 'eigsMatvecs'> {
   singularValues: Float64Array;
   optimalRight: Matrix<Float64Array>;
+  /** The trained towers f and g (linear and MLP ones embed new inputs with `embed`). */
+  towers: { left: Encoder; right: Encoder };
 }
 
 /** The CLIP case: towers f (left nodes) and g (right nodes) on a BipartiteGraph, against
@@ -210,10 +215,11 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
     if (features.rows !== n) throw new RangeError(`features have ${features.rows} rows, expected ${n}`);
     return o.encoder === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: o.hidden ?? 256, seed });
   };
+  const towers = { left: encoder(graph.nLeft, o.leftFeatures, 1), right: encoder(graph.nRight, o.rightFeatures, 7) };
   const training = await train({
     graph,
-    encoder: encoder(graph.nLeft, o.leftFeatures, 1),
-    rightEncoder: encoder(graph.nRight, o.rightFeatures, 7),
+    encoder: towers.left,
+    rightEncoder: towers.right,
     ...loopOptions(o),
     reference: { optimum: opt.loss, left: opt.left, right: opt.right },
   });
@@ -228,6 +234,7 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
     maxPrincipalAngleDeg: last.maxPrincipalAngleDeg!,
     optimalEmbedding: opt.left,
     optimalRight: opt.right,
+    towers,
     probeSeconds: 0,
   };
   if (o.labels) runProbes(result, training.embedding, opt.left, o.labels, o.rawFeatures, o.seed);
