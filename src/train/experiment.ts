@@ -11,6 +11,7 @@ import { probeAccuracy } from './probe.js';
 import { childSeed } from '../random.js';
 import { PairSampler } from './sampler.js';
 import type { EdgeList } from '../data/edge-list.js';
+import type { Communicator } from '../collective.js';
 
 export interface HyperParameters {
   steps: number;
@@ -52,6 +53,8 @@ export interface ExperimentOptions {
   rawFeatures?: Matrix;
   /** Training's losses (default: the CPU kernels), e.g. webGpuLossProvider(backend, graph). */
   lossProvider?: LossProvider;
+  /** Data-parallel training over these ranks (train()'s comm); every rank runs the experiment. */
+  comm?: Communicator;
   hooks?: {
     eigsProgress?: (converged: number, wanted: number) => void;
     eigsDone?: (seconds: number, matvecs: number) => void;
@@ -85,6 +88,12 @@ export function makeEncoder(o: Pick<ExperimentOptions, 'encoder' | 'features' | 
     : mlpEncoder({ features: o.features, dim: o.k, hidden: o.hidden ?? 256, seed });
 }
 
+/** One stream of pairs per rank in data-parallel training; one process's stream otherwise. */
+function samplerSeed(o: ExperimentOptions | TwoTowerOptions): number {
+  const comm = 'comm' in o ? o.comm : undefined;
+  return comm && comm.size > 1 ? childSeed(childSeed(o.seed, 3), comm.rank) : childSeed(o.seed, 3);
+}
+
 /** The training loop's options that both experiments take from theirs alike. */
 function loopOptions(o: ExperimentOptions | TwoTowerOptions) {
   return {
@@ -93,8 +102,9 @@ function loopOptions(o: ExperimentOptions | TwoTowerOptions) {
     batchSize: o.hyper.batchSize,
     lr: o.hyper.lr,
     optimizer: o.hyper.optimizer,
-    sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, childSeed(o.seed, 3)) : undefined,
+    sampler: o.mode === 'minibatch' ? new PairSampler(o.edges, samplerSeed(o)) : undefined,
     lossProvider: o.lossProvider,
+    comm: 'comm' in o ? o.comm : undefined,
     onStep: o.hooks?.trainStep,
     onEval: o.hooks?.trainEval,
     evalEvery: 'evalEvery' in o ? o.evalEvery : undefined,

@@ -8,6 +8,8 @@
 import { BipartiteGraph, type Graph } from '../graph.js';
 import { populationLossSync } from '../population-loss.js';
 import { spectralLossSync } from '../spectral-loss.js';
+import { agreeAcrossRanks, type Communicator } from '../collective.js';
+import { SpeclinError } from '../errors.js';
 import type { FloatArray, Matrix } from '../types.js';
 import type { Encoder, ForwardPass } from './encoders.js';
 import { maxPrincipalAngleDeg, maxPrincipalAngleToEmbedding, relativeGap } from './metrics.js';
@@ -41,11 +43,12 @@ export interface LossProvider {
 }
 
 /** The CPU kernels (spectralLossSync, populationLossSync): float64 accumulation, gradients in the
- * embedding's dtype. */
-export function cpuLossProvider(graph: Graph | BipartiteGraph): LossProvider {
+ * embedding's dtype. With `comm`, the minibatch is this rank's shard and the negatives span every
+ * rank's (spectralLoss's `comm` option). */
+export function cpuLossProvider(graph: Graph | BipartiteGraph, comm?: Communicator): LossProvider {
   return {
     onGpu: [],
-    spectralLoss: (Z, W) => spectralLossSync(Z, W),
+    spectralLoss: (Z, W) => spectralLossSync(Z, W, comm ? { comm } : undefined),
     populationLoss: (left, right) => {
       if (graph instanceof BipartiteGraph) {
         if (!right) throw new TypeError('populationLoss on a BipartiteGraph needs both towers');
@@ -92,6 +95,15 @@ export interface TrainOptions {
   onEval?: (record: EvalRecord) => void;
   /** The steps' and scheduled evaluations' losses (default: cpuLossProvider(graph)). */
   lossProvider?: LossProvider;
+  /** Data-parallel training over the ranks of a communicator (minibatch mode, CPU losses): each
+   * rank draws its share of the batchSize pairs from its own stream of `sampler` (one sampler per
+   * rank, seeded apart), the loss's negatives span the whole batch, and the parameter gradients are
+   * summed by allreduce (the exact gradient of the global batch's loss), so that the parameters stay
+   * identical on every rank. */
+  comm?: Communicator;
+  /** With comm: the ranks compare parameter checksums every this many steps (and at the end);
+   * a difference is a SpeclinError ERR_MPI_DIVERGED. Default 100. */
+  checksumEvery?: number;
 }
 
 export interface EvalRecord {
@@ -171,6 +183,23 @@ function gpuParts(losses: LossProvider, mode: TrainMode): string[] {
   return parts;
 }
 
+/** Two checksums of the parameters in float64 (a plain sum and a position-weighted one), compared
+ * across ranks by one allreduce of their maxima and minima. */
+function checkIdentical(comm: Communicator, params: FloatArray[], step: number): void {
+  let plain = 0;
+  let weighted = 0;
+  let position = 0;
+  for (const p of params)
+    for (let i = 0; i < p.length; i++) {
+      plain += p[i];
+      weighted += p[i] * (1 + (position++ % 1021));
+    }
+  const sums = new Float64Array([plain, weighted, -plain, -weighted]);
+  comm.allreduce(sums, 'max');
+  if (sums[0] !== -sums[2] || sums[1] !== -sums[3])
+    throw new SpeclinError('ERR_MPI_DIVERGED', `train: the ranks' parameters differ at step ${step} (checksums from ${-sums[2]} to ${sums[0]}); they must stay identical in data-parallel training`);
+}
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { graph, encoder, mode, steps } = options;
   if (mode !== 'minibatch' && mode !== 'fullbatch') throw new RangeError(`mode must be 'minibatch' or 'fullbatch', got '${mode}'`);
@@ -191,8 +220,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!options.sampler) throw new TypeError("minibatch mode needs a sampler (a PairSampler over the graph's edges)");
     if (!Number.isInteger(batch) || batch < 2) throw new RangeError(`batchSize must be an integer >= 2, got ${batch}`);
   }
-  const cpu = cpuLossProvider(graph);
+  const comm = options.comm;
+  if (comm) {
+    if (mode !== 'minibatch') throw new RangeError("comm: data-parallel training runs in minibatch mode (the full-batch gradient is one process's work)");
+    if (options.lossProvider) throw new RangeError('comm: data-parallel training uses the CPU losses; lossProvider cannot be given with it');
+    if (batch < 2 * comm.size) throw new RangeError(`batchSize must be at least 2 pairs per rank (${2 * comm.size} for ${comm.size} ranks), got ${batch}`);
+  }
+  const cpu = cpuLossProvider(graph, comm);
   const losses = options.lossProvider ?? cpu;
+  // This rank's share of the global batch of `batch` pairs.
+  const share = comm ? Math.floor(batch / comm.size) + (comm.rank < batch % comm.size ? 1 : 0) : batch;
+  const checksumEvery = options.checksumEvery ?? 100;
   const started = performance.now();
   const optimizer = makeOptimizer(options);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
@@ -202,6 +240,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const gradsRight = two ? towers.right.zeroGrads() : gradsLeft;
   const params = two ? [...towers.left.params, ...towers.right.params] : towers.left.params;
   const grads = two ? [...gradsLeft, ...gradsRight] : gradsLeft;
+  if (comm) agreeAcrossRanks(comm, 'train', () => ({ steps, batch, parameters: params.reduce((a, p) => a + p.length, 0), lr: options.lr }));
   const history: { step: number; loss: number }[] = [];
   const evals: EvalRecord[] = [];
   // The last evaluation is the CPU's float64 one on every provider, so that the reported
@@ -221,7 +260,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (mode === 'fullbatch') {
       loss = (await population(losses, towers, { left: gradsLeft, right: gradsRight })).loss;
     } else {
-      const { anchors, positives } = options.sampler!.pairs(batch);
+      const { anchors, positives } = options.sampler!.pairs(share);
       const a: ForwardPass<FloatArray> = towers.left.forward(anchors);
       const b: ForwardPass<FloatArray> = towers.right.forward(positives);
       const result = await losses.spectralLoss(a.output, b.output);
@@ -232,7 +271,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!Number.isFinite(loss)) {
       throw new RangeError(`the training loss became ${loss} at step ${step}: lower the learning rate (lr = ${options.lr})`);
     }
+    if (comm) for (const g of grads) comm.allreduce(g, 'sum');
     optimizer.step(params, grads);
+    if (comm && (step % checksumEvery === 0 || step === steps)) checkIdentical(comm, params, step);
     if (step % logEvery === 0 || step === steps) history.push({ step, loss });
     options.onStep?.(step, steps, loss);
     if (step % evalEvery === 0 && step !== steps) await record(step);

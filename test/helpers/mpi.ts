@@ -21,6 +21,17 @@ export interface MpiRun<R> {
   stderr: string;
 }
 
+/** `mpirun -np np speclin ...args` (src/cli.ts through tsx): stdout and stderr as mpirun forwards them. */
+export function mpiCli(np: number, args: string[], timeoutMs = 300_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('mpirun', ['--oversubscribe', '-np', String(np), process.execPath, '--import', 'tsx', path.join(repoRoot, 'src', 'cli.ts'), ...args], {
+    cwd: repoRoot,
+    env: mpiEnv(),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
 /** mpirun -np `np` node --import tsx `script` ...args, from the repository root. */
 export function runMpi<R extends { rank: number }>(np: number, script: string, args: string[] = [], timeoutMs = 240_000): MpiRun<R> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-mpi-'));
