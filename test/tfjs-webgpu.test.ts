@@ -7,7 +7,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerTfjsGradients, registerTfjsWebGpu } from '../examples/lib/tfjs-node.js';
-import { createWebGpuBackend } from '../src/gpu/backend.js';
+import { createWebGpuBackend, type GpuMatrix } from '../src/gpu/backend.js';
 import { SpeclinError } from '../src/errors.js';
 import { spectralLoss } from '../src/tfjs/index.js';
 import { registerTfjsCases, rows } from './helpers/tfjs-cases.js';
@@ -71,6 +71,43 @@ if (absent !== undefined) {
     speclin.dispose();
     // tfjs still computes on the device.
     t.deepEqual(Array.from(await tf.matMul(tf.eye(2), tf.ones([2, 2])).data()), [1, 1, 1, 1]);
+  });
+
+  test.serial('webgpu: WebGpuBackend.wrap reads an external buffer in place, frees nothing, and checks its layout', async (t) => {
+    await use();
+    const speclin = await createWebGpuBackend({ device });
+    // 3 x 5 float32 with rows padded to 8 floats (cols rounded up to 4), as the kernels read them.
+    const stride = 8;
+    const host = new Float32Array(3 * stride);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) host[i * stride + j] = i + 0.25 * j;
+    const buffer = device.createBuffer({ size: host.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    device.queue.writeBuffer(buffer, 0, host);
+    try {
+      const Z = speclin.wrap(buffer, { rows: 3, cols: 5 });
+      const G = await speclin.download((await speclin.gram(Z)) as GpuMatrix);
+      // Exact: small sums of multiples of 1/16.
+      for (let i = 0; i < 3; i++) {
+        for (let j = 0; j < 3; j++) {
+          let want = 0;
+          for (let c = 0; c < 5; c++) want += host[i * stride + c] * host[j * stride + c];
+          t.is(G.data[i * 3 + j], want);
+        }
+      }
+      Z.destroy();
+      // The buffer is still the caller's: it can be wrapped and read again.
+      const again = await speclin.download(speclin.wrap(buffer, { rows: 3, cols: 5, stride: 8 }));
+      t.is(again.data[2 * 5 + 4], 2 + 0.25 * 4);
+      t.throws(() => speclin.wrap(buffer, { rows: 3, cols: 5, stride: 5 }), { instanceOf: RangeError, message: /stride: .* rows of 8 floats/ });
+      t.throws(() => speclin.wrap(buffer, { rows: 4, cols: 5 }), { instanceOf: RangeError, message: /needs 128 bytes, the buffer has 96/ });
+      t.throws(() => speclin.wrap(buffer, { rows: 0, cols: 5 }), { instanceOf: RangeError, message: /rows/ });
+      t.throws(() => speclin.wrap({} as GPUBuffer, { rows: 1, cols: 1 }), { instanceOf: TypeError, message: /buffer: expected a GPUBuffer/ });
+      const uniform = device.createBuffer({ size: 96, usage: GPUBufferUsage.UNIFORM });
+      t.throws(() => speclin.wrap(uniform, { rows: 3, cols: 5 }), { instanceOf: RangeError, message: /STORAGE/ });
+      uniform.destroy();
+    } finally {
+      speclin.dispose();
+      buffer.destroy();
+    }
   });
 
   test.serial('webgpu: a tensor of the cpu backend is refused before any kernel runs', async (t) => {
