@@ -123,8 +123,11 @@ const crossShapes: [number, number, number][] = [
   [1, 1, 1], [7, 17, 33], [17, 7, 1], [33, 255, 7], [255, 33, 257], [257, 257, 300], [1000, 33, 17],
   [7, 3100, 5], [100, 1000, 64],
 ];
+// innerGram's results up to 256 x 256 go through the tall-skinny kernels (rows split into parts
+// of 512 or more, W^T Z when W is much narrower); larger ones through the packed GEMM.
 const innerShapes: [number, number, number][] = [
   [1, 1, 1], [7, 17, 33], [33, 1, 7], [257, 33, 17], [1000, 17, 33], [300, 257, 255], [17, 300, 7],
+  [5000, 37, 2], [2100, 2, 37], [1100, 128, 128],
 ];
 
 for (const [name, ctor, eps] of dtypes) {
@@ -258,20 +261,31 @@ serial('results are bit-identical across repeated calls and thread counts', (t) 
   const initial = getThreads();
   const Z = randomMatrix(Float32Array, 700, 300, 11);
   const W = randomMatrix(Float32Array, 650, 300, 12);
+  // Tall-skinny innerGram: 6000 rows are 11 parts, whatever the thread count.
+  const T = randomMatrix(Float32Array, 6000, 96, 13);
+  const U = randomMatrix(Float32Array, 6000, 40, 14);
   try {
     setThreads(1);
     const c1 = crossGramSync(Z, W);
     const g1 = gramSync(Z);
+    const i1 = innerGramSync(T, U);
+    const s1 = innerGramSync(T, T);
     setThreads(0);
     const c2 = crossGramSync(Z, W);
     const g2 = gramSync(Z);
     const c3 = crossGramSync(Z, W);
+    const i2 = innerGramSync(T, U);
     setThreads(3);
     const g3 = gramSync(Z);
+    const i3 = innerGramSync(T, U);
+    const s3 = innerGramSync(T, T);
     t.deepEqual(c1.data, c2.data);
     t.deepEqual(c2.data, c3.data);
     t.deepEqual(g1.data, g2.data);
     t.deepEqual(g1.data, g3.data);
+    t.deepEqual(i1.data, i2.data);
+    t.deepEqual(i1.data, i3.data);
+    t.deepEqual(s1.data, s3.data);
   } finally {
     setThreads(0);
   }

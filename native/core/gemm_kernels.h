@@ -60,5 +60,8 @@ const KernelSpec<T>& avx2_spec();
 template <typename T>
 const KernelSpec<T>& avx512_spec();
 bool avx512_compiled();
+// The spec the drivers use now (gram.cc): AVX-512, AVX2 or portable, as gemm_kernel_name() says.
+template <typename T>
+const KernelSpec<T>& active_spec();
 
 }  // namespace speclin::gemm_detail

@@ -27,6 +27,7 @@
 namespace speclin {
 namespace {
 
+using gemm_detail::active_spec;
 using gemm_detail::KernelSpec;
 using gemm_detail::kMaxTile;
 
@@ -48,12 +49,6 @@ bool cpu_has_avx512() {
 // blocking logic, twice the arithmetic per instruction.
 bool use_avx512() {
   return active_kernel_path() == KernelPath::Avx2 && g_avx512_allowed.load() && cpu_has_avx512();
-}
-
-template <typename T>
-const KernelSpec<T>& active_spec() {
-  if (active_kernel_path() != KernelPath::Avx2) return gemm_detail::portable_spec<T>();
-  return use_avx512() ? gemm_detail::avx512_spec<T>() : gemm_detail::avx2_spec<T>();
 }
 
 inline std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
@@ -78,21 +73,6 @@ void* scratch(Slot slot, std::size_t bytes) {
     s.bytes = rounded;
   }
   return s.p;
-}
-
-// Runs fn(t) for t in [0, tasks) on up to `threads` threads, handing tasks out in order as
-// threads become free (tasks should come heaviest first).
-template <typename F>
-void run_tasks(std::size_t tasks, int threads, F&& fn) {
-  if (threads <= 1 || tasks <= 1) {
-    for (std::size_t t = 0; t < tasks; ++t) fn(t);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(threads), tasks);
-  parallel_for(0, workers, 1, [&](std::size_t, std::size_t) {
-    for (std::size_t t = next.fetch_add(1); t < tasks; t = next.fetch_add(1)) fn(t);
-  });
 }
 
 // Rows [i0, i0 + rows) and depth [p0, p0 + kc) of op(A), as ceil(rows / mr) micro-panels of
@@ -415,6 +395,14 @@ void for_batch(std::size_t batch, double fma_each, F&& one) {
 
 }  // namespace
 
+template <typename T>
+const KernelSpec<T>& gemm_detail::active_spec() {
+  if (active_kernel_path() != KernelPath::Avx2) return gemm_detail::portable_spec<T>();
+  return use_avx512() ? gemm_detail::avx512_spec<T>() : gemm_detail::avx2_spec<T>();
+}
+template const KernelSpec<float>& gemm_detail::active_spec<float>();
+template const KernelSpec<double>& gemm_detail::active_spec<double>();
+
 const char* gemm_kernel_name() {
   if (active_kernel_path() != KernelPath::Avx2) return "portable";
   return use_avx512() ? "avx512" : "avx2";
@@ -457,6 +445,11 @@ void cross_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t m
   });
 }
 
+// Results up to this many elements (256 x 256) go through tall_skinny_inner, which splits the
+// rows: the packed GEMM's split of the output leaves such products on too few tiles per thread,
+// and each of its tasks packs all of Z again.
+constexpr std::size_t kTallSkinnyOutput = 1 << 16;
+
 template <typename T>
 void inner_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t r, std::size_t kz,
                 std::size_t kw) {
@@ -467,7 +460,12 @@ void inner_gram(const T* Z, const T* W, T* out, std::size_t batch, std::size_t r
       prefetch_range(Z + (b + 1) * r * kz, r * kz * sizeof(T));
       if (!same) prefetch_range(W + (b + 1) * r * kw, r * kw * sizeof(T));
     }
-    if (same)
+    if (kz * kw <= kTallSkinnyOutput)
+      // Inside a batch run across threads (threads == false) the pool runs nested calls serially;
+      // tall_skinny_inner's row partition does not depend on that, so neither do the bits.
+      tall_skinny_inner<T, T, T>(r, kz, kw, T(1), Z + b * r * kz, kz, (same ? Z : W) + b * r * kw, kw, T(0),
+                                 out + b * kz * kw, kw);
+    else if (same)
       syrk_driver<T>(Trans::Yes, kz, r, T(1), Z + b * r * kz, kz, T(0), out + b * kz * kz, kz, threads);
     else
       gemm_driver<T>(Trans::Yes, Trans::No, kz, kw, r, T(1), Z + b * r * kz, kz, W + b * r * kw, kw,

@@ -1,8 +1,12 @@
 // Dense products of the Gram family. Row-major throughout; leading dimensions are in elements.
-// These are the only GEMM routines of the core: the loss, the encoders and the kNN graph all call
-// them, so a faster kernel here speeds up everything.
+// These and the tall-skinny products of tall_skinny.h (Z^T W and Z - V H over a long dimension,
+// on the same micro-kernels) are the only GEMM routines of the core: the loss, the encoders, the
+// kNN graph and the population loss all call them, so a faster kernel here speeds up everything.
+// (eigsh's own row loops, gs_pass and block_gram in eigsh*.cc, are to move onto tall_skinny.h.)
 #pragma once
 #include <cstddef>
+
+#include "tall_skinny.h"
 
 namespace speclin {
 
@@ -25,7 +29,8 @@ void syrk(Trans ta, std::size_t n, std::size_t k, T alpha, const T* A, std::size
 // gram:       out[b] = Z[b] Z[b]^T,  Z[b] is rows x cols, out[b] is rows x rows.
 // cross_gram: out[b] = Z[b] W[b]^T,  Z[b] is m x k, W[b] is n x k, out[b] is m x n.
 // inner_gram: out[b] = Z[b]^T W[b],  Z[b] is r x kz, W[b] is r x kw, out[b] is kz x kw.
-//             When Z == W (same pointer, kz == kw) only one triangle is computed.
+//             When Z == W (same pointer, kz == kw) only one triangle is computed. Results up
+//             to 256 x 256 go through tall_skinny_inner (its row partition: tall_skinny.h).
 template <typename T>
 void gram(const T* Z, T* out, std::size_t batch, std::size_t rows, std::size_t cols);
 template <typename T>

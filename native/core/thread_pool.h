@@ -1,6 +1,8 @@
 // The core's own worker pool. Kernels split work with parallel_for; the pool is shared by every
 // kernel so that nested or concurrent calls never oversubscribe the machine.
 #pragma once
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <functional>
 
@@ -25,5 +27,21 @@ std::size_t parallel_chunks(std::size_t begin, std::size_t end, std::size_t grai
 // Like parallel_for, but fn also receives the chunk index in [0, parallel_chunks(...)).
 void parallel_for_chunks(std::size_t begin, std::size_t end, std::size_t grain,
                          const std::function<void(std::size_t chunk, std::size_t, std::size_t)>& fn);
+
+// Runs fn(t) for t in [0, tasks) on up to `threads` threads, handing tasks out in order as
+// threads become free (tasks should come heaviest first). Which thread runs a task depends on
+// timing: a task's result must not depend on it.
+template <typename F>
+void run_tasks(std::size_t tasks, int threads, F&& fn) {
+  if (threads <= 1 || tasks <= 1) {
+    for (std::size_t t = 0; t < tasks; ++t) fn(t);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(threads), tasks);
+  parallel_for(0, workers, 1, [&](std::size_t, std::size_t) {
+    for (std::size_t t = next.fetch_add(1); t < tasks; t = next.fetch_add(1)) fn(t);
+  });
+}
 
 }  // namespace speclin

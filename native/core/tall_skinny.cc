@@ -1,0 +1,287 @@
+// The tall-skinny drivers (tall_skinny.h) over the GEMM's micro-kernels (gemm_kernels.h).
+//
+// Z^T W: each row part is a small GEMM of depth `rows`, cut into equal kc-row blocks. Per block
+// the W rows are packed into nr-wide micro-panels (widened to the accumulation type if need be)
+// while Z is read in place through the kernel's strides (element (i, p) of Z^T is
+// Z[p * ldz + i]: rsa = 1, csa = ldz), so a part streams its rows once and packs only one side.
+// Either orientation may be computed: when W is much narrower than Z, the part computes
+// W^T Z instead (the wide side fills the vector lanes) and the combine transposes it.
+//
+// Z <- beta Z + alpha V H: blocks of mc rows, handed to threads as they free up; H is packed
+// once and shared, V is read in place when it needs no widening.
+#include "tall_skinny.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <type_traits>
+
+#include "gemm_kernels.h"
+#include "thread_pool.h"
+
+namespace speclin {
+namespace {
+
+using gemm_detail::active_spec;
+using gemm_detail::KernelSpec;
+using gemm_detail::kMaxTile;
+
+// The partition rule of tall_skinny.h: at least kPartRows rows per part (the combine costs one
+// pass over a part's kz x kw result, 1/512 of the part's arithmetic or less), at most kMaxParts
+// parts, and at most kPartElements elements of partial results in all.
+constexpr std::size_t kPartRows = 512;
+constexpr std::size_t kMaxParts = 64;
+constexpr std::size_t kPartElements = std::size_t{1} << 21;
+
+// Products below this many multiply-adds run on the calling thread: waking the pool costs more.
+constexpr double kParallelMinFma = 1 << 18;
+
+inline std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+// Per-thread buffers that grow on demand, so that a stream of calls (the loss every training
+// step, eigsh's projections) never returns to malloc.
+enum Slot { kSlotPanels = 0, kSlotRows = 1, kSlotParts = 2, kSlotCount = 3 };
+struct Buffer {
+  void* p = nullptr;
+  std::size_t bytes = 0;
+  ~Buffer() { std::free(p); }
+};
+template <typename T>
+T* buffer(Slot slot, std::size_t count) {
+  thread_local Buffer slots[kSlotCount];
+  Buffer& b = slots[slot];
+  const std::size_t bytes = std::max<std::size_t>(64, ceil_div(count * sizeof(T), 64) * 64);
+  if (bytes > b.bytes) {
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    std::free(b.p);
+    b.p = p;
+    b.bytes = bytes;
+  }
+  return static_cast<T*>(b.p);
+}
+
+// Rows [0, kc) and columns [j0, j0 + cols) of the row-major X (row stride ldx) as micro-panels of
+// kc x nr, row by row, zero-padded past the last column, widened to T.
+template <typename T, typename TX>
+void pack_panels(const TX* X, std::size_t ldx, std::size_t kc, std::size_t j0, std::size_t cols,
+                 std::size_t nr, T* dst) {
+  for (std::size_t j = 0; j < cols; j += nr, dst += kc * nr) {
+    const std::size_t nv = std::min(nr, cols - j);
+    for (std::size_t p = 0; p < kc; ++p) {
+      const TX* s = X + p * ldx + j0 + j;
+      T* d = dst + p * nr;
+      for (std::size_t c = 0; c < nv; ++c) d[c] = static_cast<T>(s[c]);
+      for (std::size_t c = nv; c < nr; ++c) d[c] = T(0);
+    }
+  }
+}
+
+// Rows [0, rows) x columns [0, cols) of X, widened (or just copied) into dst, row stride cols.
+template <typename T, typename TX>
+void copy_rows(const TX* X, std::size_t ldx, std::size_t rows, std::size_t cols, T* dst) {
+  for (std::size_t p = 0; p < rows; ++p)
+    for (std::size_t c = 0; c < cols; ++c) dst[p * cols + c] = static_cast<T>(X[p * ldx + c]);
+}
+
+// One micro-tile, through the scratch tile when it is narrower than the kernel (nv < nr):
+// c = alpha * a b + beta * c (with beta == 0, c is not read). Whether a column goes through the
+// tile depends on the shape only, never on the thread count; for alpha = 1 and beta in {0, 1}
+// (the reductions of tall_skinny_inner) both ways give the same bits.
+template <typename T>
+inline void tile_product(const KernelSpec<T>& s, std::size_t mv, std::size_t nv, std::size_t kc, const T* a,
+                         std::size_t rsa, std::size_t csa, const T* b, T* c, std::size_t ldc, T alpha, T beta) {
+  if (nv == s.nr) {
+    s.kernel[mv](kc, a, rsa, csa, b, c, ldc, alpha, beta);
+    return;
+  }
+  alignas(64) T tile[kMaxTile];
+  s.kernel[mv](kc, a, rsa, csa, b, tile, s.nr, alpha, T(0));
+  for (std::size_t r = 0; r < mv; ++r)
+    for (std::size_t q = 0; q < nv; ++q)
+      c[r * ldc + q] = beta == T(0) ? tile[r * s.nr + q] : tile[r * s.nr + q] + beta * c[r * ldc + q];
+}
+
+// out (a_cols x [j_lo, j_hi), row stride ldo) = A^T B over `rows` rows, A rows x a_cols (row stride
+// lda), B rows x (at least j_hi) (ldb). With `upper`, tiles wholly below the diagonal are skipped
+// (crossing tiles are formed whole; the combine reads only their upper part). The depth blocks
+// depend on `rows` only, so an element's sums do not depend on [j_lo, j_hi).
+template <typename T, typename TA, typename TB>
+void part_product(const KernelSpec<T>& s, std::size_t rows, std::size_t a_cols, const TA* A, std::size_t lda,
+                  const TB* B, std::size_t ldb, std::size_t j_lo, std::size_t j_hi, bool upper, T* out,
+                  std::size_t ldo) {
+  const std::size_t kc_step = ceil_div(rows, ceil_div(rows, s.kc));
+  const std::size_t cols = j_hi - j_lo, panels = ceil_div(cols, s.nr);
+  T* Bp = buffer<T>(kSlotPanels, kc_step * panels * s.nr);
+  constexpr bool widen = !std::is_same<TA, T>::value;
+  T* Aw = widen ? buffer<T>(kSlotRows, kc_step * a_cols) : nullptr;
+  for (std::size_t p0 = 0; p0 < rows; p0 += kc_step) {
+    const std::size_t kc = std::min(kc_step, rows - p0);
+    const T beta = p0 == 0 ? T(0) : T(1);
+    pack_panels(B + p0 * ldb, ldb, kc, j_lo, cols, s.nr, Bp);
+    const T* a;
+    std::size_t csa;
+    if constexpr (widen) {
+      copy_rows(A + p0 * lda, lda, kc, a_cols, Aw);
+      a = Aw;
+      csa = a_cols;
+    } else {
+      a = A + p0 * lda;
+      csa = lda;
+    }
+    for (std::size_t jp = 0; jp < panels; ++jp) {
+      const std::size_t j = j_lo + jp * s.nr, nv = std::min(s.nr, j_hi - j);
+      const T* b = Bp + jp * s.nr * kc;
+      for (std::size_t i0 = 0; i0 < a_cols; i0 += s.mr) {
+        if (upper && i0 > j + nv - 1) break;
+        const std::size_t mv = std::min(s.mr, a_cols - i0);
+        tile_product(s, mv, nv, kc, a + i0, 1, csa, b, out + i0 * ldo + j, ldo, T(1), beta);
+      }
+    }
+  }
+}
+
+template <typename TZ, typename TW, typename T>
+void inner_driver(std::size_t n, std::size_t kz, std::size_t kw, T alpha, const TZ* Z, std::size_t ldz,
+                  const TW* W, std::size_t ldw, T beta, T* C, std::size_t ldc) {
+  if (kz == 0 || kw == 0) return;
+  const bool upper = static_cast<const void*>(Z) == static_cast<const void*>(W) &&
+                     std::is_same<TZ, TW>::value && kz == kw && ldz == ldw;
+  auto finish = [&](auto value) {  // C = alpha * value(i, j) + beta * C, then the mirror
+    parallel_for(0, kz, std::max<std::size_t>(1, 16384 / kw), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i)
+        for (std::size_t j = upper ? i : 0; j < kw; ++j) {
+          T& c = C[i * ldc + j];
+          c = beta == T(0) ? alpha * value(i, j) : alpha * value(i, j) + beta * c;
+        }
+    });
+    if (upper)
+      for (std::size_t i = 0; i < kz; ++i)
+        for (std::size_t j = 0; j < i; ++j) C[i * ldc + j] = C[j * ldc + i];
+  };
+  if (n == 0 || alpha == T(0)) {  // BLAS semantics: the product is not formed (NaN stays out)
+    finish([](std::size_t, std::size_t) { return T(0); });
+    return;
+  }
+  const KernelSpec<T>& s = active_spec<T>();
+  // The orientation that wastes fewer lanes of the nr-wide panels: Z^T W, or W^T Z transposed.
+  const bool swap = !upper && ceil_div(kz, s.nr) * s.nr * kw < ceil_div(kw, s.nr) * s.nr * kz;
+  const std::size_t rows_out = swap ? kw : kz, cols_out = swap ? kz : kw;
+  const std::size_t parts = tall_skinny_parts(n, kz, kw);
+  const std::size_t part_size = rows_out * cols_out;
+  T* partial = buffer<T>(kSlotParts, parts * part_size);
+
+  double fma = static_cast<double>(n) * kz * kw * (upper ? 0.5 : 1.0);
+  const int threads = fma >= kParallelMinFma ? get_threads() : 1;
+  // Fewer parts than threads: the threads share a part's column panels too (about four tasks per
+  // thread, which keeps a thread that loses its core from holding up the rest).
+  const std::size_t panels = ceil_div(cols_out, s.nr);
+  const std::size_t splits =
+      parts >= static_cast<std::size_t>(threads) ? 1 : std::min(panels, ceil_div(4 * threads, parts));
+  run_tasks(parts * splits, threads, [&](std::size_t t) {
+    const std::size_t p = t / splits, q = t % splits;
+    const std::size_t pan_lo = panels * q / splits, pan_hi = panels * (q + 1) / splits;
+    if (pan_lo == pan_hi) return;
+    const std::size_t r0 = n * p / parts, r1 = n * (p + 1) / parts;
+    const std::size_t j_lo = pan_lo * s.nr, j_hi = std::min(cols_out, pan_hi * s.nr);
+    T* out = partial + p * part_size;
+    if (swap)
+      part_product<T>(s, r1 - r0, kw, W + r0 * ldw, ldw, Z + r0 * ldz, ldz, j_lo, j_hi, false, out, cols_out);
+    else
+      part_product<T>(s, r1 - r0, kz, Z + r0 * ldz, ldz, W + r0 * ldw, ldw, j_lo, j_hi, upper, out, cols_out);
+  });
+  finish([&](std::size_t i, std::size_t j) {
+    const std::size_t at = swap ? j * cols_out + i : i * cols_out + j;
+    T sum = partial[at];
+    for (std::size_t p = 1; p < parts; ++p) sum += partial[p * part_size + at];
+    return sum;
+  });
+}
+
+template <typename T, typename TV, typename TH>
+void update_driver(std::size_t n, std::size_t m, std::size_t k, T alpha, const TV* V, std::size_t ldv,
+                   const TH* H, std::size_t ldh, T beta, T* Y, std::size_t ldy) {
+  if (n == 0 || k == 0) return;
+  if (m == 0 || alpha == T(0)) {
+    parallel_for(0, n, std::max<std::size_t>(1, 16384 / k), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i)
+        for (std::size_t j = 0; j < k; ++j) Y[i * ldy + j] = beta == T(0) ? T(0) : beta * Y[i * ldy + j];
+    });
+    return;
+  }
+  const KernelSpec<T>& s = active_spec<T>();
+  const std::size_t kc_step = ceil_div(m, ceil_div(m, s.kc));
+  const std::size_t panels = ceil_div(k, s.nr);
+  // H, packed once for all threads: depth block pc starts at pc * panels * nr.
+  T* Hp = buffer<T>(kSlotParts, m * panels * s.nr);
+  for (std::size_t pc = 0; pc < m; pc += kc_step)
+    pack_panels(H + pc * ldh, ldh, std::min(kc_step, m - pc), 0, k, s.nr, Hp + pc * panels * s.nr);
+  // In place (V is Y) or a float basis: each block of V's rows is copied (widened) first.
+  const bool direct = std::is_same<TV, T>::value && static_cast<const void*>(V) != static_cast<const void*>(Y);
+  const std::size_t block = s.mc;
+  const double fma = static_cast<double>(n) * m * k;
+  const int threads = fma >= kParallelMinFma ? get_threads() : 1;
+  run_tasks(ceil_div(n, block), threads, [&](std::size_t t) {
+    const std::size_t i0 = t * block, rows = std::min(block, n - i0);
+    const T* a;
+    std::size_t rsa;
+    if (direct) {
+      a = reinterpret_cast<const T*>(V + i0 * ldv);
+      rsa = ldv;
+    } else {
+      T* copy = buffer<T>(kSlotRows, rows * m);
+      copy_rows(V + i0 * ldv, ldv, rows, m, copy);
+      a = copy;
+      rsa = m;
+    }
+    for (std::size_t pc = 0; pc < m; pc += kc_step) {
+      const std::size_t kc = std::min(kc_step, m - pc);
+      const T beta_eff = pc == 0 ? beta : T(1);
+      for (std::size_t jp = 0; jp < panels; ++jp) {
+        const std::size_t j = jp * s.nr, nv = std::min(s.nr, k - j);
+        const T* b = Hp + pc * panels * s.nr + jp * s.nr * kc;
+        for (std::size_t ip = 0; ip < rows; ip += s.mr)
+          tile_product(s, std::min(s.mr, rows - ip), nv, kc, a + ip * rsa + pc, rsa, 1, b,
+                       Y + (i0 + ip) * ldy + j, ldy, alpha, beta_eff);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+std::size_t tall_skinny_parts(std::size_t n, std::size_t kz, std::size_t kw) {
+  const std::size_t out = std::max<std::size_t>(1, kz * kw);
+  return std::max<std::size_t>(1, std::min({n / kPartRows, kMaxParts, kPartElements / out}));
+}
+
+template <typename TZ, typename TW, typename TC>
+void tall_skinny_inner(std::size_t n, std::size_t kz, std::size_t kw, TC alpha, const TZ* Z, std::size_t ldz,
+                       const TW* W, std::size_t ldw, TC beta, TC* C, std::size_t ldc) {
+  inner_driver<TZ, TW, TC>(n, kz, kw, alpha, Z, ldz, W, ldw, beta, C, ldc);
+}
+
+template <typename TY, typename TV, typename TH>
+void tall_skinny_update(std::size_t n, std::size_t m, std::size_t k, TY alpha, const TV* V, std::size_t ldv,
+                        const TH* H, std::size_t ldh, TY beta, TY* Y, std::size_t ldy) {
+  update_driver<TY, TV, TH>(n, m, k, alpha, V, ldv, H, ldh, beta, Y, ldy);
+}
+
+#define SPECLIN_INNER(TZ, TW, TC)                                                                     \
+  template void tall_skinny_inner<TZ, TW, TC>(std::size_t, std::size_t, std::size_t, TC, const TZ*, \
+                                              std::size_t, const TW*, std::size_t, TC, TC*, std::size_t);
+SPECLIN_INNER(float, float, float)
+SPECLIN_INNER(double, double, double)
+SPECLIN_INNER(float, float, double)
+SPECLIN_INNER(float, double, double)
+SPECLIN_INNER(double, float, double)
+#undef SPECLIN_INNER
+#define SPECLIN_UPDATE(TY, TV, TH)                                                                     \
+  template void tall_skinny_update<TY, TV, TH>(std::size_t, std::size_t, std::size_t, TY, const TV*, \
+                                               std::size_t, const TH*, std::size_t, TY, TY*, std::size_t);
+SPECLIN_UPDATE(float, float, float)
+SPECLIN_UPDATE(double, double, double)
+SPECLIN_UPDATE(double, float, double)
+#undef SPECLIN_UPDATE
+
+}  // namespace speclin
