@@ -11,6 +11,7 @@ import { createWebGpuBackend, type GpuMatrix } from '../src/gpu/backend.js';
 import { SpeclinError } from '../src/errors.js';
 import { spectralLoss } from '../src/tfjs/index.js';
 import { registerTfjsCases, rows } from './helpers/tfjs-cases.js';
+import { checkCurves, trainTwice } from './helpers/tfjs-training.js';
 import { missing, skipFileFor } from './helpers/requirements.js';
 
 await registerTfjsGradients();
@@ -30,6 +31,11 @@ if (absent !== undefined) {
 
   // Small dimensions: lavapipe runs the kernels on the CPU.
   registerTfjsCases(test, 'webgpu', use, { B: 48, k: 12 });
+
+  test.serial("webgpu: 200 training steps with speclin's op follow the same model trained with tfjs autograd", async (t) => {
+    await use();
+    checkCurves(t, await trainTwice(200));
+  });
 
   test.serial('webgpu: a training step maps no buffer for reading', async (t) => {
     await use();
