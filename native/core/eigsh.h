@@ -1,6 +1,8 @@
 // The k algebraically largest eigenpairs of a symmetric operator: block Lanczos with thick
-// restart, full reorthogonalization (blocked classical Gram-Schmidt, twice), locking of converged
-// pairs, convergence by the true residual. Small problems go to the dense solver.
+// restart, locking of converged pairs, convergence by the true residual; small problems go to the
+// dense solver. Built from parts (docs/eigs.md): eigsh_options (the plan), lanczos_factorization
+// (basis and projected matrix), lanczos_orthogonalizer, lanczos_restart (what to lock and keep),
+// eigsh_dense; this file is the driver.
 //
 // The solver is written for reverse communication (ARPACK's style): it never calls the operator
 // itself but asks its driver for products, so one algorithm serves native operators (driven in
@@ -12,6 +14,7 @@
 #include <functional>
 #include <vector>
 
+#include "eigsh_profile.h"
 #include "operator.h"
 
 namespace speclin {
@@ -32,6 +35,10 @@ struct EigshOptions {
   std::size_t deflate_cols = 0;
   double norm_bound = 0;
   enum class Method { Auto, Lanczos, Dense } method = Method::Auto;
+  // Full: every new block is projected against the whole basis. Partial: against its Lanczos
+  // neighbours only, and against the whole basis when Simon's estimate of the lost orthogonality
+  // (extended to thick restart) passes sqrt(eps) (docs/eigs.md).
+  enum class Reorthogonalization { Full, Partial } reorthogonalization = Reorthogonalization::Full;
 };
 
 enum class EigshStatus { Converged, NotConverged, Aborted };
@@ -49,6 +56,7 @@ struct EigshResult {
   double max_residual = 0;          // the last progress report's
   std::size_t block_size = 0, basis_size = 0;
   bool dense = false;
+  EigshProfile profile;
 };
 
 // Largest problem the automatic choice sends to the dense solver.

@@ -1,0 +1,31 @@
+// eigsh's options checked and resolved in one place: every binding (addon, C ABI, the
+// TypeScript wrapper through the addon) passes EigshOptions here and gets either a plan or a
+// std::invalid_argument naming the option (a RangeError in JavaScript, SPECLIN_ERR_INVALID_ARGUMENT
+// in C). The bindings check only types and shapes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "eigsh.h"
+
+namespace speclin {
+
+struct EigshPlan {
+  std::size_t n = 0, k = 0;
+  std::size_t block = 0;     // Lanczos block size
+  std::size_t basis = 0;     // Lanczos basis columns, deflated ones included
+  std::size_t v0_cols = 0, deflate_cols = 0;
+  std::size_t max_iterations = 0;
+  double tol = 0, norm_bound = 0;  // norm_bound 0: the largest |Ritz value| seen
+  std::uint64_t seed = 0;
+  bool dense = false;
+  EigshOptions::Reorthogonalization reorthogonalization = EigshOptions::Reorthogonalization::Partial;
+};
+
+// Validates `o` for an operator of size n and resolves the automatic choices.
+EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o);
+
+[[noreturn]] void eigsh_bad_option(const std::string& message);
+
+}  // namespace speclin

@@ -1,0 +1,187 @@
+#include "lanczos_factorization.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dense_eigen.h"
+#include "gram.h"
+#include "lanczos_block_ops.h"
+#include "thread_pool.h"
+
+namespace speclin::lanczos {
+
+BlockLanczosFactorization::BlockLanczosFactorization(std::size_t n, std::size_t basis, std::size_t block,
+                                                     std::size_t buffer_cols, std::uint64_t seed, EigshProfile* profile)
+    : n_(n), m_(basis), b_(block), profile_(profile), orth_(n, seed, profile), seed_(seed) {
+  V_.assign(n * m_, 0.0);
+  T_.assign(m_ * m_, 0.0);
+  const std::size_t w = std::max(buffer_cols, b_);
+  X_.assign(n * w, 0.0);
+  Y_.assign(n * w, 0.0);
+  W_.assign(n * w, 0.0);
+  R_.assign(b_ * b_, 0.0);
+  C_.assign(m_ * b_, 0.0);
+}
+
+Basis BlockLanczosFactorization::basis_view() {
+  Basis v;
+  v.V = V_.data();
+  v.n = n_;
+  v.ld = m_;
+  v.cols = j_;
+  if (pending_) {
+    v.pending = X_.data();
+    v.pending_cols = b_;
+  }
+  return v;
+}
+
+// Runs f(basis) and records whether it stored the pending block.
+template <typename F>
+void BlockLanczosFactorization::with_basis(F&& f) {
+  Basis v = basis_view();
+  f(v);
+  pending_ = v.pending != nullptr;
+}
+
+void BlockLanczosFactorization::settle() {
+  with_basis([](Basis& v) { store_pending(v); });
+}
+
+void BlockLanczosFactorization::lock_known(const double* U, std::size_t c) {
+  copy_block(n_, c, U, c, V_.data(), m_);
+  l_ = j_ = c;
+}
+
+void BlockLanczosFactorization::start(const double* v0, std::size_t v0_cols) {
+  double* w = W_.data();
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t q = 0; q < b_; ++q)
+      w[i * b_ + q] = q < v0_cols ? v0[i * v0_cols + q]
+                                  : BlockOrthogonalizer::uniform_pm1(seed_, (i * b_ + q) | (1ull << 62));
+  std::vector<double> sc(b_), G(b_ * b_);
+  with_basis([&](Basis& v) {
+    orth_.project(v, 0, w, b_, nullptr, sc.data(), G.data());
+    orth_.orthonormalize_block(v, w, b_, b_, sc.data(), nullptr, G.data());
+    orth_.refill_missing(v, j_, w, b_);
+  });
+  j_ += b_;
+  request_block();
+}
+
+// The residual block W becomes the next product's input by a swap of buffers (X, Y and W hold
+// the same size), and columns j - b .. j of the basis inside the next projection's first sweep
+// (the pending block): X is not overwritten before that.
+void BlockLanczosFactorization::request_block() {
+  std::swap(X_, W_);
+  pending_ = true;
+}
+
+void BlockLanczosFactorization::extend() {
+  // Y = A X becomes the new block without a copy.
+  std::swap(W_, Y_);
+  std::vector<double> sc(b_), G(b_ * b_);
+  with_basis([&](Basis& v) { orth_.project(v, 0, W_.data(), b_, C_.data(), sc.data(), G.data()); });
+  // The new column block of T = V^T A V (both passes' coefficients), mirrored: T stays exactly
+  // symmetric. Rows of locked vectors are dropped: projecting them out is the deflation.
+  const std::size_t j0 = j_ - b_;
+  for (std::size_t r = l_; r < j0; ++r)
+    for (std::size_t q = 0; q < b_; ++q) T_[r * m_ + j0 + q] = T_[(j0 + q) * m_ + r] = C_[r * b_ + q];
+  for (std::size_t p = 0; p < b_; ++p)
+    for (std::size_t q = 0; q < b_; ++q)
+      T_[(j0 + p) * m_ + j0 + q] = 0.5 * (C_[(j0 + p) * b_ + q] + C_[(j0 + q) * b_ + p]);
+  with_basis([&](Basis& v) { orth_.orthonormalize_block(v, W_.data(), b_, b_, sc.data(), R_.data(), G.data()); });
+  analyze();
+}
+
+void BlockLanczosFactorization::analyze() {
+  PhaseTimer timer(profile_ ? &profile_->analyze : nullptr);
+  ma_ = j_ - l_;
+  theta_.resize(ma_);
+  Yr_.resize(ma_ * ma_);
+  symmetric_eigen(ma_, T_.data() + l_ * m_ + l_, m_, theta_.data(), Yr_.data());
+  est_.assign(ma_, 0.0);
+  for (std::size_t i = 0; i < ma_; ++i) {
+    double s2 = 0;
+    for (std::size_t p = 0; p < b_; ++p) {
+      double s = 0;
+      for (std::size_t q = p; q < b_; ++q) s += R_[p * b_ + q] * Yr_[(ma_ - b_ + q) * ma_ + i];
+      s2 += s * s;
+    }
+    est_[i] = std::sqrt(s2);
+  }
+}
+
+void BlockLanczosFactorization::advance() {
+  const std::size_t j0 = j_ - b_;
+  for (std::size_t p = 0; p < b_; ++p)
+    for (std::size_t q = 0; q < b_; ++q) T_[(j_ + p) * m_ + j0 + q] = T_[(j0 + q) * m_ + j_ + p] = R_[p * b_ + q];
+  // Only where the block ran out with room left: in practice never.
+  with_basis([&](Basis& v) { orth_.refill_missing(v, j_, W_.data(), b_); });
+  j_ += b_;
+  request_block();
+}
+
+void BlockLanczosFactorization::ritz_vectors(const std::vector<std::size_t>& sel, double* out) {
+  PhaseTimer timer(profile_ ? &profile_->restart : nullptr);
+  settle();
+  const std::size_t ns = sel.size();
+  std::vector<double> Ysel(ma_ * ns);
+  for (std::size_t r = 0; r < ma_; ++r)
+    for (std::size_t q = 0; q < ns; ++q) Ysel[r * ns + q] = Yr_[r * ma_ + sel[q]];
+  tall_apply(n_, V_.data() + l_, m_, ma_, Ysel.data(), ns, 1.0, 0.0, out, ns);
+  if (profile_) {
+    ++profile_->basis_passes;
+    profile_->basis_vectors_read += ma_;
+  }
+}
+
+// The basis rotation, in place and row by row (rows are independent): V[:, l0 : l0 + locked +
+// kept] = [the verified vectors (columns `lock_cols` of X, exactly the vectors whose residuals
+// were checked), V[:, l0:j] Yr[:, keep]]. One read and one write of the active basis, where
+// forming all the Ritz vectors in a separate n x nsel block and copying them back cost about
+// twice that (9 of 89 s at n = 200 000, k = 32).
+void BlockLanczosFactorization::restart(const double* X, std::size_t xcols, const std::vector<std::size_t>& lock_cols,
+                                        const std::vector<std::size_t>& keep) {
+  PhaseTimer timer(profile_ ? &profile_->restart : nullptr);
+  settle();
+  const std::size_t l0 = l_, nl = lock_cols.size(), kk = keep.size();
+  if (nl > 0 || kk > 0) {
+    std::vector<double> Ykeep(ma_ * kk);
+    for (std::size_t r = 0; r < ma_; ++r)
+      for (std::size_t q = 0; q < kk; ++q) Ykeep[r * kk + q] = Yr_[r * ma_ + keep[q]];
+    parallel_for(0, n_, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+      std::vector<double> tmp((hi - lo) * kk);
+      if (kk > 0)
+        gemm<double>(Trans::No, Trans::No, hi - lo, kk, ma_, 1.0, V_.data() + lo * m_ + l0, m_, Ykeep.data(), kk, 0.0,
+                     tmp.data(), kk);
+      for (std::size_t i = lo; i < hi; ++i) {
+        double* v = V_.data() + i * m_ + l0;
+        for (std::size_t q = 0; q < nl; ++q) v[q] = X[i * xcols + lock_cols[q]];
+        std::copy(tmp.begin() + (i - lo) * kk, tmp.begin() + (i - lo + 1) * kk, v + nl);
+      }
+    });
+    if (profile_ && kk > 0) {
+      ++profile_->basis_passes;
+      profile_->basis_vectors_read += ma_;
+    }
+  }
+  l_ += nl;
+  // The arrowhead: diag(theta) for the kept Ritz vectors, coupled to the residual block by R
+  // times the last block's rows of their eigenvectors.
+  for (std::size_t r = l_; r < m_; ++r) std::fill(T_.begin() + r * m_ + l_, T_.begin() + r * m_ + m_, 0.0);
+  for (std::size_t i = 0; i < kk; ++i) T_[(l_ + i) * m_ + l_ + i] = theta_[keep[i]];
+  const std::size_t q0 = l_ + kk;
+  for (std::size_t p = 0; p < b_; ++p)
+    for (std::size_t i = 0; i < kk; ++i) {
+      double s = 0;
+      for (std::size_t q = p; q < b_; ++q) s += R_[p * b_ + q] * Yr_[(ma_ - b_ + q) * ma_ + keep[i]];
+      T_[(q0 + p) * m_ + l_ + i] = T_[(l_ + i) * m_ + q0 + p] = s;
+    }
+  j_ = q0;
+  with_basis([&](Basis& v) { orth_.refill_missing(v, q0, W_.data(), b_); });
+  j_ = q0 + b_;
+  request_block();
+}
+
+}  // namespace speclin::lanczos
