@@ -106,6 +106,22 @@ export interface NativeEigshOptions {
   deflate?: Float64Array;
   normBound?: number;
   method?: string;
+  reorthogonalization?: string;
+}
+
+/** Where a native solve spent its time (seconds per phase) and how much basis it read. */
+export interface NativeEigshProfile {
+  basisPasses: number;
+  basisVectorsRead: number;
+  blocks: number;
+  fullProjections: number;
+  secondPasses: number;
+  products: number;
+  project: number;
+  block: number;
+  analyze: number;
+  restart: number;
+  verify: number;
 }
 
 export type NativeSolverStatus = 'converged' | 'not-converged' | 'aborted';
@@ -125,6 +141,7 @@ export interface NativeEigshResult {
   blockSize: number;
   basisSize: number;
   dense: boolean;
+  profile: NativeEigshProfile;
 }
 
 export interface NativeSvdsResult {

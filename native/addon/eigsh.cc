@@ -72,6 +72,13 @@ EigshOptions read_eigsh_options(Napi::Value value, std::size_t n, const char* fn
     else if (m == "dense") opt.method = EigshOptions::Method::Dense;
     else throw_range(fn + ": method must be 'auto', 'lanczos' or 'dense'");
   }
+  Napi::Value reorth = o.Get("reorthogonalization");
+  if (!reorth.IsUndefined()) {
+    std::string m = reorth.IsString() ? reorth.As<Napi::String>().Utf8Value() : "";
+    if (m == "partial") opt.reorthogonalization = EigshOptions::Reorthogonalization::Partial;
+    else if (m == "full") opt.reorthogonalization = EigshOptions::Reorthogonalization::Full;
+    else throw_range(fn + ": reorthogonalization must be 'partial' or 'full'");
+  }
   return opt;
 }
 
@@ -179,6 +186,22 @@ Napi::Object to_js(Napi::Env env, const EigshResult& r) {
   o.Set("blockSize", Napi::Number::New(env, static_cast<double>(r.block_size)));
   o.Set("basisSize", Napi::Number::New(env, static_cast<double>(r.basis_size)));
   o.Set("dense", Napi::Boolean::New(env, r.dense));
+  const EigshProfile& p = r.profile;
+  Napi::Object prof = Napi::Object::New(env);
+  auto count = [&](const char* key, std::size_t v) { prof.Set(key, Napi::Number::New(env, static_cast<double>(v))); };
+  auto seconds = [&](const char* key, double v) { prof.Set(key, Napi::Number::New(env, v)); };
+  count("basisPasses", p.basis_passes);
+  count("basisVectorsRead", p.basis_vectors_read);
+  count("blocks", p.blocks);
+  count("fullProjections", p.full_projections);
+  count("secondPasses", p.second_passes);
+  seconds("products", p.products);
+  seconds("project", p.project);
+  seconds("block", p.block);
+  seconds("analyze", p.analyze);
+  seconds("restart", p.restart);
+  seconds("verify", p.verify);
+  o.Set("profile", prof);
   return o;
 }
 
