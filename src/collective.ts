@@ -37,7 +37,7 @@ export function checkCommunicator(where: string, comm: unknown): Communicator {
 }
 
 // Fixed, so that two ranks calling different collectives still exchange buffers of one length.
-const DESCRIPTOR_SLOTS = 16;
+const DESCRIPTOR_SLOTS = 32;
 
 /** A number for an operation's name (FNV-1a, 24 bits: exact in float64 and in the max/min). */
 function operationCode(name: string): number {

@@ -114,3 +114,69 @@ test.serial('data-parallel train() whose ranks start from different parameters f
     t.regex(r.message ?? '', /parameters differ at step 10/);
   }
 });
+
+/** Two disjoint copies of a 4-block graph on 80 nodes (node i of copy c is 2i + c, so that every
+ * rank's rows touch the other ranks'), weights 1-3, as a symmetric Matrix Market file: every
+ * eigenvalue of Ā is repeated. */
+function twoCopiesFile(dir: string): string {
+  const random = rng(5);
+  const entries: string[] = [];
+  for (let i = 0; i < 80; i++)
+    for (let j = 0; j < i; j++)
+      if (random() < (i % 4 === j % 4 ? 0.25 : 0.03))
+        for (let c = 0; c < 2; c++) entries.push(`${2 * i + c + 1} ${2 * j + c + 1} ${1 + ((i * 7 + j) % 3)}`);
+  const file = path.join(dir, 'two-copies.mtx');
+  writeFileSync(file, `%%MatrixMarket matrix coordinate real symmetric\n% two copies of one block graph\n160 160 ${entries.length}\n${entries.join('\n')}\n`);
+  return file;
+}
+
+interface EigshRank {
+  rank: number;
+  results: {
+    name: string;
+    spmvError: number;
+    values: number[];
+    valueError: number;
+    subspaceError: number;
+    residuals: number[];
+    lossError: number;
+    embeddingGram: number;
+    haloSize: number;
+    localRows: number;
+  }[];
+  mismatch: string | null;
+}
+
+test.serial('DistributedGraph, its SpMV, eigsh and closed-form optimum at 1-4 ranks equal the single-process ones on graphs with repeated eigenvalues', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-mpi-eigsh-'));
+  try {
+    const file = twoCopiesFile(dir);
+    for (const np of [1, 2, 3, 4]) {
+      const run = runMpi<EigshRank>(np, 'test/mpi/eigsh-distributed.ts', [file]);
+      t.is(run.status, 0, run.stderr);
+      t.is(run.ranks.length, np, run.stderr);
+      for (const r of run.ranks) {
+        for (const c of r.results) {
+          const where = `${np} ranks, rank ${r.rank}, ${c.name}`;
+          // The same products summed in the same order per row: equal to rounding.
+          t.true(c.spmvError <= 1e-15, `${where}: spmv ${c.spmvError}`);
+          // tol = 1e-10 on the residuals: eigenvalue errors are O(residual^2 / gap) and the
+          // subspace's sin(angle) O(residual / gap) (gaps >= 0.03 here), so M^T M - I is far
+          // below 1e-8; the values of both solvers carry a few ulps.
+          t.true(c.valueError <= 1e-9, `${where}: values ${c.valueError}`);
+          t.true(c.subspaceError <= 1e-8, `${where}: subspace ${c.subspaceError}`);
+          t.true(c.residuals.every((x) => x <= 1e-10), `${where}: residuals ${c.residuals}`);
+          t.true(c.lossError <= 1e-12, `${where}: optimum ${c.lossError}`);
+          t.true(c.embeddingGram <= 1e-12, `${where}: E*^T D E* ${c.embeddingGram}`);
+        }
+        // Identical eigenvalues on every rank, to the bit.
+        t.deepEqual(r.results.map((c) => c.values), run.ranks[0].results.map((c) => c.values), `rank ${r.rank}'s eigenvalues`);
+        t.is(r.mismatch, np > 1 ? 'ERR_MPI_MISMATCH' : null);
+      }
+      if (np > 1) t.true(run.ranks.some((r) => r.results[0].haloSize > 0), 'the file graph needs a halo');
+      t.is(run.ranks.reduce((s, r) => s + r.results[0].localRows, 0), 160);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,3 +1,5 @@
 // The `speclin/mpi` subpath: beyond one process, over MPI (Open MPI, MPICH). docs/mpi.md.
 export { initMpi, type InitMpiOptions, type MpiCommunicator } from './communicator.js';
 export type { Communicator, ReduceOp, CommBuffer } from '../collective.js';
+export { DistributedGraph, type DistributedEdges } from './distributed-graph.js';
+export { distributedEigsh, distributedClosedFormOptimum, type DistributedEigshOptions, type DistributedEigshResult } from './distributed-eigsh.js';

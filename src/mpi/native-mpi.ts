@@ -14,6 +14,32 @@ export interface NativeMpi {
   barrier(): void;
   finalize(): void;
   abort(message: string): never;
+  graphFromEdges(n: number, src: Int32Array, dst: Int32Array, weight: Float64Array | undefined, symmetrize: boolean): NativeDistributedGraph;
+  graphMultiply(handle: unknown, X: Float64Array, columns: number): Float64Array;
+  eigsh(handle: unknown, options: { k: number; tol: number; block: number; basis: number; maxRestarts: number; seed: number }): {
+    values: Float64Array;
+    vectors: Float64Array;
+    residuals: Float64Array;
+    matvecs: number;
+    iterations: number;
+    converged: number;
+    reductions: number;
+  };
+}
+
+/** What graphFromEdges returns: the handle and this rank's view of the partition. */
+export interface NativeDistributedGraph {
+  handle: unknown;
+  n: number;
+  nnz: number;
+  localNnz: number;
+  firstRow: number;
+  localRows: number;
+  haloSize: number;
+  sendCount: number;
+  neighbours: number;
+  totalWeight: number;
+  degrees: Float64Array;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

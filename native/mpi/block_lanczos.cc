@@ -1,0 +1,325 @@
+#include "block_lanczos.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "dense_eigen.h"
+#include "thread_pool.h"
+
+namespace speclin::mpi {
+
+namespace {
+
+// A value in [-1, 1) from (seed, global row, column): the same on any number of processes.
+double start_entry(std::uint64_t seed, std::int64_t row, std::size_t column) {
+  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull ^ (static_cast<std::uint64_t>(row) * 0xBF58476D1CE4E5B9ull) ^
+                    (column + 1) * 0x94D049BB133111EBull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+class Solver {
+ public:
+  Solver(std::size_t n, std::size_t rows, std::int64_t first, const DistributedMultiply& multiply,
+         const SumAcross& sum, const BlockLanczosOptions& o)
+      : n_(n), rows_(rows), first_(first), multiply_(multiply), sum_(sum), o_(o) {
+    k_ = o.k;
+    b_ = o.block ? o.block : std::max<std::size_t>(k_, 4);
+    cap_ = o.basis ? o.basis : std::max(3 * k_ + 2 * b_, k_ + 4 * b_);
+    cap_ = std::min(cap_, n_);
+    if (k_ == 0 || k_ > n_) throw std::invalid_argument("eigsh: k must be in 1..n");
+    if (cap_ < k_ + 2 * b_)
+      throw std::invalid_argument("eigsh: the basis (" + std::to_string(cap_) + " columns) must hold k + 2 blocks (" +
+                                  std::to_string(k_ + 2 * b_) + "); the graph is too small for this k and block size");
+    V_.assign(rows_ * cap_, 0.0);
+    H_.assign(cap_ * cap_, 0.0);
+  }
+
+  BlockLanczosResult run() {
+    BlockLanczosResult r;
+    std::vector<double> W(rows_ * b_);
+    for (std::size_t i = 0; i < rows_; ++i)
+      for (std::size_t c = 0; c < b_; ++c) W[i * b_ + c] = start_entry(o_.seed, first_ + static_cast<std::int64_t>(i), c);
+    std::vector<double> R(b_ * b_);
+    append(W, R);  // the start block (R unused)
+    std::vector<double> theta, Y;
+    for (;;) {
+      while (ncols_ + b_ <= cap_) {
+        multiply_block(W);
+        r.matvecs += b_;
+        std::vector<double> C = orthogonalize(W);
+        for (std::size_t a = 0; a < ncols_; ++a)
+          for (std::size_t c = 0; c < b_; ++c) H_[a * cap_ + mcount_ + c] = C[a * b_ + c];
+        std::size_t at = ncols_;
+        append(W, R);
+        for (std::size_t a = 0; a < b_; ++a)
+          for (std::size_t c = 0; c < b_; ++c) H_[(at + a) * cap_ + mcount_ + c] = R[a * b_ + c];
+        mcount_ += b_;
+      }
+      rayleigh_ritz(theta, Y);
+      std::vector<double> est = residual_estimates(Y);
+      std::size_t conv = 0;
+      while (conv < k_ && est[conv] <= o_.tol) conv++;
+      r.converged = conv;
+      if (conv >= k_ || r.restarts >= o_.max_restarts) break;
+      restart(theta, Y);
+      r.restarts++;
+    }
+    // The Ritz vectors, and their true residuals from one last product.
+    r.values.assign(theta.begin(), theta.begin() + k_);
+    r.vectors.assign(rows_ * k_, 0.0);
+    combine(Y, k_, r.vectors.data());
+    std::vector<double> AX(rows_ * k_);
+    multiply_(r.vectors.data(), AX.data(), k_);
+    r.matvecs += k_;
+    std::vector<double> res(k_, 0.0);
+    for (std::size_t i = 0; i < rows_; ++i)
+      for (std::size_t c = 0; c < k_; ++c) {
+        double d = AX[i * k_ + c] - r.values[c] * r.vectors[i * k_ + c];
+        res[c] += d * d;
+      }
+    reduce(res.data(), k_);
+    r.residuals.resize(k_);
+    r.converged = 0;
+    for (std::size_t c = 0; c < k_; ++c) {
+      r.residuals[c] = std::sqrt(res[c]);
+      if (r.residuals[c] <= o_.tol) r.converged++;
+    }
+    r.reductions = reductions_;
+    return r;
+  }
+
+ private:
+  std::size_t n_, rows_;
+  std::int64_t first_;
+  const DistributedMultiply& multiply_;
+  const SumAcross& sum_;
+  BlockLanczosOptions o_;
+  std::size_t k_, b_, cap_;
+  std::vector<double> V_, H_;  // V: rows x cap (row-major), H: cap x cap
+  std::size_t ncols_ = 0, mcount_ = 0, reductions_ = 0;
+
+  void reduce(double* x, std::size_t count) {
+    sum_(x, count);
+    reductions_++;
+  }
+
+  void multiply_block(std::vector<double>& W) {
+    std::vector<double> X(rows_ * b_);
+    for (std::size_t i = 0; i < rows_; ++i) std::copy_n(&V_[i * cap_ + mcount_], b_, &X[i * b_]);
+    multiply_(X.data(), W.data(), b_);
+  }
+
+  // out[a*b + c] (+)= sum_i V[i][a] W[i][c] for a < ncols, and (gram) sum_i W[i][a] W[i][c].
+  void local_products(const std::vector<double>& W, std::size_t ncols, bool gram, std::vector<double>& out) {
+    const std::size_t rowsz = (ncols + (gram ? b_ : 0)) * b_;
+    std::size_t chunks = parallel_chunks(0, rows_, 512);
+    std::vector<double> part(chunks * rowsz, 0.0);
+    parallel_for_chunks(0, rows_, 512, [&](std::size_t ch, std::size_t lo, std::size_t hi) {
+      double* p = &part[ch * rowsz];
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double* v = &V_[i * cap_];
+        const double* w = &W[i * b_];
+        for (std::size_t a = 0; a < ncols; ++a) {
+          const double va = v[a];
+          for (std::size_t c = 0; c < b_; ++c) p[a * b_ + c] += va * w[c];
+        }
+        if (gram)
+          for (std::size_t a = 0; a < b_; ++a)
+            for (std::size_t c = 0; c < b_; ++c) p[(ncols + a) * b_ + c] += w[a] * w[c];
+      }
+    });
+    out.assign(rowsz, 0.0);
+    for (std::size_t ch = 0; ch < chunks; ++ch)
+      for (std::size_t j = 0; j < rowsz; ++j) out[j] += part[ch * rowsz + j];
+  }
+
+  void subtract(std::vector<double>& W, const double* C, std::size_t ncols) {
+    parallel_for(0, rows_, 512, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double* v = &V_[i * cap_];
+        double* w = &W[i * b_];
+        for (std::size_t a = 0; a < ncols; ++a)
+          for (std::size_t c = 0; c < b_; ++c) w[c] -= v[a] * C[a * b_ + c];
+      }
+    });
+  }
+
+  // Two passes against the basis; returns the summed coefficients (ncols x b) and leaves W's
+  // Gram matrix after the second pass in gram_.
+  std::vector<double> gram_;
+  std::vector<double> orthogonalize(std::vector<double>& W) {
+    std::vector<double> C1, C2;
+    local_products(W, ncols_, false, C1);
+    reduce(C1.data(), C1.size());
+    subtract(W, C1.data(), ncols_);
+    local_products(W, ncols_, true, C2);
+    reduce(C2.data(), C2.size());
+    subtract(W, C2.data(), ncols_);
+    // W's Gram matrix after the second pass: G - C2^T C2 (the basis is orthonormal).
+    gram_.assign(C2.begin() + ncols_ * b_, C2.end());
+    for (std::size_t a = 0; a < b_; ++a)
+      for (std::size_t c = 0; c < b_; ++c) {
+        double s = 0;
+        for (std::size_t j = 0; j < ncols_; ++j) s += C2[j * b_ + a] * C2[j * b_ + c];
+        gram_[a * b_ + c] -= s;
+      }
+    for (std::size_t j = 0; j < ncols_ * b_; ++j) C1[j] += C2[j];
+    return C1;
+  }
+
+  // Normalizes W (already orthogonal to the basis; its Gram matrix in gram_) by SVQB and appends
+  // it: W = Q R, R = Λ^{1/2} U^T D. Directions W does not span (the Krylov space is exhausted, or
+  // the start block) are filled with fresh vectors orthogonal to everything, with zero rows in R.
+  void append(std::vector<double>& W, std::vector<double>& R) {
+    if (ncols_ == 0) {
+      std::vector<double> G;
+      local_products(W, 0, true, G);
+      reduce(G.data(), G.size());
+      gram_ = G;
+    }
+    std::vector<double> d(b_), Gs(b_ * b_), lam(b_), U(b_ * b_);
+    double top = 0;
+    for (std::size_t a = 0; a < b_; ++a) top = std::max(top, gram_[a * b_ + a]);
+    for (std::size_t a = 0; a < b_; ++a) {
+      double g = gram_[a * b_ + a];
+      d[a] = g > 1e-28 * std::max(top, 1e-300) && g > 1e-300 ? std::sqrt(g) : 0.0;
+    }
+    for (std::size_t a = 0; a < b_; ++a)
+      for (std::size_t c = 0; c < b_; ++c)
+        Gs[a * b_ + c] = d[a] > 0 && d[c] > 0 ? gram_[a * b_ + c] / (d[a] * d[c]) : 0.0;
+    speclin::symmetric_eigen(b_, Gs.data(), b_, lam.data(), U.data());
+    std::vector<double> Q(rows_ * b_, 0.0);
+    std::vector<std::size_t> weak;
+    std::fill(R.begin(), R.end(), 0.0);
+    for (std::size_t j = 0; j < b_; ++j) {
+      if (!(lam[j] > 1e-20)) {
+        weak.push_back(ncols_ + j);
+        continue;
+      }
+      const double s = 1.0 / std::sqrt(lam[j]);
+      for (std::size_t i = 0; i < rows_; ++i) {
+        double acc = 0;
+        for (std::size_t a = 0; a < b_; ++a)
+          if (d[a] > 0) acc += W[i * b_ + a] / d[a] * U[a * b_ + j];
+        Q[i * b_ + j] = acc * s;
+      }
+      for (std::size_t c = 0; c < b_; ++c) R[j * b_ + c] = std::sqrt(lam[j]) * U[c * b_ + j] * d[c];
+    }
+    for (std::size_t i = 0; i < rows_; ++i) std::copy_n(&Q[i * b_], b_, &V_[i * cap_ + ncols_]);
+    ncols_ += b_;
+    for (std::size_t col : weak) fill_fresh(col);
+  }
+
+  // A fresh unit vector in column `col`, orthogonal to every other column of the basis.
+  void fill_fresh(std::size_t col) {
+    for (std::uint64_t attempt = 0; attempt < 4; ++attempt) {
+      std::vector<double> x(rows_);
+      for (std::size_t i = 0; i < rows_; ++i)
+        x[i] = start_entry(o_.seed + 7919 * (col + 1) + attempt, first_ + static_cast<std::int64_t>(i), col);
+      for (int pass = 0; pass < 2; ++pass) {
+        std::vector<double> c(ncols_ + 1, 0.0);
+        for (std::size_t i = 0; i < rows_; ++i) {
+          for (std::size_t a = 0; a < ncols_; ++a)
+            if (a != col) c[a] += V_[i * cap_ + a] * x[i];
+          c[ncols_] += x[i] * x[i];
+        }
+        reduce(c.data(), c.size());
+        for (std::size_t i = 0; i < rows_; ++i)
+          for (std::size_t a = 0; a < ncols_; ++a)
+            if (a != col) x[i] -= V_[i * cap_ + a] * c[a];
+      }
+      double nn = 0;
+      for (std::size_t i = 0; i < rows_; ++i) nn += x[i] * x[i];
+      reduce(&nn, 1);
+      if (nn > 1e-20) {
+        const double s = 1.0 / std::sqrt(nn);
+        for (std::size_t i = 0; i < rows_; ++i) V_[i * cap_ + col] = x[i] * s;
+        return;
+      }
+    }
+    throw std::runtime_error("eigsh: the basis spans the whole space; the graph is too small for this k and block size");
+  }
+
+  // theta (mcount, descending) and Y (mcount x mcount, column j for theta[j]) of the projected
+  // problem over the multiplied columns: H[min(i,j)][max(i,j)] is the reduced inner product.
+  void rayleigh_ritz(std::vector<double>& theta, std::vector<double>& Y) {
+    const std::size_t m = mcount_;
+    std::vector<double> T(m * m);
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j) T[i * m + j] = i <= j ? H_[i * cap_ + j] : H_[j * cap_ + i];
+    theta.resize(m);
+    Y.resize(m * m);
+    speclin::symmetric_eigen(m, T.data(), m, theta.data(), Y.data());
+  }
+
+  // ||B y_j|| for the Ritz vectors, B = H[mcount:ncols, 0:mcount]: A V y - θ V y = V_rest B y.
+  std::vector<double> residual_estimates(const std::vector<double>& Y) {
+    const std::size_t m = mcount_;
+    std::vector<double> est(m, 0.0);
+    for (std::size_t j = 0; j < m; ++j) {
+      double s = 0;
+      for (std::size_t a = mcount_; a < ncols_; ++a) {
+        double acc = 0;
+        for (std::size_t c = 0; c < m; ++c) acc += H_[a * cap_ + c] * Y[c * m + j];
+        s += acc * acc;
+      }
+      est[j] = std::sqrt(s);
+    }
+    return est;
+  }
+
+  // out (rows x count) = V[:, 0:mcount] Y[:, 0:count]
+  void combine(const std::vector<double>& Y, std::size_t count, double* out) {
+    const std::size_t m = mcount_;
+    parallel_for(0, rows_, 512, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i)
+        for (std::size_t j = 0; j < count; ++j) {
+          double acc = 0;
+          for (std::size_t a = 0; a < m; ++a) acc += V_[i * cap_ + a] * Y[a * m + j];
+          out[i * count + j] = acc;
+        }
+    });
+  }
+
+  // Keeps the leading Ritz vectors and the last (unmultiplied) block: the thick restart.
+  void restart(const std::vector<double>& theta, const std::vector<double>& Y) {
+    const std::size_t m = mcount_;
+    const std::size_t keep = std::min(m - b_, std::max(k_ + b_, (cap_ - b_) / 2));
+    std::vector<double> kept(rows_ * keep);
+    combine(Y, keep, kept.data());
+    std::vector<double> B((ncols_ - mcount_) * keep, 0.0);
+    for (std::size_t a = mcount_; a < ncols_; ++a)
+      for (std::size_t j = 0; j < keep; ++j) {
+        double acc = 0;
+        for (std::size_t c = 0; c < m; ++c) acc += H_[a * cap_ + c] * Y[c * m + j];
+        B[(a - mcount_) * keep + j] = acc;
+      }
+    for (std::size_t i = 0; i < rows_; ++i) {
+      double* v = &V_[i * cap_];
+      std::copy_n(v + mcount_, b_, v + keep);  // the last block moves down (keep <= mcount)
+      std::copy_n(&kept[i * keep], keep, v);
+    }
+    std::fill(H_.begin(), H_.end(), 0.0);
+    for (std::size_t j = 0; j < keep; ++j) H_[j * cap_ + j] = theta[j];
+    for (std::size_t a = 0; a < b_; ++a)
+      for (std::size_t j = 0; j < keep; ++j) H_[(keep + a) * cap_ + j] = B[a * keep + j];
+    mcount_ = keep;
+    ncols_ = keep + b_;
+  }
+};
+
+}  // namespace
+
+BlockLanczosResult block_lanczos(std::size_t n, std::size_t local_rows, std::int64_t first_row,
+                                 const DistributedMultiply& multiply, const SumAcross& sum_across,
+                                 const BlockLanczosOptions& options) {
+  Solver s(n, local_rows, first_row, multiply, sum_across, options);
+  return s.run();
+}
+
+}  // namespace speclin::mpi

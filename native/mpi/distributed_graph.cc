@@ -1,0 +1,204 @@
+#include "distributed_graph.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "mpi_check.h"
+#include "thread_pool.h"
+
+namespace speclin::mpi {
+
+namespace {
+
+struct Entry {
+  std::int64_t row, col;
+  double weight;
+};
+
+int owner_of(const std::vector<std::int64_t>& offsets, std::int64_t row) {
+  return static_cast<int>(std::upper_bound(offsets.begin(), offsets.end(), row) - offsets.begin()) - 1;
+}
+
+// Alltoallv of POD items: `outgoing[r]` to rank r; returns what every rank sent here.
+template <typename T>
+std::vector<T> all_to_all(const std::vector<std::vector<T>>& outgoing, int size) {
+  std::vector<int> send_counts(size), recv_counts(size), sdispl(size + 1, 0), rdispl(size + 1, 0);
+  for (int r = 0; r < size; ++r) {
+    if (outgoing[r].size() * sizeof(T) > static_cast<std::size_t>(INT32_MAX))
+      throw std::invalid_argument("DistributedGraph: more than 2 GiB of entries for one rank in one exchange; use more ranks");
+    send_counts[r] = static_cast<int>(outgoing[r].size() * sizeof(T));
+  }
+  check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Alltoall");
+  std::vector<char> send;
+  for (int r = 0; r < size; ++r) {
+    sdispl[r + 1] = sdispl[r] + send_counts[r];
+    rdispl[r + 1] = rdispl[r] + recv_counts[r];
+  }
+  send.resize(sdispl[size]);
+  for (int r = 0; r < size; ++r)
+    if (!outgoing[r].empty()) std::memcpy(send.data() + sdispl[r], outgoing[r].data(), send_counts[r]);
+  std::vector<T> received(rdispl[size] / sizeof(T));
+  check(MPI_Alltoallv(send.data(), send_counts.data(), sdispl.data(), MPI_BYTE, received.data(), recv_counts.data(),
+                      rdispl.data(), MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  return received;
+}
+
+}  // namespace
+
+DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t* src, const std::int32_t* dst,
+                                              const double* weight, std::size_t count, bool symmetrize) {
+  DistributedGraph g;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g.rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &g.size_);
+  const int P = g.size_;
+  g.n_ = n;
+  g.offsets_.resize(P + 1);
+  for (int r = 0; r <= P; ++r) g.offsets_[r] = n * r / P;
+
+  // 1. Every entry to the owner of its row.
+  std::vector<std::vector<Entry>> outgoing(P);
+  auto route = [&](std::int64_t u, std::int64_t v, double w) { outgoing[owner_of(g.offsets_, u)].push_back({u, v, w}); };
+  for (std::size_t e = 0; e < count; ++e) {
+    double w = weight ? weight[e] : 1.0;
+    route(src[e], dst[e], w);
+    if (symmetrize && src[e] != dst[e]) route(dst[e], src[e], w);
+  }
+  std::vector<Entry> mine = all_to_all(outgoing, P);
+  outgoing.clear();
+  outgoing.shrink_to_fit();
+  std::sort(mine.begin(), mine.end(), [](const Entry& a, const Entry& b) { return a.row != b.row ? a.row < b.row : a.col < b.col; });
+
+  // 2. Local CSR, repeated entries summed; halo columns collected.
+  const std::int64_t first = g.offsets_[g.rank_];
+  const std::size_t rows = g.local_rows();
+  g.indptr_.assign(rows + 1, 0);
+  std::vector<std::int64_t> global_cols;
+  for (std::size_t i = 0; i < mine.size();) {
+    std::size_t j = i;
+    double w = 0;
+    while (j < mine.size() && mine[j].row == mine[i].row && mine[j].col == mine[i].col) w += mine[j++].weight;
+    global_cols.push_back(mine[i].col);
+    g.values_.push_back(w);
+    g.indptr_[mine[i].row - first + 1]++;
+    i = j;
+  }
+  std::partial_sum(g.indptr_.begin(), g.indptr_.end(), g.indptr_.begin());
+  std::int64_t local_nnz = static_cast<std::int64_t>(g.values_.size());
+  check(MPI_Allreduce(&local_nnz, &g.global_nnz_, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+
+  // Degrees (row sums) of the owned rows, and the total weight.
+  g.degree_.assign(rows, 0.0);
+  g.inv_sqrt_degree_.assign(rows, 0.0);
+  double local_total = 0;
+  std::int64_t isolated = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::int64_t e = g.indptr_[r]; e < g.indptr_[r + 1]; ++e) g.degree_[r] += g.values_[e];
+    local_total += g.degree_[r];
+    if (g.degree_[r] > 0) g.inv_sqrt_degree_[r] = 1.0 / std::sqrt(g.degree_[r]);
+    else isolated++;
+  }
+  double totals[2] = {local_total, static_cast<double>(isolated)};
+  check(MPI_Allreduce(MPI_IN_PLACE, totals, 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  g.total_weight_ = totals[0];
+  if (totals[1] > 0)
+    throw std::invalid_argument("DistributedGraph: " + std::to_string(static_cast<long long>(totals[1])) +
+                                " nodes have no edges (degree 0); Ā is undefined there: give every node an edge");
+
+  // 3. The halo: the columns owned elsewhere, grouped by owner (sorted, so by owner then id).
+  std::vector<std::int64_t> halo;
+  for (std::int64_t c : global_cols)
+    if (c < first || c >= g.offsets_[g.rank_ + 1]) halo.push_back(c);
+  std::sort(halo.begin(), halo.end());
+  halo.erase(std::unique(halo.begin(), halo.end()), halo.end());
+  g.halo_global_ = halo;
+  g.cols_.resize(global_cols.size());
+  for (std::size_t e = 0; e < global_cols.size(); ++e) {
+    std::int64_t c = global_cols[e];
+    g.cols_[e] = c >= first && c < g.offsets_[g.rank_ + 1]
+                     ? static_cast<std::int32_t>(c - first)
+                     : static_cast<std::int32_t>(rows + (std::lower_bound(halo.begin(), halo.end(), c) - halo.begin()));
+  }
+  // Ask each owner for the entries we need; what others ask of us is our send list.
+  std::vector<std::vector<std::int64_t>> requests(P);
+  for (std::int64_t c : halo) requests[owner_of(g.offsets_, c)].push_back(c);
+  int offset = 0;
+  for (int r = 0; r < P; ++r)
+    if (!requests[r].empty()) {
+      g.recv_ranks_.push_back(r);
+      g.recv_counts_.push_back(static_cast<int>(requests[r].size()));
+      g.recv_offsets_.push_back(offset);
+      offset += static_cast<int>(requests[r].size());
+    }
+  // Who asks what: an alltoall of counts, then of the ids.
+  std::vector<int> asked(P), my_counts(P);
+  for (int r = 0; r < P; ++r) my_counts[r] = static_cast<int>(requests[r].size());
+  check(MPI_Alltoall(my_counts.data(), 1, MPI_INT, asked.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Alltoall");
+  std::vector<std::int64_t> wanted = all_to_all(requests, P);
+  std::size_t pos = 0;
+  for (int r = 0; r < P; ++r) {
+    if (asked[r] == 0) continue;
+    g.send_ranks_.push_back(r);
+    g.send_counts_.push_back(asked[r]);
+    g.send_offsets_.push_back(static_cast<int>(g.send_index_.size()));
+    for (int i = 0; i < asked[r]; ++i) g.send_index_.push_back(static_cast<std::int32_t>(wanted[pos++] - first));
+  }
+  // 4. Rows that touch no halo column can be computed while the halo travels.
+  for (std::size_t r = 0; r < rows; ++r) {
+    bool boundary = false;
+    for (std::int64_t e = g.indptr_[r]; e < g.indptr_[r + 1] && !boundary; ++e) boundary = g.cols_[e] >= static_cast<std::int32_t>(rows);
+    (boundary ? g.boundary_rows_ : g.interior_rows_).push_back(static_cast<std::int32_t>(r));
+  }
+  return g;
+}
+
+void DistributedGraph::multiply(const double* X, double* Y, std::size_t columns) const {
+  const std::size_t rows = local_rows();
+  // u = D^{-1/2} x for the owned rows, then the halo's part of u after them.
+  std::vector<double> u((rows + halo_global_.size()) * columns);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < columns; ++c) u[r * columns + c] = inv_sqrt_degree_[r] * X[r * columns + c];
+  std::vector<double> sendbuf(send_index_.size() * columns);
+  for (std::size_t i = 0; i < send_index_.size(); ++i)
+    std::copy_n(&u[static_cast<std::size_t>(send_index_[i]) * columns], columns, &sendbuf[i * columns]);
+  std::vector<MPI_Request> requests;
+  requests.reserve(recv_ranks_.size() + send_ranks_.size());
+  const int tag = 17;
+  for (std::size_t i = 0; i < recv_ranks_.size(); ++i) {
+    requests.emplace_back();
+    check(MPI_Irecv(&u[(rows + recv_offsets_[i]) * columns], static_cast<int>(recv_counts_[i] * columns), MPI_DOUBLE,
+                    recv_ranks_[i], tag, MPI_COMM_WORLD, &requests.back()),
+          "MPI_Irecv");
+  }
+  for (std::size_t i = 0; i < send_ranks_.size(); ++i) {
+    requests.emplace_back();
+    check(MPI_Isend(&sendbuf[send_offsets_[i] * columns], static_cast<int>(send_counts_[i] * columns), MPI_DOUBLE,
+                    send_ranks_[i], tag, MPI_COMM_WORLD, &requests.back()),
+          "MPI_Isend");
+  }
+  auto row_product = [&](std::int32_t r) {
+    double* y = Y + static_cast<std::size_t>(r) * columns;
+    std::fill_n(y, columns, 0.0);
+    for (std::int64_t e = indptr_[r]; e < indptr_[r + 1]; ++e) {
+      const double a = values_[e];
+      const double* x = &u[static_cast<std::size_t>(cols_[e]) * columns];
+      for (std::size_t c = 0; c < columns; ++c) y[c] += a * x[c];
+    }
+    for (std::size_t c = 0; c < columns; ++c) y[c] *= inv_sqrt_degree_[r];
+  };
+  // The interior rows while the messages travel, then the rows that need them.
+  parallel_for(0, interior_rows_.size(), 256, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) row_product(interior_rows_[i]);
+  });
+  if (!requests.empty())
+    check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+  parallel_for(0, boundary_rows_.size(), 256, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) row_product(boundary_rows_[i]);
+  });
+}
+
+}  // namespace speclin::mpi

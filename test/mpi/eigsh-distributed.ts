@@ -1,0 +1,96 @@
+// Rank program of test/mpi.test.ts: a DistributedGraph (read from a Matrix Market file by byte
+// ranges, or scattered from rank 0's edges), its SpMV, eigsh and closed-form optimum, against the
+// single-process Graph of the same entries. Both graphs have repeated eigenvalues. Argument: the
+// .mtx file (two disjoint copies of one block graph: every eigenvalue twice).
+import { initMpi, DistributedGraph, distributedEigsh, distributedClosedFormOptimum } from '../../src/mpi/index.js';
+import { Graph, readMatrixMarket, eigshSync, closedFormOptimumSync } from '../../src/index.js';
+import { rng } from '../helpers/random.js';
+import { report } from './report.js';
+
+const comm = initMpi();
+const { rank, size } = comm;
+const file = process.argv[2];
+
+function compare(name: string, dist: DistributedGraph, single: Graph, k: number) {
+  // SpMV: two columns of a seeded x, this rank's rows against the single graph's product.
+  const random = rng(3);
+  const cols = 2;
+  const x = new Float64Array(single.n * cols).map(() => random() - 0.5);
+  const y = new Float64Array(single.n * cols);
+  single.normalized().multiply(x, y, cols);
+  const mine = dist.multiply(x.slice(dist.firstRow * cols, (dist.firstRow + dist.localRows) * cols), cols);
+  let spmvError = 0;
+  for (let i = 0; i < mine.length; i++) spmvError = Math.max(spmvError, Math.abs(mine[i] - y[dist.firstRow * cols + i]));
+
+  const tol = 1e-10;
+  const want = eigshSync(single, { k, tol });
+  const got = distributedEigsh(dist, { k, tol });
+  let valueError = 0;
+  for (let i = 0; i < k; i++) valueError = Math.max(valueError, Math.abs(got.values[i] - want.values[i]));
+  // M = U^T X over the whole graph (each rank its rows, summed): the cosines of the principal
+  // angles between the two k-dimensional subspaces are its singular values, so M^T M = I when the
+  // subspaces agree, whatever basis each solver picked inside a repeated eigenvalue.
+  const M = new Float64Array(k * k);
+  for (let i = 0; i < dist.localRows; i++)
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) M[a * k + b] += want.vectors.data[(dist.firstRow + i) * k + a] * got.vectors.data[i * k + b];
+  comm.allreduce(M);
+  let subspaceError = 0;
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += M[c * k + a] * M[c * k + b];
+      subspaceError = Math.max(subspaceError, Math.abs(s - (a === b ? 1 : 0)));
+    }
+  const optimum = distributedClosedFormOptimum(dist, k, { tol });
+  const singleOptimum = closedFormOptimumSync(single, k, { tol });
+  let embeddingGram = 0;
+  // E*^T diag(p) E* is diag(max(λ,0)): checks the scaling by the marginals on the rank's rows.
+  const G = new Float64Array(k * k);
+  const p = dist.marginals;
+  for (let i = 0; i < dist.localRows; i++)
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) G[a * k + b] += p[i] * optimum.embedding.data[i * k + a] * optimum.embedding.data[i * k + b];
+  comm.allreduce(G);
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) embeddingGram = Math.max(embeddingGram, Math.abs(G[a * k + b] - (a === b ? Math.max(optimum.eigenvalues[a], 0) : 0)));
+  return {
+    name,
+    n: dist.n,
+    nnz: dist.nnz,
+    localRows: dist.localRows,
+    haloSize: dist.haloSize,
+    spmvError,
+    values: Array.from(got.values),
+    singleValues: Array.from(want.values),
+    valueError,
+    subspaceError,
+    residuals: Array.from(got.residuals),
+    lossError: Math.abs(optimum.loss - singleOptimum.loss),
+    embeddingGram,
+    matvecs: got.matvecs,
+    reductions: got.reductions,
+  };
+}
+
+const results = [];
+// 1. The Matrix Market file, each rank its byte range.
+const fromFile = await DistributedGraph.readMatrixMarket(comm, file);
+results.push(compare('matrix market, two copies of a block graph', fromFile, await readMatrixMarket(file), 6));
+
+// 2. A cycle of 48 nodes, rank 0 holding every edge (scattered by fromEdges): eigenvalues
+// cos(2 pi j / 48), each j > 0 twice.
+const n = 48;
+const src = Int32Array.from({ length: n }, (_, i) => i);
+const dst = Int32Array.from({ length: n }, (_, i) => (i + 1) % n);
+const cycle = DistributedGraph.fromEdges(comm, rank === 0 ? { n, src, dst, symmetrize: true } : { n, src: new Int32Array(0), dst: new Int32Array(0), symmetrize: true });
+const both = { n, src: Int32Array.from([...src, ...dst]), dst: Int32Array.from([...dst, ...src]) };
+results.push(compare('cycle of 48, scattered from rank 0', cycle, Graph.fromEdges(both), 5));
+
+// Ranks that disagree on k get ERR_MPI_MISMATCH.
+let mismatch: unknown = null;
+try {
+  distributedEigsh(cycle, { k: 3 + (rank % 2) });
+} catch (e) {
+  mismatch = (e as { code?: string }).code;
+}
+report(rank, { size, results, mismatch });
