@@ -7,6 +7,8 @@ export { spectralLoss, spectralLossSync } from './spectral-loss.js';
 export type { SpectralLossOptions, SpectralLossResult } from './spectral-loss.js';
 export { topK, topKSync } from './topk.js';
 export type { TopKResult } from './topk.js';
+export { createIndex, loadIndex, SearchIndex } from './search/search-index.js';
+export type { IndexOptions, SearchOptions, IndexMemory, Metric, IndexKind } from './search/search-index.js';
 export { Graph, BipartiteGraph, NormalizedAdjacency, NormalizedBiadjacency } from './graph.js';
 export type {
   Symmetrize, GraphOptions, EdgesInput, CSRInput, BipartiteEdgesInput, Components, CSRArrays,

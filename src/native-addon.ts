@@ -17,6 +17,27 @@ export type NativeGraphHandle = NativeExternal;
 
 /** An operator's native part (`_native` of a symmetric operator, `_nativeRect` of a rectangular one). */
 export type NativeOperatorHandle = NativeExternal;
+/** A search index's native store (native/addon/search_index.cc). */
+export type NativeIndexHandle = NativeExternal;
+export interface NativeIndexOptions<T extends FloatArray = FloatArray> {
+  kind: 'flat' | 'ivf';
+  nlist?: number;
+  iterations?: number;
+  seed?: number;
+  /** Given: the lists are built around these (nlist x dim) instead of training k-means. */
+  centroids?: Matrix<T>;
+}
+export interface NativeIndexInfo {
+  size: number;
+  dim: number;
+  dtype: 'float32' | 'float64';
+  kind: 'flat' | 'ivf';
+  /** Bytes held by the keys (and, for ivf, ids and centroids). */
+  bytes: number;
+  nlist?: number;
+  centroidBytes?: number;
+  listSizes?: Int32Array;
+}
 
 /** A Gram product's output: a Batch for a Batch input, a Matrix otherwise; the input's dtype. */
 export type GramOutput<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
@@ -204,6 +225,15 @@ export interface NativeAddon {
   topKSync<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): NativeTopKResult<T>;
   topK<T extends FloatArray>(queries: Matrix<T>, keys: Matrix<T>, k: number): Promise<NativeTopKResult<T>>;
 
+  // ---- the search index (native/addon/search_index.cc); null: cancelled by the token
+  searchIndexCreate<T extends FloatArray>(keys: Matrix<T>, options: NativeIndexOptions<T>, cancelToken?: NativeExternal): Promise<NativeIndexHandle | null>;
+  searchIndexAdd<T extends FloatArray>(index: NativeIndexHandle, keys: Matrix<T>): Promise<void>;
+  searchIndexSearch<T extends FloatArray>(index: NativeIndexHandle, queries: Matrix<T>, k: number, nprobe: number, cancelToken?: NativeExternal): Promise<NativeTopKResult<T> | null>;
+  searchIndexSearchSync<T extends FloatArray>(index: NativeIndexHandle, queries: Matrix<T>, k: number, nprobe: number): NativeTopKResult<T>;
+  searchIndexKeys(index: NativeIndexHandle): FloatArray;
+  searchIndexCentroids(index: NativeIndexHandle): FloatArray | null;
+  searchIndexInfo(index: NativeIndexHandle): NativeIndexInfo;
+
   // ---- the population loss (native/addon/population_loss.cc)
   populationLossSync<T extends FloatArray>(graph: NativeGraphHandle, E: Matrix<T>): NativePopulationLoss<T>;
   populationLoss<T extends FloatArray>(graph: NativeGraphHandle, E: Matrix<T>): Promise<NativePopulationLoss<T>>;
@@ -279,6 +309,8 @@ export const nativeExportNames = [
   'spectralLossSync', 'spectralLoss',
   'spectralLossStatisticsSync', 'spectralLossStatistics', 'spectralLossFromStatisticsSync', 'spectralLossFromStatistics',
   'topKSync', 'topK',
+  'searchIndexCreate', 'searchIndexAdd', 'searchIndexSearch', 'searchIndexSearchSync', 'searchIndexKeys',
+  'searchIndexCentroids', 'searchIndexInfo',
   'populationLossSync', 'populationLoss', 'populationLossBipartiteSync', 'populationLossBipartite',
   'graphFromEdges', 'graphFromCSR', 'graphFromDense', 'bipartiteFromEdges', 'graphComponents', 'graphSpmv',
   'graphToCSR', 'bipartiteToCSR', 'graphNormalized', 'bipartiteNormalized', 'operatorMultiply', 'rectangularMultiply',

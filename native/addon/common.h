@@ -10,8 +10,10 @@
 #define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -125,6 +127,22 @@ void* typed_array_data(Napi::TypedArray arr);
 
 // Checked multiply for output sizes: RangeError naming `what` on overflow.
 std::size_t checked_mul(std::size_t a, std::size_t b, const char* what);
+
+// Owned Int32 storage handed to JS without a copy (Buffer holds only float dtypes).
+struct Indices {
+  std::int32_t* p = nullptr;
+  std::size_t n = 0;
+  explicit Indices(std::size_t count) : n(count) {
+    p = static_cast<std::int32_t*>(std::malloc(std::max<std::size_t>(1, count) * sizeof(std::int32_t)));
+    if (!p) throw_range("the indices (" + std::to_string(count * 4) + " bytes) could not be allocated");
+  }
+  ~Indices() { std::free(p); }
+  Napi::Int32Array to_js(Napi::Env env) {
+    auto ab = adopt_allocation(env, p, n * sizeof(std::int32_t));
+    p = nullptr;
+    return Napi::Int32Array::New(env, n, ab, 0);
+  }
+};
 
 // A result object { data, rows, cols[, batch] }.
 Napi::Object make_matrix(Napi::Env env, Napi::TypedArray data, std::size_t batch, std::size_t rows,

@@ -50,22 +50,6 @@ void compute(const Args& a, const void* q, const void* keys, std::int32_t* idx, 
                   a.q.cols, a.k, idx, static_cast<double*>(scores));
 }
 
-// Owned Int32 storage handed to JS without a copy (Buffer holds only float dtypes).
-struct Indices {
-  std::int32_t* p = nullptr;
-  std::size_t n = 0;
-  explicit Indices(std::size_t count) : n(count) {
-    p = static_cast<std::int32_t*>(std::malloc(std::max<std::size_t>(1, count) * sizeof(std::int32_t)));
-    if (!p) throw_range("topK: the indices (" + std::to_string(count * 4) + " bytes) could not be allocated");
-  }
-  ~Indices() { std::free(p); }
-  Napi::Int32Array to_js(Napi::Env env) {
-    auto ab = adopt_allocation(env, p, n * sizeof(std::int32_t));
-    p = nullptr;
-    return Napi::Int32Array::New(env, n, ab, 0);
-  }
-};
-
 Napi::Object result(Napi::Env env, Napi::Int32Array idx, Napi::TypedArray scores, const Args& a) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("indices", idx);

@@ -18,59 +18,10 @@
 
 #include "gram.h"
 #include "thread_pool.h"
+#include "topk_heap.h"
 
 namespace speclin {
-namespace {
 
-template <typename T>
-struct Entry {
-  T score;
-  std::int32_t index;
-};
-
-// a ranks below b: lower score, or the same score and a higher index.
-template <typename T>
-inline bool worse(const Entry<T>& a, const Entry<T>& b) {
-  return a.score < b.score || (a.score == b.score && a.index > b.index);
-}
-
-// A heap of at most `cap` entries with the worst at h[0].
-template <typename T>
-struct BoundedHeap {
-  Entry<T>* h;
-  std::size_t size, cap;
-
-  void offer(T score, std::int32_t index) {
-    Entry<T> e{score, index};
-    if (size < cap) {
-      // Only a filling heap needs this test: a full one rejects NaN below, as every comparison
-      // with it is false, so the hot path pays nothing for it.
-      if (std::isnan(score)) return;
-      std::size_t c = size++;
-      while (c > 0) {
-        std::size_t p = (c - 1) / 2;
-        if (!worse(e, h[p])) break;
-        h[c] = h[p];
-        c = p;
-      }
-      h[c] = e;
-      return;
-    }
-    if (score < h[0].score || !worse(h[0], e)) return;
-    std::size_t pos = 0;
-    for (;;) {
-      std::size_t l = 2 * pos + 1;
-      if (l >= size) break;
-      std::size_t w = l + 1 < size && worse(h[l + 1], h[l]) ? l + 1 : l;
-      if (!worse(h[w], e)) break;
-      h[pos] = h[w];
-      pos = w;
-    }
-    h[pos] = e;
-  }
-};
-
-// Index of the first row of X (n x d) holding a NaN or Infinity, or n if none.
 template <typename T>
 std::size_t first_non_finite_row(const T* X, std::size_t n, std::size_t d) {
   std::size_t chunks = parallel_chunks(0, n, std::max<std::size_t>(1, 65536 / d));
@@ -89,8 +40,6 @@ std::size_t first_non_finite_row(const T* X, std::size_t n, std::size_t d) {
                       });
   return *std::min_element(first.begin(), first.end());
 }
-
-}  // namespace
 
 template <typename T>
 void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d, std::size_t k,
@@ -117,7 +66,7 @@ void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d
   const std::size_t parts =
       qtiles >= threads ? 1 : std::min(ktiles, (threads + qtiles - 1) / qtiles);
 
-  std::vector<Entry<T>> heaps(parts * nq * k);
+  std::vector<TopKEntry<T>> heaps(parts * nq * k);
   std::vector<std::size_t> sizes(parts * nq, 0);
   const std::size_t tasks = qtiles * parts;
   parallel_for(0, tasks, 1, [&](std::size_t lo, std::size_t hi) {
@@ -141,29 +90,20 @@ void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d
   });
 
   parallel_for(0, nq, 16, [&](std::size_t lo, std::size_t hi) {
-    std::vector<Entry<T>> all;
+    std::vector<TopKEntry<T>> all;
     for (std::size_t q = lo; q < hi; ++q) {
       all.clear();
       for (std::size_t p = 0; p < parts; ++p) {
         std::size_t slot = p * nq + q;
         all.insert(all.end(), heaps.begin() + slot * k, heaps.begin() + slot * k + sizes[slot]);
       }
-      auto better = [](const Entry<T>& a, const Entry<T>& b) { return worse(b, a); };
-      // Fewer than k entries where NaN scores were passed over.
-      const std::size_t kept = std::min(k, all.size());
-      std::partial_sort(all.begin(), all.begin() + kept, all.end(), better);
-      for (std::size_t j = 0; j < kept; ++j) {
-        indices[q * k + j] = all[j].index;
-        scores[q * k + j] = all[j].score;
-      }
-      for (std::size_t j = kept; j < k; ++j) {
-        indices[q * k + j] = -1;
-        scores[q * k + j] = T(0);
-      }
+      write_best(all, k, indices + q * k, scores + q * k);
     }
   });
 }
 
+template std::size_t first_non_finite_row<float>(const float*, std::size_t, std::size_t);
+template std::size_t first_non_finite_row<double>(const double*, std::size_t, std::size_t);
 template void top_k<float>(const float*, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
                            std::int32_t*, float*);
 template void top_k<double>(const double*, std::size_t, const double*, std::size_t, std::size_t,
