@@ -154,8 +154,13 @@ export class SearchIndex {
    * retraining. The CPU store copies its keys into a new snapshot (O(size) per call; a search
    * already running keeps the old one), so add in large batches. */
   add(keys: Matrix): Promise<void> {
-    const store = this.store;
-    const checked = this.readKeys('add', 'keys', keys);
+    let store: KeyStore, checked: Matrix;
+    try {
+      store = this.store;
+      checked = this.readKeys('add', 'keys', keys);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const before = [...this.#inFlight, this.#lastAdd];
     const run = Promise.allSettled(before).then(() => store.add(checked));
     this.#lastAdd = run;
