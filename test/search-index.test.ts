@@ -10,18 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createIndex, loadIndex, setThreads, getThreads, SpeclinError, type Matrix, type TopKResult } from '../src/index.js';
 import { rng } from './helpers/random.js';
+import { ints, naive } from './helpers/search-reference.js';
 import { readNpy as loadNpy } from '../src/index.js';
 
 type F = Float32Array | Float64Array;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-search-index-'));
-
-/** rows x cols of integers in [-r, r] (a few values: plenty of exact ties). */
-function ints<T extends F>(ctor: { new (n: number): T }, rows: number, cols: number, seed: number, r = 3): Matrix<T> {
-  const u = rng(seed);
-  const data = new ctor(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = Math.floor(u() * (2 * r + 1)) - r;
-  return { data, rows, cols };
-}
 
 /** Keys around `centers` well separated clusters (multiples of 1/8: exact dot products), the
  * cluster of each row in `label`. */
@@ -46,28 +39,6 @@ function concat<T extends F>(a: Matrix<T>, b: Matrix<T>): Matrix<T> {
   return { data, rows: a.rows + b.rows, cols: a.cols };
 }
 
-/** The reference: every score in float64, sorted by (score desc, index asc). */
-function naive(Q: Matrix, K: Matrix, k: number): { indices: Int32Array; scores: Float64Array } {
-  const d = Q.cols;
-  const indices = new Int32Array(Q.rows * k);
-  const scores = new Float64Array(Q.rows * k);
-  const s = new Float64Array(K.rows);
-  const order = Array.from({ length: K.rows }, (_, j) => j);
-  for (let q = 0; q < Q.rows; q++) {
-    for (let j = 0; j < K.rows; j++) {
-      let acc = 0;
-      for (let c = 0; c < d; c++) acc += Q.data[q * d + c] * K.data[j * d + c];
-      s[j] = acc;
-    }
-    order.sort((a, b) => s[b] - s[a] || a - b);
-    for (let r = 0; r < k; r++) {
-      indices[q * k + r] = order[r];
-      scores[q * k + r] = s[order[r]];
-    }
-  }
-  return { indices, scores };
-}
-
 function same(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, got: TopKResult, want: { indices: Int32Array; scores: Float64Array }, what: string) {
   t.deepEqual(Array.from(got.indices), Array.from(want.indices), `${what}: indices`);
   t.deepEqual(Array.from(got.scores), Array.from(want.scores), `${what}: scores`);
@@ -83,7 +54,7 @@ function recall(got: Int32Array, want: Int32Array, rows: number, k: number): num
   return hit / (rows * k);
 }
 
-for (const ctor of [Float32Array, Float64Array]) {
+for (const ctor of [Float32Array, Float64Array] as { new (n: number): F }[]) {
   const dtype = ctor === Float32Array ? 'float32' : 'float64';
   test(`flat ip (${dtype}): exactly the naive float64 scan, ties by the lower index, at 1 and 3 threads`, async (t) => {
     const before = getThreads();

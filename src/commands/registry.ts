@@ -18,6 +18,7 @@ const commands: Command[] = [
   { name: 'demo', summary: 'learn spectral embeddings of MNIST and check them against the closed-form optimum', load: () => import('./demo.js') },
   { name: 'clip', summary: 'two towers on a bipartite graph of pairs, against the closed-form optimum', load: () => import('./clip.js') },
   { name: 'train', summary: 'train an embedding of any graph (--graph FILE -k K)', load: () => import('./train.js') },
+  { name: 'search', summary: 'the k best keys of each query: exact or inverted-file search (--keys K --queries Q -k K)', load: () => import('./search.js') },
   { name: 'verify', summary: 'check an embedding trained anywhere against the closed-form optimum', load: () => import('./verify.js') },
   { name: 'where', summary: 'the paths of libspeclin (the C ABI) and speclin.h, for C and Python', load: () => import('./where.js') },
 ];
