@@ -40,6 +40,16 @@ Napi::Error to_js_error(Napi::Env env, std::exception_ptr e) {
   }
 }
 
+Napi::Object top_k_result(Napi::Env env, Napi::Int32Array indices, Napi::TypedArray scores, std::size_t rows,
+                          std::size_t k) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("indices", indices);
+  o.Set("scores", scores);
+  o.Set("rows", Napi::Number::New(env, static_cast<double>(rows)));
+  o.Set("k", Napi::Number::New(env, static_cast<double>(k)));
+  return o;
+}
+
 const char* dtype_name(Dtype d) { return d == Dtype::F32 ? "float32" : "float64"; }
 
 std::size_t read_size(Napi::Value v, const char* what) {

@@ -144,6 +144,10 @@ struct Indices {
   }
 };
 
+// A top-k result object { indices, scores, rows, k } (topK, the search index).
+Napi::Object top_k_result(Napi::Env env, Napi::Int32Array indices, Napi::TypedArray scores, std::size_t rows,
+                          std::size_t k);
+
 // A result object { data, rows, cols[, batch] }.
 Napi::Object make_matrix(Napi::Env env, Napi::TypedArray data, std::size_t batch, std::size_t rows,
                          std::size_t cols, bool with_batch);

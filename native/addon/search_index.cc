@@ -219,15 +219,6 @@ bool run_search(const IndexData<T>& data, const T* Q, const SearchArgs& a, std::
   return true;
 }
 
-Napi::Object result(Napi::Env env, Napi::Int32Array idx, Napi::TypedArray scores, const SearchArgs& a) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("indices", idx);
-  o.Set("scores", scores);
-  o.Set("rows", Napi::Number::New(env, static_cast<double>(a.q.rows)));
-  o.Set("k", Napi::Number::New(env, static_cast<double>(a.k)));
-  return o;
-}
-
 Napi::Value SearchSync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const IndexHandle& h = handle_of(info[0]);
@@ -238,7 +229,7 @@ Napi::Value SearchSync(const Napi::CallbackInfo& info) {
     Napi::TypedArray scores = new_typed_array(env, a.q.dtype, n, "the scores");
     if (h.f32) run_search(*h.f32, a.q.as<float>(), a, idx.p, static_cast<float*>(typed_array_data(scores)), nullptr);
     else run_search(*h.f64, a.q.as<double>(), a, idx.p, static_cast<double*>(typed_array_data(scores)), nullptr);
-    return result(env, idx.to_js(env), scores, a);
+    return top_k_result(env, idx.to_js(env), scores, a.q.rows, a.k);
   });
 }
 
@@ -260,7 +251,7 @@ Napi::Value Search(const Napi::CallbackInfo& info) {
         },
         [=](Napi::Env env) -> Napi::Value {
           if (!*done) return env.Null();
-          return result(env, idx->to_js(env), scores->to_js(env), a);
+          return top_k_result(env, idx->to_js(env), scores->to_js(env), a.q.rows, a.k);
         });
   });
 }

@@ -50,15 +50,6 @@ void compute(const Args& a, const void* q, const void* keys, std::int32_t* idx, 
                   a.q.cols, a.k, idx, static_cast<double*>(scores));
 }
 
-Napi::Object result(Napi::Env env, Napi::Int32Array idx, Napi::TypedArray scores, const Args& a) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("indices", idx);
-  o.Set("scores", scores);
-  o.Set("rows", Napi::Number::New(env, static_cast<double>(a.q.rows)));
-  o.Set("k", Napi::Number::New(env, static_cast<double>(a.k)));
-  return o;
-}
-
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info);
@@ -67,7 +58,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
     Indices idx(n);
     Napi::TypedArray scores = new_typed_array(env, a.q.dtype, n, "the scores");
     compute(a, a.q.data(), a.keys.data(), idx.p, typed_array_data(scores));
-    return result(env, idx.to_js(env), scores, a);
+    return top_k_result(env, idx.to_js(env), scores, a.q.rows, a.k);
   });
 }
 
@@ -81,7 +72,7 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
     auto scores = std::make_shared<Buffer>(a.q.dtype, n);
     return run_async(
         info.Env(), "topK", [=] { compute(a, q->data(), keys->data(), idx->p, scores->data()); },
-        [=](Napi::Env env) -> Napi::Value { return result(env, idx->to_js(env), scores->to_js(env), a); });
+        [=](Napi::Env env) -> Napi::Value { return top_k_result(env, idx->to_js(env), scores->to_js(env), a.q.rows, a.k); });
   });
 }
 
