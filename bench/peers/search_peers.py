@@ -3,7 +3,7 @@ Request (JSON on stdin): {"peer": "faiss" | "numpy", "keys": path, "queries": pa
 "threads": int, "nlist": int, "nprobes": [int], "numpy_queries": int, "ivf_queries": int}.
 faiss (Debian's python3-faiss, /usr/bin/python3): IndexFlatIP, then IndexIVFFlat (inner product,
 the flat IP quantizer, nlist lists trained on the keys) searched at each nprobe.
-numpy: S = Q K^T in blocks of 100 queries, argpartition, then a stable sort of the k survivors
+numpy: S = Q K^T in blocks of queries (40 MB of scores each), argpartition, then a stable sort of the k survivors
 (ties: the lower index), on the first numpy_queries queries.
 Answer: {"version", "threads", "flat": {"seconds", "indices", "scores"}, "ivf": {"train_seconds",
 "bytes_per_key", "runs": [{"nprobe", "seconds", "indices"}]}} (faiss) or
@@ -34,13 +34,14 @@ def timed(fn):
 
 def numpy_search(Qs):
     idx = np.empty((Qs.shape[0], k), dtype=np.int64)
-    for q0 in range(0, Qs.shape[0], 100):
-        S = Qs[q0:q0 + 100] @ K.T
+    block = max(1, min(100, 10_000_000 // K.shape[0]))
+    for q0 in range(0, Qs.shape[0], block):
+        S = Qs[q0:q0 + block] @ K.T
         part = np.argpartition(-S, k - 1, axis=1)[:, :k]
         # Ties with the k-th score outside `part` are not looked for: numpy's own idiom.
         part.sort(axis=1)
         order = np.argsort(-np.take_along_axis(S, part, axis=1), axis=1, kind="stable")
-        idx[q0:q0 + 100] = np.take_along_axis(part, order, axis=1)
+        idx[q0:q0 + block] = np.take_along_axis(part, order, axis=1)
     return idx
 
 
