@@ -80,6 +80,8 @@ test('speclin clip --json (captions): the documented figures, and a report with 
   t.is(s.pairs, 'captions');
   t.is(s.images + s.heldOutImages, 1000);
   t.is(s.encoder, 'linear');
+  t.is(s.pixelComponents, 64);
+  t.true(s.keptVariance > 0.5 && s.keptVariance < 1, `kept variance ${s.keptVariance}`);
   t.is(typeof s.targets.inSamplePrecisionRatio, 'number');
   t.is(s.report, out);
   const html = readFileSync(out, 'utf8');
@@ -96,6 +98,8 @@ const bad: [string, string[], RegExp][] = [
   ['--m with the captions', ['--m', '5'], /--m is for --graph or --pairs knn/],
   ['--query with knn pairs', ['--pairs', 'knn', '--query', 'a seven'], /--query searches the captions/],
   ['too few digits', ['--n', '100'], /--n must be an integer >= 500/],
+  ['--pixel-components with knn pairs', ['--pairs', 'knn', '--pixel-components', '32'], /--pixel-components is for the captions/],
+  ['too many pixel components', ['--pixel-components', '785'], /--pixel-components must be an integer >= 0 <= 784/],
 ];
 for (const [name, args, message] of bad) {
   test(`clip (captions): bad arguments are a UsageError: ${name}`, async (t) => {

@@ -30,7 +30,7 @@ import { progressHooks, trainingFlags, trainingRows, trainingOptions, type Train
 import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
 /** The captions' defaults, measured on the 10 000 digits (docs/clip.md). */
-export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const };
+export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const, pixelComponents: 64 };
 
 function captionHyperParameters(encoder: EncoderKind, mode: TrainMode): HyperParameters {
   if (encoder === 'table') return defaultHyperParameters(encoder, mode);
@@ -51,6 +51,8 @@ export const usage = `usage: speclin clip [options]
   --graph FILE        a bipartite graph: an m x n Matrix Market file (rows: left, columns: right)
   --query TEXT        captions: also show the held-out images TEXT finds (repeatable; its words
                       must be the captions' words)
+  --pixel-components D  captions: the image tower reads the pixels' top D principal components
+                      (fitted on the training images; default 64), 0: the raw pixels
   --n N               MNIST digits (default 10000; captions: 20 % held out; knn: half a side)
   --m M               knn: cross neighbours per digit (default 10)
   -k, --k K           embedding dimension (default 64 with captions, else 16)
@@ -92,7 +94,7 @@ function pickRows(M: Matrix<Float32Array>, rowsWanted: Int32Array): Matrix<Float
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, {
     ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' },
-    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true },
+    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true }, 'pixel-components': { type: 'string' },
   }, usage, false);
   if (values.help) {
     process.stdout.write(usage + '\n');
@@ -103,7 +105,9 @@ export async function run(args: string[]): Promise<number> {
   if (file && values.pairs !== undefined) throw new UsageError('--pairs and --graph are exclusive: --graph FILE gives the pairs', usage);
   const queries = (values.query as string[] | undefined) ?? [];
   if (pairs !== 'captions' && queries.length > 0) throw new UsageError('--query searches the captions: use it without --graph and --pairs knn', usage);
+  if (pairs !== 'captions' && values['pixel-components'] !== undefined) throw new UsageError('--pixel-components is for the captions: use it without --graph and --pairs knn', usage);
   if (pairs === 'captions') {
+    const components = numberOption(values['pixel-components'] as string | undefined, '--pixel-components', usage, { integer: true, min: 0, max: MNIST_SIDE * MNIST_SIDE }) ?? CAPTION_DEFAULTS.pixelComponents;
     for (const flag of ['m', 'save-left', 'save-right']) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --graph or --pairs knn, not the captions`, usage);
     }
@@ -112,7 +116,7 @@ export async function run(args: string[]): Promise<number> {
     const gpu = await openBackend(values.backend);
     if (gpu === null) return 1;
     try {
-      return await clipCaptions({ flags, n, queries, gpu, usage });
+      return await clipCaptions({ flags, n, queries, components, gpu, usage });
     } finally {
       gpu?.dispose();
     }
@@ -234,6 +238,8 @@ interface CaptionRunOptions {
   n: number;
   /** Free-text queries added to the report's gallery. */
   queries: string[];
+  /** The image tower's principal components of the pixels (0: raw pixels). */
+  components: number;
   gpu?: GpuSession;
   usage: string;
 }
@@ -286,7 +292,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
   const hooks = progressHooks(flags.hyper.steps, 'svds');
   const r = await runCaptionExperiment({
     digits, k: flags.k, encoder: flags.encoder, hidden: flags.hidden, mode: flags.mode, hyper: flags.hyper, seed: flags.seed, hooks,
-    galleryQueries: o.queries.length > 0 ? o.queries : undefined,
+    galleryQueries: o.queries.length > 0 ? o.queries : undefined, pixelComponents: o.components,
     lossProvider: gpu ? (graph) => webGpuLossProvider(gpu.backend, graph) : undefined,
   }).catch((err: unknown) => {
     // A query with a word the captions never use is the user's input: a usage error naming it.
@@ -302,6 +308,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
     ['held-out combinations', r.unseenCombinations.map(combinationText).join(', ') || 'none'],
     ['stored pairs (image, caption)', String(r.graph.nnz)],
     ['vocabulary', `${r.vocabulary.size} words`],
+    ['image tower input', o.components ? `top ${o.components} principal components of the pixels (${pct(r.keptVariance)} of their variance)` : 'the 784 pixels'],
     ['backend', gpu ? `webgpu (${gpu.description})` : 'cpu'],
     ...trainingRows(flags, tt),
     ['σ_1, σ_k', `${tt.singularValues[0].toFixed(4)}, ${tt.singularValues[flags.k - 1].toFixed(4)}`],
@@ -336,7 +343,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
     out,
     renderReport({
       title: `speclin clip: ${r.trainImages.length + r.testImages.length} MNIST digits and their generated captions`,
-      subtitle: `k = ${flags.k}, ${flags.encoder} towers (image: pixels; text: an embedding bag of words), ${flags.mode} training, seed ${flags.seed}`,
+      subtitle: `k = ${flags.k}, ${flags.encoder} towers (image: ${o.components ? `${o.components} principal components of the pixels` : "pixels"}; text: an embedding bag of words), ${flags.mode} training, seed ${flags.seed}`,
       summary,
       optimum: tt.optimum,
       evals: tt.training.evals,
@@ -358,7 +365,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
       optimum: tt.optimum, finalPopulationLoss: tt.finalPopulationLoss, relativeGap: tt.relativeGap, maxPrincipalAngleDeg: tt.maxPrincipalAngleDeg,
       ...figuresJson(r.heldOut),
       unseenPrecisionAt10: r.unseen.precisionAtK, unseenMAP: r.unseen.meanAveragePrecision,
-      pixelProbeAccuracy: r.pixelProbeAccuracy,
+      pixelProbeAccuracy: r.pixelProbeAccuracy, pixelComponents: o.components, keptVariance: r.keptVariance,
       inSample: { learned: figuresJson(r.inSample.learned), optimum: figuresJson(r.inSample.optimum) },
       targets: t, seconds, encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, backend: gpu ? 'webgpu' : 'cpu',
       gpuParts: tt.training.gpuParts, report: out,

@@ -13,6 +13,7 @@ import {
 } from '../data/captions.js';
 import type { Digits } from '../data/mnist.js';
 import { Vocabulary } from '../data/tokenizer.js';
+import { fitPrincipalComponents, projectOnComponents } from '../data/principal-components.js';
 import { gatherRows, type Encoder } from './encoders.js';
 import { runTwoTowerExperiment, type ExperimentOptions, type HyperParameters, type TwoTowerResult } from './experiment.js';
 import type { LossProvider, TrainMode } from './loop.js';
@@ -30,6 +31,9 @@ export interface CaptionExperimentOptions {
   mode: TrainMode;
   hyper: HyperParameters;
   seed: number;
+  /** The image tower reads the pixels through their top principal components (fitted on the
+   * training images) when this is a count; 0 or undefined: the raw pixels. */
+  pixelComponents?: number;
   /** Fraction of the images held out of training (0.2 by default). */
   heldOut?: number;
   unseen?: readonly HeldOutCombination[];
@@ -78,6 +82,8 @@ export interface CaptionExperimentResult {
   /** 10 labelled training images per class, ridge probe on the pixels, evaluated on the held-out images. */
   pixelProbeAccuracy: number;
   gallery: GalleryRow[];
+  /** The fraction of the training pixels' variance the image tower's components keep (1: raw pixels). */
+  keptVariance: number;
   seconds: { captions: number; evaluation: number };
 }
 
@@ -127,7 +133,10 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   vocabulary.bagOfWords(galleryQueries);
   const graph = BipartiteGraph.fromEdges({ nLeft: trainImages.length, nRight: seenCaptions.length, left: pairs.image, right: pairs.caption });
   const edges = { n: trainImages.length, nRight: seenCaptions.length, src: pairs.image, dst: pairs.caption, weight: new Float32Array(pairs.image.length).fill(1) };
-  const trainPixels = gatherRows(digits.images, trainImages);
+  const pca = o.pixelComponents ? fitPrincipalComponents(gatherRows(digits.images, trainImages), o.pixelComponents) : undefined;
+  // The image tower's input: the pixels, or their principal coordinates (a fixed linear first stage).
+  const imageInput = (rows: Int32Array) => (pca ? projectOnComponents(pca, gatherRows(digits.images, rows)) : gatherRows(digits.images, rows));
+  const trainPixels = imageInput(trainImages);
   const captionSeconds = (performance.now() - started) / 1000;
   const lossProvider = o.lossProvider?.(graph);
   const twoTower = await runTwoTowerExperiment({
@@ -147,7 +156,7 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const seenSpecs = Array.from(seenCaptions, (c) => captions[c]);
   const trainAttributes = Array.from(trainImages, (i) => captioned.attributes[i]);
   const testAttributes = Array.from(testImages, (i) => captioned.attributes[i]);
-  const testEmbedding = toFloat64(embedWith(f, gatherRows(digits.images, testImages)));
+  const testEmbedding = toFloat64(embedWith(f, imageInput(testImages)));
   const seenEmbedding = toFloat64(twoTower.training.rightEmbedding!);
   const allCaptionEmbedding = embedText(captions.map((c) => c.text));
   const unseenIndices = Int32Array.from(captions.flatMap((_, c) => (captioned.seen[c] ? [] : [c])));
@@ -185,7 +194,7 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
     };
   });
   return {
-    twoTower, graph, captioned, vocabulary, trainImages, testImages, unseenCombinations, heldOut, unseen, inSample, pixelProbeAccuracy, gallery,
+    twoTower, graph, captioned, vocabulary, trainImages, testImages, unseenCombinations, heldOut, unseen, inSample, pixelProbeAccuracy, gallery, keptVariance: pca?.keptVariance ?? 1,
     seconds: { captions: captionSeconds, evaluation: (performance.now() - evalStart) / 1000 },
   };
 }

@@ -23,8 +23,10 @@ export function precisionAtK(ranked: ArrayLike<number>, k: number, isRelevant: (
  * allowed (they have no place in an order). */
 export function ranking(scores: ArrayLike<number>): Int32Array {
   for (let i = 0; i < scores.length; i++) if (Number.isNaN(scores[i])) throw new RangeError(`score ${i} is NaN: a ranking needs finite or infinite scores`);
+  const negated = Float64Array.from(scores, (x) => -x);
   const order = Int32Array.from({ length: scores.length }, (_, i) => i);
-  return order.sort((a, b) => (scores[b] > scores[a] ? 1 : scores[b] < scores[a] ? -1 : a - b));
+  // Equal scores subtract to 0 (or, both infinite, to NaN): either way the index decides.
+  return order.sort((a, b) => negated[a] - negated[b] || a - b);
 }
 
 /** Average precision of a query: the mean over its relevant keys of the precision at each one's
