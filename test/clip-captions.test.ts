@@ -12,6 +12,9 @@ import { runCaptionExperiment } from '../src/train/caption-experiment.js';
 import { crc32, grayscalePng } from '../src/report/thumbnails.js';
 import { UsageError } from '../src/cli/args.js';
 import { cli } from './helpers/cli.js';
+import { testNeeding } from './helpers/requirements.js';
+
+const gpuTest = testNeeding('webgpu');
 
 test('a short caption run beats chance on held-out images by a wide margin', async (t) => {
   const digits = await loadMnist({ n: 2000, seed: 3 });
@@ -114,4 +117,16 @@ test('clip --query with a word the captions never use: exit 2 naming the word', 
   t.is(r.status, 2, r.stderr);
   t.regex(r.stderr, /--query: 'a purple seven' has words outside the vocabulary: purple/);
   t.regex(r.stderr, /usage: speclin clip/);
+});
+
+gpuTest('clip --backend webgpu (captions): training\'s losses on the GPU, the search figures as on the CPU', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-clip-captions-gpu-'));
+  const r = await cli('clip', '--backend', 'webgpu', '--json', '--n', '1000', '-k', '16', '--steps', '50', '--out', path.join(dir, 'r.html'));
+  t.is(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  t.is(s.backend, 'webgpu');
+  t.deepEqual(s.gpuParts, ['minibatch spectralLoss and its gradients', 'scheduled population-loss evaluations (all but the final one)']);
+  for (const key of ['precisionAt10', 'mAP', 'unseenPrecisionAt10', 'imageToTextRecallAt1', 'zeroShotAccuracy']) t.true(s[key] >= 0 && s[key] <= 1, key);
+  // 50 steps on 800 images already classify far above chance (0.1): the GPU's gradients train.
+  t.true(s.zeroShotAccuracy > 0.4, `zero-shot ${s.zeroShotAccuracy}`);
 });
