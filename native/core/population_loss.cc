@@ -36,13 +36,14 @@ void scale_rows(const double* X, const std::vector<double>& w, std::size_t k, do
   });
 }
 
-// M = E^T diag(p) E (k x k) through syrk on sqrt(p) E; also leaves diag(p) E in `pE`.
+// M = E^T diag(p) E (k x k) as the Gram matrix of sqrt(p) E (one triangle, rows split over
+// threads for the usual k); also leaves diag(p) E in `pE`.
 void weighted_gram(const double* E, const std::vector<double>& p, std::size_t k, double* M,
                    std::vector<double>& pE) {
   std::size_t n = p.size();
   pE.resize(n * k);
   scale_rows(E, p, k, pE.data(), [](double x) { return std::sqrt(x); });
-  syrk<double>(Trans::Yes, k, n, 1.0, pE.data(), k, 0.0, M, k);
+  inner_gram<double>(pE.data(), pE.data(), M, 1, n, k, k);
   scale_rows(pE.data(), p, k, pE.data(), [](double x) { return std::sqrt(x); });
 }
 
@@ -78,7 +79,7 @@ double population_loss(const Graph<T>& g, const double* E, std::size_t k, double
   double frob = dot(M.data(), M.data(), k * k);
   if (grad) {
     scale(grad, n * k, -4.0);
-    gemm<double>(Trans::No, Trans::No, n, k, k, 4.0, pE.data(), k, M.data(), k, 1.0, grad, k);
+    tall_skinny_update<double, double, double>(n, k, k, 4.0, pE.data(), k, M.data(), k, 1.0, grad, k);
   }
   return -2.0 * trace + frob;
 }
@@ -102,12 +103,12 @@ double population_loss_bipartite(const BipartiteGraph<T>& g, const double* Ex, c
   double cross = dot(Mx.data(), Mt.data(), k * k);
   if (grad_left) {
     scale(grad_left, nl * k, -2.0);
-    gemm<double>(Trans::No, Trans::No, nl, k, k, 2.0, pEx.data(), k, Mt.data(), k, 1.0, grad_left, k);
+    tall_skinny_update<double, double, double>(nl, k, k, 2.0, pEx.data(), k, Mt.data(), k, 1.0, grad_left, k);
   }
   if (grad_right) {
     csr_multiply<T, double, double>(g.backward, Ex, grad_right, k, nullptr);
     scale(grad_right, nr * k, -2.0 / g.total_weight);
-    gemm<double>(Trans::No, Trans::No, nr, k, k, 2.0, pEt.data(), k, Mx.data(), k, 1.0, grad_right, k);
+    tall_skinny_update<double, double, double>(nr, k, k, 2.0, pEt.data(), k, Mx.data(), k, 1.0, grad_right, k);
   }
   return -2.0 * trace + cross;
 }

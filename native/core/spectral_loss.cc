@@ -203,6 +203,15 @@ void unclip_gradient(T* G, const std::vector<unsigned char>& clipped, const std:
   });
 }
 
+// The 'gram' gradients' products, onto the per-row terms the row pass wrote:
+// gradZ += alpha Ẑ G_W and gradW += alpha Ŵ G_Z (B x k times k x k: rows split over threads).
+template <typename T>
+void add_gram_gradients(const T* Zh, const T* Wh, const T* GZ, const T* GW, std::size_t B, std::size_t k,
+                        double alpha, T* gradZ, T* gradW) {
+  tall_skinny_update<T, T, T>(B, k, k, static_cast<T>(alpha), Zh, k, GW, k, T(1), gradZ, k);
+  tall_skinny_update<T, T, T>(B, k, k, static_cast<T>(alpha), Wh, k, GZ, k, T(1), gradW, k);
+}
+
 template <typename T>
 void pairwise(const T* Zh, const T* Wh, std::size_t B, std::size_t k, bool off, double alpha,
               std::vector<double>& row_sq, T* gZ, T* gW) {
@@ -315,10 +324,7 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
       total -= dd;
     }
     r.negative = c * total / mu;
-    if (grads) {
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Zh, k, GW.get(), k, T(1), gradZ, k);
-      gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(alpha), Wh, k, GZ.get(), k, T(1), gradW, k);
-    }
+    if (grads) add_gram_gradients(Zh, Wh, GZ.get(), GW.get(), B, k, alpha, gradZ, gradW);
   }
   r.loss = r.positive + r.negative;
   if (grads && (r.clipped_z || r.clipped_w)) {
@@ -394,8 +400,7 @@ SpectralLossResult spectral_loss_from_statistics(const T* Z, const T* W, std::si
     }
     const T* Zh = o.clip ? Zc.get() : Z;
     const T* Wh = o.clip ? Wc.get() : W;
-    gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(coef.alpha), Zh, k, GWt.get(), k, T(1), gradZ, k);
-    gemm<T>(Trans::No, Trans::No, B, k, k, static_cast<T>(coef.alpha), Wh, k, GZt.get(), k, T(1), gradW, k);
+    add_gram_gradients(Zh, Wh, GZt.get(), GWt.get(), B, k, coef.alpha, gradZ, gradW);
     unclip_gradient(gradZ, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
     unclip_gradient(gradW, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
   }

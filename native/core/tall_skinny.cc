@@ -33,6 +33,10 @@ constexpr std::size_t kPartRows = 512;
 constexpr std::size_t kMaxParts = 64;
 constexpr std::size_t kPartElements = std::size_t{1} << 21;
 
+// The packed panels one sliver of Z^T meets before the next (see part_product): a quarter of
+// a 512 KiB L2, the rest holding the block's rows of Z and W.
+constexpr std::size_t kPanelGroupBytes = 128 * 1024;
+
 // Products below this many multiply-adds run on the calling thread: waking the pool costs more.
 constexpr double kParallelMinFma = 1 << 18;
 
@@ -148,24 +152,31 @@ void part_product(const KernelSpec<T>& s, std::size_t rows, std::size_t a_cols, 
       a = A + p0 * lda;
       csa = lda;
     }
-    // The next block's rows of A and B, asked for a slice per panel while this block computes:
+    // The next block's rows of A and B, asked for a slice per sliver while this block computes:
     // their first touch (A read in place by the micro-kernel, B by the packing) would otherwise
     // wait on memory.
     const std::size_t next = std::min(kc_step, rows - std::min(rows, p0 + kc));
     const std::size_t a_bytes = a_cols * sizeof(TA), b_bytes = cols * sizeof(TB);
-    for (std::size_t jp = 0; jp < panels; ++jp) {
-      for (std::size_t p = next * jp / panels; p < next * (jp + 1) / panels; ++p) {
+    const std::size_t slivers = ceil_div(a_cols, s.mr);
+    // Sliver by sliver, each against a group of panels: the sliver's kc rows of A (in place, one
+    // cache line per row) stay in L1 while the group's packed panels (kPanelGroupBytes) stream
+    // through from L2. Panel by panel instead, the sliver lines (64 bytes loaded for mr values)
+    // pushed the panel out of L1; with all panels in one group, wide results spill out of L2.
+    const std::size_t group = std::max<std::size_t>(1, kPanelGroupBytes / (kc * s.nr * sizeof(T)));
+    const std::size_t steps = ceil_div(panels, group) * slivers;
+    for (std::size_t step = 0; step < steps; ++step) {
+      for (std::size_t p = next * step / steps; p < next * (step + 1) / steps; ++p) {
         const char* a_row = reinterpret_cast<const char*>(A + (p0 + kc + p) * lda);
         const char* b_row = reinterpret_cast<const char*>(B + (p0 + kc + p) * ldb + j_lo);
         for (std::size_t off = 0; off < a_bytes; off += 64) __builtin_prefetch(a_row + off, 0, 2);
         for (std::size_t off = 0; off < b_bytes; off += 64) __builtin_prefetch(b_row + off, 0, 2);
       }
-      const std::size_t j = j_lo + jp * s.nr, nv = std::min(s.nr, j_hi - j);
-      const T* b = Bp + jp * s.nr * kc;
-      for (std::size_t i0 = 0; i0 < a_cols; i0 += s.mr) {
-        if (upper && i0 > j + nv - 1) break;
-        const std::size_t mv = std::min(s.mr, a_cols - i0);
-        tile_product(s, mv, nv, kc, a + i0, 1, csa, b, out + i0 * ldo + j, ldo, T(1), beta);
+      const std::size_t g0 = step / slivers * group, g1 = std::min(panels, g0 + group);
+      const std::size_t i0 = step % slivers * s.mr, mv = std::min(s.mr, a_cols - i0);
+      for (std::size_t jp = g0; jp < g1; ++jp) {
+        const std::size_t j = j_lo + jp * s.nr, nv = std::min(s.nr, j_hi - j);
+        if (upper && i0 > j + nv - 1) continue;  // wholly below the diagonal
+        tile_product(s, mv, nv, kc, a + i0, 1, csa, Bp + jp * s.nr * kc, out + i0 * ldo + j, ldo, T(1), beta);
       }
     }
   }
