@@ -6,7 +6,7 @@
 #include <string>
 
 #include "dense_eigen.h"
-#include "thread_pool.h"
+#include "gram.h"
 
 namespace speclin::mpi {
 
@@ -28,7 +28,7 @@ class Solver {
          const SumAcross& sum, const BlockLanczosOptions& o)
       : n_(n), rows_(rows), first_(first), multiply_(multiply), sum_(sum), o_(o) {
     k_ = o.k;
-    b_ = o.block ? o.block : std::max<std::size_t>(k_, 4);
+    b_ = o.block ? o.block : std::min<std::size_t>(k_, 4);
     cap_ = o.basis ? o.basis : std::max(3 * k_ + 2 * b_, k_ + 4 * b_);
     cap_ = std::min(cap_, n_);
     if (k_ == 0 || k_ > n_) throw std::invalid_argument("eigsh: k must be in 1..n");
@@ -114,39 +114,16 @@ class Solver {
     multiply_(X.data(), W.data(), b_);
   }
 
-  // out[a*b + c] (+)= sum_i V[i][a] W[i][c] for a < ncols, and (gram) sum_i W[i][a] W[i][c].
+  // out = [V[:, 0:ncols]^T W; (gram) W^T W], (ncols (+ b)) x b, through the core's GEMM.
   void local_products(const std::vector<double>& W, std::size_t ncols, bool gram, std::vector<double>& out) {
-    const std::size_t rowsz = (ncols + (gram ? b_ : 0)) * b_;
-    std::size_t chunks = parallel_chunks(0, rows_, 512);
-    std::vector<double> part(chunks * rowsz, 0.0);
-    parallel_for_chunks(0, rows_, 512, [&](std::size_t ch, std::size_t lo, std::size_t hi) {
-      double* p = &part[ch * rowsz];
-      for (std::size_t i = lo; i < hi; ++i) {
-        const double* v = &V_[i * cap_];
-        const double* w = &W[i * b_];
-        for (std::size_t a = 0; a < ncols; ++a) {
-          const double va = v[a];
-          for (std::size_t c = 0; c < b_; ++c) p[a * b_ + c] += va * w[c];
-        }
-        if (gram)
-          for (std::size_t a = 0; a < b_; ++a)
-            for (std::size_t c = 0; c < b_; ++c) p[(ncols + a) * b_ + c] += w[a] * w[c];
-      }
-    });
-    out.assign(rowsz, 0.0);
-    for (std::size_t ch = 0; ch < chunks; ++ch)
-      for (std::size_t j = 0; j < rowsz; ++j) out[j] += part[ch * rowsz + j];
+    out.assign((ncols + (gram ? b_ : 0)) * b_, 0.0);
+    if (ncols > 0) gemm<double>(Trans::Yes, Trans::No, ncols, b_, rows_, 1.0, V_.data(), cap_, W.data(), b_, 0.0, out.data(), b_);
+    if (gram) syrk<double>(Trans::Yes, b_, rows_, 1.0, W.data(), b_, 0.0, out.data() + ncols * b_, b_);
   }
 
+  // W -= V[:, 0:ncols] C
   void subtract(std::vector<double>& W, const double* C, std::size_t ncols) {
-    parallel_for(0, rows_, 512, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i) {
-        const double* v = &V_[i * cap_];
-        double* w = &W[i * b_];
-        for (std::size_t a = 0; a < ncols; ++a)
-          for (std::size_t c = 0; c < b_; ++c) w[c] -= v[a] * C[a * b_ + c];
-      }
-    });
+    if (ncols > 0) gemm<double>(Trans::No, Trans::No, rows_, b_, ncols, -1.0, V_.data(), cap_, C, b_, 1.0, W.data(), b_);
   }
 
   // Two passes against the basis; returns the summed coefficients (ncols x b) and leaves W's
@@ -193,7 +170,9 @@ class Solver {
       for (std::size_t c = 0; c < b_; ++c)
         Gs[a * b_ + c] = d[a] > 0 && d[c] > 0 ? gram_[a * b_ + c] / (d[a] * d[c]) : 0.0;
     speclin::symmetric_eigen(b_, Gs.data(), b_, lam.data(), U.data());
-    std::vector<double> Q(rows_ * b_, 0.0);
+    // Q = W S, S = D^{-1} U Λ^{-1/2} (b x b; zero columns for the directions W does not span),
+    // written straight into the basis.
+    std::vector<double> S(b_ * b_, 0.0);
     std::vector<std::size_t> weak;
     std::fill(R.begin(), R.end(), 0.0);
     for (std::size_t j = 0; j < b_; ++j) {
@@ -202,15 +181,10 @@ class Solver {
         continue;
       }
       const double s = 1.0 / std::sqrt(lam[j]);
-      for (std::size_t i = 0; i < rows_; ++i) {
-        double acc = 0;
-        for (std::size_t a = 0; a < b_; ++a)
-          if (d[a] > 0) acc += W[i * b_ + a] / d[a] * U[a * b_ + j];
-        Q[i * b_ + j] = acc * s;
-      }
+      for (std::size_t a = 0; a < b_; ++a) S[a * b_ + j] = d[a] > 0 ? U[a * b_ + j] / d[a] * s : 0.0;
       for (std::size_t c = 0; c < b_; ++c) R[j * b_ + c] = std::sqrt(lam[j]) * U[c * b_ + j] * d[c];
     }
-    for (std::size_t i = 0; i < rows_; ++i) std::copy_n(&Q[i * b_], b_, &V_[i * cap_ + ncols_]);
+    gemm<double>(Trans::No, Trans::No, rows_, b_, b_, 1.0, W.data(), b_, S.data(), b_, 0.0, &V_[ncols_], cap_);
     ncols_ += b_;
     for (std::size_t col : weak) fill_fresh(col);
   }
@@ -275,15 +249,7 @@ class Solver {
 
   // out (rows x count) = V[:, 0:mcount] Y[:, 0:count]
   void combine(const std::vector<double>& Y, std::size_t count, double* out) {
-    const std::size_t m = mcount_;
-    parallel_for(0, rows_, 512, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i)
-        for (std::size_t j = 0; j < count; ++j) {
-          double acc = 0;
-          for (std::size_t a = 0; a < m; ++a) acc += V_[i * cap_ + a] * Y[a * m + j];
-          out[i * count + j] = acc;
-        }
-    });
+    gemm<double>(Trans::No, Trans::No, rows_, count, mcount_, 1.0, V_.data(), cap_, Y.data(), mcount_, 0.0, out, count);
   }
 
   // Keeps the leading Ritz vectors and the last (unmultiplied) block: the thick restart.

@@ -20,7 +20,7 @@ namespace speclin::mpi {
 
 struct BlockLanczosOptions {
   std::size_t k = 1;
-  std::size_t block = 0;        // 0: max(k, 4)... see block_lanczos.cc
+  std::size_t block = 0;        // 0: min(k, 4)
   std::size_t basis = 0;        // columns before a restart; 0: a default from k and block
   double tol = 1e-8;            // on ||A x - θ x|| (||A|| <= 1 for a normalized adjacency)
   std::size_t max_restarts = 300;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "mpi_check.h"
-#include "thread_pool.h"
+#include "spmv.h"
 
 namespace speclin::mpi {
 
@@ -76,19 +76,23 @@ DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t
   // 2. Local CSR, repeated entries summed; halo columns collected.
   const std::int64_t first = g.offsets_[g.rank_];
   const std::size_t rows = g.local_rows();
-  g.indptr_.assign(rows + 1, 0);
+  std::vector<std::int64_t> indptr(rows + 1, 0);
   std::vector<std::int64_t> global_cols;
+  std::vector<double> values;
   for (std::size_t i = 0; i < mine.size();) {
     std::size_t j = i;
     double w = 0;
     while (j < mine.size() && mine[j].row == mine[i].row && mine[j].col == mine[i].col) w += mine[j++].weight;
     global_cols.push_back(mine[i].col);
-    g.values_.push_back(w);
-    g.indptr_[mine[i].row - first + 1]++;
+    values.push_back(w);
+    indptr[mine[i].row - first + 1]++;
     i = j;
   }
-  std::partial_sum(g.indptr_.begin(), g.indptr_.end(), g.indptr_.begin());
-  std::int64_t local_nnz = static_cast<std::int64_t>(g.values_.size());
+  mine.clear();
+  mine.shrink_to_fit();
+  std::partial_sum(indptr.begin(), indptr.end(), indptr.begin());
+  g.local_nnz_ = values.size();
+  std::int64_t local_nnz = static_cast<std::int64_t>(values.size());
   check(MPI_Allreduce(&local_nnz, &g.global_nnz_, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
 
   // Degrees (row sums) of the owned rows, and the total weight.
@@ -97,7 +101,7 @@ DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t
   double local_total = 0;
   std::int64_t isolated = 0;
   for (std::size_t r = 0; r < rows; ++r) {
-    for (std::int64_t e = g.indptr_[r]; e < g.indptr_[r + 1]; ++e) g.degree_[r] += g.values_[e];
+    for (std::int64_t e = indptr[r]; e < indptr[r + 1]; ++e) g.degree_[r] += values[e];
     local_total += g.degree_[r];
     if (g.degree_[r] > 0) g.inv_sqrt_degree_[r] = 1.0 / std::sqrt(g.degree_[r]);
     else isolated++;
@@ -116,10 +120,10 @@ DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t
   std::sort(halo.begin(), halo.end());
   halo.erase(std::unique(halo.begin(), halo.end()), halo.end());
   g.halo_global_ = halo;
-  g.cols_.resize(global_cols.size());
+  std::vector<std::int32_t> cols(global_cols.size());
   for (std::size_t e = 0; e < global_cols.size(); ++e) {
     std::int64_t c = global_cols[e];
-    g.cols_[e] = c >= first && c < g.offsets_[g.rank_ + 1]
+    cols[e] = c >= first && c < g.offsets_[g.rank_ + 1]
                      ? static_cast<std::int32_t>(c - first)
                      : static_cast<std::int32_t>(rows + (std::lower_bound(halo.begin(), halo.end(), c) - halo.begin()));
   }
@@ -147,12 +151,34 @@ DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t
     g.send_offsets_.push_back(static_cast<int>(g.send_index_.size()));
     for (int i = 0; i < asked[r]; ++i) g.send_index_.push_back(static_cast<std::int32_t>(wanted[pos++] - first));
   }
-  // 4. Rows that touch no halo column can be computed while the halo travels.
-  for (std::size_t r = 0; r < rows; ++r) {
-    bool boundary = false;
-    for (std::int64_t e = g.indptr_[r]; e < g.indptr_[r + 1] && !boundary; ++e) boundary = g.cols_[e] >= static_cast<std::int32_t>(rows);
-    (boundary ? g.boundary_rows_ : g.interior_rows_).push_back(static_cast<std::int32_t>(r));
+  // 4. The rows that touch no halo column, and the others, as two CSR blocks (columns sorted
+  // within each row, as the core's kernel expects).
+  const std::size_t width = rows + halo.size();
+  for (Csr<double>* block : {&g.interior_, &g.boundary_}) {
+    block->cols = width;
+    block->indptr.assign(1, 0);
   }
+  std::vector<std::pair<std::int32_t, double>> row;
+  for (std::size_t r = 0; r < rows; ++r) {
+    row.clear();
+    bool boundary = false;
+    for (std::int64_t e = indptr[r]; e < indptr[r + 1]; ++e) {
+      row.emplace_back(cols[e], values[e]);
+      boundary = boundary || cols[e] >= static_cast<std::int32_t>(rows);
+    }
+    std::sort(row.begin(), row.end());
+    Csr<double>& block = boundary ? g.boundary_ : g.interior_;
+    for (auto& [c, v] : row) {
+      block.indices.push_back(c);
+      block.values.push_back(v);
+    }
+    block.indptr.push_back(static_cast<std::int64_t>(block.indices.size()));
+    block.rows++;
+    (boundary ? g.boundary_rows_ : g.interior_rows_).push_back(static_cast<std::int32_t>(r));
+    (boundary ? g.boundary_scale_ : g.interior_scale_).push_back(g.inv_sqrt_degree_[r]);
+  }
+  compact_values(g.interior_);
+  compact_values(g.boundary_);
   return g;
 }
 
@@ -180,25 +206,20 @@ void DistributedGraph::multiply(const double* X, double* Y, std::size_t columns)
                     send_ranks_[i], tag, MPI_COMM_WORLD, &requests.back()),
           "MPI_Isend");
   }
-  auto row_product = [&](std::int32_t r) {
-    double* y = Y + static_cast<std::size_t>(r) * columns;
-    std::fill_n(y, columns, 0.0);
-    for (std::int64_t e = indptr_[r]; e < indptr_[r + 1]; ++e) {
-      const double a = values_[e];
-      const double* x = &u[static_cast<std::size_t>(cols_[e]) * columns];
-      for (std::size_t c = 0; c < columns; ++c) y[c] += a * x[c];
-    }
-    for (std::size_t c = 0; c < columns; ++c) y[c] *= inv_sqrt_degree_[r];
+  // The interior rows while the messages travel, then the rows that need them; each block's
+  // product is the core's kernel (scaled by D^{-1/2} of its rows), then placed into Y.
+  auto block_product = [&](const Csr<double>& block, const std::vector<std::int32_t>& rows_of,
+                           const std::vector<double>& scale) {
+    if (block.rows == 0) return;
+    std::vector<double> out(block.rows * columns);
+    csr_multiply<double, double, double>(block, u.data(), out.data(), columns, scale.data());
+    for (std::size_t j = 0; j < block.rows; ++j)
+      std::copy_n(&out[j * columns], columns, Y + static_cast<std::size_t>(rows_of[j]) * columns);
   };
-  // The interior rows while the messages travel, then the rows that need them.
-  parallel_for(0, interior_rows_.size(), 256, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; ++i) row_product(interior_rows_[i]);
-  });
+  block_product(interior_, interior_rows_, interior_scale_);
   if (!requests.empty())
     check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
-  parallel_for(0, boundary_rows_.size(), 256, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; ++i) row_product(boundary_rows_[i]);
-  });
+  block_product(boundary_, boundary_rows_, boundary_scale_);
 }
 
 }  // namespace speclin::mpi

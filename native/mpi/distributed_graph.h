@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "csr.h"
+
 namespace speclin::mpi {
 
 class DistributedGraph {
@@ -24,7 +26,7 @@ class DistributedGraph {
   std::int64_t first_row() const { return offsets_[rank_]; }
   std::size_t local_rows() const { return static_cast<std::size_t>(offsets_[rank_ + 1] - offsets_[rank_]); }
   std::int64_t global_nnz() const { return global_nnz_; }
-  std::size_t local_nnz() const { return values_.size(); }
+  std::size_t local_nnz() const { return local_nnz_; }
   std::size_t halo_size() const { return halo_global_.size(); }
   // Entries this rank sends per product of one column (the sum over neighbours), and the number
   // of neighbours it exchanges with.
@@ -40,16 +42,19 @@ class DistributedGraph {
   int rank_ = 0, size_ = 1;
   std::int64_t n_ = 0, global_nnz_ = 0;
   std::vector<std::int64_t> offsets_;
-  std::vector<std::int64_t> indptr_;
-  std::vector<std::int32_t> cols_;  // < local_rows(): owned; else local_rows() + halo slot
-  std::vector<double> values_;
+  std::size_t local_nnz_ = 0;
   std::vector<double> degree_, inv_sqrt_degree_;
   double total_weight_ = 0;
   std::vector<std::int64_t> halo_global_;  // halo slot -> global column, grouped by owner
   std::vector<int> recv_ranks_, recv_counts_, recv_offsets_;  // per neighbour we receive from
   std::vector<int> send_ranks_, send_counts_, send_offsets_;  // per neighbour we send to
   std::vector<std::int32_t> send_index_;                      // owned rows to send, by neighbour
-  std::vector<std::int32_t> interior_rows_, boundary_rows_;   // rows without / with halo columns
+  // The owned rows in two CSR blocks for the core's SpMV kernel: those that touch no halo column
+  // (computed while the halo travels) and the others. Columns < local_rows() are owned, the rest
+  // local_rows() + halo slot. Row j of a block is owned row interior_rows_[j] / boundary_rows_[j].
+  Csr<double> interior_, boundary_;
+  std::vector<std::int32_t> interior_rows_, boundary_rows_;
+  std::vector<double> interior_scale_, boundary_scale_;  // D^{-1/2} of those rows
 };
 
 }  // namespace speclin::mpi

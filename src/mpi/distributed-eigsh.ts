@@ -13,7 +13,7 @@ export interface DistributedEigshOptions {
   k: number;
   /** ||Ā v - λ v|| <= tol for every returned pair (||Ā|| = 1). Default 1e-8. */
   tol?: number;
-  /** Columns per block; at least the largest multiplicity among the wanted eigenvalues. Default max(k, 4). */
+  /** Columns per block; at least the largest multiplicity among the wanted eigenvalues (a graph with c components has 1 c times). Default min(k, 4). */
   blockSize?: number;
   /** Basis columns before a restart. Default max(3k + 2b, k + 4b), at most n. */
   basisSize?: number;

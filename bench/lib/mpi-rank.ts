@@ -1,0 +1,83 @@
+// Rank program of `npm run bench -- mpi` (bench/mpi.ts runs it under mpirun): times one case at
+// this rank count and prints rank 0's figures as one JSON line. Arguments: 'eigsh' N K or
+// 'loss' B K. Every rank builds the same data from a seed; each rank's threads: cores / ranks.
+import os from 'node:os';
+import { initMpi, DistributedGraph, distributedEigsh } from '../../src/mpi/index.js';
+import { eigshSync, setThreads, spectralLossSync, stochasticBlockModel } from '../../src/index.js';
+import { randomMatrix } from '../../src/random.js';
+
+const comm = initMpi();
+const { rank, size } = comm;
+const [mode, a, b] = process.argv.slice(2);
+setThreads(Math.max(1, Math.floor(os.cpus().length / size)));
+
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+const maxAcross = (x: number) => comm.allreduce(new Float64Array([x]), 'max')[0];
+const sumAcross = (x: number) => comm.allreduce(new Float64Array([x]), 'sum')[0];
+const out: Record<string, unknown> = { mode, ranks: size, threadsPerRank: Math.max(1, Math.floor(os.cpus().length / size)) };
+
+if (mode === 'eigsh') {
+  const n = Number(a);
+  const k = Number(b);
+  const graph = stochasticBlockModel({ n, blocks: k, averageDegree: 10, seed: 1 });
+  const csr = graph.toCSR();
+  // This rank's share of the entries: the rows i with i % size == rank (fromEdges sends them on).
+  const src: number[] = [];
+  const dst: number[] = [];
+  const w: number[] = [];
+  for (let i = rank; i < n; i += size)
+    for (let e = csr.indptr[i]; e < csr.indptr[i + 1]; e++) {
+      src.push(i);
+      dst.push(csr.indices[e]);
+      w.push(csr.values[e]);
+    }
+  let t0 = process.hrtime.bigint();
+  const dist = DistributedGraph.fromEdges(comm, { n, src: Int32Array.from(src), dst: Int32Array.from(dst), weight: Float64Array.from(w) });
+  out.buildSeconds = maxAcross(seconds(t0));
+  // Bytes on the wire per product of one column: every rank's halo, 8 bytes an entry.
+  out.haloBytesPerMatvec = 8 * sumAcross(dist.haloSize);
+  out.nnz = dist.nnz;
+  comm.barrier();
+  t0 = process.hrtime.bigint();
+  const r = distributedEigsh(dist, { k, tol: 1e-6, seed: 3 });
+  out.eigshSeconds = maxAcross(seconds(t0));
+  out.matvecs = r.matvecs;
+  out.reductions = r.reductions;
+  out.values = Array.from(r.values);
+  out.maxResidual = Math.max(...r.residuals);
+  if (size === 1) {
+    // The peer in the same process: the core's single-process eigsh on the same graph, same tol.
+    t0 = process.hrtime.bigint();
+    const s = eigshSync(graph, { k, tol: 1e-6, seed: 3 });
+    out.singleSeconds = seconds(t0);
+    out.singleMatvecs = s.matvecs;
+    out.maxValueDifference = Math.max(...Array.from(s.values, (v, i) => Math.abs(v - r.values[i])));
+  }
+} else if (mode === 'loss') {
+  const B = Number(a);
+  const k = Number(b);
+  const Z = randomMatrix(Float32Array, B, k, 1, 0.1);
+  const W = randomMatrix(Float32Array, B, k, 2, 0.1);
+  const first = Math.floor((B * rank) / size);
+  const rows = Math.floor((B * (rank + 1)) / size) - first;
+  const z = { data: Z.data.slice(first * k, (first + rows) * k), rows, cols: k };
+  const w = { data: W.data.slice(first * k, (first + rows) * k), rows, cols: k };
+  const reps = 20;
+  spectralLossSync(z, w, { comm });
+  comm.barrier();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < reps; i++) spectralLossSync(z, w, { comm });
+  out.stepSeconds = maxAcross(seconds(t0)) / reps;
+  // Per step and rank: the 32-number descriptor and the statistics (5 + 2k^2 numbers plus the 2
+  // failure slots), 8 bytes each, each all-reduced once.
+  out.allreduceBytesPerStep = 8 * (32 + 5 + 2 * k * k + 2);
+  if (size === 1) {
+    spectralLossSync(Z, W);
+    const t1 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) spectralLossSync(Z, W, { algorithm: 'gram' });
+    out.singleSeconds = seconds(t1) / reps;
+  }
+}
+out.loadAverage = os.loadavg()[0];
+if (rank === 0) console.log(JSON.stringify(out));
+comm.finalize();
