@@ -8,28 +8,34 @@ import { testNeeding } from './helpers/requirements.js';
 
 const pyTest = testNeeding('python');
 
-pyTest('fitPrincipalComponents: the covariance eigenvalues and eigenvectors numpy finds', (t) => {
-  // Columns with distinct scales so that the leading eigenvalues are well separated.
-  const X = randomMatrix(Float64Array, 60, 7, 5);
-  for (let i = 0; i < 60; i++) for (let j = 0; j < 7; j++) X.data[i * 7 + j] = X.data[i * 7 + j] * (j + 1) + 0.3 * j;
-  const pc = fitPrincipalComponents(X, 3);
-  const want = python<{ values: number[]; vectors: number[][]; kept: number }>(
-    `import sys, json, numpy as np
-d = json.load(sys.stdin); X = np.array(d["X"]).reshape(60, 7)
-C = np.cov(X, rowvar=False); w, V = np.linalg.eigh(C); o = np.argsort(-w)
-print(json.dumps({"values": w[o][:3].tolist(), "vectors": V[:, o[:3]].T.tolist(), "kept": float(w[o][:3].sum() / w.sum())}))`,
-    { X: Array.from(X.data) },
-  );
-  for (let c = 0; c < 3; c++) {
-    // Eigenvalues of a 7 x 7 covariance of O(10): both solvers agree to ~1e-12 relative.
-    t.true(Math.abs(pc.variances[c] - want.values[c]) < 1e-10 * want.values[0], `value ${c}`);
-    // Eigenvectors up to sign.
-    let dot = 0;
-    for (let j = 0; j < 7; j++) dot += pc.directions.data[c * 7 + j] * want.vectors[c][j];
-    t.true(Math.abs(Math.abs(dot) - 1) < 1e-9, `vector ${c}: |dot| = ${Math.abs(dot)}`);
-  }
-  t.true(Math.abs(pc.keptVariance - want.kept) < 1e-12);
-});
+// Both solvers: the dense one (d a large part of the columns) and Lanczos (d <= columns / 4).
+for (const [cols, d] of [[7, 3], [40, 5]] as const) {
+  pyTest(`fitPrincipalComponents (${d} of ${cols} columns): the covariance eigenpairs numpy finds`, (t) => {
+    const rows = 90;
+    // Columns with distinct scales, so that the leading eigenvalues are well separated.
+    const X = randomMatrix(Float64Array, rows, cols, 5);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) X.data[i * cols + j] = X.data[i * cols + j] * (1 + 0.5 * j) + 0.3 * j;
+    const pc = fitPrincipalComponents(X, d);
+    const want = python<{ values: number[]; vectors: number[][]; kept: number }>(
+      `import sys, json, numpy as np
+d = json.load(sys.stdin); X = np.array(d["X"]).reshape(d["rows"], d["cols"])
+C = np.cov(X, rowvar=False); w, V = np.linalg.eigh(C); o = np.argsort(-w)[:d["d"]]
+print(json.dumps({"values": w[o].tolist(), "vectors": V[:, o].T.tolist(), "kept": float(w[o].sum() / w.sum())}))`,
+      { X: Array.from(X.data), rows, cols, d },
+    );
+    for (let c = 0; c < d; c++) {
+      // Eigenvalues: LAPACK and the dense solver agree to ~1e-13 relative; Lanczos stops at a
+      // residual of 1e-10 of the trace, which bounds the eigenvalue error by about that.
+      t.true(Math.abs(pc.variances[c] - want.values[c]) < 1e-9 * want.values[0], `value ${c}: ${pc.variances[c]} vs ${want.values[c]}`);
+      // Eigenvectors up to sign; the leading gaps here are a few % of λ_1, so a residual of 1e-10
+      // moves a vector by ~1e-8 at most.
+      let dot = 0;
+      for (let j = 0; j < cols; j++) dot += pc.directions.data[c * cols + j] * want.vectors[c][j];
+      t.true(Math.abs(Math.abs(dot) - 1) < 1e-8, `vector ${c}: |dot| = ${Math.abs(dot)}`);
+    }
+    t.true(Math.abs(pc.keptVariance - want.kept) < 1e-9);
+  });
+}
 
 test('projectOnComponents: (X - mean) V^T, in float32', (t) => {
   const X = randomMatrix(Float32Array, 20, 5, 8);

@@ -315,7 +315,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
     ...figureRows(r).map(([name, held, inL, inO]): [string, string] => [name, [held, inL && `in-sample ${inL}`, inO && `optimum ${inO}`].filter(Boolean).join(', ')]),
     ['target: in-sample precision@10 >= 90 % of the optimum\'s', `${pct(t.inSamplePrecisionRatio)}: ${t.inSamplePrecisionTargetMet ? 'met' : 'NOT met'}`],
     ['target: zero-shot above the 10-shot pixel probe', `${(t.zeroShotOverProbe * 100).toFixed(1)} points: ${t.zeroShotTargetMet ? 'met' : 'NOT met'}`],
-    ['captions / svds / training / search', `${r.seconds.captions.toFixed(1)} / ${tt.eigsSeconds.toFixed(1)} / ${tt.training.seconds.toFixed(1)} / ${r.seconds.evaluation.toFixed(1)} s`],
+    ['captions / components / svds / training / search', [r.seconds.captions, r.seconds.components, tt.eigsSeconds, tt.training.seconds, r.seconds.evaluation].map((x) => x.toFixed(1)).join(' / ') + ' s'],
     ['total', `${seconds.toFixed(1)} s`],
   ];
   const out = path.resolve(flags.out ?? 'report-clip.html');

@@ -4,6 +4,7 @@
 // pixels' variance in a tenth of their width, so each training step costs a fraction as much.
 import { crossGramSync, innerGramSync } from '../gram.js';
 import { symmetricEigen } from '../dense.js';
+import { eigshSync } from '../eigsh.js';
 import type { Matrix } from '../types.js';
 
 export interface PrincipalComponents {
@@ -28,19 +29,45 @@ export function fitPrincipalComponents(X: Matrix, d: number): PrincipalComponent
   const centred = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) centred[i * cols + j] = X.data[i * cols + j] - mean[j];
   const C = innerGramSync({ data: centred, rows, cols }, { data: centred, rows, cols }) as Matrix<Float64Array>;
-  const { values, vectors } = symmetricEigen(C.data, cols);
-  let total = 0;
-  for (let j = 0; j < cols; j++) total += Math.max(values[j], 0);
+  let trace = 0;
+  for (let j = 0; j < cols; j++) trace += C.data[j * cols + j];
+  const { values, vectorOf } = topEigenpairs(C.data, cols, d, trace);
   const directions = new Float64Array(d * cols);
   const variances = new Float64Array(d);
   let kept = 0;
   for (let c = 0; c < d; c++) {
-    // symmetricEigen: values descending, column c of the row-major vectors the c-th eigenvector.
     variances[c] = values[c] / (rows - 1);
     kept += Math.max(values[c], 0);
-    for (let j = 0; j < cols; j++) directions[c * cols + j] = vectors[j * cols + c];
+    directions.set(vectorOf(c), c * cols);
   }
-  return { mean, directions: { data: directions, rows: d, cols }, variances, keptVariance: total > 0 ? kept / total : 0 };
+  return { mean, directions: { data: directions, rows: d, cols }, variances, keptVariance: trace > 0 ? kept / trace : 0 };
+}
+
+/**
+ * The top d eigenpairs of the symmetric m x m matrix C (trace `trace`, positive semidefinite):
+ * Lanczos (eigsh) on C / trace, whose norm is at most 1 as eigsh's tolerance assumes, when d is a
+ * small part of m (for 64 of 784 it is about 3 times faster than the dense solve); the dense
+ * solve otherwise.
+ */
+function topEigenpairs(C: Float64Array, m: number, d: number, trace: number): { values: Float64Array; vectorOf: (c: number) => Float64Array } {
+  if (4 * d > m || !(trace > 0)) {
+    // symmetricEigen: values descending, column c of the row-major vectors the c-th eigenvector.
+    const { values, vectors } = symmetricEigen(C, m);
+    return { values, vectorOf: (c) => Float64Array.from({ length: m }, (_, j) => vectors[j * m + c]) };
+  }
+  const scaled = Float64Array.from(C, (x) => x / trace);
+  const operator = {
+    n: m,
+    multiply(X: Float64Array, Y: Float64Array, columns: number) {
+      // Y = S X for symmetric S: the rows of Y are the rows of S against the columns of X.
+      const Xt = new Float64Array(columns * m);
+      for (let i = 0; i < m; i++) for (let j = 0; j < columns; j++) Xt[j * m + i] = X[i * columns + j];
+      Y.set((crossGramSync({ data: scaled, rows: m, cols: m }, { data: Xt, rows: columns, cols: m }) as Matrix<Float64Array>).data);
+    },
+  };
+  const r = eigshSync(operator, { k: d, tol: 1e-10, seed: 1 });
+  const values = Float64Array.from(r.values, (v) => v * trace);
+  return { values, vectorOf: (c) => Float64Array.from({ length: m }, (_, j) => r.vectors.data[j * d + c]) };
 }
 
 /** (X - mean) directions^T: each row's coordinates along the components, in float32 (computed as
