@@ -20,3 +20,14 @@ export { loadMnist } from '../data/mnist.js';
 export type { Digits } from '../data/mnist.js';
 export { knnGraph, knnGraphAsync, crossKnnGraph, nearestNeighbours, nearestNeighboursAsync, nearestNeighboursOnWebGpu } from '../data/knn-graph.js';
 export type { KnnGraph, KnnGraphOptions, CrossKnnGraph, CrossGram } from '../data/knn-graph.js';
+// CLIP on captioned digits: captions from pixels, the tokenizer, principal components of the
+// pixels, the retrieval metrics and the experiment that `speclin clip` runs.
+export { measureDigit, captionDigits, allCaptions, captionText, describes, DEFAULT_UNSEEN } from '../data/captions.js';
+export type { DigitMeasures, CaptionSpec, ImageAttributes, Caption, CaptionedDigits, HeldOutCombination } from '../data/captions.js';
+export { tokenize, Vocabulary } from '../data/tokenizer.js';
+export { fitPrincipalComponents, projectOnComponents } from '../data/principal-components.js';
+export type { PrincipalComponents } from '../data/principal-components.js';
+export { precisionAtK, averagePrecision, ranking, retrievalFigures, recallAt1, zeroShotAccuracy } from './retrieval.js';
+export type { Relevance, RetrievalFigures } from './retrieval.js';
+export { runCaptionExperiment } from './caption-experiment.js';
+export type { CaptionExperimentOptions, CaptionExperimentResult, SearchFigures, GalleryRow } from './caption-experiment.js';
