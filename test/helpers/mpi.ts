@@ -9,8 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+// The shared-memory transport's single-copy mode (CMA) needs ptrace rights that containers (CI)
+// often withhold; without it messages take two copies, which changes nothing the tests check.
 export function mpiEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_rmaps_base_oversubscribe: '1' };
+  return {
+    ...process.env,
+    OMPI_ALLOW_RUN_AS_ROOT: '1',
+    OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
+    OMPI_MCA_rmaps_base_oversubscribe: '1',
+    OMPI_MCA_btl_vader_single_copy_mechanism: 'none',
+  };
 }
 
 export interface MpiRun<R> {
