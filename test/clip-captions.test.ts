@@ -50,6 +50,18 @@ test('a short caption run beats chance on held-out images by a wide margin', asy
   for (const g of r.gallery) t.is(g.images.length, 8);
 });
 
+test('runCaptionExperiment: bad options are clear errors before any training', async (t) => {
+  const digits = await loadMnist({ n: 500, seed: 1 });
+  const base = { digits, k: 8, encoder: 'linear' as const, mode: 'minibatch' as const, hyper: { steps: 1, batchSize: 16, lr: 1e-3, optimizer: 'adam' as const }, seed: 1 };
+  await t.throwsAsync(runCaptionExperiment({ ...base, encoder: 'table' as unknown as 'linear' }), { instanceOf: RangeError, message: /encoder must be 'linear' or 'mlp'/ });
+  await t.throwsAsync(runCaptionExperiment({ ...base, k: 2.5 }), { instanceOf: RangeError, message: /k must be a positive integer/ });
+  await t.throwsAsync(runCaptionExperiment({ ...base, k: 5000 }), { instanceOf: RangeError, message: /k = 5000 exceeds min\(training images, training captions\)/ });
+  await t.throwsAsync(runCaptionExperiment({ ...base, heldOut: 1 }), { instanceOf: RangeError, message: /heldOut must be a fraction/ });
+  await t.throwsAsync(runCaptionExperiment({ ...base, pixelComponents: -1 }), { instanceOf: RangeError, message: /pixelComponents must be/ });
+  await t.throwsAsync(runCaptionExperiment({ ...base, galleryQueries: ['a green seven'] }), { instanceOf: RangeError, message: /outside the vocabulary: green/ });
+  await t.throwsAsync(runCaptionExperiment({ ...base, digits: {} as typeof digits }), { instanceOf: TypeError });
+});
+
 test('grayscalePng: a valid PNG whose inflated scanlines are the (scaled, inverted) pixels', (t) => {
   // The standard CRC-32 check value.
   t.is(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
@@ -111,6 +123,12 @@ for (const [name, args, message] of bad) {
     t.regex(err!.usage, /^usage: speclin clip/);
   });
 }
+
+test('clip -k above the captions: exit 2 naming the bound', async (t) => {
+  const r = await cli('clip', '--n', '500', '-k', '1000', '--encoder', 'linear', '--steps', '5', '--out', path.join(mkdtempSync(path.join(tmpdir(), 'speclin-clip-k-')), 'r.html'));
+  t.is(r.status, 2, r.stderr);
+  t.regex(r.stderr, /-k: k = 1000 exceeds min\(training images, training captions\) = \d+/);
+});
 
 test('clip --query with a word the captions never use: exit 2 naming the word', async (t) => {
   const r = await cli('clip', '--n', '500', '-k', '8', '--encoder', 'linear', '--steps', '5', '--query', 'a purple seven', '--out', path.join(mkdtempSync(path.join(tmpdir(), 'speclin-clip-q-')), 'r.html'));

@@ -297,6 +297,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
   }).catch((err: unknown) => {
     // A query with a word the captions never use is the user's input: a usage error naming it.
     if (err instanceof RangeError && /outside the vocabulary|has no words/.test(err.message)) throw new UsageError(`--query: ${err.message}`, o.usage);
+    if (err instanceof RangeError && /^k = \d+ exceeds/.test(err.message)) throw new UsageError(`-k: ${err.message}`, o.usage);
     throw err;
   });
   const seconds = (performance.now() - started) / 1000;

@@ -115,7 +115,15 @@ function defaultGalleryQueries(unseen: readonly HeldOutCombination[]): string[] 
 
 export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise<CaptionExperimentResult> {
   const { digits } = o;
+  if (!digits || !digits.images || !digits.labels) throw new TypeError('digits must be { images, labels } (loadMnist gives them)');
   const n = digits.images.rows;
+  if (o.encoder !== 'linear' && o.encoder !== 'mlp') {
+    throw new RangeError(`encoder must be 'linear' or 'mlp' (a table cannot embed held-out images or new captions), got '${String(o.encoder)}'`);
+  }
+  if (!Number.isInteger(o.k) || o.k < 1) throw new RangeError(`k must be a positive integer, got ${o.k}`);
+  if (o.pixelComponents !== undefined && (!Number.isInteger(o.pixelComponents) || o.pixelComponents < 0)) {
+    throw new RangeError(`pixelComponents must be a nonnegative integer (0: the raw pixels), got ${o.pixelComponents}`);
+  }
   const heldOutFraction = o.heldOut ?? 0.2;
   if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new RangeError(`heldOut must be a fraction in (0, 1), got ${heldOutFraction}`);
   const started = performance.now();
@@ -131,6 +139,9 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const galleryQueries = o.galleryQueries ?? defaultGalleryQueries(unseenCombinations);
   // A query the text tower cannot read fails here, before training: its words must be the captions'.
   vocabulary.bagOfWords(galleryQueries);
+  if (o.k > Math.min(trainImages.length, seenCaptions.length)) {
+    throw new RangeError(`k = ${o.k} exceeds min(training images, training captions) = ${Math.min(trainImages.length, seenCaptions.length)}`);
+  }
   const graph = BipartiteGraph.fromEdges({ nLeft: trainImages.length, nRight: seenCaptions.length, left: pairs.image, right: pairs.caption });
   const edges = { n: trainImages.length, nRight: seenCaptions.length, src: pairs.image, dst: pairs.caption, weight: new Float32Array(pairs.image.length).fill(1) };
   const captionSeconds = (performance.now() - started) / 1000;
