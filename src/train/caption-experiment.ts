@@ -110,7 +110,7 @@ function searchFigures(
 
 /** Default gallery: two class captions, two attribute captions, and two held-out combinations. */
 function defaultGalleryQueries(unseen: readonly HeldOutCombination[]): string[] {
-  return ['a handwritten seven', 'the digit 2', 'a large bold eight', 'a small thin right-leaning one', ...unseen.slice(0, 2).map((c) => `a ${combinationText(c)}`)];
+  return ['a handwritten seven', 'the digit 2', 'a large bold eight', 'a large bold right-leaning two', ...unseen.slice(0, 2).map((c) => `a ${combinationText(c)}`)];
 }
 
 export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise<CaptionExperimentResult> {
