@@ -180,3 +180,22 @@ test.serial('DistributedGraph, its SpMV, eigsh and closed-form optimum at 1-4 ra
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test.serial('distributedSvds and the two-tower optimum at 1-3 ranks equal svdsSync and closedFormOptimumSync on a bipartite graph with repeated singular values', (t) => {
+  for (const np of [1, 2, 3]) {
+    const run = runMpi<{ rank: number; values: number[]; valueError: number; leftError: number; rightError: number; rows: number[]; lossError: number; scaling: number }>(np, 'test/mpi/svds-distributed.ts');
+    t.is(run.status, 0, run.stderr);
+    t.is(run.ranks.length, np, run.stderr);
+    for (const r of run.ranks) {
+      const where = `${np} ranks, rank ${r.rank}`;
+      // tol = 1e-10 on the stacked eigen-residual: singular values to O(residual^2 / gap), each
+      // side's subspace (and its norm, from splitting [u; v]/√2) to O(residual / gap): 1e-8.
+      t.true(r.valueError <= 1e-9, `${where}: values ${r.valueError}`);
+      t.true(r.leftError <= 1e-8 && r.rightError <= 1e-8, `${where}: subspaces ${r.leftError} ${r.rightError}`);
+      t.true(r.lossError <= 1e-12, `${where}: optimum ${r.lossError}`);
+      t.true(r.scaling <= 1e-8, `${where}: E*ᵀ D E* = Σ ${r.scaling}`);
+      t.deepEqual(r.values, run.ranks[0].values);
+    }
+    t.deepEqual(run.ranks.reduce((s, r) => [s[0] + r.rows[0], s[1] + r.rows[1]], [0, 0]), [60, 48]);
+  }
+});

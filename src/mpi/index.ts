@@ -3,3 +3,11 @@ export { initMpi, type InitMpiOptions, type MpiCommunicator } from './communicat
 export type { Communicator, ReduceOp, CommBuffer } from '../collective.js';
 export { DistributedGraph, type DistributedEdges } from './distributed-graph.js';
 export { distributedEigsh, distributedClosedFormOptimum, type DistributedEigshOptions, type DistributedEigshResult } from './distributed-eigsh.js';
+export {
+  DistributedBipartiteGraph,
+  distributedSvds,
+  distributedBipartiteOptimum,
+  type DistributedBipartiteEdges,
+  type DistributedSvdsResult,
+  type SideRows,
+} from './distributed-svds.js';

@@ -6,6 +6,7 @@ import { initMpi, DistributedGraph, distributedEigsh, distributedClosedFormOptim
 import { Graph, readMatrixMarket, eigshSync, closedFormOptimumSync } from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { report } from './report.js';
+import { subspaceError } from './subspace.js';
 
 const comm = initMpi();
 const { rank, size } = comm;
@@ -27,21 +28,7 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number)
   const got = distributedEigsh(dist, { k, tol });
   let valueError = 0;
   for (let i = 0; i < k; i++) valueError = Math.max(valueError, Math.abs(got.values[i] - want.values[i]));
-  // M = U^T X over the whole graph (each rank its rows, summed): the cosines of the principal
-  // angles between the two k-dimensional subspaces are its singular values, so M^T M = I when the
-  // subspaces agree, whatever basis each solver picked inside a repeated eigenvalue.
-  const M = new Float64Array(k * k);
-  for (let i = 0; i < dist.localRows; i++)
-    for (let a = 0; a < k; a++)
-      for (let b = 0; b < k; b++) M[a * k + b] += want.vectors.data[(dist.firstRow + i) * k + a] * got.vectors.data[i * k + b];
-  comm.allreduce(M);
-  let subspaceError = 0;
-  for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let c = 0; c < k; c++) s += M[c * k + a] * M[c * k + b];
-      subspaceError = Math.max(subspaceError, Math.abs(s - (a === b ? 1 : 0)));
-    }
+  const subspace = subspaceError(comm, want.vectors.data, { ...got.vectors, first: dist.firstRow }, k);
   const optimum = distributedClosedFormOptimum(dist, k, { tol });
   const singleOptimum = closedFormOptimumSync(single, k, { tol });
   let embeddingGram = 0;
@@ -63,7 +50,7 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number)
     values: Array.from(got.values),
     singleValues: Array.from(want.values),
     valueError,
-    subspaceError,
+    subspaceError: subspace,
     residuals: Array.from(got.residuals),
     lossError: Math.abs(optimum.loss - singleOptimum.loss),
     embeddingGram,
