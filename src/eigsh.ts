@@ -43,11 +43,6 @@ export interface EigshOptions {
   deflate?: boolean | Matrix;
   /** 'auto' (dense for n <= 256), 'lanczos' or 'dense'. */
   method?: 'auto' | 'lanczos' | 'dense';
-  /** 'partial' (default): each new Lanczos block is projected against its neighbours, and
-   * against the whole basis only when an estimate of the lost orthogonality (Simon's recurrence,
-   * extended to thick restart) passes min(sqrt(eps), tol / 10); 'full': against the whole basis
-   * every step. docs/eigs.md has the measurements. */
-  reorthogonalization?: 'partial' | 'full';
   /** Called after each block step with the number of converged pairs and the largest residual
    * (estimated for the unconverged ones) among the wanted pairs. */
   onProgress?: (iteration: number, converged: number, maxResidual: number) => void;
@@ -162,7 +157,6 @@ export function prepareEigsh(fn: string, target: unknown, options: EigshOptions)
   if (options.basisSize !== undefined) o.basisSize = checkInteger(fn, 'basisSize', options.basisSize, 1, n);
   if (options.seed !== undefined) o.seed = checkInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   if (options.method !== undefined) o.method = String(options.method);
-  if (options.reorthogonalization !== undefined) o.reorthogonalization = String(options.reorthogonalization);
   if (options.v0 !== undefined) {
     o.v0 = readBlock(fn, 'v0', options.v0, n).data;
   }

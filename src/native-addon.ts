@@ -127,7 +127,6 @@ export interface NativeEigshOptions {
   deflate?: Float64Array;
   normBound?: number;
   method?: string;
-  reorthogonalization?: string;
 }
 
 /** Where a native solve spent its time (seconds per phase) and how much basis it read. */

@@ -72,13 +72,6 @@ EigshOptions read_eigsh_options(Napi::Value value, std::size_t n, const char* fn
     else if (m == "dense") opt.method = EigshOptions::Method::Dense;
     else throw_range(fn + ": method must be 'auto', 'lanczos' or 'dense'");
   }
-  Napi::Value reorth = o.Get("reorthogonalization");
-  if (!reorth.IsUndefined()) {
-    std::string m = reorth.IsString() ? reorth.As<Napi::String>().Utf8Value() : "";
-    if (m == "partial") opt.reorthogonalization = EigshOptions::Reorthogonalization::Partial;
-    else if (m == "full") opt.reorthogonalization = EigshOptions::Reorthogonalization::Full;
-    else throw_range(fn + ": reorthogonalization must be 'partial' or 'full'");
-  }
   return opt;
 }
 

@@ -35,10 +35,6 @@ struct EigshOptions {
   std::size_t deflate_cols = 0;
   double norm_bound = 0;
   enum class Method { Auto, Lanczos, Dense } method = Method::Auto;
-  // Full: every new block is projected against the whole basis. Partial: against its Lanczos
-  // neighbours only, and against the whole basis when Simon's estimate of the lost orthogonality
-  // (extended to thick restart) passes sqrt(eps) (docs/eigs.md).
-  enum class Reorthogonalization { Full, Partial } reorthogonalization = Reorthogonalization::Full;
 };
 
 enum class EigshStatus { Converged, NotConverged, Aborted };

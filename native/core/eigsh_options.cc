@@ -27,7 +27,6 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o) {
   p.seed = o.seed;
   p.v0_cols = o.v0_cols;
   p.deflate_cols = o.deflate_cols;
-  p.reorthogonalization = o.reorthogonalization;
   const std::size_t k = o.k;
   std::size_t b = o.block_size;
   if (b == 0) {

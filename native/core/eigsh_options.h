@@ -20,7 +20,6 @@ struct EigshPlan {
   double tol = 0, norm_bound = 0;  // norm_bound 0: the largest |Ritz value| seen
   std::uint64_t seed = 0;
   bool dense = false;
-  EigshOptions::Reorthogonalization reorthogonalization = EigshOptions::Reorthogonalization::Partial;
 };
 
 // Validates `o` for an operator of size n and resolves the automatic choices.

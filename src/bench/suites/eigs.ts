@@ -1,7 +1,10 @@
 // speclin's eigsh against scipy.sparse.linalg.eigsh (ARPACK, which='LA') in the same run, on the
 // same stochastic block model graphs (10 blocks, average degree 20, 80% of the edges inside
-// blocks), tol 1e-6 relative to ||Ā|| = 1: (n, k) = (20 000, 10), (200 000, 10), (200 000, 32);
-// quick: (20 000, 10).
+// blocks), tol 1e-6 relative to ||Ā|| = 1: (n, k) = (20 000, 10), (50 000, 10), (50 000, 16),
+// (200 000, 10), (200 000, 32); quick: (20 000, 10). For both solvers each case states the
+// products (ARPACK's counted through a LinearOperator), and the time in and outside them; for
+// speclin also the basis passes and columns read and the seconds per phase (the result's
+// profile).
 // An eigensolver has no single flop count; what bounds it beyond the products is streaming the
 // Krylov basis. So each case states the time outside the products (eigsh's time less matvecs
 // times the measured per-column time of a 2-column Ā X, the default block) as bytes at this
@@ -23,7 +26,10 @@ const BLOCK = 2; // eigsh's default block size
 interface PeerAnswer {
   scipy: string;
   numpy: string;
-  results: { graph: string; k: number; seconds: number; maxResidual: number; values: number[] }[];
+  results: {
+    graph: string; k: number; seconds: number; maxResidual: number; values: number[];
+    matvecs: number; productSeconds: number; countedSeconds: number;
+  }[];
 }
 
 function writeGraph(dir: string, name: string, g: Graph) {
@@ -79,7 +85,9 @@ function mlMatrixSeconds(g: Graph, modulePath: string): number {
 }
 
 async function run(options: SuiteOptions): Promise<SuiteResult> {
-  const cases: [number, number][] = options.quick ? [[20000, 10]] : [[20000, 10], [200000, 10], [200000, 32]];
+  const cases: [number, number][] = options.quick
+    ? [[20000, 10]]
+    : [[20000, 10], [50000, 10], [50000, 16], [200000, 10], [200000, 32]];
   const withPeer = options.peers.has('scipy');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'speclin-eigs-'));
   const out: BenchCase[] = [];
@@ -94,7 +102,7 @@ async function run(options: SuiteOptions): Promise<SuiteResult> {
     }
     for (const [n, k] of cases) {
       const g = graphs.get(n)!;
-      const reps = options.quick ? 1 : n <= 20000 ? 5 : 1;
+      const reps = options.quick ? 1 : n <= 50000 ? 3 : 1;
       let arpack: PeerAnswer['results'][number] | undefined;
       if (withPeer) {
         options.log(`eigs: ARPACK, n = ${n}, k = ${k}`);
@@ -116,6 +124,7 @@ async function run(options: SuiteOptions): Promise<SuiteResult> {
       const matvecs = ours.result.matvecs;
       const outside = Math.max(0, ours.seconds - matvecs * perColumn);
       const bytesPerMatvec = (outside * options.limits.readGBps * 1e9) / matvecs;
+      const profile = ours.result.profile;
       const metrics: Record<string, number | string> = {
         matvecs,
         'product share of time': (matvecs * perColumn) / ours.seconds,
@@ -124,16 +133,26 @@ async function run(options: SuiteOptions): Promise<SuiteResult> {
         'speclin max residual': res,
         tol,
       };
+      if (profile) {
+        metrics['basis passes'] = profile.basisPasses;
+        metrics['basis columns read per matvec'] = profile.basisVectorsRead / matvecs;
+        metrics['blocks projected against the whole basis'] = `${profile.fullProjections} of ${profile.blocks}`;
+        for (const phase of ['products', 'project', 'block', 'analyze', 'restart', 'verify'] as const)
+          metrics[`speclin ${phase} s`] = profile[phase];
+      }
       if (arpack) {
+        metrics['ARPACK matvecs'] = arpack.matvecs;
+        metrics['ARPACK products s (counted run)'] = arpack.productSeconds;
+        metrics['ARPACK outside products s (counted run)'] = arpack.countedSeconds - arpack.productSeconds;
         let gap = 0;
         for (let i = 0; i < k; i++) gap = Math.max(gap, Math.abs(ours.result.values[i] - arpack.values[i]));
         metrics['ARPACK max residual'] = arpack.maxResidual;
         metrics['max |Δλ| vs ARPACK'] = gap;
         const ratio = ours.seconds / arpack.seconds;
-        const limit = n === 200000 && k === 32 ? 0.1 : 0.5;
+        const limit = n === 200000 && k === 32 ? 0.3 : 0.5;
         targets.push({
-          name: `n=${n}, k=${k}: <= ${limit}x ARPACK's time${limit === 0.5 ? ", max residual <= ARPACK's" : ''}`,
-          met: ratio <= limit && (limit !== 0.5 || res <= arpack.maxResidual),
+          name: `n=${n}, k=${k}: <= ${limit}x ARPACK's time, max residual <= ARPACK's`,
+          met: ratio <= limit && res <= arpack.maxResidual,
           detail: `${ratio.toFixed(3)}x (${ours.seconds.toFixed(3)} s vs ${arpack.seconds.toFixed(3)} s), residual ${res.toExponential(2)} vs ${arpack.maxResidual.toExponential(2)}`,
         });
       }
@@ -168,7 +187,7 @@ async function run(options: SuiteOptions): Promise<SuiteResult> {
   }
   return {
     suite: 'eigs',
-    environment: { ...(peerVersion ? { peer: peerVersion } : {}), tol: TOL, timing: options.quick ? 'one solve per side' : 'best of 5 solves per side (1 for n = 200 000)' },
+    environment: { ...(peerVersion ? { peer: peerVersion } : {}), tol: TOL, timing: options.quick ? 'one solve per side' : 'best of 3 solves per side (1 for n = 200 000)' },
     cases: out,
     targets,
   };
