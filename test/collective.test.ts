@@ -86,3 +86,17 @@ test('a rank whose local part fails still reduces, and the others throw ERR_MPI_
   t.throws(() => sumAcrossRanksSync(own, 'op', 3, () => { throw new RangeError('bad rows'); }), { instanceOf: RangeError, message: 'bad rows' });
   t.is(own.calls, 1);
 });
+
+test('initMpi where the MPI addon was not built: ERR_MPI_UNAVAILABLE naming what to install', async (t) => {
+  const saved = process.env.SPECLIN_MPI_NATIVE_PATH;
+  process.env.SPECLIN_MPI_NATIVE_PATH = '/nonexistent/speclin_mpi.node';
+  try {
+    const { initMpi } = await import('../src/mpi/index.js');
+    const err = t.throws(() => initMpi(), { instanceOf: SpeclinError });
+    t.is((err as SpeclinError).code, 'ERR_MPI_UNAVAILABLE');
+    t.regex(err!.message, /apt-get install openmpi-bin libopenmpi-dev/);
+  } finally {
+    if (saved === undefined) delete process.env.SPECLIN_MPI_NATIVE_PATH;
+    else process.env.SPECLIN_MPI_NATIVE_PATH = saved;
+  }
+});
