@@ -1,6 +1,6 @@
 """NumPy peer of the gram suite (src/bench/suites/gram.ts): times the products the way a NumPy user
-writes them (Z @ W.T, Z @ Z.T, which NumPy routes to OpenBLAS sgemm / ssyrk, and the batched
-Z @ W.transpose(0, 2, 1)). Reads {"cases": [{...}], "min_time": s, "seed": n} on stdin and prints
+writes them (Z @ W.T, Z @ Z.T, which NumPy routes to OpenBLAS sgemm / ssyrk, the tall-skinny
+Z.T @ W and Z.T @ Z, and the batched Z @ W.transpose(0, 2, 1)). Reads {"cases": [{...}], "min_time": s, "seed": n} on stdin and prints
 {"numpy", "blas", "results": [{"best", "mean"}]} (one per case, in order). Times calls for at
 least min_time (and 5 calls) after one warm-up and reports the best and the mean seconds per
 call, as the suite does on speclin's side."""
@@ -40,6 +40,12 @@ def product(case, rng):
         W = rng.standard_normal((b, n, k), dtype=np.float32)
         return lambda: Z @ W.transpose(0, 2, 1)
     B, k = case["B"], case["k"]
+    if kind in ("inner", "innerSelf"):
+        Z = rng.standard_normal((B, k), dtype=np.float32)
+        if kind == "innerSelf":
+            return lambda: Z.T @ Z
+        W = rng.standard_normal((B, case["kw"]), dtype=np.float32)
+        return lambda: Z.T @ W
     Z = rng.standard_normal((B, k), dtype=np.float32)
     W = rng.standard_normal((B, k), dtype=np.float32)
     return (lambda: Z @ W.T) if kind == "cross" else (lambda: Z @ Z.T)

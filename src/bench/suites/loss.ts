@@ -118,11 +118,13 @@ async function run(opts: SuiteOptions): Promise<SuiteResult> {
           met: vsRef >= 10,
           detail: `${vsRef.toFixed(1)}x (${(ours.seconds * 1e3).toFixed(1)} ms vs ${(p.reference_s * 1e3).toFixed(1)} ms)`,
         });
-      allGram &&= vsGram >= 1.2;
-      gramDetail.push(`(${B}, ${k}): ${vsGram.toFixed(2)}x`);
+      // Issue 13: 2x at (4096, 128) and (4096, 512), 1.2x elsewhere.
+      const goal = B === 4096 && (k === 128 || k === 512) ? 2 : 1.2;
+      allGram &&= vsGram >= goal;
+      gramDetail.push(`(${B}, ${k}): ${vsGram.toFixed(2)}x (goal ${goal}x)`);
     }
   }
-  if (peer) targets.push({ name: ">= 1.2x faster than NumPy's Gram formulation on every shape", met: allGram, detail: gramDetail.join(', ') });
+  if (peer) targets.push({ name: ">= 2x faster than NumPy's Gram formulation at (4096, 128) and (4096, 512), >= 1.2x on the other shapes", met: allGram, detail: gramDetail.join(', ') });
 
   if (!opts.quick) {
     // The crossover of 'auto': both algorithms at k = 256 over B / k from 1/4 to 2.
