@@ -6,7 +6,7 @@
 #include <string>
 
 #include "dense_eigen.h"
-#include "gram.h"
+#include "tall_skinny.h"
 
 namespace speclin::mpi {
 
@@ -114,16 +114,16 @@ class Solver {
     multiply_(X.data(), W.data(), b_);
   }
 
-  // out = [V[:, 0:ncols]^T W; (gram) W^T W], (ncols (+ b)) x b, through the core's GEMM.
+  // out = [V[:, 0:ncols]^T W; (gram) W^T W], (ncols (+ b)) x b: the core's tall-skinny products.
   void local_products(const std::vector<double>& W, std::size_t ncols, bool gram, std::vector<double>& out) {
     out.assign((ncols + (gram ? b_ : 0)) * b_, 0.0);
-    if (ncols > 0) gemm<double>(Trans::Yes, Trans::No, ncols, b_, rows_, 1.0, V_.data(), cap_, W.data(), b_, 0.0, out.data(), b_);
-    if (gram) syrk<double>(Trans::Yes, b_, rows_, 1.0, W.data(), b_, 0.0, out.data() + ncols * b_, b_);
+    if (ncols > 0) tall_skinny_inner<double, double, double>(rows_, ncols, b_, 1.0, V_.data(), cap_, W.data(), b_, 0.0, out.data(), b_);
+    if (gram) tall_skinny_inner<double, double, double>(rows_, b_, b_, 1.0, W.data(), b_, W.data(), b_, 0.0, out.data() + ncols * b_, b_);
   }
 
   // W -= V[:, 0:ncols] C
   void subtract(std::vector<double>& W, const double* C, std::size_t ncols) {
-    if (ncols > 0) gemm<double>(Trans::No, Trans::No, rows_, b_, ncols, -1.0, V_.data(), cap_, C, b_, 1.0, W.data(), b_);
+    if (ncols > 0) tall_skinny_update<double, double, double>(rows_, ncols, b_, -1.0, V_.data(), cap_, C, b_, 1.0, W.data(), b_);
   }
 
   // Two passes against the basis; returns the summed coefficients (ncols x b) and leaves W's
@@ -184,7 +184,7 @@ class Solver {
       for (std::size_t a = 0; a < b_; ++a) S[a * b_ + j] = d[a] > 0 ? U[a * b_ + j] / d[a] * s : 0.0;
       for (std::size_t c = 0; c < b_; ++c) R[j * b_ + c] = std::sqrt(lam[j]) * U[c * b_ + j] * d[c];
     }
-    gemm<double>(Trans::No, Trans::No, rows_, b_, b_, 1.0, W.data(), b_, S.data(), b_, 0.0, &V_[ncols_], cap_);
+    tall_skinny_update<double, double, double>(rows_, b_, b_, 1.0, W.data(), b_, S.data(), b_, 0.0, &V_[ncols_], cap_);
     ncols_ += b_;
     for (std::size_t col : weak) fill_fresh(col);
   }
@@ -249,7 +249,7 @@ class Solver {
 
   // out (rows x count) = V[:, 0:mcount] Y[:, 0:count]
   void combine(const std::vector<double>& Y, std::size_t count, double* out) {
-    gemm<double>(Trans::No, Trans::No, rows_, count, mcount_, 1.0, V_.data(), cap_, Y.data(), mcount_, 0.0, out, count);
+    tall_skinny_update<double, double, double>(rows_, mcount_, count, 1.0, V_.data(), cap_, Y.data(), mcount_, 0.0, out, count);
   }
 
   // Keeps the leading Ritz vectors and the last (unmultiplied) block: the thick restart.
