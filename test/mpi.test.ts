@@ -143,6 +143,8 @@ interface EigshRank {
     embeddingGram: number;
     haloSize: number;
     localRows: number;
+    localNnz: number;
+    nnz: number;
   }[];
   mismatch: string | null;
 }
@@ -175,6 +177,12 @@ test.serial('DistributedGraph, its SpMV, eigsh and closed-form optimum at 1-4 ra
       }
       if (np > 1) t.true(run.ranks.some((r) => r.results[0].haloSize > 0), 'the file graph needs a halo');
       t.is(run.ranks.reduce((s, r) => s + r.results[0].localRows, 0), 160);
+      // The rows are cut where the running count of entries crosses r nnz / P, each cut at the
+      // nearer row boundary: every rank within one row's entries of nnz / P (rows hold at most 20
+      // entries in this graph).
+      const { nnz } = run.ranks[0].results[0];
+      t.is(run.ranks.reduce((s, r) => s + r.results[0].localNnz, 0), nnz);
+      for (const r of run.ranks) t.true(Math.abs(r.results[0].localNnz - nnz / np) <= 20, `rank ${r.rank}: ${r.results[0].localNnz} of ${nnz} entries`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -48,6 +48,45 @@ std::vector<T> all_to_all(const std::vector<std::vector<T>>& outgoing, int size)
   return received;
 }
 
+// Row boundaries that give the ranks about equal numbers of stored entries (a power-law graph's
+// hub rows would leave equal row counts very uneven): a histogram of the entries' rows over at most
+// 65 536 bins of consecutive rows, summed by one allreduce, cut where its running sum crosses
+// r / P of the total. Balanced to a bin (n / 65 536 rows); equal row counts where there are no
+// entries. Every rank computes the same boundaries from the same summed histogram.
+std::vector<std::int64_t> balanced_offsets(std::int64_t n, int P, const std::int32_t* src, const std::int32_t* dst,
+                                           std::size_t count, bool symmetrize) {
+  const std::int64_t bins = std::min<std::int64_t>(n, 65536);
+  auto bin_of = [&](std::int64_t row) { return row * bins / n; };
+  auto bin_start = [&](std::int64_t b) { return (b * n + bins - 1) / bins; };  // first row with bin_of == b
+  std::vector<double> histogram(bins, 0.0);
+  for (std::size_t e = 0; e < count; ++e) {
+    histogram[bin_of(src[e])] += 1;
+    if (symmetrize && src[e] != dst[e]) histogram[bin_of(dst[e])] += 1;
+  }
+  check(MPI_Allreduce(MPI_IN_PLACE, histogram.data(), static_cast<int>(bins), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
+        "MPI_Allreduce");
+  double total = 0;
+  for (double h : histogram) total += h;
+  std::vector<std::int64_t> offsets(P + 1);
+  offsets[0] = 0;
+  offsets[P] = n;
+  if (total == 0) {
+    for (int r = 1; r < P; ++r) offsets[r] = n * r / P;
+    return offsets;
+  }
+  double running = 0;
+  std::int64_t b = 0;
+  for (int r = 1; r < P; ++r) {
+    const double target = total * r / P;
+    while (b < bins && running + histogram[b] <= target) running += histogram[b++];
+    // Cut before bin b unless that bin is more than half past the target.
+    std::int64_t cut = b < bins && running + histogram[b] - target < target - running ? b + 1 : b;
+    if (cut == b + 1) running += histogram[b++];
+    offsets[r] = std::max(offsets[r - 1], std::min<std::int64_t>(n, bin_start(cut)));
+  }
+  return offsets;
+}
+
 }  // namespace
 
 DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t* src, const std::int32_t* dst,
@@ -57,8 +96,7 @@ DistributedGraph DistributedGraph::from_edges(std::int64_t n, const std::int32_t
   MPI_Comm_size(MPI_COMM_WORLD, &g.size_);
   const int P = g.size_;
   g.n_ = n;
-  g.offsets_.resize(P + 1);
-  for (int r = 0; r <= P; ++r) g.offsets_[r] = n * r / P;
+  g.offsets_ = balanced_offsets(n, P, src, dst, count, symmetrize);
 
   // 1. Every entry to the owner of its row.
   std::vector<std::vector<Entry>> outgoing(P);

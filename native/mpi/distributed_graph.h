@@ -1,5 +1,6 @@
 // A graph's normalized adjacency Ā = D^{-1/2} A D^{-1/2}, row-partitioned over the ranks of
-// MPI_COMM_WORLD: rank r owns the rows [offsets[r], offsets[r+1]) (equal row counts), stores them
+// MPI_COMM_WORLD: rank r owns the rows [offsets[r], offsets[r+1]) (consecutive rows holding about
+// 1/P of the stored entries each), stores them
 // as CSR with columns renumbered (owned columns first, then the halo: the other ranks' columns its
 // rows touch), and knows which of its entries each neighbour needs. A product exchanges only those
 // entries (Isend/Irecv), and computes the rows that touch no halo column while they travel.

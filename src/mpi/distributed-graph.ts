@@ -1,5 +1,5 @@
 // DistributedGraph: a graph's normalized adjacency Ā, row-partitioned over the ranks (native/mpi/
-// distributed_graph.h): rank r owns rows [n r / P, n (r + 1) / P). Built collectively from edges
+// distributed_graph.h): each rank owns consecutive rows holding about nnz / P entries. Built collectively from edges
 // that any rank may hold, or read from a Matrix Market file, each rank its own byte range.
 import { open } from 'node:fs/promises';
 import { callNative } from '../errors.js';
@@ -22,6 +22,8 @@ export class DistributedGraph {
   readonly n: number;
   /** Stored entries of the whole graph (both directions of an edge count). */
   readonly nnz: number;
+  /** Stored entries of this rank's rows. The rows are split so that these are about nnz / P. */
+  readonly localNnz: number;
   /** This rank's rows: [firstRow, firstRow + localRows). */
   readonly firstRow: number;
   readonly localRows: number;
@@ -41,6 +43,7 @@ export class DistributedGraph {
     this.handle = g.handle;
     this.n = g.n;
     this.nnz = g.nnz;
+    this.localNnz = g.localNnz;
     this.firstRow = g.firstRow;
     this.localRows = g.localRows;
     this.haloSize = g.haloSize;

@@ -45,6 +45,7 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number)
     n: dist.n,
     nnz: dist.nnz,
     localRows: dist.localRows,
+    localNnz: dist.localNnz,
     haloSize: dist.haloSize,
     spmvError,
     values: Array.from(got.values),
