@@ -4,6 +4,7 @@ import test from 'ava';
 import { agreeAcrossRanks, sumAcrossRanksSync, type Communicator, type CommBuffer, type ReduceOp } from '../src/collective.js';
 import { spectralLossSync, SpeclinError } from '../src/index.js';
 import { randomMatrix } from './helpers/random.js';
+import { native } from '../src/native.js';
 
 /** Rank 0 of a job whose other ranks contributed `others` (the buffers they pass, in call order). */
 function fakeComm(size: number, others: Float64Array[][] = []): Communicator & { calls: number } {
@@ -99,4 +100,19 @@ test('initMpi where the MPI addon was not built: ERR_MPI_UNAVAILABLE naming what
     if (saved === undefined) delete process.env.SPECLIN_MPI_NATIVE_PATH;
     else process.env.SPECLIN_MPI_NATIVE_PATH = saved;
   }
+});
+
+test('the sharded loss refuses summed statistics of the wrong type, length or row count, naming them', (t) => {
+  const Z = randomMatrix(Float64Array, 5, 3, 1);
+  const stats = native.spectralLossStatisticsSync(Z, Z);
+  t.is(stats.length, 5 + 2 * 3 * 3);
+  t.throws(() => native.spectralLossFromStatisticsSync(Z, Z, undefined, new Float32Array(23) as never), { instanceOf: TypeError, message: /statistics must be a Float64Array/ });
+  t.throws(() => native.spectralLossFromStatisticsSync(Z, Z, undefined, new Float64Array(22)), { instanceOf: RangeError, message: /k = 3 needs 23/ });
+  const fewer = Float64Array.from(stats);
+  fewer[0] = 4;  // fewer rows summed than this shard holds
+  t.throws(() => native.spectralLossFromStatisticsSync(Z, Z, undefined, fewer), { instanceOf: RangeError, message: /fewer than this shard's 5/ });
+  // One pair in all is refused for off-diagonal negatives, as the single-process loss refuses B = 1.
+  const one = randomMatrix(Float64Array, 1, 3, 2);
+  const s1 = native.spectralLossStatisticsSync(one, one);
+  t.throws(() => native.spectralLossFromStatisticsSync(one, one, undefined, s1), { instanceOf: RangeError, message: /at least 2 pairs/ });
 });
