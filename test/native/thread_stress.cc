@@ -82,7 +82,7 @@ constexpr std::size_t kRows = 96, kCols = 40;  // Gram / loss / top-k operands
 // One of each kernel family; returns its outputs flattened to doubles, compared bit for bit.
 struct Results {
   std::vector<float> gram32;
-  std::vector<double> gram64, loss, topk_scores, spmv, eig, svd, degrees, pop;
+  std::vector<double> gram64, loss, topk_scores, spmv, eig, svd, degrees, pop, tall;
   std::vector<std::int32_t> topk_idx;
 };
 
@@ -95,6 +95,17 @@ Results run_all(const std::shared_ptr<const Graph<double>>& graph, const Normali
   gram<float>(z32.data(), r.gram32.data(), 1, kRows, kCols);
   r.gram64.resize(kRows * kRows);
   gram<double>(z.data(), r.gram64.data(), 1, kRows, kCols);
+
+  // The tall-skinny products with enough rows to be split over the pool (12 parts) and to run
+  // threaded: Z^T W, then W - Z H (rows split).
+  {
+    constexpr std::size_t n = 6000, a = 24, b = 20;
+    auto tz = values(n * a, seed + 5), tw = values(n * b, seed + 6);
+    r.tall.resize(a * b);
+    tall_skinny_inner<double, double, double>(n, a, b, 1.0, tz.data(), a, tw.data(), b, 0.0, r.tall.data(), b);
+    tall_skinny_update<double, double, double>(n, a, b, -1.0, tz.data(), a, r.tall.data(), b, 1.0, tw.data(), b);
+    r.tall.insert(r.tall.end(), tw.begin(), tw.end());
+  }
 
   std::vector<double> gz(kRows * kCols), gw(kRows * kCols);
   SpectralLossOptions lo;
@@ -143,6 +154,7 @@ Results run_all(const std::shared_ptr<const Graph<double>>& graph, const Normali
 void compare(const Results& got, const Results& want, const std::string& who) {
   expect_same(got.gram32, want.gram32, who + " gram float32");
   expect_same(got.gram64, want.gram64, who + " gram float64");
+  expect_same(got.tall, want.tall, who + " tall-skinny Z^T W and W - Z H");
   expect_same(got.loss, want.loss, who + " spectral loss and gradient");
   expect_same(got.topk_idx, want.topk_idx, who + " topK indices");
   expect_same(got.topk_scores, want.topk_scores, who + " topK scores");
