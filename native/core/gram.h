@@ -2,7 +2,7 @@
 // These and the tall-skinny products of tall_skinny.h (Z^T W and Z - V H over a long dimension,
 // on the same micro-kernels) are the only GEMM routines of the core: the loss, the encoders, the
 // kNN graph and the population loss all call them, so a faster kernel here speeds up everything.
-// (eigsh's orthogonalization and CholQR run on tall_skinny.h.)
+// (eigsh's own row loops, gs_pass and block_gram in eigsh*.cc, are to move onto tall_skinny.h.)
 #pragma once
 #include <cstddef>
 

@@ -4,10 +4,47 @@
 #include <cmath>
 #include <vector>
 
-#include "tall_skinny.h"
+#include "cpu_features.h"
+#include "eigsh_kernels.h"
+#include "gram.h"
 #include "thread_pool.h"
 
 namespace speclin::lanczos {
+namespace {
+
+// The portable row kernel of basis_pass (eigsh_kernels.h states the contract; eigsh_avx2.cc has
+// the AVX2 one).
+void gs_rows_portable(std::size_t lo, std::size_t hi, const double* V, std::size_t ldv, std::size_t j, double* W,
+                      std::size_t b, const double* CsubT, double* acc, double* g) {
+  for (std::size_t i = lo; i < hi; ++i) {
+    const double* v = V + i * ldv;
+    double* w = W + i * b;
+    if (CsubT)
+      for (std::size_t q = 0; q < b; ++q) {
+        const double* cq = CsubT + q * j;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        std::size_t p = 0;
+        for (; p + 4 <= j; p += 4) {
+          s0 += v[p] * cq[p];
+          s1 += v[p + 1] * cq[p + 1];
+          s2 += v[p + 2] * cq[p + 2];
+          s3 += v[p + 3] * cq[p + 3];
+        }
+        for (; p < j; ++p) s0 += v[p] * cq[p];
+        w[q] -= (s0 + s1) + (s2 + s3);
+      }
+    for (std::size_t a = 0; a < b; ++a)
+      for (std::size_t z = a; z < b; ++z) g[a * b + z] += w[a] * w[z];
+    if (acc)
+      for (std::size_t q = 0; q < b; ++q) {
+        double wq = w[q];
+        double* a = acc + q * j;
+        for (std::size_t p = 0; p < j; ++p) a[p] += wq * v[p];
+      }
+  }
+}
+
+}  // namespace
 
 void column_sq_norms(std::size_t n, std::size_t cols, const double* W, std::size_t ld, double* out) {
   std::size_t chunks = parallel_chunks(0, n, kRowGrain);
@@ -64,17 +101,30 @@ void copy_block(std::size_t n, std::size_t cols, const double* src, std::size_t 
   });
 }
 
-// The products go through the Gram family's tall-skinny kernels (tall_skinny.h): their
-// reductions use a row partition fixed by the shape, so these are bit-identical for any thread
-// count.
+// The tall-skinny products of the solver, through gram.h's gemm, split by row chunks: each
+// chunk's gemm runs on one pool thread (nested calls are serial), so a product over 10^5 rows
+// costs one pool dispatch rather than one per cache block of the depth.
+// C (ka x kb) = A^T B over `rows` rows; per-chunk partial products added in chunk order, so the
+// result is deterministic for a given thread count.
 void tall_inner(std::size_t rows, const double* A, std::size_t lda, std::size_t ka, const double* B,
                 std::size_t ldb, std::size_t kb, double* C) {
-  tall_skinny_inner<double, double, double>(rows, ka, kb, 1.0, A, lda, B, ldb, 0.0, C, kb);
+  std::size_t chunks = parallel_chunks(0, rows, kRowGrain);
+  std::vector<double> part(chunks * ka * kb);
+  parallel_for_chunks(0, rows, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    gemm<double>(Trans::Yes, Trans::No, ka, kb, hi - lo, 1.0, A + lo * lda, lda, B + lo * ldb, ldb, 0.0,
+                 part.data() + c * ka * kb, kb);
+  });
+  std::copy(part.begin(), part.begin() + ka * kb, C);
+  for (std::size_t c = 1; c < chunks; ++c)
+    for (std::size_t i = 0; i < ka * kb; ++i) C[i] += part[c * ka * kb + i];
 }
 
+// B (rows x kb) = alpha A C + beta B, A rows x ka, C ka x kb; rows are independent.
 void tall_apply(std::size_t rows, const double* A, std::size_t lda, std::size_t ka, const double* C,
                 std::size_t kb, double alpha, double beta, double* B, std::size_t ldb) {
-  tall_skinny_update<double, double, double>(rows, ka, kb, alpha, A, lda, C, kb, beta, B, ldb);
+  parallel_for(0, rows, kRowGrain, [&](std::size_t lo, std::size_t hi) {
+    gemm<double>(Trans::No, Trans::No, hi - lo, kb, ka, alpha, A + lo * lda, lda, C, kb, beta, B + lo * ldb, ldb);
+  });
 }
 
 void scale_column(std::size_t n, double* w, std::size_t ld, double f) {
@@ -83,20 +133,61 @@ void scale_column(std::size_t n, double* w, std::size_t ld, double f) {
   });
 }
 
-void right_multiply_in_place(std::size_t n, double* V, std::size_t ld, std::size_t j, const double* H) {
-  tall_skinny_update<double, double, double>(n, j, j, 1.0, V, ld, H, j, 0.0, V, ld);
-}
-
 void block_gram(std::size_t n, const double* w, std::size_t ncols, double* G) {
-  tall_skinny_inner<double, double, double>(n, ncols, ncols, 1.0, w, ncols, w, ncols, 0.0, G, ncols);
+  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+  std::size_t g2 = ncols * ncols;
+  std::vector<double> part(chunks * g2, 0.0);
+  with_width(ncols, [&](auto width) {
+    const std::size_t nc = width;
+    parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+      double* p = part.data() + c * g2;
+      for (std::size_t i = lo; i < hi; ++i) {
+        const double* row = w + i * nc;
+        for (std::size_t a = 0; a < nc; ++a)
+          for (std::size_t z = a; z < nc; ++z) p[a * nc + z] += row[a] * row[z];
+      }
+    });
+  });
+  std::fill(G, G + g2, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t t = 0; t < g2; ++t) G[t] += part[c * g2 + t];
+  for (std::size_t a = 0; a < ncols; ++a)
+    for (std::size_t z = 0; z < a; ++z) G[a * ncols + z] = G[z * ncols + a];
 }
 
+// Before this fused pass, each Gram-Schmidt pass was
+// two gemm calls (V^T W, then W -= V C) with shapes (j x 3 over 4096 rows) the packed gemm
+// handles at a few GFLOP/s; the solver's time was dominated by them, not by the operator.
+// The fill is stored 256 rows at a time, just ahead of the reads (the rows' cache lines are
+// being read anyway).
 void basis_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double* W, std::size_t b,
-                const double* Csub, double* Cout, double* gram, const double* fill, std::size_t fill_cols) {
-  if (fill) copy_block(n, fill_cols, fill, fill_cols, V + (j - fill_cols), ldv);
-  if (Csub) tall_apply(n, V, ldv, j, Csub, b, -1.0, 1.0, W, b);
-  if (Cout) tall_inner(n, V, ldv, j, W, b, b, Cout);
-  if (gram) block_gram(n, W, b, gram);
+                const double* CsubT, double* Cout, double* gram, const double* fill, std::size_t fill_cols) {
+  const std::size_t cw = Cout ? j * b : 0, width = cw + b * b;
+  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
+  std::vector<double> part(chunks * width, 0.0);
+  const bool avx2 = active_kernel_path() == KernelPath::Avx2;
+  constexpr std::size_t kFillRows = 256;
+  parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo_all, std::size_t hi_all) {
+    double* acc = part.data() + c * width;
+    double* g = acc + cw;
+    const std::size_t slice = fill ? kFillRows : hi_all - lo_all;  // no block to store: one slice
+    for (std::size_t lo = lo_all; lo < hi_all; lo += slice) {
+      const std::size_t hi = std::min(hi_all, lo + slice);
+      if (fill)  // an element loop: std::copy of a few doubles is a memmove call per row
+        for (std::size_t i = lo; i < hi; ++i)
+          for (std::size_t q = 0; q < fill_cols; ++q) V[i * ldv + (j - fill_cols) + q] = fill[i * fill_cols + q];
+      (avx2 ? gs_rows_avx2 : gs_rows_portable)(lo, hi, V, ldv, j, W, b, CsubT, Cout ? acc : nullptr, g);
+    }
+  });
+  std::vector<double> total(width, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t t = 0; t < width; ++t) total[t] += part[c * width + t];
+  if (Cout)
+    for (std::size_t p = 0; p < j; ++p)
+      for (std::size_t q = 0; q < b; ++q) Cout[p * b + q] = total[q * j + p];
+  if (gram)
+    for (std::size_t a = 0; a < b; ++a)
+      for (std::size_t z = 0; z < b; ++z) gram[a * b + z] = total[cw + (a <= z ? a * b + z : z * b + a)];
 }
 
 }  // namespace speclin::lanczos

@@ -3,15 +3,15 @@
 // reduction over rows sums per-chunk partials in chunk order, so results are deterministic for a
 // given thread count.
 //
-// The products run on the Gram family's tall-skinny kernels (tall_skinny.h); the orthogonalizer
-// reaches the basis only through this file.
+// The orthogonalizer reaches the basis only through basis_pass (and tall_inner / tall_apply for
+// strided blocks): swapping in the Gram family's tall-skinny kernels is a change of this file.
 #pragma once
 #include <cstddef>
 #include <type_traits>
 
 namespace speclin::lanczos {
 
-// Rows per parallel chunk of the elementwise operations below.
+// Rows per parallel chunk of every operation below.
 constexpr std::size_t kRowGrain = 4096;
 
 // Squared norms of the columns of an n x cols block (leading dimension ld).
@@ -35,16 +35,15 @@ void tall_apply(std::size_t rows, const double* A, std::size_t lda, std::size_t 
 // G = w^T w for a contiguous n x b block (b a few columns), exactly symmetric.
 void block_gram(std::size_t n, const double* w, std::size_t b, double* G);
 
-// One pass of classical Gram-Schmidt of a contiguous n x b block W against the basis columns
-// V[:, 0:j] (V's leading dimension ldv): optionally W -= V Csub (Csub j x b), then optionally
+// One row-streaming pass of classical Gram-Schmidt of a contiguous n x b block W against the
+// basis columns V[:, 0:j] (V's leading dimension ldv), fused so that the basis is read once:
+// for every row, optionally W -= V C (C given transposed: CsubT is b x j), then optionally
 // Cout (j x b) = V^T W and gram (b x b) = W^T W, both after the subtraction.
-// fill (n x fill_cols, optional): first stored into V[:, j - fill_cols : j].
+// fill (n x fill_cols, optional): rows stored into V[:, j - fill_cols : j] just before the pass
+// reads them, so that moving a new block into the basis costs no sweep of its own.
 void basis_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double* W, std::size_t b,
-                const double* Csub, double* Cout, double* gram, const double* fill = nullptr,
+                const double* CsubT, double* Cout, double* gram, const double* fill = nullptr,
                 std::size_t fill_cols = 0);
-
-// V[:, 0:j] = V[:, 0:j] H in place (H j x j).
-void right_multiply_in_place(std::size_t n, double* V, std::size_t ld, std::size_t j, const double* H);
 
 // Calls f with the block width as a compile-time constant for the common widths (1-4), so that
 // the per-row loops over a few columns unroll; otherwise with the runtime value. The row loops of

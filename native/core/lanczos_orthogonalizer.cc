@@ -57,7 +57,7 @@ void store_pending(Basis& basis) {
 // Pass 1 computes C1 = V^T W and the norms before; pass 2 subtracts V C1 and computes C2 = V^T W
 // and the norms after; pass 3 subtracts V C2 only when some column lost more than 1 - 1/sqrt(2)
 // of its norm in the first pass (Kahan-Parlett "twice is enough": otherwise the first pass
-// already left it orthogonal to working precision).
+// already left it orthogonal to working precision). Three reads of the basis at most.
 void BlockOrthogonalizer::project(Basis& basis, std::size_t from, double* w, std::size_t ncols, double* coef,
                                   double* norms, double* gram) {
   const std::size_t g2 = ncols * ncols, j = basis.cols - from;
@@ -76,9 +76,12 @@ void BlockOrthogonalizer::project(Basis& basis, std::size_t from, double* w, std
   if (fill && fill_cols > j) store_pending(basis), fill = nullptr;  // the fill lies outside the range read
   c1_.resize(j * ncols);
   c2_.resize(j * ncols);
+  c1t_.resize(j * ncols);
   basis_pass(n_, V, basis.ld, j, w, ncols, nullptr, c1_.data(), before.data(), fill, fill ? fill_cols : 0);
   if (fill) basis.pending = nullptr, basis.pending_cols = 0;
-  basis_pass(n_, V, basis.ld, j, w, ncols, c1_.data(), c2_.data(), after.data());
+  for (std::size_t p = 0; p < j; ++p)
+    for (std::size_t q = 0; q < ncols; ++q) c1t_[q * j + p] = c1_[p * ncols + q];
+  basis_pass(n_, V, basis.ld, j, w, ncols, c1t_.data(), c2_.data(), after.data());
   // Pass 2 also measured C2 = V^T w (after the first subtraction): the new vector's remaining
   // components along the basis. A column needs the second subtraction only if both tests fail:
   // Kahan-Parlett (it kept at least 1/sqrt 2 of its norm), or the direct one, max |C2_q| <=
@@ -94,14 +97,17 @@ void BlockOrthogonalizer::project(Basis& basis, std::size_t from, double* w, std
     for (std::size_t p = 0; p < j; ++p) mx = std::max(mx, std::fabs(c2_[p * ncols + q]));
     if (!(mx <= tau * std::sqrt(after_q))) second = true;
   }
-  if (second) basis_pass(n_, V, basis.ld, j, w, ncols, c2_.data(), nullptr, after.data());
+  if (second) {
+    for (std::size_t p = 0; p < j; ++p)
+      for (std::size_t q = 0; q < ncols; ++q) c1t_[q * j + p] = c2_[p * ncols + q];
+    basis_pass(n_, V, basis.ld, j, w, ncols, c1t_.data(), nullptr, after.data());
+  }
   if (profile_) {
     ++profile_->blocks;
     profile_->full_projections += from == 0;
     profile_->second_passes += second;
-    // The update and the inner product of a pass read the basis once each.
-    profile_->basis_passes += second ? 4 : 3;
-    profile_->basis_vectors_read += (second ? 4 : 3) * j;
+    profile_->basis_passes += second ? 3 : 2;
+    profile_->basis_vectors_read += (second ? 3 : 2) * j;
   }
   if (norms)
     for (std::size_t q = 0; q < ncols; ++q) norms[q] = std::sqrt(before[q * ncols + q]);
@@ -180,8 +186,35 @@ bool BlockOrthogonalizer::cholqr_pass(double* w, std::size_t ncols, const double
       Rinv[c * ncols + q] = -v / R[c * ncols + c];
     }
   }
-  right_multiply_in_place(n_, w, ncols, ncols, Rinv.data());
-  if (G_out) block_gram(n_, w, ncols, G_out);
+  // w = w R^{-1} in place, row by row: entry q of a row needs entries 0..q, so descending q.
+  const std::size_t g2 = ncols * ncols;
+  const std::size_t chunks = parallel_chunks(0, n_, kRowGrain);
+  std::vector<double> part(G_out ? chunks * g2 : 0, 0.0);
+  with_width(ncols, [&](auto width) {
+    const std::size_t nc = width;
+    const double* Ri = Rinv.data();
+    parallel_for_chunks(0, n_, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
+      double* g = G_out ? part.data() + c * g2 : nullptr;
+      for (std::size_t i = lo; i < hi; ++i) {
+        double* row = w + i * nc;
+        for (std::size_t q = nc; q-- > 0;) {
+          double v = 0;
+          for (std::size_t p = 0; p <= q; ++p) v += row[p] * Ri[p * nc + q];
+          row[q] = v;
+        }
+        if (g)
+          for (std::size_t a = 0; a < nc; ++a)
+            for (std::size_t z = a; z < nc; ++z) g[a * nc + z] += row[a] * row[z];
+      }
+    });
+  });
+  if (G_out) {
+    std::fill(G_out, G_out + g2, 0.0);
+    for (std::size_t c = 0; c < chunks; ++c)
+      for (std::size_t t = 0; t < g2; ++t) G_out[t] += part[c * g2 + t];
+    for (std::size_t a = 0; a < ncols; ++a)
+      for (std::size_t z = 0; z < a; ++z) G_out[a * ncols + z] = G_out[z * ncols + a];
+  }
   return true;
 }
 

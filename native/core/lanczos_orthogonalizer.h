@@ -72,7 +72,7 @@ class BlockOrthogonalizer {
   std::uint64_t seed_, rng_counter_ = 0;
   EigshProfile* profile_;
   std::vector<std::size_t> missing_;
-  std::vector<double> c1_, c2_, tmp_;
+  std::vector<double> c1_, c2_, c1t_, tmp_;
 };
 
 }  // namespace speclin::lanczos

@@ -1,0 +1,14 @@
+// Row kernels of eigsh's fused Gram-Schmidt pass, one per instruction set (eigsh.cc holds the
+// portable one and the dispatch; eigsh_avx2.cc the AVX2+FMA one).
+#pragma once
+#include <cstddef>
+
+namespace speclin {
+
+// For rows [lo, hi): w_i -= v_i Csub when CsubT (b x j, the coefficients transposed) is given;
+// then acc (b x j, transposed) += w_i^T v_i when acc is given, and gram (b x b, upper
+// triangle) += w_i^T w_i (after the subtraction).
+void gs_rows_avx2(std::size_t lo, std::size_t hi, const double* V, std::size_t ldv, std::size_t j, double* W,
+                  std::size_t b, const double* CsubT, double* acc, double* gram);
+
+}  // namespace speclin
