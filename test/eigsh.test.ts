@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Graph, eigsh, eigshSync, denseOperator, SpeclinError } from '../src/index.js';
+import { Graph, eigsh, eigshSync, denseOperator, SpeclinError, stochasticBlockModel } from '../src/index.js';
 import type { EigshResult } from '../src/index.js';
 import { python } from './helpers/python.js';
 import { numpySymmetricEigenvalues } from './helpers/numpy.js';
@@ -323,4 +323,21 @@ pyTest('a float32 Graph: Lanczos vectors and results are float64, eigenvalues ma
   const want = referenceEigenvalues(normalizedAdjacency({ n: dg.n, A: Float64Array.from(A32) }), dg.n);
   for (let i = 0; i < 6; i++) t.true(Math.abs(r.values[i] - want[i]) < 1e-9, `λ_${i}: ${r.values[i]} vs ${want[i]}`);
   for (const x of r.residuals) t.true(x <= 1e-10);
+});
+
+test('the native result carries its profile: phase times and the basis traffic of the solve', async (t) => {
+  const g = stochasticBlockModel({ n: 3000, blocks: 5, averageDegree: 10, inside: 0.8, seed: 2 });
+  const r = await eigsh(g, { k: 4, tol: 1e-8 });
+  const p = r.profile!;
+  t.truthy(p);
+  for (const [key, v] of Object.entries(p)) t.true(Number.isFinite(v) && v >= 0, `${key} = ${v}`);
+  // Every block step projects one block against the whole basis (full reorthogonalization), plus
+  // the start block after the deflated component vector; each projection sweeps the basis two or
+  // three times (the third only for the blocks counted in secondPasses).
+  t.true(p.blocks >= r.iterations, `${p.blocks} blocks for ${r.iterations} iterations`);
+  t.is(p.fullProjections, p.blocks);
+  t.true(p.basisPasses >= 2 * p.blocks + p.secondPasses);
+  t.true(p.basisVectorsRead >= p.basisPasses);
+  // The native driver times the operator; a solve of 3000 nodes takes some of it.
+  t.true(p.products > 0);
 });
