@@ -90,6 +90,16 @@ test('ivf with nprobe = nlist scans every list: exactly the naive scan; smaller 
   // probed lists find nearly all of them (the bar is the issue's 0.95).
   const r = await index.search(Q, k);
   t.true(recall(r.indices, want.indices, Q.rows, k) >= 0.95, `recall ${recall(r.indices, want.indices, Q.rows, k)}`);
+  // The lists are split between threads by their work; the selection does not depend on it.
+  const before = getThreads();
+  try {
+    for (const threads of [1, 3]) {
+      setThreads(threads);
+      t.deepEqual((await index.search(Q, k)).indices, r.indices, `${threads} threads`);
+    }
+  } finally {
+    setThreads(before);
+  }
   // Whatever ivf returns is a true score of the key it names, in the reference's order.
   for (let i = 0; i < r.indices.length; i++) {
     const q = Math.floor(i / k);
