@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -50,13 +51,21 @@ Napi::Object top_k_result(Napi::Env env, Napi::Int32Array indices, Napi::TypedAr
   return o;
 }
 
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 const char* dtype_name(Dtype d) { return d == Dtype::F32 ? "float32" : "float64"; }
 
 std::size_t read_size(Napi::Value v, const char* what) {
   if (!v.IsNumber()) throw_type(std::string(what) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || d != static_cast<double>(static_cast<std::uint64_t>(d)) || d > 9007199254740991.0)
-    throw_range(std::string(what) + " must be a non-negative integer, got " + std::to_string(d));
+  // The range test comes first: converting a double beyond uint64_t's range (1e300, Infinity) is
+  // undefined behaviour, which UBSan reported from the fuzzer's Graph.fromCSR({ n: 1e300 }).
+  if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<std::uint64_t>(d)))
+    throw_range(std::string(what) + " must be a non-negative integer, got " + number_text(d));
   return static_cast<std::size_t>(d);
 }
 

@@ -41,6 +41,9 @@ struct JsError : std::runtime_error {
 };
 [[noreturn]] void throw_type(const std::string& msg);
 [[noreturn]] void throw_range(const std::string& msg);
+// A JavaScript number as JavaScript would print it in short (%.17g: 3, 1.5, 1e+300, inf), for
+// messages about values that may not fit any integer type.
+std::string number_text(double v);
 // Converts the in-flight exception into a pending JS exception (call inside catch(...)).
 Napi::Error to_js_error(Napi::Env env, std::exception_ptr e);
 

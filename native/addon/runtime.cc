@@ -10,8 +10,8 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsNumber()) throw_type("setThreads(n): n must be a number");
     double n = info[0].As<Napi::Number>().DoubleValue();
-    if (!(n >= 0) || n != static_cast<double>(static_cast<int>(n)) || n > 1024)
-      throw_range("setThreads(n): n must be an integer from 0 (the default) to 1024, got " + std::to_string(n));
+    if (!(n >= 0) || n > 1024 || n != static_cast<double>(static_cast<int>(n)))
+      throw_range("setThreads(n): n must be an integer from 0 (the default) to 1024, got " + number_text(n));
     set_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

@@ -30,9 +30,11 @@ Args read_args(const Napi::CallbackInfo& info) {
   if (!info[2].IsNumber()) throw_type("topK: k must be a number");
   double k = info[2].As<Napi::Number>().DoubleValue();
   if (!(k >= 1) || k != std::floor(k))
-    throw_range("topK: k must be an integer >= 1, got " + std::to_string(k));
+    throw_range("topK: k must be an integer >= 1, got " + number_text(k));
+  // k is compared as a double before any conversion: casting Infinity or 1e300 to an integer is
+  // undefined behaviour.
   if (k > static_cast<double>(a.keys.rows))
-    throw_range("topK: k = " + std::to_string(static_cast<std::size_t>(k)) + " exceeds the number of keys (" +
+    throw_range("topK: k = " + number_text(k) + " exceeds the number of keys (" +
                 std::to_string(a.keys.rows) + ")");
   if (a.keys.rows > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
     throw_range("topK: keys has more rows than Int32 indices can address");
