@@ -157,7 +157,9 @@ gpuTest.serial('eigsh on a Graph: the CPU eigenpairs, with the CPU result\'s fie
   const graph = stochasticBlockModel({ n: 500, blocks: 4, averageDegree: 20, seed: 5 });
   const g = await eigsh(graph, { k: 4, ...webgpu });
   const c = await eigsh(graph, { k: 4 });
-  t.deepEqual(Object.keys(g).sort(), Object.keys(c).sort());
+  // Every field but `profile`, which reports the phases of the native CPU solver only.
+  const fields = (r: object) => Object.keys(r).filter((key) => key !== 'profile').sort();
+  t.deepEqual(fields(g), fields(c));
   t.true(g.values instanceof Float64Array && g.vectors.data instanceof Float64Array && g.residuals instanceof Float64Array);
   t.deepEqual([g.vectors.rows, g.vectors.cols, g.converged, g.method], [500, 4, 4, 'lanczos']);
   t.log(`values ${[...g.values].map((v) => v.toFixed(6))}, ${g.iterations} restarts, ${g.matvecs} products`);

@@ -272,6 +272,9 @@ test('bad input: clear errors naming what was expected', async (t) => {
   await t.throwsAsync(index.search(ints(Float32Array, 3, 5, 1), 2), { instanceOf: RangeError, message: /queries have 5 columns but the index holds keys of dimension 4/ });
   await t.throwsAsync(index.search(Q, 21), { instanceOf: RangeError, message: /k = 21 exceeds the number of keys in the index \(20\)/ });
   await t.throwsAsync(index.search(Q, 0), { instanceOf: RangeError, message: /k must be an integer >= 1/ });
+  // Beyond every integer type (the addon compares such a k as a number, never converting it).
+  await t.throwsAsync(index.search(Q, Infinity), { instanceOf: RangeError, message: /k must be an integer >= 1, got Infinity/ });
+  await t.throwsAsync(index.search(Q, 1e300), { instanceOf: RangeError, message: /k = 1e\+300 exceeds the number of keys/ });
   await t.throwsAsync(index.search(Q, 1.5), { instanceOf: RangeError });
   await t.throwsAsync(index.search(Q, '3' as unknown as number), { instanceOf: TypeError, message: /k must be a number/ });
   await t.throwsAsync(index.search(ints(Float64Array, 3, 4, 1), 2), { instanceOf: TypeError, message: /queries are float64 but the index holds float32/ });

@@ -195,9 +195,11 @@ SearchArgs read_search(const Napi::CallbackInfo& info, const IndexHandle& h) {
                 std::to_string(h.dim()));
   if (!info[2].IsNumber()) throw_type("search: k must be a number");
   double k = info[2].As<Napi::Number>().DoubleValue();
-  if (!(k >= 1) || k != std::floor(k)) throw_range("search: k must be an integer >= 1, got " + std::to_string(k));
+  if (!(k >= 1) || k != std::floor(k)) throw_range("search: k must be an integer >= 1, got " + number_text(k));
+  // Compared as a double before any conversion: casting Infinity or 1e300 to an integer is
+  // undefined behaviour.
   if (k > static_cast<double>(h.size()))
-    throw_range("search: k = " + std::to_string(static_cast<std::size_t>(k)) +
+    throw_range("search: k = " + number_text(k) +
                 " exceeds the number of keys in the index (" + std::to_string(h.size()) + ")");
   a.k = static_cast<std::size_t>(k);
   a.nprobe = h.ivf() ? read_size(info[3], "nprobe") : 0;
