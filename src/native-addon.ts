@@ -48,13 +48,20 @@ export interface NativeSpectralLossOptions {
   algorithm?: string;
 }
 
-export interface NativeSpectralLossResult<T extends FloatArray> {
+/** The spectral loss and its gradients, as the addon returns them and spectralLoss passes them on. */
+export interface NativeSpectralLossResult<T extends FloatArray = FloatArray> {
+  /** positive + negative, accumulated in float64. */
   loss: number;
+  /** -(2/B) sum_i ẑ_i.ŵ_i / mu: the positive-pair term (its value is usually negative). */
   positive: number;
+  /** The negative-pair term: scale * sum (ẑ_i.ŵ_j)^2 / mu. */
   negative: number;
+  /** d loss / d Z and d loss / d W, with respect to the unclipped inputs; Z's dtype. */
   gradZ: Matrix<T>;
   gradW: Matrix<T>;
+  /** The algorithm that ran (what 'auto' chose). */
   algorithm: 'gram' | 'pairwise';
+  /** How many rows of Z and of W were rescaled by the mu clipping. */
   clippedZ: number;
   clippedW: number;
 }

@@ -2,6 +2,7 @@
 import { native } from './native.js';
 import { callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
+import type { NativeSpectralLossResult } from './native-addon.js';
 import { readBackend, refuseBackend, requireFloat32, runOnWebGpu, type BackendOption } from './gpu/shared.js';
 import { checkHostMatrix, type GpuMatrix } from './gpu/matrix.js';
 import { checkLossOptions } from './gpu/spectral-loss.js';
@@ -24,22 +25,8 @@ export interface SpectralLossOptions {
   comm?: Communicator;
 }
 
-export interface SpectralLossResult<T extends FloatArray = FloatArray> {
-  /** positive + negative, accumulated in float64. */
-  loss: number;
-  /** -(2/B) sum_i ẑ_i.ŵ_i / mu: the positive-pair term (its value is usually negative). */
-  positive: number;
-  /** The negative-pair term: scale * sum (ẑ_i.ŵ_j)^2 / mu. */
-  negative: number;
-  /** d loss / d Z and d loss / d W, with respect to the unclipped inputs; Z's dtype. */
-  gradZ: Matrix<T>;
-  gradW: Matrix<T>;
-  /** The algorithm that ran (what 'auto' chose). */
-  algorithm: 'gram' | 'pairwise';
-  /** How many rows of Z and of W were rescaled by the mu clipping. */
-  clippedZ: number;
-  clippedW: number;
-}
+/** What spectralLoss returns: the addon's result as it comes (documented in native-addon.ts). */
+export type SpectralLossResult<T extends FloatArray = FloatArray> = NativeSpectralLossResult<T>;
 
 /** Loss and gradients for B positive pairs: row i of Z and row i of W (both B x k, same dtype).
  * Z and W may come from one encoder (two augmentations) or two (the CLIP case). */

@@ -138,10 +138,9 @@ export function testNeeding(resource: Resource): TestFn {
   };
   const gated = wrap(test.skip as Registrar, test as Registrar) as unknown as TestFn & Record<string, unknown>;
   const serial = wrap(test.serial.skip as Registrar, test.serial as Registrar) as unknown as Record<string, unknown>;
-  // The modifiers the test files use; each keeps the skip-or-fail rule.
-  serial.skip = test.serial.skip;
+  // The modifiers the test files use; each keeps the skip-or-fail rule (no unconditional .skip:
+  // a test is skipped only for a missing resource, decided here).
   gated.serial = serial as unknown as TestFn['serial'];
-  gated.skip = test.skip;
   gated.after = test.after;
   gated.before = test.before;
   return gated as TestFn;
