@@ -41,23 +41,22 @@ if (!runtime) {
 }
 
 const wrappers = mkdtempSync(path.join(os.tmpdir(), 'speclin-asan-path-'));
-for (const tool of ['python3', 'cc', 'c++', 'gcc', 'g++', 'clang', 'clang++']) {
+// Each wrapper runs the real tool after one line of setup. Tools not under test drop the runtime.
+// mpirun keeps it (its ranks are node processes running speclin's MPI addon, whose memory errors
+// ASan still reports), but leak detection is off under it: Open MPI's own exit-time leaks come
+// from plugins it has already unloaded, which leave no symbol for a suppression to name.
+const withoutRuntime = 'unset LD_PRELOAD';
+const setup = {
+  python3: withoutRuntime, cc: withoutRuntime, 'c++': withoutRuntime, gcc: withoutRuntime, 'g++': withoutRuntime,
+  clang: withoutRuntime, 'clang++': withoutRuntime,
+  mpirun: 'export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"',
+};
+for (const [tool, line] of Object.entries(setup)) {
   const real = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
   if (!real) continue;
   const file = path.join(wrappers, tool);
-  writeFileSync(file, `#!/bin/sh\nunset LD_PRELOAD\nexec ${real} "$@"\n`);
+  writeFileSync(file, `#!/bin/sh\n${line}\nexec ${real} "$@"\n`);
   chmodSync(file, 0o755);
-}
-// mpirun keeps the runtime (its ranks are node processes running speclin's MPI addon, whose memory
-// errors ASan still reports), but leak detection is off under it: Open MPI's own exit-time leaks
-// come from plugins it has already unloaded, which leave no symbol for a suppression to name.
-{
-  const real = spawnSync('sh', ['-c', 'command -v mpirun'], { encoding: 'utf8' }).stdout.trim();
-  if (real) {
-    const file = path.join(wrappers, 'mpirun');
-    writeFileSync(file, `#!/bin/sh\nexport ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"\nexec ${real} "$@"\n`);
-    chmodSync(file, 0o755);
-  }
 }
 
 const supp = path.join(root, 'test', 'sanitizer', 'lsan.supp');
