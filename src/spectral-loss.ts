@@ -4,7 +4,7 @@ import { callNative, callNativeAsync } from './errors.js';
 import type { FloatArray, Matrix } from './types.js';
 import type { NativeSpectralLossResult } from './native-addon.js';
 import { readBackend, refuseBackend, requireFloat32, runOnWebGpu, type BackendOption } from './gpu/shared.js';
-import { checkHostMatrix, type GpuMatrix } from './gpu/matrix.js';
+import type { GpuMatrix } from './gpu/matrix.js';
 import { checkLossOptions } from './gpu/spectral-loss.js';
 import { readMatrix, type MatrixArgument } from './matrix-argument.js';
 import { agreeAcrossRanks, checkCommunicator, sumAcrossRanks, sumAcrossRanksSync, type Communicator } from './collective.js';
@@ -153,8 +153,9 @@ function checkOverflow(loss: number, gradZ: Float32Array, gradW: Float32Array): 
 function spectralLossOnWebGpu(Z: MatrixArgument, W: MatrixArgument, options: SpectralLossOptions): Promise<SpectralLossResult<Float32Array>> {
   requireFloat32('spectralLoss', 'Z', Z);
   requireFloat32('spectralLoss', 'W', W);
-  const z = checkHostMatrix('Z', Z);
-  const w = checkHostMatrix('W', W);
+  // Read by spectralLoss already: only the float32 requirement is the GPU's own.
+  const z = Z as MatrixArgument<Float32Array>;
+  const w = W as MatrixArgument<Float32Array>;
   // checkLossOptions reads only the shapes of its matrix arguments; it resolves 'auto' by the GPU's
   // own rule, so `algorithm` reports what ran.
   const shape = (m: Matrix & { batch?: number }) => ({ rows: m.rows, cols: m.cols, batch: m.batch }) as GpuMatrix;

@@ -4,6 +4,7 @@
 // One device per process (helpers/webgpu.ts): Dawn's adapter gives one, and its Node binding polls
 // on the main thread until the device is destroyed, so the backend is opened once per file, every
 // test runs serially on it, and it is disposed at the end. Tolerances: see helpers/gpu-reference.ts.
+import { runInNewContext } from 'node:vm';
 import test from 'ava';
 import { crossGramSync, gramSync, innerGramSync, SpeclinError } from '../src/index.js';
 import type { GpuMatrix } from '../src/index.js';
@@ -25,8 +26,25 @@ if (backend) {
     await t.throwsAsync(gpu.crossGram(z64, z64), { instanceOf: TypeError, message: /^Z: .*float32/ });
     await t.throwsAsync(gpu.crossGram(f32(4, 3, 1), f32(4, 5, 2)), { instanceOf: RangeError, message: /^W: expected 3 columns/ });
     await t.throwsAsync(gpu.innerGram(f32(4, 3, 1), f32(5, 3, 2)), { instanceOf: RangeError, message: /^W: expected 4 rows/ });
-    await t.throwsAsync(gpu.gram({ data: new Float32Array(5), rows: 2, cols: 3 }), { instanceOf: RangeError, message: /^Z\.data: expected 6/ });
-    await t.throwsAsync(gpu.gram({ data: new Float32Array(0), rows: 0, cols: 3 }), { instanceOf: RangeError, message: /^Z\.rows/ });
+    await t.throwsAsync(gpu.gram({ data: new Float32Array(5), rows: 2, cols: 3 }), { instanceOf: RangeError, message: /^Z\.data has 5 elements but 2 x 3 = 6 were expected/ });
+    await t.throwsAsync(gpu.gram({ data: new Float32Array(0), rows: 0, cols: 3 }), { instanceOf: RangeError, message: /^Z must have at least one row and one column, got 0 x 3/ });
+  });
+
+  test.serial('host matrices are read as the CPU API reads them: the same objects are accepted, each field read once', async (t) => {
+    const Z = f32(6, 5, 3);
+    const want = gramSync(Z);
+    // A Float32Array of another realm (a worker's, a vm context's): not an instance of this realm's.
+    const foreign = runInNewContext('new Float32Array(30)') as Float32Array;
+    foreign.set(Z.data);
+    t.false(foreign instanceof Float32Array);
+    t.deepEqual(gramSync({ data: foreign, rows: 6, cols: 5 }).data, want.data);
+    // 1e-5: K = 5 float32 fma terms (helpers/gpu-reference.ts).
+    t.true(relativeMaxError(host(await gpu.gram({ data: foreign, rows: 6, cols: 5 })).data, want.data) < 1e-5);
+    // Getters that answer differently on a second read: the reader reads each once.
+    let reads = 0;
+    const shifty = { get data() { return reads++ === 0 ? Z.data : new Float32Array(1); }, rows: 6, cols: 5 };
+    t.true(relativeMaxError(host(await gpu.gram(shifty)).data, want.data) < 1e-5);
+    t.is(reads, 1);
   });
 
   // Shapes that are not multiples of the 64 x 64 x 16 tiling, in every dimension.

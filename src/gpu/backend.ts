@@ -8,7 +8,7 @@ import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
 import { Pipelines } from './pipelines.js';
 import { GpuMatrix, upload, download, isGpuMatrix, wrapBuffer } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
-import { GpuGraph, uploadGraph, spmvOnGpu, type CsrInput } from './spmv.js';
+import { GpuGraph, uploadGraph, spmvOnGpu, type CsrArraysInput, type CsrInput } from './spmv.js';
 import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population-loss.js';
 import { GpuBipartiteGraph, uploadBipartite, bipartiteSpmvOnGpu, type BipartiteCsrInput } from './bipartite.js';
 import { svdsOnGpu, type GpuSvdsOptions, type GpuSvdsResult } from './svds.js';
@@ -18,7 +18,7 @@ import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } f
 
 export { GpuMatrix } from './matrix.js';
 export { GpuGraph } from './spmv.js';
-export type { CsrInput } from './spmv.js';
+export type { CsrArraysInput, CsrInput } from './spmv.js';
 export type { GpuEigshOptions, GpuEigshResult } from './eigsh.js';
 export { GpuBipartiteGraph } from './bipartite.js';
 export type { BipartiteCsrInput } from './bipartite.js';
@@ -39,11 +39,11 @@ export type MatrixOutput = Matrix<Float32Array> | GpuMatrix;
 
 /** CSR arrays, a GpuGraph from uploadGraph, or any graph object with `n` and `toCSR()` (a speclin
  * Graph), whose arrays are uploaded for the call. */
-export type GraphInput = CsrInput | GpuGraph | { n: number; toCSR(): Omit<CsrInput, 'n'> };
+export type GraphInput = CsrInput | GpuGraph | { n: number; toCSR(): CsrArraysInput };
 
 /** Bipartite CSR arrays, a GpuBipartiteGraph from uploadBipartite, or any object with `nLeft`,
  * `nRight` and `toCSR()` (a speclin BipartiteGraph), whose arrays are uploaded for the call. */
-export type BipartiteInput = BipartiteCsrInput | GpuBipartiteGraph | { nLeft: number; nRight: number; toCSR(): Omit<BipartiteCsrInput, 'nLeft' | 'nRight'> };
+export type BipartiteInput = BipartiteCsrInput | GpuBipartiteGraph | { nLeft: number; nRight: number; toCSR(): CsrArraysInput };
 
 /** Whether a graph argument is bipartite: it names nLeft (a Graph or CSR input names n). */
 function isBipartiteInput(g: unknown): g is BipartiteInput {
@@ -269,7 +269,7 @@ export class WebGpuBackend {
       return body(graph);
     }
     // A speclin Graph (src/graph.ts) lives in native memory; its toCSR() gives the arrays.
-    const withCsr = graph as CsrInput & { toCSR?: () => Omit<CsrInput, 'n'> };
+    const withCsr = graph as CsrInput & { toCSR?: () => CsrArraysInput };
     const csr: CsrInput = typeof withCsr.toCSR === 'function' ? { n: withCsr.n, ...withCsr.toCSR() } : (graph as CsrInput);
     const g = uploadGraph(this.rt.ctx, this.rt.owner, csr);
     try {
@@ -339,7 +339,7 @@ export class WebGpuBackend {
 
 /** A speclin BipartiteGraph lives in native memory; its toCSR() gives the arrays. */
 function bipartiteCsr(graph: Exclude<BipartiteInput, GpuBipartiteGraph>): BipartiteCsrInput {
-  const g = graph as BipartiteCsrInput & { toCSR?: () => Omit<BipartiteCsrInput, 'nLeft' | 'nRight'> };
+  const g = graph as BipartiteCsrInput & { toCSR?: () => CsrArraysInput };
   return typeof g.toCSR === 'function' ? { nLeft: g.nLeft, nRight: g.nRight, ...g.toCSR() } : g;
 }
 

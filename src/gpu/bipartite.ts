@@ -9,17 +9,14 @@
 // each P̄ entry once instead of three times per product.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
-import { allocate, type GpuMatrix } from './matrix.js';
-import { GpuGraph, checkCsrArrays, encodeSpmv, laneGroup } from './spmv.js';
+import type { GpuMatrix } from './matrix.js';
+import { GpuGraph, checkCsrArrays, checkVectorRows, laneGroup, productOnGpu, type CsrArraysInput } from './spmv.js';
 
-/** A bipartite graph as CSR arrays: row i (a left node) holds its right neighbours
- * indices[indptr[i] .. indptr[i + 1]) with weights values (default 1). */
-export interface BipartiteCsrInput {
+/** A bipartite graph as CSR arrays: nLeft x nRight, row i (a left node) holding its right
+ * neighbours. */
+export interface BipartiteCsrInput extends CsrArraysInput {
   nLeft: number;
   nRight: number;
-  indptr: Int32Array | Uint32Array | Float64Array | ArrayLike<number>;
-  indices: Int32Array | Uint32Array | ArrayLike<number>;
-  values?: Float32Array | Float64Array | ArrayLike<number>;
 }
 
 /** A bipartite graph resident on the GPU (from WebGpuBackend.uploadBipartite). */
@@ -119,9 +116,8 @@ export function uploadBipartite(ctx: GpuContext, owner: object, g: BipartiteCsrI
 
   const buffers: GPUBuffer[] = [];
   const buf = (what: string, data: Uint32Array | Int32Array | Float32Array) => {
-    const b = ctx.storage(what, data.byteLength);
+    const b = ctx.storageFrom(what, data);
     buffers.push(b);
-    ctx.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
     return b;
   };
   try {
@@ -159,27 +155,15 @@ export function productGraph(g: GpuBipartiteGraph, transpose: boolean, normalize
 
 /** Checks that x has the rows the product needs: nRight for P x, nLeft for P^T y. */
 export function checkBipartiteVectors(g: GpuBipartiteGraph, name: string, x: GpuMatrix, transpose: boolean): void {
-  if (x.batch !== undefined) throw new RangeError(`${name}: expected a matrix, not a batch`);
-  const want = transpose ? g.nLeft : g.nRight;
-  if (x.rows !== want) {
-    throw new RangeError(`${name}: expected ${want} rows (graph.${transpose ? 'nLeft, for P^T y' : 'nRight, for P x'}), got ${x.rows}`);
-  }
+  if (transpose) checkVectorRows(name, x, g.nLeft, 'graph.nLeft, for P^T y');
+  else checkVectorRows(name, x, g.nRight, 'graph.nRight, for P x');
 }
 
 /** Y = P X, P^T X, P̄ X or P̄^T X for an nRight x c (or nLeft x c) GpuMatrix X. */
-export async function bipartiteSpmvOnGpu(
+export function bipartiteSpmvOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuBipartiteGraph, x: GpuMatrix, transpose: boolean, normalized: boolean,
 ): Promise<GpuMatrix> {
   checkBipartiteVectors(g, 'x', x, transpose);
-  const y = allocate(ctx, owner, 'spmv output', transpose ? g.nRight : g.nLeft, x.cols);
-  const temps: GPUBuffer[] = [];
-  try {
-    await ctx.submit((enc) => encodeSpmv(ctx, pipes, enc, productGraph(g, transpose, normalized), x, y, false, 1, temps));
-    return y;
-  } catch (err) {
-    y.destroy();
-    throw err;
-  } finally {
-    for (const t of temps) t.destroy();
-  }
+  // P̄'s values are scaled on upload: the kernel's own degree scaling stays off.
+  return productOnGpu(ctx, pipes, owner, productGraph(g, transpose, normalized), x, false);
 }

@@ -286,6 +286,13 @@ export class GpuContext {
     });
   }
 
+  /** A storage buffer holding a copy of `data`. */
+  storageFrom(what: string, data: Uint32Array | Int32Array | Float32Array): GPUBuffer {
+    const b = this.storage(what, data.byteLength);
+    if (data.byteLength > 0) this.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+    return b;
+  }
+
   /** A uniform buffer holding `bytes` (a multiple of 16 bytes: pipelines.ts lays out the fields). */
   uniformBuffer(bytes: ArrayBuffer): GPUBuffer {
     const buf = this.device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });

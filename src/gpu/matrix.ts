@@ -4,6 +4,7 @@
 // kernels load and store aligned vec4s without a bounds check per element.
 import type { FloatArray, Matrix } from '../types.js';
 import type { GpuContext } from './device.js';
+import { readMatrix, typedArrayKind, type MatrixArgument } from '../matrix-argument.js';
 
 export class GpuMatrix {
   /** Floats per stored row: cols rounded up to a multiple of 4. */
@@ -98,29 +99,21 @@ function isCount(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 1;
 }
 
-/** Validates a typed-array matrix argument the way the CPU API does, and insists on float32. */
-export function checkHostMatrix(name: string, m: unknown): Matrix<Float32Array> & { batch?: number } {
-  if (typeof m !== 'object' || m === null) throw new TypeError(`${name}: expected a matrix { data, rows, cols } or a GpuMatrix`);
-  const { data, rows, cols, batch } = m as { data: unknown; rows: unknown; cols: unknown; batch?: unknown };
-  if (data instanceof Float64Array) {
+/** Reads a host matrix argument with the reader the CPU path uses (src/matrix-argument.ts), so
+ * that both backends accept the same objects and name the argument alike, and insists on float32. */
+export function readHostMatrix(name: string, m: unknown): MatrixArgument<Float32Array> {
+  const read = readMatrix(name, m, true);
+  if (typedArrayKind(read.data) !== 'Float32Array') {
     throw new TypeError(
       `${name}: the WebGPU backend computes in float32 (WGSL has no f64); pass a Float32Array ` +
         '(Float32Array.from(data)) or use the CPU backend for float64',
     );
   }
-  if (!(data instanceof Float32Array)) throw new TypeError(`${name}.data: expected a Float32Array`);
-  if (!isCount(rows)) throw new RangeError(`${name}.rows: expected a positive integer, got ${String(rows)}`);
-  if (!isCount(cols)) throw new RangeError(`${name}.cols: expected a positive integer, got ${String(cols)}`);
-  if (batch !== undefined && !isCount(batch)) throw new RangeError(`${name}.batch: expected a positive integer, got ${String(batch)}`);
-  const need = rows * cols * (batch ?? 1);
-  if (data.length !== need) {
-    throw new RangeError(`${name}.data: expected ${need} elements (${batch ? `${batch} x ` : ''}${rows} x ${cols}), got ${data.length}`);
-  }
-  return m as Matrix<Float32Array> & { batch?: number };
+  return read as MatrixArgument<Float32Array>;
 }
 
 export function upload(ctx: GpuContext, owner: object, name: string, m: Matrix<FloatArray> & { batch?: number }): GpuMatrix {
-  const { data, rows, cols, batch } = checkHostMatrix(name, m);
+  const { data, rows, cols, batch } = readHostMatrix(name, m);
   const stride = paddedStride(cols);
   const count = batch ?? 1;
   const bytes = count * rows * stride * 4;

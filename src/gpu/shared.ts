@@ -7,6 +7,7 @@
 // linger reuse the device and its compiled pipelines, as a training loop's steps do.
 import { SpeclinError } from '../errors.js';
 import type { FloatArray, Matrix } from '../types.js';
+import { typedArrayKind } from '../matrix-argument.js';
 import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
 
 export type BackendName = 'cpu' | 'webgpu';
@@ -47,7 +48,7 @@ export function refuseBackend(fn: string, promiseForm: string, options: unknown)
 /** A float32 matrix argument for the GPU: float64 is a TypeError naming it (WGSL has no f64). */
 export function requireFloat32(fn: string, name: string, m: unknown): void {
   const data = (m as Matrix<FloatArray> | undefined)?.data;
-  if (data instanceof Float64Array) {
+  if (typedArrayKind(data) === 'Float64Array') {
     throw new TypeError(
       `${fn}: ${name} is float64, but backend 'webgpu' computes in float32 (WGSL has no f64); ` +
         `pass Float32Array data or use backend 'cpu'`,
@@ -143,7 +144,7 @@ export function sharedWebGpuIsOpen(): boolean {
 function snapshot(m: unknown): unknown {
   if (typeof m !== 'object' || m === null) return m;
   const { data } = m as Matrix<FloatArray>;
-  if (!(data instanceof Float32Array)) return m;
+  if (typedArrayKind(data) !== 'Float32Array') return m;
   return { ...m, data: data.slice() };
 }
 

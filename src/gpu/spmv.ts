@@ -5,12 +5,17 @@ import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
 import { kernels, programs } from './programs.js';
 
-/** A CSR matrix as plain arrays (what Graph.fromCSR takes). */
-export interface CsrInput {
-  n: number;
-  indptr: Int32Array | Uint32Array | ArrayLike<number>;
+/** The arrays of a CSR matrix (what a Graph's or a BipartiteGraph's toCSR() gives): row i holds
+ * the columns indices[indptr[i] .. indptr[i + 1]) with the weights values (default 1). */
+export interface CsrArraysInput {
+  indptr: Int32Array | Uint32Array | Float64Array | ArrayLike<number>;
   indices: Int32Array | Uint32Array | ArrayLike<number>;
   values?: Float32Array | Float64Array | ArrayLike<number>;
+}
+
+/** A graph's CSR matrix as plain arrays (what Graph.fromCSR takes): n x n. */
+export interface CsrInput extends CsrArraysInput {
+  n: number;
 }
 
 /** A graph resident on the GPU: upload once, multiply many times. */
@@ -103,11 +108,7 @@ export function uploadGraph(ctx: GpuContext, owner: object, g: CsrInput): GpuGra
     p[i] = total !== 0 ? deg[i] / total : 0;
   }
   ctx.checkBinding('graph.indices', nnz * 4);
-  const buf = (what: string, data: Uint32Array | Int32Array | Float32Array) => {
-    const b = ctx.storage(what, data.byteLength);
-    if (data.byteLength > 0) ctx.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
-    return b;
-  };
+  const buf = (what: string, data: Uint32Array | Int32Array | Float32Array) => ctx.storageFrom(what, data);
   const idx = indices instanceof Int32Array || indices instanceof Uint32Array ? indices : Int32Array.from(indices);
   const vals = values === undefined ? new Float32Array(nnz).fill(1) : values instanceof Float32Array ? values : Float32Array.from(values);
   return new GpuGraph(n, nnz, buf('graph.indptr', ptr), buf('graph.indices', idx), buf('graph.values', vals),
@@ -139,16 +140,29 @@ export function encodeScaleRows(
   pipes.dispatch(enc, kernels.scaleRows, { bindings: { params, x: x.binding, y: y.binding, d }, invocations: x.rows * x.cols });
 }
 
-export function checkVectors(g: GpuGraph, name: string, x: GpuMatrix): void {
+/** Checks that the vectors `name` are a matrix of `rows` rows (`what` says which of the graph's
+ * sizes that is): RangeError naming the argument. */
+export function checkVectorRows(name: string, x: GpuMatrix, rows: number, what: string): void {
   if (x.batch !== undefined) throw new RangeError(`${name}: expected a matrix, not a batch`);
-  if (x.rows !== g.n) throw new RangeError(`${name}: expected ${g.n} rows (graph.n), got ${x.rows}`);
+  if (x.rows !== rows) throw new RangeError(`${name}: expected ${rows} rows (${what}), got ${x.rows}`);
 }
 
-export async function spmvOnGpu(
+export function checkVectors(g: GpuGraph, name: string, x: GpuMatrix): void {
+  checkVectorRows(name, x, g.n, 'graph.n');
+}
+
+export function spmvOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, x: GpuMatrix, normalized: boolean,
 ): Promise<GpuMatrix> {
   checkVectors(g, 'x', x);
-  const y = allocate(ctx, owner, 'spmv output', x.rows, x.cols);
+  return productOnGpu(ctx, pipes, owner, g, x, normalized);
+}
+
+/** Y = A X (normalized: Ā X) into a new g.n x c GpuMatrix, for an X the caller checked. */
+export async function productOnGpu(
+  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, x: GpuMatrix, normalized: boolean,
+): Promise<GpuMatrix> {
+  const y = allocate(ctx, owner, 'spmv output', g.n, x.cols);
   const temps: GPUBuffer[] = [];
   try {
     await ctx.submit((enc) => encodeSpmv(ctx, pipes, enc, g, x, y, normalized, 1, temps));
