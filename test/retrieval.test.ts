@@ -1,7 +1,7 @@
 // Retrieval metrics: precision@k, average precision, recall@1 and zero-shot accuracy against
 // hand-computed cases and against numpy on random embeddings; the encoders' embed of new inputs.
 import test from 'ava';
-import { averagePrecision, precisionAtK, ranking, recallAt1, retrievalFigures, zeroShotAccuracy } from '../src/train/retrieval.js';
+import { averagePrecision, indexKeys, precisionAtK, ranking, recallAt1, retrievalFigures, zeroShotAccuracy } from '../src/train/retrieval.js';
 import { linearEncoder, mlpEncoder, tableEncoder } from '../src/train/encoders.js';
 import { randomMatrix, uniform } from '../src/random.js';
 import type { Matrix } from '../src/types.js';
@@ -29,18 +29,24 @@ test('averagePrecision: hand-computed rankings, ties to the lower index', (t) =>
   t.throws(() => averagePrecision([1], () => true, 0), { instanceOf: RangeError });
 });
 
-test('recallAt1 and zeroShotAccuracy on a hand-made case', (t) => {
+test('recallAt1 and zeroShotAccuracy on a hand-made case, on keys and on their index', async (t) => {
   const images: Matrix = { data: Float64Array.from([1, 0, 0, 1, 1, 1]), rows: 3, cols: 2 };
   const classes: Matrix = { data: Float64Array.from([1, 0, 0, 1]), rows: 2, cols: 2 };
-  // Image 2 ties: the lower class index (0) wins.
-  t.is(zeroShotAccuracy(images, classes, [0, 1, 0]), 1);
-  t.is(zeroShotAccuracy(images, classes, [0, 1, 1]), 2 / 3);
-  t.is(recallAt1(images, classes, (i, c) => c === 1), 1 / 3);
-  t.throws(() => zeroShotAccuracy(images, classes, [0, 1]), { instanceOf: RangeError, message: /labels must have length 3/ });
-  t.throws(() => recallAt1(images, { data: new Float64Array(3), rows: 1, cols: 3 }, () => true), { instanceOf: RangeError, message: /same width/ });
+  const classIndex = await indexKeys(classes);
+  for (const keys of [classes, classIndex]) {
+    // Image 2 ties: the lower class index (0) wins, in topK's order and in the index's.
+    t.is(await zeroShotAccuracy(images, keys, [0, 1, 0]), 1);
+    t.is(await zeroShotAccuracy(images, keys, [0, 1, 1]), 2 / 3);
+    t.is(await recallAt1(images, keys, (i, c) => c === 1), 1 / 3);
+    await t.throwsAsync(() => zeroShotAccuracy(images, keys, [0, 1]), { instanceOf: RangeError, message: /labels must have length 3/ });
+  }
+  classIndex.dispose();
+  await t.throwsAsync(() => recallAt1(images, { data: new Float64Array(3), rows: 1, cols: 3 }, () => true), { instanceOf: RangeError, message: /same width/ });
+  await t.throwsAsync(() => indexKeys({ data: new Float64Array(0), rows: 0, cols: 2 }), { instanceOf: RangeError, message: /no keys/ });
+  await t.throwsAsync(() => indexKeys(null as never), { instanceOf: TypeError, message: /keys must be a Matrix/ });
 });
 
-pyTest('retrievalFigures and recallAt1 equal numpy on random embeddings and relevance', (t) => {
+pyTest('retrievalFigures and recallAt1 equal numpy on random embeddings and relevance', async (t) => {
   const Q = randomMatrix(Float64Array, 23, 6, 1);
   const K = randomMatrix(Float64Array, 57, 6, 2);
   // Duplicate a key so that exact ties occur (rank by the lower index).
@@ -66,14 +72,19 @@ r1 = np.mean([R[top1[i], i] for i in range(57)])
 print(json.dumps({"p10": float(np.mean(p)), "map": float(np.mean(ap)), "r1": float(r1), "n": len(p)}))`,
     { Q: Array.from(Q.data), K: Array.from(K.data), rel },
   );
-  const got = retrievalFigures(Q, K, (q, k) => rel[q][k] === 1, 10);
-  // Means of at most 23 ratios: equal up to float64 summation order (1e-14).
-  t.is(got.queries, want.n);
-  t.true(Math.abs(got.precisionAtK - want.p10) < 1e-14, `${got.precisionAtK} vs ${want.p10}`);
-  t.true(Math.abs(got.meanAveragePrecision - want.map) < 1e-14, `${got.meanAveragePrecision} vs ${want.map}`);
+  // The keys as a matrix (an index built for the call) and as an index built once.
+  const keyIndex = await indexKeys(K);
+  for (const keys of [K, keyIndex]) {
+    const got = await retrievalFigures(Q, keys, (q, k) => rel[q][k] === 1, 10);
+    // Means of at most 23 ratios: equal up to float64 summation order (1e-14).
+    t.is(got.queries, want.n);
+    t.true(Math.abs(got.precisionAtK - want.p10) < 1e-14, `${got.precisionAtK} vs ${want.p10}`);
+    t.true(Math.abs(got.meanAveragePrecision - want.map) < 1e-14, `${got.meanAveragePrecision} vs ${want.map}`);
+    await t.throwsAsync(() => retrievalFigures(Q, keys, () => false), { instanceOf: RangeError, message: /no query has a relevant key/ });
+  }
+  keyIndex.dispose();
   // Image-to-text: keys search the queries.
-  t.true(Math.abs(recallAt1(K, Q, (k, q) => rel[q][k] === 1) - want.r1) < 1e-14);
-  t.throws(() => retrievalFigures(Q, K, () => false), { instanceOf: RangeError, message: /no query has a relevant key/ });
+  t.true(Math.abs((await recallAt1(K, Q, (k, q) => rel[q][k] === 1)) - want.r1) < 1e-14);
 });
 
 test('linear and MLP encoders embed new inputs exactly as their forward pass embeds their own', (t) => {

@@ -18,8 +18,7 @@ import { gatherRows, type Encoder } from './encoders.js';
 import { runTwoTowerExperiment, type ExperimentOptions, type HyperParameters, type TwoTowerResult } from './experiment.js';
 import type { LossProvider, TrainMode } from './loop.js';
 import { probeOnSplit, probeSplit } from './probe.js';
-import { topKSync } from '../topk.js';
-import { recallAt1, retrievalFigures, zeroShotAccuracy, type RetrievalFigures } from './retrieval.js';
+import { indexKeys, recallAt1, retrievalFigures, zeroShotAccuracy, type IndexedKeys, type RetrievalFigures } from './retrieval.js';
 
 export interface CaptionExperimentOptions {
   digits: Digits;
@@ -96,16 +95,28 @@ function toFloat64(M: Matrix): Matrix<Float64Array> {
   return { data: M.data instanceof Float64Array ? M.data : Float64Array.from(M.data), rows: M.rows, cols: M.cols };
 }
 
-/** Both kinds of search on one set of image and caption embeddings. */
+/** Runs `use` with flat inner-product indexes over each of `keys` (createIndex), freed after. */
+async function withIndexes<R>(keys: Matrix[], use: (indexed: IndexedKeys[]) => Promise<R>): Promise<R> {
+  const indexed: IndexedKeys[] = [];
+  try {
+    for (const k of keys) indexed.push(await indexKeys(k));
+    return await use(indexed);
+  } finally {
+    for (const i of indexed) i.dispose();
+  }
+}
+
+/** Both kinds of search on one set of image and caption embeddings, each side searched through
+ * its index. */
 function searchFigures(
   images: Matrix, imageAttributes: ImageAttributes[], captions: Matrix, captionSpecs: CaptionedDigits['captions'], classes: Matrix,
-): SearchFigures {
+): Promise<SearchFigures> {
   const describesPair = (c: number, i: number) => describes(captionSpecs[c].spec, imageAttributes[i]);
-  return {
-    textToImage: retrievalFigures(captions, images, describesPair, 10),
-    imageToTextRecallAt1: recallAt1(images, captions, (i, c) => describesPair(c, i)),
-    zeroShotAccuracy: zeroShotAccuracy(images, classes, imageAttributes.map((a) => a.digit)),
-  };
+  return withIndexes([images, captions, classes], async ([imageIndex, captionIndex, classIndex]) => ({
+    textToImage: await retrievalFigures(captions, imageIndex, describesPair, 10),
+    imageToTextRecallAt1: await recallAt1(images, captionIndex, (i, c) => describesPair(c, i)),
+    zeroShotAccuracy: await zeroShotAccuracy(images, classIndex, imageAttributes.map((a) => a.digit)),
+  }));
 }
 
 /** Default gallery: two class captions, two attribute captions, and two held-out combinations. */
@@ -175,17 +186,34 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const unseenIndices = Int32Array.from(captions.flatMap((_, c) => (captioned.seen[c] ? [] : [c])));
   const unseenSpecs = Array.from(unseenIndices, (c) => captions[c]);
 
-  const heldOut: SearchFigures = {
-    textToImage: retrievalFigures(seenEmbedding, testEmbedding, (c, i) => describes(seenSpecs[c].spec, testAttributes[i]), 10),
-    imageToTextRecallAt1: recallAt1(testEmbedding, allCaptionEmbedding, (i, c) => describes(captions[c].spec, testAttributes[i])),
-    zeroShotAccuracy: zeroShotAccuracy(testEmbedding, classes, testAttributes.map((a) => a.digit)),
-  };
-  const unseen = retrievalFigures(gatherRows(allCaptionEmbedding, unseenIndices), testEmbedding, (c, i) => describes(unseenSpecs[c].spec, testAttributes[i]), 10);
+  // The held-out images are searched as a user's collection is: one flat index over their
+  // embeddings, for the seen and the unseen captions and the gallery.
+  const unseenEmbedding = gatherRows(allCaptionEmbedding, unseenIndices);
+  const shown = o.galleryImages ?? 8;
+  const { heldOut, unseen, gallery } = await withIndexes([testEmbedding, allCaptionEmbedding, classes], async ([testIndex, captionIndex, classIndex]) => ({
+    heldOut: {
+      textToImage: await retrievalFigures(seenEmbedding, testIndex, (c, i) => describes(seenSpecs[c].spec, testAttributes[i]), 10),
+      imageToTextRecallAt1: await recallAt1(testEmbedding, captionIndex, (i, c) => describes(captions[c].spec, testAttributes[i])),
+      zeroShotAccuracy: await zeroShotAccuracy(testEmbedding, classIndex, testAttributes.map((a) => a.digit)),
+    } satisfies SearchFigures,
+    unseen: await retrievalFigures(unseenEmbedding, testIndex, (c, i) => describes(unseenSpecs[c].spec, testAttributes[i]), 10),
+    gallery: await Promise.all(galleryQueries.map(async (query): Promise<GalleryRow> => {
+      const top = await testIndex.index.search(embedText([query]), Math.min(shown, testImages.length));
+      const ranked = Array.from(top.indices);
+      const caption = captions.find((c) => c.text === query);
+      return {
+        query,
+        unseen: caption ? !captioned.seen[captions.indexOf(caption)] : false,
+        images: Int32Array.from(ranked, (i) => testImages[i]),
+        hits: ranked.map((i) => (caption ? describes(caption.spec, testAttributes[i]) : null)),
+      };
+    })),
+  }));
   // The optimum's class captions are the seen captions "a handwritten <digit>" (its E_t* rows).
   const classRows = Int32Array.from(classTexts, (t) => seenTexts.indexOf(t));
   const inSample = {
-    learned: searchFigures(toFloat64(twoTower.training.embedding), trainAttributes, seenEmbedding, seenSpecs, classes),
-    optimum: searchFigures(twoTower.optimalEmbedding, trainAttributes, twoTower.optimalRight, seenSpecs, gatherRows(twoTower.optimalRight, classRows)),
+    learned: await searchFigures(toFloat64(twoTower.training.embedding), trainAttributes, seenEmbedding, seenSpecs, classes),
+    optimum: await searchFigures(twoTower.optimalEmbedding, trainAttributes, twoTower.optimalRight, seenSpecs, gatherRows(twoTower.optimalRight, classRows)),
   };
 
   // The baseline zero-shot classification must beat: a ridge probe on the pixels with 10 labelled
@@ -194,18 +222,6 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const labelled = probeSplit(trainLabels, 10, childSeed(o.seed, 4)).train.map((t) => trainImages[t]);
   const pixelProbeAccuracy = probeOnSplit(digits.images, digits.labels, { train: labelled, test: testImages });
 
-  const shown = o.galleryImages ?? 8;
-  const gallery: GalleryRow[] = galleryQueries.map((query) => {
-    const top = topKSync(embedText([query]), testEmbedding, Math.min(shown, testImages.length));
-    const ranked = Array.from(top.indices);
-    const caption = captions.find((c) => c.text === query);
-    return {
-      query,
-      unseen: caption ? !captioned.seen[captions.indexOf(caption)] : false,
-      images: Int32Array.from(ranked, (i) => testImages[i]),
-      hits: ranked.map((i) => (caption ? describes(caption.spec, testAttributes[i]) : null)),
-    };
-  });
   return {
     twoTower, graph, captioned, vocabulary, trainImages, testImages, unseenCombinations, heldOut, unseen, inSample, pixelProbeAccuracy, gallery, keptVariance: pca?.keptVariance ?? 1,
     seconds: { captions: captionSeconds, components: componentSeconds, evaluation: (performance.now() - evalStart) / 1000 },

@@ -27,7 +27,7 @@ export type { DigitMeasures, CaptionSpec, ImageAttributes, Caption, CaptionedDig
 export { tokenize, Vocabulary } from '../data/tokenizer.js';
 export { fitPrincipalComponents, projectOnComponents } from '../data/principal-components.js';
 export type { PrincipalComponents } from '../data/principal-components.js';
-export { precisionAtK, averagePrecision, ranking, retrievalFigures, recallAt1, zeroShotAccuracy } from './retrieval.js';
+export { precisionAtK, averagePrecision, ranking, retrievalFigures, recallAt1, zeroShotAccuracy, indexKeys, type IndexedKeys } from './retrieval.js';
 export type { Relevance, RetrievalFigures } from './retrieval.js';
 export { runCaptionExperiment } from './caption-experiment.js';
 export type { CaptionExperimentOptions, CaptionExperimentResult, SearchFigures, GalleryRow } from './caption-experiment.js';

@@ -1,9 +1,10 @@
 // Retrieval measured as users search: queries (caption embeddings) against keys (image
 // embeddings) by inner product, a key ranked above another when its score is larger, ties going to
-// the lower index (topK's rule). Precision@k and recall@1 read topK's exact top-k; mean average
-// precision needs every relevant key's rank: the whole ranking, one sort per query.
+// the lower index (topK's rule). Precision@k and recall@1 search a flat inner-product index
+// (createIndex, src/search/), the same exact top-k a user's index returns; mean average precision
+// needs every relevant key's rank: the whole ranking, one sort per query.
 import { crossGramSync } from '../gram.js';
-import { topKSync } from '../topk.js';
+import { createIndex, type SearchIndex } from '../search/search-index.js';
 import type { Matrix } from '../types.js';
 
 /** Whether key `key` is an answer to query `query`. */
@@ -45,6 +46,37 @@ export function averagePrecision(scores: ArrayLike<number>, isRelevant: (key: nu
   return sum / relevantCount;
 }
 
+/** Keys and the flat inner-product index over them, built once and searched by several
+ * measurements (indexKeys); dispose() frees the index. */
+export interface IndexedKeys {
+  readonly matrix: Matrix;
+  readonly index: SearchIndex;
+  dispose(): void;
+}
+
+/** A flat inner-product index over `keys` (createIndex on the CPU), exact: its top-k are topK's. */
+export async function indexKeys(keys: Matrix): Promise<IndexedKeys> {
+  if (keys === null || typeof keys !== 'object' || !('rows' in keys)) throw new TypeError('keys must be a Matrix');
+  if (keys.rows < 1) throw new RangeError('there are no keys to search');
+  const index = await createIndex(keys, { metric: 'ip', kind: 'flat' });
+  return { matrix: keys, index, dispose: () => index.dispose() };
+}
+
+function isIndexed(keys: Matrix | IndexedKeys): keys is IndexedKeys {
+  return (keys as IndexedKeys).index !== undefined;
+}
+
+/** The top k of each query among `keys` by the index's search: `keys`' own index, or one built
+ * for this call and freed after it. */
+async function searchKeys(queries: Matrix, keys: Matrix | IndexedKeys, k: number) {
+  const indexed = isIndexed(keys) ? keys : await indexKeys(keys);
+  try {
+    return await indexed.index.search(queries, k);
+  } finally {
+    if (indexed !== keys) indexed.dispose();
+  }
+}
+
 function checkPair(queries: Matrix, keys: Matrix): void {
   if (queries.cols !== keys.cols) throw new RangeError(`queries and keys must have the same width, got ${queries.cols} and ${keys.cols}`);
   if (keys.rows < 1) throw new RangeError('there are no keys to search');
@@ -59,11 +91,13 @@ export interface RetrievalFigures {
   queries: number;
 }
 
-/** Precision@k and mAP of searching `keys` with each row of `queries` by inner product. */
-export function retrievalFigures(queries: Matrix, keys: Matrix, relevant: Relevance, k = 10): RetrievalFigures {
+/** Precision@k and mAP of searching `keys` (or their index) with each row of `queries` by inner
+ * product. */
+export async function retrievalFigures(queries: Matrix, keySet: Matrix | IndexedKeys, relevant: Relevance, k = 10): Promise<RetrievalFigures> {
+  const keys = isIndexed(keySet) ? keySet.matrix : keySet;
   checkPair(queries, keys);
   const kk = Math.min(k, keys.rows);
-  const top = topKSync(queries, keys, kk);
+  const top = await searchKeys(queries, keySet, kk);
   const scores = crossGramSync(queries, keys) as Matrix;
   let pSum = 0;
   let apSum = 0;
@@ -83,11 +117,11 @@ export function retrievalFigures(queries: Matrix, keys: Matrix, relevant: Releva
   return { precisionAtK: pSum / counted, meanAveragePrecision: apSum / counted, queries: counted };
 }
 
-/** The fraction of queries whose best-scoring key is relevant. */
-export function recallAt1(queries: Matrix, keys: Matrix, relevant: Relevance): number {
-  checkPair(queries, keys);
+/** The fraction of queries whose best-scoring key (in `keys` or their index) is relevant. */
+export async function recallAt1(queries: Matrix, keySet: Matrix | IndexedKeys, relevant: Relevance): Promise<number> {
+  checkPair(queries, isIndexed(keySet) ? keySet.matrix : keySet);
   if (queries.rows < 1) throw new RangeError('there are no queries');
-  const top = topKSync(queries, keys, 1);
+  const top = await searchKeys(queries, keySet, 1);
   let hits = 0;
   for (let q = 0; q < queries.rows; q++) if (relevant(q, top.indices[q])) hits++;
   return hits / queries.rows;
@@ -95,7 +129,7 @@ export function recallAt1(queries: Matrix, keys: Matrix, relevant: Relevance): n
 
 /** Accuracy of labelling each image with the class whose caption embedding scores highest
  * (`classes` row c embeds the caption of class c). */
-export function zeroShotAccuracy(images: Matrix, classes: Matrix, labels: ArrayLike<number>): number {
+export async function zeroShotAccuracy(images: Matrix, classes: Matrix | IndexedKeys, labels: ArrayLike<number>): Promise<number> {
   if (labels.length !== images.rows) throw new RangeError(`labels must have length ${images.rows} (one per image), got ${labels.length}`);
   return recallAt1(images, classes, (i, c) => labels[i] === c);
 }
