@@ -16,38 +16,13 @@
 
 #include "gemm_kernels.h"
 #include "gemm_microkernel.h"
+#include "x86_vector_ops.h"
 
 namespace speclin::gemm_detail {
 namespace {
 
-struct F32x16 {
-  using T = float;
-  using V = __m512;
-  static constexpr int kWidth = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const T* p) { return _mm512_load_ps(p); }
-  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
-  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
-  static void stream(T* p, V v) { _mm512_stream_ps(p, v); }
-  static V broadcast(const T* p) { return _mm512_set1_ps(*p); }
-  static V set1(T x) { return _mm512_set1_ps(x); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-};
-struct F64x8 {
-  using T = double;
-  using V = __m512d;
-  static constexpr int kWidth = 8;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V load(const T* p) { return _mm512_load_pd(p); }
-  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
-  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
-  static void stream(T* p, V v) { _mm512_stream_pd(p, v); }
-  static V broadcast(const T* p) { return _mm512_set1_pd(*p); }
-  static V set1(T x) { return _mm512_set1_pd(x); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
-};
+SPECLIN_X86_VECTOR_OPS(F32x16, float, __m512, 16, _mm512, ps)
+SPECLIN_X86_VECTOR_OPS(F64x8, double, __m512d, 8, _mm512, pd)
 
 // The kernel (kernel_rows, in gemm_microkernel.h) at 8 rows x 2 vectors: 8 x 32 floats, 8 x 16
 // doubles. Sixteen accumulators, two B vectors and a broadcast use 19 of the 32 zmm registers;

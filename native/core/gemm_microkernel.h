@@ -1,6 +1,6 @@
 // The parts of the x86 micro-kernels that AVX2 (gemm_avx2.cc) and AVX-512 (gemm_avx512.cc)
-// share, written once over a vector-operations type `Ops` (T, V, kWidth, zero, load, loadu,
-// storeu, broadcast, set1, stream, fma, mul). Each of those two files includes this header after
+// share, written once over a vector-operations type `Ops` (one SPECLIN_X86_VECTOR_OPS struct of
+// x86_vector_ops.h; fma(a, b, c) is a * b + c). Each of those two files includes this header after
 // enabling its instruction set (compiler flags or a target pragma): everything here sits in an
 // anonymous namespace, so every including file compiles its own copy for its own instruction
 // set and no AVX-512 copy of an inline function can be picked by the linker for AVX2 code.

@@ -4,31 +4,15 @@
 
 #include "machine_limits_chains.h"
 #include "machine_limits_kernels.h"
+#include "x86_vector_ops.h"
 
 namespace speclin::machine_limits_detail {
 namespace {
 
 constexpr int kChains = 12;
 
-struct F32x8 {
-  using T = float;
-  using V = __m256;
-  static constexpr int kWidth = 8;
-  static V set1(T x) { return _mm256_set1_ps(x); }
-  static V fma(V c, V a, V b) { return _mm256_fmadd_ps(c, a, b); }
-  static V add(V x, V y) { return _mm256_add_ps(x, y); }
-  static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
-};
-
-struct F64x4 {
-  using T = double;
-  using V = __m256d;
-  static constexpr int kWidth = 4;
-  static V set1(T x) { return _mm256_set1_pd(x); }
-  static V fma(V c, V a, V b) { return _mm256_fmadd_pd(c, a, b); }
-  static V add(V x, V y) { return _mm256_add_pd(x, y); }
-  static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
-};
+SPECLIN_X86_VECTOR_OPS(F32x8, float, __m256, 8, _mm256, ps)
+SPECLIN_X86_VECTOR_OPS(F64x4, double, __m256d, 4, _mm256, pd)
 
 }  // namespace
 

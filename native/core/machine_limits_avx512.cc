@@ -13,31 +13,15 @@
 
 #include "machine_limits_chains.h"
 #include "machine_limits_kernels.h"
+#include "x86_vector_ops.h"
 
 namespace speclin::machine_limits_detail {
 namespace {
 
 constexpr int kChains = 16;
 
-struct F32x16 {
-  using T = float;
-  using V = __m512;
-  static constexpr int kWidth = 16;
-  static V set1(T x) { return _mm512_set1_ps(x); }
-  static V fma(V c, V a, V b) { return _mm512_fmadd_ps(c, a, b); }
-  static V add(V x, V y) { return _mm512_add_ps(x, y); }
-  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
-};
-
-struct F64x8 {
-  using T = double;
-  using V = __m512d;
-  static constexpr int kWidth = 8;
-  static V set1(T x) { return _mm512_set1_pd(x); }
-  static V fma(V c, V a, V b) { return _mm512_fmadd_pd(c, a, b); }
-  static V add(V x, V y) { return _mm512_add_pd(x, y); }
-  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
-};
+SPECLIN_X86_VECTOR_OPS(F32x16, float, __m512, 16, _mm512, ps)
+SPECLIN_X86_VECTOR_OPS(F64x8, double, __m512d, 8, _mm512, pd)
 
 }  // namespace
 

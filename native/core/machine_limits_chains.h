@@ -9,7 +9,7 @@
 namespace speclin::machine_limits_detail {
 namespace {
 
-// Ops: T (the scalar), V (the register), kWidth (lanes), set1, fma (c * a + b), add, storeu.
+// Ops: the SPECLIN_X86_VECTOR_OPS of one register type (x86_vector_ops.h); fma(c, a, b) is c * a + b.
 // The chains converge to b / (1 - a) = 1, so no value overflows or becomes subnormal.
 template <typename Ops, int kChains>
 double run_chains(std::int64_t iterations) {

@@ -7,21 +7,10 @@
 
 #include "cpu_features.h"
 #include "gram.h"
+#include "spmv_kernels.h"
 #include "thread_pool.h"
 
 namespace speclin {
-
-// AVX2 gather kernels for one column (spmv_avx2.cc); they return false where they have no
-// specialization for these types, and the portable loop runs.
-template <typename TV, typename TX>
-void csr_row_dots_avx2(const std::int64_t* ip, const std::int32_t* ix, const TV* v, const TX* x,
-                       std::size_t lo, std::size_t hi, double* out);
-// The same with AVX-512 (spmv_avx512.cc), used where gemm_kernel_name() says the AVX-512
-// kernels are active (the same detection and the same switch, setGemmAvx512).
-template <typename TV, typename TX>
-void csr_row_dots_avx512(const std::int64_t* ip, const std::int32_t* ix, const TV* v, const TX* x,
-                         std::size_t lo, std::size_t hi, double* out);
-bool spmv_avx512_compiled();
 
 namespace {
 
@@ -42,14 +31,16 @@ void rows_single(const Rows<TV>& a, const TX* x, TY* y, const double* scale, std
   const std::int32_t* ix = a.ix;
   const TV* v = a.v;
   if (active_kernel_path() == KernelPath::Avx2) {
-    const bool avx512 = spmv_avx512_compiled() && std::strcmp(gemm_kernel_name(), "avx512") == 0;
+    // The x86 gather kernels (spmv_avx2.cc, spmv_avx512.cc); AVX-512 where the Gram kernels use it.
+    spmv_detail::RowDots<TV, TX> dots = nullptr;
+    if (std::strcmp(gemm_kernel_name(), "avx512") == 0) dots = spmv_detail::avx512_row_dots<TV, TX>();
+    if (dots == nullptr) dots = spmv_detail::avx2_row_dots<TV, TX>();
     // Rows in blocks so that the dot products land in a small buffer before scaling/rounding.
     constexpr std::size_t kBlock = 256;
     double buf[kBlock];
     for (std::size_t r0 = lo; r0 < hi; r0 += kBlock) {
       std::size_t r1 = std::min(hi, r0 + kBlock);
-      if (avx512) csr_row_dots_avx512<TV, TX>(ip, ix, v, x, r0, r1, buf);
-      else csr_row_dots_avx2<TV, TX>(ip, ix, v, x, r0, r1, buf);
+      dots(ip, ix, v, x, r0, r1, buf);
       for (std::size_t r = r0; r < r1; ++r) {
         double s = buf[r - r0];
         y[r] = static_cast<TY>(scale ? s * scale[r] : s);
