@@ -58,7 +58,6 @@ speclin_status speclin_bipartite_closed_form_optimum(const speclin_bipartite* gr
   const char* fn = "speclin_bipartite_closed_form_optimum";
   return guarded(fn, [&] {
     const speclin_bipartite& g = bipartite_of(graph, fn);
-    require(k > 0, fn, "k must be at least 1");
     require(loss != nullptr, fn, "loss is NULL");
     require(singular_values != nullptr, fn, "singular_values is NULL");
     // tol 1e-10 on σ^2: the loss is a sum of squares, as for the graph's optimum.

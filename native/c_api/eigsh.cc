@@ -2,6 +2,7 @@
 // TypeScript eigsh does) and on a caller's operator (the reverse-communication solver driven here,
 // on the calling thread, one callback per block product).
 #include "../core/eigsh.h"
+#include "../core/eigsh_options.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,14 +15,10 @@ namespace speclin::c_api {
 
 EigshOptions eigsh_options(const speclin_eigsh_options* options, std::size_t n, std::size_t k, double default_tol,
                            const char* fn) {
-  require(k > 0, fn, "k must be at least 1");
-  require(k <= n, fn, "k = " + std::to_string(k) + " exceeds n = " + std::to_string(n));
   speclin_eigsh_options c;
   speclin_eigsh_options_init(&c);
   c.tol = default_tol;
   if (options) c = *options;
-  require(std::isfinite(c.tol) && c.tol > 0, fn, "options->tol must be a positive finite number, got " + std::to_string(c.tol));
-  require(c.max_iterations > 0, fn, "options->max_iterations must be at least 1");
   EigshOptions o;
   o.k = k;
   o.tol = c.tol;
@@ -29,6 +26,14 @@ EigshOptions eigsh_options(const speclin_eigsh_options* options, std::size_t n, 
   o.block_size = c.block_size;
   o.basis_size = c.basis_size;
   o.seed = c.seed;
+  // The core's checks, in this ABI's names; the solver plans again with the same options.
+  EigshOptionNames names;
+  names.function = fn;
+  names.tol = "options->tol";
+  names.max_iterations = "options->max_iterations";
+  names.block_size = "options->block_size";
+  names.basis_size = "options->basis_size";
+  plan_eigsh(n, o, names);
   return o;
 }
 

@@ -7,7 +7,8 @@
 
 namespace speclin::c_api {
 
-// C options (NULL: the defaults with tol = default_tol) as the core's, k checked against n.
+// C options (NULL: the defaults with tol = default_tol) as the core's, checked by the core's
+// plan_eigsh for an operator of size n, its messages naming `fn` and the C fields.
 EigshOptions eigsh_options(const speclin_eigsh_options* options, std::size_t n, std::size_t k, double default_tol,
                            const char* fn);
 bool deflates_components(const speclin_eigsh_options* options);

@@ -8,13 +8,15 @@ namespace speclin {
 
 void eigsh_bad_option(const std::string& message) { throw std::invalid_argument("eigsh: " + message); }
 
-EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o) {
-  const auto bad = eigsh_bad_option;
+EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionNames& names) {
+  const auto bad = [&](const std::string& message) { throw std::invalid_argument(names.function + (": " + message)); };
+  const std::string tol = names.tol, max_iterations = names.max_iterations, block_size = names.block_size,
+                    basis_size = names.basis_size;
   if (n == 0) bad("the operator has size 0");
   if (o.k < 1) bad("k must be at least 1, got " + std::to_string(o.k));
-  if (o.k > n) bad("k must be at most n = " + std::to_string(n) + ", got " + std::to_string(o.k));
-  if (!(o.tol > 0) || !std::isfinite(o.tol)) bad("tol must be a positive finite number, got " + std::to_string(o.tol));
-  if (o.max_iterations < 1) bad("maxIterations must be at least 1");
+  if (o.k > n) bad("k = " + std::to_string(o.k) + " exceeds n = " + std::to_string(n));
+  if (!(o.tol > 0) || !std::isfinite(o.tol)) bad(tol + " must be a positive finite number, got " + std::to_string(o.tol));
+  if (o.max_iterations < 1) bad(max_iterations + " must be at least 1");
   if (o.v0_cols > 0 && o.v0.size() != n * o.v0_cols) bad("v0 must have n rows");
   if (o.deflate_cols > 0 && o.deflate.size() != n * o.deflate_cols) bad("deflate must have n rows");
   if (o.deflate_cols > n) bad("deflate has more columns than n");
@@ -37,7 +39,7 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o) {
     // polynomial degree. At least 2, so that a repeated eigenvalue is seen twice from the start.
     b = std::max<std::size_t>(2, p.v0_cols);
   } else if (p.v0_cols > b) {
-    bad("v0 has " + std::to_string(p.v0_cols) + " columns, more than blockSize = " + std::to_string(b));
+    bad("v0 has " + std::to_string(p.v0_cols) + " columns, more than " + block_size + " = " + std::to_string(b));
   }
   std::size_t m = o.basis_size;
   // Deflated vectors sit in the basis too: the active part keeps its default size.
@@ -53,19 +55,19 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o) {
       if (o.basis_size == 0 && k + 2 * b <= n)
         m = n;
       else
-        bad("the Lanczos basis (basisSize = " + std::to_string(m) + ") must hold k + 2 * blockSize = " +
-            std::to_string(k + 2 * b) + " vectors and at most n = " + std::to_string(n) +
-            "; use a smaller blockSize or the dense method");
+        bad("the Lanczos basis (" + basis_size + " = " + std::to_string(m) + ") must hold k + 2 * " + block_size +
+            " = " + std::to_string(k + 2 * b) + " vectors and at most n = " + std::to_string(n) + "; use a smaller " +
+            block_size + " or the dense method");
     }
   } else {
     p.dense = n <= kDenseLimit || !lanczos_fits;
     if (p.dense && n > 4096)
-      bad("k = " + std::to_string(k) + " with blockSize " + std::to_string(b) +
-          " needs a Lanczos basis larger than n; use a smaller k or blockSize");
+      bad("k = " + std::to_string(k) + " with " + block_size + " " + std::to_string(b) +
+          " needs a Lanczos basis larger than n; use a smaller k or " + block_size);
   }
   if (!p.dense && p.deflate_cols + 2 * b > m)
-    bad("deflate has " + std::to_string(p.deflate_cols) + " columns: the basis (basisSize = " + std::to_string(m) +
-        ") must hold them and 2 * blockSize more");
+    bad("deflate has " + std::to_string(p.deflate_cols) + " columns: the basis (" + basis_size + " = " + std::to_string(m) +
+        ") must hold them and 2 * " + block_size + " more");
   p.block = b;
   p.basis = m;
   return p;

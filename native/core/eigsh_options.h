@@ -22,8 +22,19 @@ struct EigshPlan {
   bool dense = false;
 };
 
+// How a binding names the function and the options in plan_eigsh's messages: the TypeScript
+// API's names by default; the C ABI passes its own ("speclin_graph_eigsh", "options->tol"), so
+// that these checks are its checks too.
+struct EigshOptionNames {
+  const char* function = "eigsh";
+  const char* tol = "tol";
+  const char* max_iterations = "maxIterations";
+  const char* block_size = "blockSize";
+  const char* basis_size = "basisSize";
+};
+
 // Validates `o` for an operator of size n and resolves the automatic choices.
-EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o);
+EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionNames& names = EigshOptionNames{});
 
 [[noreturn]] void eigsh_bad_option(const std::string& message);
 

@@ -190,10 +190,10 @@ int main(void) {
       speclin_eigsh_options o;
       speclin_eigsh_options_init(&o);
       o.tol = -1;
-      CHECK_ERROR(speclin_graph_eigsh(g, 2, &o, w, V, NULL, NULL), SPECLIN_ERR_ARGUMENT, "tol");
+      CHECK_ERROR(speclin_graph_eigsh(g, 2, &o, w, V, NULL, NULL), SPECLIN_ERR_ARGUMENT, "speclin_graph_eigsh: options->tol must be a positive finite number");
       o.tol = 1e-8;
       o.max_iterations = 0;
-      CHECK_ERROR(speclin_graph_eigsh(g, 2, &o, w, V, NULL, NULL), SPECLIN_ERR_ARGUMENT, "max_iterations");
+      CHECK_ERROR(speclin_graph_eigsh(g, 2, &o, w, V, NULL, NULL), SPECLIN_ERR_ARGUMENT, "options->max_iterations must be at least 1");
       CHECK_ERROR(speclin_dpopulation_loss(g, NULL, KK, &loss, NULL), SPECLIN_ERR_ARGUMENT, "E is NULL");
       CHECK_ERROR(speclin_dpopulation_loss(g, E, 0, &loss, NULL), SPECLIN_ERR_ARGUMENT, "k must be");
       CHECK_ERROR(speclin_dpopulation_loss(g, E, KK, NULL, NULL), SPECLIN_ERR_ARGUMENT, "loss is NULL");
@@ -278,6 +278,14 @@ int main(void) {
     CHECK_ERROR(speclin_eigsh(NBIG, diagonal_multiply, NULL, 1.0, 8, &o, wbig, Vbig, NULL, &info), SPECLIN_ERR_NOT_CONVERGED, "of 8 eigenpairs converged");
     CHECK(info.converged < 8, "not converged, yet %zu pairs reported", info.converged);
     o.max_iterations = 10000;
+    /* The core's plan checks the options (eigsh_options.cc) and names the C fields: a block too
+     * wide for any Lanczos basis within n, where n is too large for the dense path. The plan
+     * fails before the operator is called. */
+    static double Vwide[5000 * 2], wwide[2];
+    o.block_size = 3000;
+    CHECK_ERROR(speclin_eigsh(5000, diagonal_multiply, NULL, 1.0, 2, &o, wwide, Vwide, NULL, &info), SPECLIN_ERR_ARGUMENT,
+                "speclin_eigsh: k = 2 with options->block_size 3000 needs a Lanczos basis larger than n");
+    o.block_size = 0;
     CHECK_OK(speclin_eigsh(NBIG, diagonal_multiply, NULL, 1.0, 8, &o, wbig, Vbig, NULL, &info));
     for (int q = 0; q < 8; q++) CHECK_NEAR(fabs(wbig[q] - (1.0 - 1e-4 * q)), 1e-9, "diagonal operator eigenvalues");
   }
