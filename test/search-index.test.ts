@@ -9,7 +9,9 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { createIndex, loadIndex, setThreads, getThreads, SpeclinError, type Matrix, type TopKResult } from '../src/index.js';
-import { rng } from './helpers/random.js';
+import { spawnSync } from 'node:child_process';
+import { normal, rng } from './helpers/random.js';
+import { FAISS_PYTHON, testNeeding } from './helpers/requirements.js';
 import { ints, naive } from './helpers/search-reference.js';
 import { readNpy as loadNpy } from '../src/index.js';
 
@@ -76,6 +78,70 @@ for (const ctor of [Float32Array, Float64Array] as { new (n: number): F }[]) {
     }
   });
 }
+
+/** faiss IndexFlatIP's search of Q among K (Debian's python3-faiss), k results a query. */
+function faissFlat(K: Matrix<Float32Array>, Q: Matrix<Float32Array>, k: number): { indices: number[][]; scores: number[][] } {
+  const code = `import sys, json, numpy as np, faiss
+d = json.load(sys.stdin)
+K = np.array(d["K"], dtype=np.float32).reshape(-1, d["cols"]); Q = np.array(d["Q"], dtype=np.float32).reshape(-1, d["cols"])
+index = faiss.IndexFlatIP(d["cols"]); index.add(K)
+D, I = index.search(Q, d["k"])
+print(json.dumps({"indices": I.tolist(), "scores": D.astype(float).tolist()}))`;
+  const r = spawnSync(FAISS_PYTHON, ['-c', code], { input: JSON.stringify({ K: Array.from(K.data), Q: Array.from(Q.data), cols: K.cols, k }), encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.error || r.status !== 0) throw new Error(`faiss failed: ${r.error?.message ?? r.stderr}`);
+  return JSON.parse(r.stdout) as { indices: number[][]; scores: number[][] };
+}
+
+const faissTest = testNeeding('faiss');
+
+faissTest('flat ip equals faiss IndexFlatIP: integer keys (exact scores, ties to the lower index on our side)', async (t) => {
+  // Integers in [-3, 3], 16 wide: every score is an integer below 2^24 (exact in float32 in both),
+  // with many ties. faiss breaks ties its own way, so it is asked for its whole ranking (k = n):
+  // re-sorted by (score descending, index ascending), its first k must be ours, scores and keys.
+  const K = ints(Float32Array, 1500, 16, 81);
+  const Q = ints(Float32Array, 30, 16, 82);
+  const k = 10;
+  const index = await createIndex(K);
+  const got = await index.search(Q, k);
+  const all = faissFlat(K, Q, K.rows);
+  let tiedAtTheCut = 0;
+  for (let q = 0; q < Q.rows; q++) {
+    const order = all.indices[q].map((i, r) => ({ i, s: all.scores[q][r] })).sort((a, b) => b.s - a.s || a.i - b.i);
+    t.deepEqual(Array.from(got.indices.subarray(q * k, q * k + k)), order.slice(0, k).map((e) => e.i), `query ${q}: keys`);
+    t.deepEqual(Array.from(got.scores.subarray(q * k, q * k + k)), order.slice(0, k).map((e) => e.s), `query ${q}: scores`);
+    if (order[k - 1].s === order[k].s) tiedAtTheCut++;
+  }
+  // The case that makes the tie rule matter is there: queries whose k-th score is shared beyond k.
+  t.true(tiedAtTheCut > 0, 'some query has a tie across the k-th place');
+});
+
+faissTest('flat ip equals faiss IndexFlatIP: gaussian keys, the same keys and scores to the float32 bound', async (t) => {
+  const g = normal(83);
+  const rand = (rows: number, cols: number): Matrix<Float32Array> => ({ data: Float32Array.from({ length: rows * cols }, () => g()), rows, cols });
+  const K = rand(2000, 32);
+  const Q = rand(50, 32);
+  const k = 10;
+  const index = await createIndex(K);
+  const got = await index.search(Q, k);
+  const want = faissFlat(K, Q, k);
+  const exact = naive(Q, K, K.rows);
+  for (let q = 0; q < Q.rows; q++) {
+    // Each float32 dot product of d terms is within d u sum|q_i k_i| <= d u |q| |k| of the exact one
+    // (u = 2^-24), in any summation order: ours and faiss's differ by at most twice that.
+    let qn = 0;
+    for (let c = 0; c < K.cols; c++) qn += Q.data[q * K.cols + c] ** 2;
+    for (let r = 0; r < k; r++) {
+      const i = got.indices[q * k + r];
+      let kn = 0;
+      for (let c = 0; c < K.cols; c++) kn += K.data[i * K.cols + c] ** 2;
+      const bound = 2 * K.cols * 2 ** -24 * Math.sqrt(qn * kn);
+      t.true(Math.abs(got.scores[q * k + r] - want.scores[q][r]) <= bound, `query ${q} rank ${r}: ${got.scores[q * k + r]} vs faiss ${want.scores[q][r]}`);
+      // The keys agree wherever the exact ranking leaves no doubt (no exact score within the bound).
+      const clear = Math.abs(exact.scores[q * K.rows + r] - exact.scores[q * K.rows + r + 1]) > bound && (r === 0 || Math.abs(exact.scores[q * K.rows + r - 1] - exact.scores[q * K.rows + r]) > bound);
+      if (clear) t.is(i, want.indices[q][r], `query ${q} rank ${r}: key`);
+    }
+  }
+});
 
 test('ivf with nprobe = nlist scans every list: exactly the naive scan; smaller nprobe keeps recall on clustered keys', async (t) => {
   const { m: K } = clustered(6000, 24, 40, 1);

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gemmKernel } from '../../src/gram.js';
 
-export type Resource = 'webgpu' | 'python' | 'fma' | 'mpi';
+export type Resource = 'webgpu' | 'python' | 'fma' | 'mpi' | 'faiss';
+
+/** The interpreter that has Debian's python3-faiss (not the first python3 on PATH). */
+export const FAISS_PYTHON = '/usr/bin/python3';
 
 interface ResourceInfo {
   /** What the tests need, in words. */
@@ -54,6 +57,16 @@ const resources: Record<Resource, ResourceInfo> = {
       if (r.error || r.status !== 0) return `mpirun was not found (${r.error?.message ?? `exit ${r.status}`})`;
       const addon = process.env.SPECLIN_MPI_NATIVE_PATH ?? path.join(repoRoot, 'build', 'Release', 'speclin_mpi.node');
       if (!existsSync(addon)) return `the MPI addon was not built (no ${path.relative(repoRoot, addon)}: CMake did not find MPI)`;
+      return undefined;
+    },
+  },
+  faiss: {
+    what: `faiss for ${FAISS_PYTHON}`,
+    install: `faiss and numpy for ${FAISS_PYTHON} (Debian: apt-get install python3-faiss python3-numpy)`,
+    probe() {
+      const r = spawnSync(FAISS_PYTHON, ['-c', 'import faiss, numpy'], { encoding: 'utf8', timeout: 60_000 });
+      if (r.error) return `${FAISS_PYTHON} was not found (${r.error.message})`;
+      if (r.status !== 0) return `${FAISS_PYTHON} cannot import faiss and numpy (${(r.stderr ?? '').trim().split('\n').pop()})`;
       return undefined;
     },
   },
