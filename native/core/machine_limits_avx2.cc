@@ -16,10 +16,6 @@ SPECLIN_X86_VECTOR_OPS(F64x4, double, __m256d, 4, _mm256, pd)
 
 }  // namespace
 
-FmaKernel avx2_fma_kernel(bool float64) {
-  // One FMA is two flops per lane.
-  return float64 ? FmaKernel{run_chains<F64x4, kChains>, 2.0 * F64x4::kWidth * kChains}
-                 : FmaKernel{run_chains<F32x8, kChains>, 2.0 * F32x8::kWidth * kChains};
-}
+FmaKernel avx2_fma_kernel(bool float64) { return fma_kernel<F32x8, F64x4, kChains>(float64); }
 
 }  // namespace speclin::machine_limits_detail

@@ -25,10 +25,7 @@ SPECLIN_X86_VECTOR_OPS(F64x8, double, __m512d, 8, _mm512, pd)
 
 }  // namespace
 
-FmaKernel avx512_fma_kernel(bool float64) {
-  return float64 ? FmaKernel{run_chains<F64x8, kChains>, 2.0 * F64x8::kWidth * kChains}
-                 : FmaKernel{run_chains<F32x16, kChains>, 2.0 * F32x16::kWidth * kChains};
-}
+FmaKernel avx512_fma_kernel(bool float64) { return fma_kernel<F32x16, F64x8, kChains>(float64); }
 
 }  // namespace speclin::machine_limits_detail
 

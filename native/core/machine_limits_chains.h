@@ -6,6 +6,8 @@
 #pragma once
 #include <cstdint>
 
+#include "machine_limits_kernels.h"
+
 namespace speclin::machine_limits_detail {
 namespace {
 
@@ -29,6 +31,14 @@ double run_chains(std::int64_t iterations) {
   double total = 0;
   for (T v : out) total += v;
   return total;
+}
+
+// The kernel of one instruction set: its float32 and float64 register types, kChains chains each.
+// One FMA is two flops per lane.
+template <typename F32, typename F64, int kChains>
+FmaKernel fma_kernel(bool float64) {
+  return float64 ? FmaKernel{run_chains<F64, kChains>, 2.0 * F64::kWidth * kChains}
+                 : FmaKernel{run_chains<F32, kChains>, 2.0 * F32::kWidth * kChains};
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 // spmv kernel scales by one degree vector for rows and columns alike, which fits Ā but not P̄,
 // whose rows and columns have different degrees: pre-scaled values need no new WGSL and round
 // each P̄ entry once instead of three times per product.
-import type { GpuContext } from './device.js';
+import { GpuBuffers, type GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import type { GpuMatrix } from './matrix.js';
 import { GpuGraph, checkCsrArrays, checkVectorRows, laneGroup, productOnGpu, type CsrArraysInput } from './spmv.js';
@@ -20,8 +20,7 @@ export interface BipartiteCsrInput extends CsrArraysInput {
 }
 
 /** A bipartite graph resident on the GPU (from WebGpuBackend.uploadBipartite). */
-export class GpuBipartiteGraph {
-  private destroyed = false;
+export class GpuBipartiteGraph extends GpuBuffers {
   /** @internal */
   constructor(
     readonly nLeft: number,
@@ -38,17 +37,10 @@ export class GpuBipartiteGraph {
     readonly forwardNormalized: GpuGraph,
     /** @internal P̄^T over backward's structure. */
     readonly backwardNormalized: GpuGraph,
-    private readonly buffers: GPUBuffer[],
+    buffers: GPUBuffer[],
     readonly owner: object,
-  ) {}
-  get isDestroyed(): boolean {
-    return this.destroyed;
-  }
-  /** Frees the GPU memory now instead of when the backend is disposed. */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const b of this.buffers) b.destroy();
+  ) {
+    super(buffers);
   }
 }
 

@@ -310,3 +310,19 @@ export class GpuContext {
     this.device.destroy();
   }
 }
+
+/** GPU buffers that belong together (a graph's arrays) and are freed together: by destroy(), or
+ * with the backend's device. */
+export class GpuBuffers {
+  private destroyed = false;
+  constructor(private readonly owned: readonly GPUBuffer[]) {}
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  /** Frees the GPU memory now instead of when the backend is disposed. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const b of this.owned) b.destroy();
+  }
+}

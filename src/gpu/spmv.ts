@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 // CSR graphs on the GPU and the products with them: A x and Ā x = D^-1/2 A D^-1/2 x.
-import type { GpuContext } from './device.js';
+import { GpuBuffers, type GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
 import { allocate, type GpuMatrix } from './matrix.js';
 import { kernels, programs } from './programs.js';
@@ -19,8 +19,7 @@ export interface CsrInput extends CsrArraysInput {
 }
 
 /** A graph resident on the GPU: upload once, multiply many times. */
-export class GpuGraph {
-  private destroyed = false;
+export class GpuGraph extends GpuBuffers {
   constructor(
     readonly n: number,
     readonly nnz: number,
@@ -36,14 +35,8 @@ export class GpuGraph {
     /** Lanes per row in spmv_vector: a power of two near the mean row length, at most 32. */
     readonly group: number,
     readonly owner: object,
-  ) {}
-  get isDestroyed(): boolean {
-    return this.destroyed;
-  }
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const b of [this.indptr, this.indices, this.values, this.invSqrtDegree, this.marginals]) b.destroy();
+  ) {
+    super([indptr, indices, values, invSqrtDegree, marginals]);
   }
 }
 
