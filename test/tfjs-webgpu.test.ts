@@ -5,6 +5,7 @@
 // destroyed): this file is the only one that opens tfjs's, and destroys it at the end.
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerTfjsGradients, registerTfjsWebGpu } from '../examples/lib/tfjs-node.js';
 import { createWebGpuBackend, type GpuMatrix } from '../src/gpu/backend.js';
@@ -37,7 +38,7 @@ if (absent !== undefined) {
     checkCurves(t, await trainTwice(200));
   });
 
-  test.serial('webgpu: a training step maps no buffer for reading', async (t) => {
+  test.serial('webgpu: a training step maps no buffer for reading (tfjs-core variables, and a tf.sequential model)', async (t) => {
     await use();
     let reads = 0;
     const proto = GPUBuffer.prototype as GPUBuffer & { mapAsync: GPUBuffer['mapAsync'] };
@@ -63,6 +64,28 @@ if (absent !== undefined) {
       t.true(after < before, `loss ${before} -> ${after}`);
       tf.dispose([w1, w2, x1, x2]);
       optimizer.dispose();
+      // The same with a tf.sequential model (tfjs-layers, as in examples/tfjs-mnist.ts) and Adam
+      // over model.trainableWeights: layers add no readback either.
+      const model = tfl.sequential({
+        layers: [
+          tfl.layers.dense({ inputShape: [8], units: 16, activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }),
+          tfl.layers.dense({ units: 8, kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }),
+        ],
+      });
+      const weights = model.trainableWeights.map((v) => v.read() as tf.Variable);
+      const adam = tf.train.adam(0.01);
+      const y1 = rows(32, 8, 5);
+      const y2 = tf.tidy(() => tf.add(y1, tf.mul(rows(32, 8, 6), 0.1))) as tf.Tensor2D;
+      const layersLoss = () => spectralLoss(model.apply(y1) as tf.Tensor2D, model.apply(y2) as tf.Tensor2D);
+      const start = (await tf.tidy(layersLoss).data())[0];
+      reads = 0;
+      for (let i = 0; i < 3; i++) tf.tidy(() => { adam.minimize(layersLoss, false, weights); });
+      t.is(reads, 0, 'a tf.sequential training step read a buffer back');
+      const end = (await tf.tidy(layersLoss).data())[0];
+      t.true(end < start, `tf.sequential loss ${start} -> ${end}`);
+      tf.dispose([y1, y2]);
+      model.dispose();
+      adam.dispose();
     } finally {
       proto.mapAsync = mapAsync;
     }

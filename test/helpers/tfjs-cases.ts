@@ -6,6 +6,7 @@
 // tfjs's autograd, and the Gram products written with tf.matMul.
 import type { ExecutionContext, TestFn } from 'ava';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { Graph } from '../../src/graph.js';
 import { SpeclinError } from '../../src/errors.js';
 import { spectralLoss, gram, crossGram, innerGram, populationLoss } from '../../src/tfjs/index.js';
@@ -152,6 +153,58 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
     optimizer.dispose();
   });
 
+  serial(title("a tf.sequential model: gradients reach model.trainableWeights as under autograd, and optimizer.minimize over them trains without leaks"), async (t) => {
+    await use();
+    // 8 -> 16 (tanh) -> 6 dense layers (6 columns: not a multiple of 4, the GPU's row padding).
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [8], units: 16, activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({ seed: 5 }), biasInitializer: 'ones' }),
+        tfl.layers.dense({ units: 6, kernelInitializer: tfl.initializers.glorotNormal({ seed: 6 }) }),
+      ],
+    });
+    const weights = model.trainableWeights.map((v) => v.read() as tf.Variable);
+    t.is(weights.length, 4);
+    const x1 = rows(B, 8, 41);
+    const x2 = tf.tidy(() => tf.add(x1, tf.mul(rows(B, 8, 42), 0.3))) as tf.Tensor2D;
+    const encode = (x: tf.Tensor2D) => model.apply(x) as tf.Tensor2D;
+    const mine = tf.variableGrads(() => spectralLoss(encode(x1), encode(x2), { mu: 1 }), weights);
+    const ref = tf.variableGrads(() => referenceD(encode(x1), encode(x2), 1, 'offdiagonal'), weights);
+    // dL/dz and dL/dw agree to 16 (B + k) u (the loss cases above); both sides carry them back
+    // through the same tfjs ops (matMuls of length <= 16 and B, tanh), a linear map whose own
+    // rounding is a few u per entry: the same bound, relative to each weight's largest entry.
+    // Observed ~3e-7 on cpu and wasm; a wrong scale or a lost path (e.g. w's) errs by O(1).
+    const tol = 16 * (B + 6) * U32;
+    for (const v of weights) {
+      const e = relativeMaxError(await values(mine.grads[v.name]), await values(ref.grads[v.name]));
+      t.true(e <= tol, `${v.name}: gradient error ${e} > ${tol}`);
+      t.true(Math.max(...Array.from(await values(mine.grads[v.name]), Math.abs)) > 0, `${v.name}: zero gradient`);
+    }
+    tf.dispose([mine.value, ref.value, ...Object.values(mine.grads), ...Object.values(ref.grads)]);
+    // Adam over exactly the model's weights, inside tf.tidy: every weight moves, the loss falls,
+    // and once the optimizer's slots exist a step leaves no tensor behind.
+    const optimizer = tf.train.adam(0.01);
+    const start = await Promise.all(weights.map((v) => values(v).then((a) => Float32Array.from(a))));
+    const step = async () => {
+      const cost = tf.tidy(() => optimizer.minimize(() => spectralLoss(encode(x1), encode(x2), { mu: 1 }), true, weights)!);
+      const v = (await values(cost))[0];
+      cost.dispose();
+      return v;
+    };
+    const first = await step();
+    const settled = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 10; i++) last = await step();
+    t.is(tf.memory().numTensors, settled, 'a training step inside tf.tidy left tensors behind');
+    t.true(last < first, `loss ${first} -> ${last}`);
+    for (let i = 0; i < weights.length; i++) {
+      const now = await values(weights[i]);
+      t.true(now.some((x, j) => x !== start[i][j]), `${weights[i].name} did not move`);
+    }
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose([x1, x2]);
+  });
+
   serial(title('gram, crossGram, innerGram and their gradients equal tf.matMul under tfjs autograd'), async (t) => {
     await use();
     const n = 24;
@@ -234,6 +287,14 @@ export function registerTfjsCases(test: TestFn, backendName: string, use: () => 
     t.throws(() => crossGram(z, rows(3, 5, 6)), { instanceOf: RangeError, message: /crossGram: w must have z's 4 columns/ });
     t.throws(() => innerGram(z, rows(3, 4, 6)), { instanceOf: RangeError, message: /innerGram: w must have z's 8 rows/ });
     t.throws(() => populationLoss({} as Graph, z), { instanceOf: TypeError, message: /graph must be a speclin Graph/ });
+    // Every op checks its tensors by the same rule, naming its own arguments.
+    t.throws(() => gram(ints as tf.Tensor2D), { instanceOf: TypeError, message: /gram: z must be a float32 tensor, got int32/ });
+    t.throws(() => crossGram(z, ints), { instanceOf: TypeError, message: /crossGram: w must be a float32 tensor/ });
+    t.throws(() => innerGram(ints, z), { instanceOf: TypeError, message: /innerGram: z must be a float32 tensor/ });
+    const ring = Graph.fromEdges({ n: 8, src: Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]), dst: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 0]), symmetrize: 'average' });
+    t.throws(() => populationLoss(ring, tf.cast(z, 'int32') as tf.Tensor2D), { instanceOf: TypeError, message: /populationLoss: embedding must be a float32 tensor, got int32/ });
+    t.throws(() => populationLoss(ring, rows(7, 4, 10)), { instanceOf: RangeError, message: /populationLoss: embedding must have one row per node \(8\), got shape \[7, 4\]/ });
+    t.throws(() => gram(tf.zeros([2, 2, 2]) as unknown as tf.Tensor2D), { instanceOf: RangeError, message: /gram: z must be a rank-2 tensor/ });
     const disposed = rows(8, 4, 9);
     disposed.dispose();
     t.throws(() => spectralLoss(disposed, w), { instanceOf: SpeclinError, message: /spectralLoss: z has been disposed/ });
