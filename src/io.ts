@@ -207,8 +207,8 @@ async function parseMatrixMarket(file: string, float32: boolean): Promise<Parsed
       if (rows > 2147483647 || cols > 2147483647) throw new MalformedFileError(file, line, `at most 2^31 - 1 rows and columns are supported, got ${rows} x ${cols}`);
       if (h.symmetric && rows !== cols) throw new MalformedFileError(file, line, `a symmetric matrix must be square, got ${rows} x ${cols}`);
       sizeLine = line;
-      // Storage grows with the entries actually read: the size line is only a claim (a 5-line
-      // file declaring 1e8 entries used to reserve 1 GB before its truncation was found).
+      // Storage grows with the entries actually read: the size line is only a claim (reserving
+      // by it, a 5-line file declaring 1e8 entries takes 1 GB before its truncation is found).
       edges = new Edges(h.field !== 'pattern', float32);
       return;
     }
@@ -254,7 +254,7 @@ type EdgeArrays = ReturnType<Edges['finish']>;
  * edges can touch (`touchable`: 2m on a graph, m on each side of a bipartite one). A graph holds
  * O(n) per node, so n is trusted only as far as the edges support it: beyond that every extra
  * node would be isolated. With isolated 'error' (the default) that is an error here, before
- * anything of size n exists (a 2-line edge list naming node 2e8 used to take 5 GB to fail);
+ * anything of size n exists (else a 2-line edge list naming node 2e8 takes 5 GB to fail);
  * with 'drop', true means: renumber the touched ids here (relabel), in memory proportional to
  * the edges. */
 function needsRelabel(file: string, line: number, what: string, n: number, touchable: number, isolated: unknown): boolean {
