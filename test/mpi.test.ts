@@ -134,6 +134,7 @@ interface EigshRank {
   rank: number;
   results: {
     name: string;
+    method: string;
     spmvError: number;
     values: number[];
     valueError: number;
@@ -147,9 +148,11 @@ interface EigshRank {
     nnz: number;
   }[];
   mismatch: string | null;
+  methodMismatch: string | null;
+  auto: string;
 }
 
-test.serial('DistributedGraph, its SpMV, eigsh and closed-form optimum at 1-4 ranks equal the single-process ones on graphs with repeated eigenvalues', (t) => {
+test.serial('DistributedGraph, its SpMV, eigsh (Lanczos and dense paths) and closed-form optimum at 1-4 ranks equal the single-process ones on graphs with repeated eigenvalues', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'speclin-mpi-eigsh-'));
   try {
     const file = twoCopiesFile(dir);
@@ -160,6 +163,7 @@ test.serial('DistributedGraph, its SpMV, eigsh and closed-form optimum at 1-4 ra
       for (const r of run.ranks) {
         for (const c of r.results) {
           const where = `${np} ranks, rank ${r.rank}, ${c.name}`;
+          t.is(c.method, c.name.endsWith('dense') ? 'dense' : 'lanczos', where);
           // The same products summed in the same order per row: equal to rounding.
           t.true(c.spmvError <= 1e-15, `${where}: spmv ${c.spmvError}`);
           // tol = 1e-10 on the residuals: eigenvalue errors are O(residual^2 / gap) and the
@@ -174,6 +178,8 @@ test.serial('DistributedGraph, its SpMV, eigsh and closed-form optimum at 1-4 ra
         // Identical eigenvalues on every rank, to the bit.
         t.deepEqual(r.results.map((c) => c.values), run.ranks[0].results.map((c) => c.values), `rank ${r.rank}'s eigenvalues`);
         t.is(r.mismatch, np > 1 ? 'ERR_MPI_MISMATCH' : null);
+        t.is(r.methodMismatch, np > 1 ? 'ERR_MPI_MISMATCH' : null);
+        t.is(r.auto, 'dense', 'n = 48: the dense path, as eigsh takes it at n <= 256');
       }
       if (np > 1) t.true(run.ranks.some((r) => r.results[0].haloSize > 0), 'the file graph needs a halo');
       t.is(run.ranks.reduce((s, r) => s + r.results[0].localRows, 0), 160);

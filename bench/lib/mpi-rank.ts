@@ -1,9 +1,10 @@
 // Rank program of `npm run bench -- mpi` (bench/mpi.ts runs it under mpirun): times one case at
-// this rank count and prints rank 0's figures as one JSON line. Arguments: 'eigsh' N K or
-// 'loss' B K. Every rank builds the same data from a seed; each rank's threads: cores / ranks.
+// this rank count and prints rank 0's figures as one JSON line. Arguments: 'eigsh' FILE K (a
+// Matrix Market file, each rank reading its byte range) or 'loss' B K (every rank builds the same
+// batch from a seed and takes its rows). Each rank's threads: cores / ranks.
 import os from 'node:os';
 import { initMpi, DistributedGraph, distributedEigsh } from '../../src/mpi/index.js';
-import { eigshSync, setThreads, spectralLossSync, stochasticBlockModel } from '../../src/index.js';
+import { eigshSync, readMatrixMarket, setThreads, spectralLossSync } from '../../src/index.js';
 import { randomMatrix } from '../../src/random.js';
 
 const comm = initMpi();
@@ -17,25 +18,15 @@ const sumAcross = (x: number) => comm.allreduce(new Float64Array([x]), 'sum')[0]
 const out: Record<string, unknown> = { mode, ranks: size, threadsPerRank: Math.max(1, Math.floor(os.cpus().length / size)) };
 
 if (mode === 'eigsh') {
-  const n = Number(a);
+  // The graph from the Matrix Market file bench/mpi.ts wrote (the SLEPc peer reads the same file).
+  const file = a;
   const k = Number(b);
-  const graph = stochasticBlockModel({ n, blocks: k, averageDegree: 10, seed: 1 });
-  const csr = graph.toCSR();
-  // This rank's share of the entries: the rows i with i % size == rank (fromEdges sends them on).
-  const src: number[] = [];
-  const dst: number[] = [];
-  const w: number[] = [];
-  for (let i = rank; i < n; i += size)
-    for (let e = csr.indptr[i]; e < csr.indptr[i + 1]; e++) {
-      src.push(i);
-      dst.push(csr.indices[e]);
-      w.push(csr.values[e]);
-    }
   let t0 = process.hrtime.bigint();
-  const dist = DistributedGraph.fromEdges(comm, { n, src: Int32Array.from(src), dst: Int32Array.from(dst), weight: Float64Array.from(w) });
+  const dist = await DistributedGraph.readMatrixMarket(comm, file);
   out.buildSeconds = maxAcross(seconds(t0));
   // Bytes on the wire per product of one column: every rank's halo, 8 bytes an entry.
   out.haloBytesPerMatvec = 8 * sumAcross(dist.haloSize);
+  out.n = dist.n;
   out.nnz = dist.nnz;
   comm.barrier();
   t0 = process.hrtime.bigint();
@@ -47,6 +38,7 @@ if (mode === 'eigsh') {
   out.maxResidual = Math.max(...r.residuals);
   if (size === 1) {
     // The peer in the same process: the core's single-process eigsh on the same graph, same tol.
+    const graph = await readMatrixMarket(file);
     t0 = process.hrtime.bigint();
     const s = eigshSync(graph, { k, tol: 1e-6, seed: 3 });
     out.singleSeconds = seconds(t0);

@@ -12,6 +12,8 @@ namespace speclin::mpi {
 
 namespace {
 
+std::size_t block_size(const BlockLanczosOptions& o) { return o.block ? o.block : std::min<std::size_t>(o.k, 4); }
+
 // A value in [-1, 1) from (seed, global row, column): the same on any number of processes.
 double start_entry(std::uint64_t seed, std::int64_t row, std::size_t column) {
   std::uint64_t z = seed * 0x9E3779B97F4A7C15ull ^ (static_cast<std::uint64_t>(row) * 0xBF58476D1CE4E5B9ull) ^
@@ -28,9 +30,8 @@ class Solver {
          const SumAcross& sum, const BlockLanczosOptions& o)
       : n_(n), rows_(rows), first_(first), multiply_(multiply), sum_(sum), o_(o) {
     k_ = o.k;
-    b_ = o.block ? o.block : std::min<std::size_t>(k_, 4);
-    cap_ = o.basis ? o.basis : std::max(3 * k_ + 2 * b_, k_ + 4 * b_);
-    cap_ = std::min(cap_, n_);
+    b_ = block_size(o);
+    cap_ = lanczos_basis_size(n, o);
     if (k_ == 0 || k_ > n_) throw std::invalid_argument("eigsh: k must be in 1..n");
     if (cap_ < k_ + 2 * b_)
       throw std::invalid_argument("eigsh: the basis (" + std::to_string(cap_) + " columns) must hold k + 2 blocks (" +
@@ -280,6 +281,13 @@ class Solver {
 };
 
 }  // namespace
+
+std::size_t lanczos_basis_size(std::size_t n, const BlockLanczosOptions& o) {
+  const std::size_t b = block_size(o);
+  return std::min(o.basis ? o.basis : std::max(3 * o.k + 2 * b, o.k + 4 * b), n);
+}
+
+bool lanczos_fits(std::size_t n, const BlockLanczosOptions& o) { return lanczos_basis_size(n, o) >= o.k + 2 * block_size(o); }
 
 BlockLanczosResult block_lanczos(std::size_t n, std::size_t local_rows, std::int64_t first_row,
                                  const DistributedMultiply& multiply, const SumAcross& sum_across,

@@ -34,6 +34,11 @@ struct BlockLanczosResult {
   std::size_t matvecs = 0, restarts = 0, converged = 0, reductions = 0;
 };
 
+// The basis size the solver uses (options.basis, else a default from k and the block, at most n),
+// and whether it holds k + 2 blocks, which the thick restart needs.
+std::size_t lanczos_basis_size(std::size_t n, const BlockLanczosOptions& options);
+bool lanczos_fits(std::size_t n, const BlockLanczosOptions& options);
+
 using DistributedMultiply = std::function<void(const double* X, double* Y, std::size_t columns)>;
 using SumAcross = std::function<void(double* values, std::size_t count)>;
 

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "block_lanczos.h"
+#include "dense_eigsh.h"
+#include "eigsh.h"
 #include "distributed_graph.h"
 #include "mpi_check.h"
 
@@ -92,7 +94,7 @@ Napi::Value Multiply(const Napi::CallbackInfo& a) {
   });
 }
 
-// (handle, { k, tol, block, basis, maxRestarts, seed }) -> result
+// (handle, { k, tol, block, basis, maxRestarts, seed, method }) -> result
 Napi::Value Eigsh(const Napi::CallbackInfo& a) {
   return guarded(a, [&]() -> Napi::Value {
     require_active("distributedEigsh");
@@ -105,11 +107,21 @@ Napi::Value Eigsh(const Napi::CallbackInfo& a) {
     opt.basis = addon::read_size(o.Get("basis"), "basisSize");
     opt.max_restarts = addon::read_size(o.Get("maxRestarts"), "maxIterations");
     opt.seed = static_cast<std::uint64_t>(addon::read_size(o.Get("seed"), "seed"));
-    DistributedMultiply mul = [&](const double* X, double* Y, std::size_t c) { g->multiply(X, Y, c); };
-    SumAcross sum = [](double* x, std::size_t count) {
-      check(MPI_Allreduce(MPI_IN_PLACE, x, static_cast<int>(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
-    };
-    BlockLanczosResult r = block_lanczos(static_cast<std::size_t>(g->n()), g->local_rows(), g->first_row(), mul, sum, opt);
+    // method: 0 'auto' (dense for n <= 256, as the single-process eigsh, or where the Lanczos
+    // basis cannot hold k + 2 blocks), 1 'lanczos', 2 'dense'.
+    const std::size_t method = addon::read_size(o.Get("method"), "method");
+    const std::size_t n = static_cast<std::size_t>(g->n());
+    const bool dense = method == 2 || (method == 0 && (n <= speclin::kDenseLimit || !lanczos_fits(n, opt)));
+    BlockLanczosResult r;
+    if (dense) {
+      r = dense_eigsh(*g, opt.k, opt.tol);
+    } else {
+      DistributedMultiply mul = [&](const double* X, double* Y, std::size_t c) { g->multiply(X, Y, c); };
+      SumAcross sum = [](double* x, std::size_t count) {
+        check(MPI_Allreduce(MPI_IN_PLACE, x, static_cast<int>(count), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+      };
+      r = block_lanczos(n, g->local_rows(), g->first_row(), mul, sum, opt);
+    }
     Napi::Env env = a.Env();
     auto arr = [&](const std::vector<double>& v) {
       Napi::Float64Array x = Napi::Float64Array::New(env, v.size());
@@ -124,6 +136,7 @@ Napi::Value Eigsh(const Napi::CallbackInfo& a) {
     out.Set("iterations", static_cast<double>(r.restarts));
     out.Set("converged", static_cast<double>(r.converged));
     out.Set("reductions", static_cast<double>(r.reductions));
+    out.Set("method", dense ? "dense" : "lanczos");
     return out;
   });
 }

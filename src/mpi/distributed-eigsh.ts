@@ -21,20 +21,38 @@ export interface DistributedEigshOptions {
   maxIterations?: number;
   /** The start block is a function of (seed, global row): the same on any number of ranks. Default 1. */
   seed?: number;
+  /** 'auto' (dense for n <= 256, as eigsh, or where the basis cannot hold k + 2 blocks), 'lanczos'
+   * or 'dense': Ā gathered on every rank (n <= 4096) and solved there whole. Default 'auto'. */
+  method?: 'auto' | 'lanczos' | 'dense';
 }
 
 /** eigsh's result fields; `vectors` holds this rank's rows (localRows x k, row i is node
  * firstRow + i), `values` are identical on every rank, `iterations` counts restarts. */
 export interface DistributedEigshResult extends Pick<EigshResult, 'values' | 'vectors' | 'residuals' | 'matvecs' | 'iterations' | 'converged'> {
-  /** Allreduces the solver ran (its inner products), each of O(basis x block) numbers. */
+  /** Allreduces the solver ran (its inner products), each of O(basis x block) numbers; the dense
+   * path's two gathers. */
   reductions: number;
+  /** The path that ran: 'lanczos' or 'dense'. */
+  method: 'lanczos' | 'dense';
 }
+
+const METHODS = ['auto', 'lanczos', 'dense'] as const;
+/** The dense path gathers n x n doubles on every rank (native/mpi/dense_eigsh.h). */
+const DENSE_LIMIT = 4096;
 
 const positiveInteger = (name: string, v: unknown, fallback: number) => {
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || (v as number) < 0) throw new RangeError(`distributedEigsh: ${name} must be a nonnegative integer, got ${String(v)}`);
   return v as number;
 };
+
+function readMethod(method: unknown, n: number): number {
+  const code = METHODS.indexOf((method ?? 'auto') as (typeof METHODS)[number]);
+  if (code < 0) throw new RangeError(`distributedEigsh: method must be 'auto', 'lanczos' or 'dense', got ${String(method)}`);
+  if (method === 'dense' && n > DENSE_LIMIT)
+    throw new RangeError(`distributedEigsh: method 'dense' gathers Ā (n x n) on every rank, n = ${n} is above ${DENSE_LIMIT}: use 'lanczos'`);
+  return code;
+}
 
 /** Collective: Ā's top-k eigenpairs. ERR_NOT_CONVERGED (on every rank, with `partial`) if the
  * restarts run out. */
@@ -51,6 +69,7 @@ export function distributedEigsh(graph: DistributedGraph, options: DistributedEi
       basis: positiveInteger('basisSize', options.basisSize, 0),
       maxRestarts: positiveInteger('maxIterations', options.maxIterations, 300),
       seed: positiveInteger('seed', options.seed, 1),
+      method: readMethod(options.method, graph.n),
     };
   });
   const r = callNative(() => nativeMpi().eigsh(graph.handle, o));

@@ -16,7 +16,7 @@ export interface NativeMpi {
   abort(message: string): never;
   graphFromEdges(n: number, src: Int32Array, dst: Int32Array, weight: Float64Array | undefined, symmetrize: boolean): NativeDistributedGraph;
   graphMultiply(handle: unknown, X: Float64Array, columns: number): Float64Array;
-  eigsh(handle: unknown, options: { k: number; tol: number; block: number; basis: number; maxRestarts: number; seed: number }): {
+  eigsh(handle: unknown, options: { k: number; tol: number; block: number; basis: number; maxRestarts: number; seed: number; method: number }): {
     values: Float64Array;
     vectors: Float64Array;
     residuals: Float64Array;
@@ -24,6 +24,7 @@ export interface NativeMpi {
     iterations: number;
     converged: number;
     reductions: number;
+    method: 'lanczos' | 'dense';
   };
 }
 

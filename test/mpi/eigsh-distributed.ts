@@ -1,6 +1,7 @@
 // Rank program of test/mpi.test.ts: a DistributedGraph (read from a Matrix Market file by byte
 // ranges, or scattered from rank 0's edges), its SpMV, eigsh and closed-form optimum, against the
-// single-process Graph of the same entries. Both graphs have repeated eigenvalues. Argument: the
+// single-process Graph of the same entries, by the Lanczos and the dense path. Both graphs have
+// repeated eigenvalues. Argument: the
 // .mtx file (two disjoint copies of one block graph: every eigenvalue twice).
 import { initMpi, DistributedGraph, distributedEigsh, distributedClosedFormOptimum } from '../../src/mpi/index.js';
 import { Graph, readMatrixMarket, eigshSync, closedFormOptimumSync } from '../../src/index.js';
@@ -12,7 +13,7 @@ const comm = initMpi();
 const { rank, size } = comm;
 const file = process.argv[2];
 
-function compare(name: string, dist: DistributedGraph, single: Graph, k: number) {
+function compare(name: string, dist: DistributedGraph, single: Graph, k: number, method: 'lanczos' | 'dense') {
   // SpMV: two columns of a seeded x, this rank's rows against the single graph's product.
   const random = rng(3);
   const cols = 2;
@@ -25,11 +26,11 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number)
 
   const tol = 1e-10;
   const want = eigshSync(single, { k, tol });
-  const got = distributedEigsh(dist, { k, tol });
+  const got = distributedEigsh(dist, { k, tol, method });
   let valueError = 0;
   for (let i = 0; i < k; i++) valueError = Math.max(valueError, Math.abs(got.values[i] - want.values[i]));
   const subspace = subspaceError(comm, want.vectors.data, { ...got.vectors, first: dist.firstRow }, k);
-  const optimum = distributedClosedFormOptimum(dist, k, { tol });
+  const optimum = distributedClosedFormOptimum(dist, k, { tol, method });
   const singleOptimum = closedFormOptimumSync(single, k, { tol });
   let embeddingGram = 0;
   // E*^T diag(p) E* is diag(max(λ,0)): checks the scaling by the marginals on the rank's rows.
@@ -41,7 +42,8 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number)
   for (let a = 0; a < k; a++)
     for (let b = 0; b < k; b++) embeddingGram = Math.max(embeddingGram, Math.abs(G[a * k + b] - (a === b ? Math.max(optimum.eigenvalues[a], 0) : 0)));
   return {
-    name,
+    name: `${name}, ${method}`,
+    method: got.method,
     n: dist.n,
     nnz: dist.nnz,
     localRows: dist.localRows,
@@ -63,7 +65,8 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number)
 const results = [];
 // 1. The Matrix Market file, each rank its byte range.
 const fromFile = await DistributedGraph.readMatrixMarket(comm, file);
-results.push(compare('matrix market, two copies of a block graph', fromFile, await readMatrixMarket(file), 6));
+const fileGraph = await readMatrixMarket(file);
+for (const method of ['lanczos', 'dense'] as const) results.push(compare('matrix market, two copies of a block graph', fromFile, fileGraph, 6, method));
 
 // 2. A cycle of 48 nodes, rank 0 holding every edge (scattered by fromEdges): eigenvalues
 // cos(2 pi j / 48), each j > 0 twice.
@@ -72,7 +75,11 @@ const src = Int32Array.from({ length: n }, (_, i) => i);
 const dst = Int32Array.from({ length: n }, (_, i) => (i + 1) % n);
 const cycle = DistributedGraph.fromEdges(comm, rank === 0 ? { n, src, dst, symmetrize: true } : { n, src: new Int32Array(0), dst: new Int32Array(0), symmetrize: true });
 const both = { n, src: Int32Array.from([...src, ...dst]), dst: Int32Array.from([...dst, ...src]) };
-results.push(compare('cycle of 48, scattered from rank 0', cycle, Graph.fromEdges(both), 5));
+const cycleGraph = Graph.fromEdges(both);
+for (const method of ['lanczos', 'dense'] as const) results.push(compare('cycle of 48, scattered from rank 0', cycle, cycleGraph, 5, method));
+
+// 'auto' takes the dense path at n <= 256, as the single-process eigsh does.
+const auto = distributedEigsh(cycle, { k: 5 }).method;
 
 // Ranks that disagree on k get ERR_MPI_MISMATCH.
 let mismatch: unknown = null;
@@ -81,4 +88,11 @@ try {
 } catch (e) {
   mismatch = (e as { code?: string }).code;
 }
-report(rank, { size, results, mismatch });
+// Ranks that disagree on the method get ERR_MPI_MISMATCH too.
+let methodMismatch: unknown = null;
+try {
+  distributedEigsh(cycle, { k: 3, method: rank % 2 ? 'dense' : 'lanczos' });
+} catch (e) {
+  methodMismatch = (e as { code?: string }).code;
+}
+report(rank, { size, results, mismatch, methodMismatch, auto });
