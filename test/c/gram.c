@@ -7,24 +7,36 @@ static int fail(const char* what, double err) {
   return 1;
 }
 
-/* max |got - want| / max(|want|, 1) for an m x n result read with leading dimension ld. */
-static double error_f(const float* got, size_t ld, const double* want, size_t m, size_t n) {
-  double e = 0;
-  for (size_t i = 0; i < m; i++)
-    for (size_t j = 0; j < n; j++) {
-      double d = fabs(got[i * ld + j] - want[i * n + j]) / fmax(fabs(want[i * n + j]), 1.0);
-      if (!(d <= e)) e = isnan(d) ? INFINITY : d;
-    }
-  return e;
-}
-static double error_d(const double* got, size_t ld, const double* want, size_t m, size_t n) {
-  double e = 0;
-  for (size_t i = 0; i < m; i++)
-    for (size_t j = 0; j < n; j++) {
-      double d = fabs(got[i * ld + j] - want[i * n + j]) / fmax(fabs(want[i * n + j]), 1.0);
-      if (!(d <= e)) e = isnan(d) ? INFINITY : d;
-    }
-  return e;
+/* max |got - want| / max(|want|, 1) for an m x n result read with leading dimension ld; one
+ * definition for float and double results. */
+#define DEFINE_ERROR(name, T)                                                                  \
+  static double name(const T* got, size_t ld, const double* want, size_t m, size_t n) {        \
+    double e = 0;                                                                              \
+    for (size_t i = 0; i < m; i++)                                                             \
+      for (size_t j = 0; j < n; j++) {                                                         \
+        double d = fabs(got[i * ld + j] - want[i * n + j]) / fmax(fabs(want[i * n + j]), 1.0); \
+        if (!(d <= e)) e = isnan(d) ? INFINITY : d;                                            \
+      }                                                                                        \
+    return e;                                                                                  \
+  }
+DEFINE_ERROR(error_f, float)
+DEFINE_ERROR(error_d, double)
+
+/* The naive batched product ref[b](i, j) = sum_p A[b](i, p) B[b](j, p), in float64: element
+ * (r, p) of an operand's entry b sits at b * batch + r * row + p * depth. */
+struct operand {
+  const double* data;
+  size_t batch, row, depth;
+};
+static void batched_reference(struct operand a, struct operand b, size_t nb, size_t m, size_t n, size_t k, double* ref) {
+  for (size_t e = 0; e < nb; e++)
+    for (size_t i = 0; i < m; i++)
+      for (size_t j = 0; j < n; j++) {
+        double s = 0;
+        for (size_t p = 0; p < k; p++)
+          s += a.data[e * a.batch + i * a.row + p * a.depth] * b.data[e * b.batch + j * b.row + p * b.depth];
+        ref[(e * m + i) * n + j] = s;
+      }
 }
 
 int main(void) {
@@ -83,36 +95,20 @@ int main(void) {
     static double ref[NB * M * M];
     float* out = malloc(sizeof(float) * NB * M * M);
     double* outd = malloc(sizeof(double) * NB * M * M);
-    for (size_t b = 0; b < NB; b++)
-      for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < N; j++) {
-          double s = 0;
-          for (size_t p = 0; p < K; p++) s += Ad[(b * M + i) * K + p] * Bd[(b * N + j) * K + p];
-          ref[(b * M + i) * N + j] = s;
-        }
+    const struct operand z = {Ad, M * K, K, 1}, w = {Bd, N * K, K, 1};
+    batched_reference(z, w, NB, M, N, K, ref);
     if (speclin_scross_gram(Af, Bf, out, NB, M, N, K) != SPECLIN_OK) return fail("scross_gram status", 0);
     if (error_f(out, N, ref, NB * M, N) > tol32) return fail("scross_gram", error_f(out, N, ref, NB * M, N));
     if (speclin_dcross_gram(Ad, Bd, outd, NB, M, N, K) != SPECLIN_OK) return fail("dcross_gram status", 0);
     if (error_d(outd, N, ref, NB * M, N) > tol64) return fail("dcross_gram", error_d(outd, N, ref, NB * M, N));
-    for (size_t b = 0; b < NB; b++)
-      for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < M; j++) {
-          double s = 0;
-          for (size_t p = 0; p < K; p++) s += Ad[(b * M + i) * K + p] * Ad[(b * M + j) * K + p];
-          ref[(b * M + i) * M + j] = s;
-        }
+    batched_reference(z, z, NB, M, M, K, ref);
     if (speclin_sgram(Af, out, NB, M, K) != SPECLIN_OK) return fail("sgram status", 0);
     if (error_f(out, M, ref, NB * M, M) > tol32) return fail("sgram", error_f(out, M, ref, NB * M, M));
     if (speclin_dgram(Ad, outd, NB, M, K) != SPECLIN_OK) return fail("dgram status", 0);
     if (error_d(outd, M, ref, NB * M, M) > tol64) return fail("dgram", error_d(outd, M, ref, NB * M, M));
     /* inner: Z[b] is K x M (r = K rows), W[b] is K x N. */
-    for (size_t b = 0; b < NB; b++)
-      for (size_t i = 0; i < M; i++)
-        for (size_t j = 0; j < N; j++) {
-          double s = 0;
-          for (size_t p = 0; p < K; p++) s += Ad[(b * K + p) * M + i] * Bd[(b * K + p) * N + j];
-          ref[(b * M + i) * N + j] = s;
-        }
+    const struct operand zt = {Ad, K * M, 1, M}, wt = {Bd, K * N, 1, N};
+    batched_reference(zt, wt, NB, M, N, K, ref);
     if (speclin_sinner_gram(Af, Bf, out, NB, K, M, N) != SPECLIN_OK) return fail("sinner_gram status", 0);
     if (error_f(out, N, ref, NB * M, N) > tol32) return fail("sinner_gram", error_f(out, N, ref, NB * M, N));
     if (speclin_dinner_gram(Ad, Bd, outd, NB, K, M, N) != SPECLIN_OK) return fail("dinner_gram status", 0);
