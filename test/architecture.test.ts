@@ -183,6 +183,51 @@ test('the walker saw the repository: it found the known edges', (t) => {
   t.true(findings.edges.length > 100, `only ${findings.edges.length} edges`);
 });
 
+// ---- the instruction-set files --------------------------------------------------------------
+
+// native/core/*_avx2.cc and *_avx512.cc are compiled with their instruction set enabled (flags or a
+// target pragma). An inline function they shared with the portable files would be compiled there
+// with those instructions, and the linker could keep that copy for every caller (gemm_microkernel.h):
+// a crash on a CPU without them. So they include only headers of declarations, or of definitions
+// kept in an anonymous namespace, listed here; a new header joins the list once it is one of those.
+const headersSafeUnderAnIsa = new Set([
+  'native/core/gemm_kernels.h', 'native/core/gemm_microkernel.h', 'native/core/x86_vector_ops.h',
+  'native/core/spmv_kernels.h', 'native/core/spmv_row_dots.h', 'native/core/machine_limits_kernels.h',
+  'native/core/machine_limits_chains.h', 'native/core/eigsh_kernels.h',
+]);
+
+/** Each header an instruction-set file reaches, directly or through another header, that is not
+ * in `safe`, as "file -> header". */
+function unsafeIsaIncludes(edges: { from: string; to: string }[], files: string[], safe: Set<string>): string[] {
+  const bad: string[] = [];
+  for (const file of files) {
+    const seen = new Set<string>();
+    const stack = [file];
+    while (stack.length > 0) {
+      const from = stack.pop()!;
+      for (const e of edges) if (e.from === from && !seen.has(e.to)) { seen.add(e.to); stack.push(e.to); }
+    }
+    for (const h of [...seen].sort()) if (!safe.has(h)) bad.push(`${file} -> ${h}`);
+  }
+  return bad;
+}
+
+test('the check of instruction-set includes finds a shared header reached through a safe one', (t) => {
+  const edges = [
+    { from: 'native/core/x_avx512.cc', to: 'native/core/x_kernels.h' },
+    { from: 'native/core/x_kernels.h', to: 'native/core/thread_pool.h' },
+  ];
+  t.deepEqual(unsafeIsaIncludes(edges, ['native/core/x_avx512.cc'], new Set(['native/core/x_kernels.h'])), [
+    'native/core/x_avx512.cc -> native/core/thread_pool.h',
+  ]);
+});
+
+test('the instruction-set files include only headers safe under their instruction set', (t) => {
+  const files = [...sources.keys()].filter((f) => /^native\/core\/[a-z0-9_]+_avx(2|512)\.cc$/.test(f));
+  t.true(files.length >= 6, `found only ${files.join(', ')}`);
+  t.deepEqual(unsafeIsaIncludes(findings.edges, files, headersSafeUnderAnIsa), []);
+});
+
 // DESIGN.md: kebab-case in TypeScript, snake_case in C++ and WGSL.
 const kebab = /^[a-z0-9]+(-[a-z0-9]+)*(\.d)?\.(ts|mts|cts)$/;
 const snake = /^[a-z0-9]+(_[a-z0-9]+)*\.(cc|cpp|c|h|hpp|wgsl)$/;
