@@ -239,6 +239,8 @@ export interface NativeAddon {
   searchIndexKeys(index: NativeIndexHandle): FloatArray;
   searchIndexCentroids(index: NativeIndexHandle): FloatArray | null;
   searchIndexInfo(index: NativeIndexHandle): NativeIndexInfo;
+  /** ivf: every id, list by list (the lists' sizes are searchIndexInfo's listSizes); null for flat. */
+  searchIndexListIds(index: NativeIndexHandle): Int32Array | null;
 
   // ---- the population loss (native/addon/population_loss.cc)
   populationLossSync<T extends FloatArray>(graph: NativeGraphHandle, E: Matrix<T>): NativePopulationLoss<T>;
@@ -316,7 +318,7 @@ export const nativeExportNames = [
   'spectralLossStatisticsSync', 'spectralLossStatistics', 'spectralLossFromStatisticsSync', 'spectralLossFromStatistics',
   'topKSync', 'topK',
   'searchIndexCreate', 'searchIndexAdd', 'searchIndexSearch', 'searchIndexSearchSync', 'searchIndexKeys',
-  'searchIndexCentroids', 'searchIndexInfo',
+  'searchIndexCentroids', 'searchIndexInfo', 'searchIndexListIds',
   'populationLossSync', 'populationLoss', 'populationLossBipartiteSync', 'populationLossBipartite',
   'graphFromEdges', 'graphFromCSR', 'graphFromDense', 'bipartiteFromEdges', 'graphComponents', 'graphSpmv',
   'graphToCSR', 'bipartiteToCSR', 'graphNormalized', 'bipartiteNormalized', 'operatorMultiply', 'rectangularMultiply',

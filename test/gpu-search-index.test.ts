@@ -95,3 +95,60 @@ gpuTest.serial('webgpu index: bad input as on the CPU', async (t) => {
   }
   await t.throwsAsync(index.search(ints(Float32Array, 2, 4, 1), 2), { instanceOf: SpeclinError, code: 'ERR_DISPOSED' });
 });
+
+gpuTest.serial('webgpu ivf: the CPU ivf\'s lists and exactly its results at every nprobe, before and after add, and after save and load', async (t) => {
+  // Keys around 12 centres (integers: every key-query score is exact in float32, so the device's
+  // sums and the CPU's GEMM agree to the bit, ties included). The lists are the CPU's (built there
+  // with the same seed); the probes come from the same centroids by the same rule.
+  const centres = ints(Float32Array, 12, 16, 40, 6);
+  const around = (rows: number, seed: number): Matrix<Float32Array> => {
+    const noise = ints(Float32Array, rows, 16, seed, 2);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < 16; j++) noise.data[i * 16 + j] += centres.data[(i % 12) * 16 + j];
+    return noise;
+  };
+  const K1 = around(2400, 41);
+  const K2 = around(500, 42);
+  const Q = around(60, 43);
+  const options = { kind: 'ivf' as const, nlist: 24, nprobe: 3, seed: 5 };
+  const gpu = await createIndex(K1, { ...options, backend: 'webgpu' });
+  const cpu = await createIndex(K1, options);
+  const p = path.join(dir, 'gpu-ivf');
+  try {
+    t.is(gpu.kind, 'ivf');
+    t.deepEqual(gpu.memory().listSizes, cpu.memory().listSizes, 'the same lists');
+    const compare = async (what: string, k: number, nprobe: number, a = gpu, b = cpu) => {
+      const [x, y] = [await a.search(Q, k, { nprobe }), await b.search(Q, k, { nprobe })];
+      t.deepEqual(Array.from(x.indices), Array.from(y.indices), `${what}: indices, k ${k}, nprobe ${nprobe}`);
+      t.deepEqual(Array.from(x.scores), Array.from(y.scores), `${what}: scores, k ${k}, nprobe ${nprobe}`);
+      return x;
+    };
+    for (const nprobe of [1, 3, 24]) await compare('created', 10, nprobe);
+    // One list holds about 100 keys: k = 300 with nprobe 1 leaves slots at -1 (score 0), as on the CPU.
+    const short = await compare('short lists', 300, 1);
+    t.true(Array.from(short.indices).includes(-1));
+    // Every list probed: the naive scan's exact top k.
+    const all = await gpu.search(Q, 10, { nprobe: 24 });
+    t.deepEqual(Array.from(all.indices), Array.from(naive(Q, K1, 10).indices));
+    await Promise.all([gpu.add(K2), cpu.add(K2)]);
+    t.is(gpu.size, 2900);
+    t.deepEqual(gpu.memory().listSizes, cpu.memory().listSizes, 'the same lists after add');
+    await compare('after add', 10, 3);
+    // Device memory per key: 16 floats and a 4-byte id.
+    t.is(gpu.memory().bytesPerKey, 16 * 4 + 4);
+    await gpu.save(p);
+    const back = await loadIndex(p, { backend: 'webgpu' });
+    try {
+      t.is(back.kind, 'ivf');
+      await compare('loaded', 10, 3, back);
+    } finally {
+      back.dispose();
+    }
+    const nan = around(3, 44);
+    nan.data[20] = Number.POSITIVE_INFINITY;
+    await t.throwsAsync(gpu.search(nan, 2), { instanceOf: RangeError, message: /^search: queries row 1 contains NaN or Infinity$/ });
+    await t.throwsAsync(createIndex(ints(Float64Array, 50, 4, 3), { kind: 'ivf', backend: 'webgpu' }), { instanceOf: TypeError, message: /float64/ });
+  } finally {
+    gpu.dispose();
+    cpu.dispose();
+  }
+});

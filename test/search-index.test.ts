@@ -356,7 +356,6 @@ test('bad input: clear errors naming what was expected', async (t) => {
   await t.throwsAsync(createIndex(K, { kind: 'hnsw' as 'flat' }), { instanceOf: RangeError, message: /options.kind must be 'flat' or 'ivf', got 'hnsw'/ });
   await t.throwsAsync(createIndex(K, { metric: 'l2' as 'ip' }), { instanceOf: RangeError, message: /options.metric must be 'ip' or 'cosine'/ });
   await t.throwsAsync(createIndex(K, { metric: 3 as unknown as 'ip' }), { instanceOf: TypeError });
-  await t.throwsAsync(createIndex(K, { kind: 'ivf', backend: 'webgpu' }), { instanceOf: SpeclinError, code: 'ERR_UNSUPPORTED' });
   await t.throwsAsync(createIndex(new Float32Array(4) as unknown as Matrix), { instanceOf: TypeError, message: /keys must be a Matrix/ });
   const zero = ints(Float32Array, 3, 4, 54);
   zero.data.fill(0, 4, 8);

@@ -7,6 +7,8 @@
 //   searchIndexSearch(handle, queries, k, nprobe, cancelToken) -> Promise<{ indices, scores, rows, k } | null>
 //   searchIndexSearchSync(handle, queries, k, nprobe) -> { indices, scores, rows, k }
 //   searchIndexKeys(handle), searchIndexCentroids(handle), searchIndexInfo(handle)
+//   searchIndexListIds(handle) -> Int32Array | null: ivf, the ids list by list (list 0's in id
+//     order, then list 1's, ...; the sizes are Info's listSizes), for a copy of the lists elsewhere
 // null: the cancel token was set (the TypeScript side raises the AbortError).
 #include <cmath>
 #include <limits>
@@ -289,6 +291,23 @@ Napi::Value Centroids(const Napi::CallbackInfo& info) {
 }
 
 template <typename T>
+Napi::Value list_ids(Napi::Env env, const InvertedLists<T>& l) {
+  Napi::Int32Array out = Napi::Int32Array::New(env, l.size);
+  std::size_t at = 0;
+  for (std::size_t c = 0; c < l.nlist; ++c)
+    for (std::int32_t id : l.ids[c]) out[at++] = id;
+  return out;
+}
+
+Napi::Value ListIds(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const IndexHandle& h = handle_of(info[0]);
+    if (!h.ivf()) return info.Env().Null();
+    return h.f32 ? list_ids(info.Env(), *h.f32->lists) : list_ids(info.Env(), *h.f64->lists);
+  });
+}
+
+template <typename T>
 void describe(Napi::Object o, const IndexData<T>& data) {
   Napi::Env env = o.Env();
   o.Set("bytes", Napi::Number::New(env, static_cast<double>(data.bytes())));
@@ -323,6 +342,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("searchIndexKeys", Napi::Function::New(env, Keys, "searchIndexKeys"));
   exports.Set("searchIndexCentroids", Napi::Function::New(env, Centroids, "searchIndexCentroids"));
   exports.Set("searchIndexInfo", Napi::Function::New(env, Info, "searchIndexInfo"));
+  exports.Set("searchIndexListIds", Napi::Function::New(env, ListIds, "searchIndexListIds"));
 }
 
 }  // namespace

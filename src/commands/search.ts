@@ -18,7 +18,8 @@ export const usage = `usage: speclin search (--keys K | --index DIR) --queries Q
   --ivf NLIST         an inverted-file index of NLIST lists (k-means) instead of exact search
   --nprobe P          with --ivf or an ivf --index: lists scanned per query (default 8)
   --metric M          ip (default) or cosine
-  --backend B         cpu (default) or webgpu (exact search with the keys resident on the device)
+  --backend B         cpu (default) or webgpu (the keys resident on the device; with --ivf the
+                      lists are built on the CPU and scanned on the device)
   --seed S            the k-means seed of --ivf (default 0)
   --save DIR          also save the index to DIR
   --json              print { indices, scores } (arrays of rows) as one JSON object on stdout`;
@@ -57,7 +58,6 @@ export async function run(args: string[]): Promise<number> {
   if (indexDir && (values.ivf !== undefined || values.metric !== undefined || values.seed !== undefined))
     throw new UsageError('--ivf, --metric and --seed describe a new index; a saved --index keeps its own', usage);
   if (nlist === undefined && values.seed !== undefined) throw new UsageError('--seed goes with --ivf', usage);
-  if (nlist !== undefined && backend === 'webgpu') throw new UsageError('--ivf runs on the CPU; --backend webgpu keeps an exact (flat) index', usage);
 
   const t0 = performance.now();
   const queries = await readMatrixFile(queriesFile);
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
     const keys = await readMatrixFile(keysFile!);
     if (nlist !== undefined && nlist > keys.rows)
       throw new UsageError(`--ivf ${nlist}: at most the number of keys (${keys.rows}) lists`, usage);
-    index = await createIndex(keys, nlist === undefined ? { metric, backend } : { metric, kind: 'ivf', nlist, ...(nprobe ? { nprobe: Math.min(nprobe, nlist) } : {}), ...(seed !== undefined ? { seed } : {}) });
+    index = await createIndex(keys, nlist === undefined ? { metric, backend } : { metric, backend, kind: 'ivf', nlist, ...(nprobe ? { nprobe: Math.min(nprobe, nlist) } : {}), ...(seed !== undefined ? { seed } : {}) });
   }
   try {
     if (nprobe !== undefined && index.kind !== 'ivf') throw new UsageError('--nprobe goes with an ivf index (--ivf NLIST)', usage);

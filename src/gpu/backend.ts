@@ -6,13 +6,14 @@ import type { Matrix } from '../types.js';
 import { SpeclinError } from '../errors.js';
 import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
 import { Pipelines } from './pipelines.js';
-import { GpuMatrix, upload, download, isGpuMatrix, wrapBuffer } from './matrix.js';
+import { GpuMatrix, upload, download, isGpuMatrix, wrapBuffer, readHostMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
 import { GpuGraph, uploadGraph, spmvOnGpu, type CsrArraysInput, type CsrInput } from './spmv.js';
 import { populationLossOnGpu, populationLossBipartiteOnGpu } from './population-loss.js';
 import { GpuBipartiteGraph, uploadBipartite, bipartiteSpmvOnGpu, type BipartiteCsrInput } from './bipartite.js';
 import { svdsOnGpu, type GpuSvdsOptions, type GpuSvdsResult } from './svds.js';
 import { topKOnGpu } from './topk.js';
+import { GpuInvertedLists, ivfSearchOnGpu, uploadInvertedLists, type InvertedListsInput } from './ivf.js';
 import { eigshOnGpu, type GpuEigshOptions, type GpuEigshResult, type HostGraph } from './eigsh.js';
 import { spectralLossOnGpu, type SpectralLossOptions, type SpectralLossParts } from './spectral-loss.js';
 
@@ -24,6 +25,8 @@ export { GpuBipartiteGraph } from './bipartite.js';
 export type { BipartiteCsrInput } from './bipartite.js';
 export type { GpuSvdsOptions, GpuSvdsResult } from './svds.js';
 export type { GpuInfo } from './device.js';
+export { GpuInvertedLists } from './ivf.js';
+export type { InvertedListsInput } from './ivf.js';
 
 export interface WebGpuBackendOptions extends DeviceOptions {
   /** 'tree' forces the workgroup-memory reductions even where subgroups exist. */
@@ -227,6 +230,24 @@ export class WebGpuBackend {
     return this.withInputs({ queries, keys }, ({ queries: q, keys: kk }) =>
       topKOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, q!, kk!, k),
     );
+  }
+
+  /** Keeps an inverted file's keys on the device, list by list, for ivfSearch. */
+  uploadInvertedLists(lists: InvertedListsInput): GpuInvertedLists {
+    this.rt.ctx.check();
+    return uploadInvertedLists(this.rt.ctx, this.rt.owner, lists);
+  }
+
+  /** For each query row, the k keys of largest q . key among the lists `probes` names for it
+   * (nq x nprobe list indices, row-major), best first, ties by the lower id; -1 (score 0) fills
+   * the slots of a query whose lists hold fewer than k keys. The queries stay on the host and are
+   * uploaded in chunks whose scratch scores fit one binding. */
+  async ivfSearch(queries: Matrix, lists: GpuInvertedLists, probes: Int32Array, nprobe: number, k: number): Promise<{ indices: Int32Array; scores: Float32Array }> {
+    this.rt.ctx.check();
+    if (lists.owner !== this.rt.owner) throw new TypeError('lists: these inverted lists belong to another WebGPU backend');
+    if (lists.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'lists: these inverted lists were destroyed');
+    const q = readHostMatrix('queries', queries);
+    return ivfSearchOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, q, lists, probes, nprobe, k);
   }
 
   /** The k largest eigenvalues of Ā = D^-1/2 A D^-1/2 (or of A with { normalized: false }) and

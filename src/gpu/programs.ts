@@ -141,6 +141,14 @@ const topk = program({
     scan: { uniform: { quads: 'u32', total: 'u32', slot: 'u32' } },
     matrix: { storage: 'read', type: 'array<vec4<f32>>' },
     first_bad_row: { storage: 'read_write', type: 'array<atomic<u32>>' },
+    // ivf_rows: quads per query and key row; k; lists probed per query; query rows; first output row.
+    ivf: { uniform: { quads: 'u32', k: 'u32', nprobe: 'u32', rows: 'u32', first: 'u32' } },
+    queries: { storage: 'read', type: 'array<vec4<f32>>' },
+    keys: { storage: 'read', type: 'array<vec4<f32>>' },
+    ids: { storage: 'read', type: 'array<i32>' },
+    list_start: { storage: 'read', type: 'array<u32>' },
+    plan: { storage: 'read', type: 'array<u32>' },
+    cand_score: { storage: 'read_write', type: 'array<f32>' },
   },
 });
 
@@ -198,6 +206,7 @@ export const kernels = {
 
   topkRows: kernel(topk, 'topk_rows', ['params', 'scores', 'out_index', 'out_score']),
   nonfiniteRows: kernel(topk, 'nonfinite_rows', ['scan', 'matrix', 'first_bad_row']),
+  ivfRows: kernel(topk, 'ivf_rows', ['ivf', 'queries', 'keys', 'ids', 'list_start', 'plan', 'cand_score', 'out_index', 'out_score']),
 
   basisDots: kernel(eigsh, 'basis_dots', ['params', 'basis', 'wv', 'dots']),
   // hin is read only when params.add = 1.

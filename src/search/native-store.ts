@@ -75,6 +75,13 @@ export class NativeStore implements KeyStore {
     return { data, rows: info.nlist!, cols: info.dim };
   }
 
+  /** ivf: every id, list by list (the sizes are memory().listSizes). */
+  listIds(): Int32Array {
+    const ids = callNative(() => native.searchIndexListIds(this.live));
+    if (ids === null) throw new Error('internal: a flat store has no lists');
+    return ids;
+  }
+
   memory(): StoreMemory {
     const info = callNative(() => native.searchIndexInfo(this.live));
     return { bytes: info.bytes, centroidBytes: info.centroidBytes ?? 0, listSizes: info.listSizes };

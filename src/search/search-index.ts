@@ -11,6 +11,7 @@ import type { TopKResult } from '../topk.js';
 import type { KeyStore } from './key-store.js';
 import { NativeStore } from './native-store.js';
 import { WebGpuStore } from './webgpu-store.js';
+import { WebGpuIvfStore } from './webgpu-ivf-store.js';
 import { readIndexFiles, writeIndexFiles, type IndexHeader } from './index-file.js';
 
 export type Metric = 'ip' | 'cosine';
@@ -23,7 +24,8 @@ export interface IndexOptions {
   /** 'flat' (default): exact, every key scored. 'ivf': keys in `nlist` lists by k-means, and a
    * search scans the `nprobe` lists nearest each query. */
   kind?: IndexKind;
-  /** 'cpu' (default) or 'webgpu' (flat, float32: keys uploaded once and kept on the device). */
+  /** 'cpu' (default) or 'webgpu' (float32: keys uploaded once and kept on the device; ivf's lists
+   * are built on the CPU and copied there, list by list). */
   backend?: BackendName;
   /** ivf: the number of lists (default round(sqrt(n)), at most n). */
   nlist?: number;
@@ -251,16 +253,12 @@ interface BuildOptions {
 async function build(keys: Matrix, o: BuildOptions): Promise<SearchIndex> {
   const dtype = keys.data instanceof Float32Array ? 'float32' : 'float64';
   if (o.backend === 'webgpu') {
-    if (o.kind !== 'flat')
-      throw new SpeclinError('ERR_UNSUPPORTED', `createIndex: kind '${o.kind}' runs on backend 'cpu' only; backend 'webgpu' keeps a flat index`);
     requireFloat32('createIndex', 'keys', keys);
     if (o.signal?.aborted) throw abortError(o.signal);
-    const store = await WebGpuStore.create(keys as Matrix<Float32Array>);
-    return new SearchIndex(store, o.metric, 'flat', 'webgpu', keys.cols, dtype, undefined, 1, { iterations: 0, seed: 0 });
   }
   if (o.kind === 'flat') {
-    const store = await NativeStore.create(keys, { kind: 'flat', signal: o.signal });
-    return new SearchIndex(store, o.metric, 'flat', 'cpu', keys.cols, dtype, undefined, 1, { iterations: 0, seed: 0 });
+    const store = o.backend === 'webgpu' ? await WebGpuStore.create(keys as Matrix<Float32Array>) : await NativeStore.create(keys, { kind: 'flat', signal: o.signal });
+    return new SearchIndex(store, o.metric, 'flat', o.backend, keys.cols, dtype, undefined, 1, { iterations: 0, seed: 0 });
   }
   const nlist = readCount('createIndex', 'options.nlist', o.nlist, Math.min(keys.rows, Math.max(1, Math.round(Math.sqrt(keys.rows)))));
   if (nlist > keys.rows && !o.centroids)
@@ -268,8 +266,11 @@ async function build(keys: Matrix, o: BuildOptions): Promise<SearchIndex> {
   const nprobe = readCount('createIndex', 'options.nprobe', o.nprobe, Math.min(8, nlist), 1, nlist);
   const iterations = readCount('createIndex', 'options.iterations', o.iterations, 20, 0);
   const seed = readCount('createIndex', 'options.seed', o.seed, 0, 0);
-  const store = await NativeStore.create(keys, { kind: 'ivf', nlist, iterations, seed, centroids: o.centroids, signal: o.signal });
-  return new SearchIndex(store, o.metric, 'ivf', 'cpu', keys.cols, dtype, nlist, nprobe, { iterations, seed });
+  // The lists are built on the CPU either way (k-means on the Gram kernels); 'webgpu' copies them
+  // to the device, where searches scan them.
+  const lists = { nlist, iterations, seed, centroids: o.centroids, signal: o.signal };
+  const store = o.backend === 'webgpu' ? await WebGpuIvfStore.create(keys as Matrix<Float32Array>, lists) : await NativeStore.create(keys, { kind: 'ivf', ...lists });
+  return new SearchIndex(store, o.metric, 'ivf', o.backend, keys.cols, dtype, nlist, nprobe, { iterations, seed });
 }
 
 /** Reads an index that save() wrote. A header of another format or version, or files that
