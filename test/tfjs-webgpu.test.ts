@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { registerTfjsGradients, registerTfjsWebGpu } from '../examples/lib/tfjs-node.js';
 import { createWebGpuBackend, type GpuMatrix } from '../src/gpu/backend.js';
 import { SpeclinError } from '../src/errors.js';
-import { spectralLoss } from '../src/tfjs/index.js';
+import { crossGram, gram, innerGram, spectralLoss } from '../src/tfjs/index.js';
 import { registerTfjsCases, rows } from './helpers/tfjs-cases.js';
 import { checkCurves, trainTwice } from './helpers/tfjs-training.js';
 import { missing, skipFileFor } from './helpers/requirements.js';
@@ -88,6 +88,44 @@ if (absent !== undefined) {
       adam.dispose();
     } finally {
       proto.mapAsync = mapAsync;
+    }
+  });
+
+  test.serial('webgpu: results are written into buffers tfjs allocated, not copied, where the column count is a multiple of 4', async (t) => {
+    await use();
+    // Device-side copies between storage buffers: uploads from the CPU (through MAP_WRITE staging
+    // buffers) and the test's own reads (into MAP_READ ones) are not counted.
+    const proto = GPUCommandEncoder.prototype as GPUCommandEncoder;
+    const copy = proto.copyBufferToBuffer;
+    let copies: GPUBuffer[] = [];
+    proto.copyBufferToBuffer = function (this: GPUCommandEncoder, source: GPUBuffer, sourceOffset: number, destination: GPUBuffer, ...rest: unknown[]) {
+      if ((source.usage & GPUBufferUsage.MAP_WRITE) === 0 && (destination.usage & GPUBufferUsage.MAP_READ) === 0) copies.push(source);
+      return (copy as (...a: unknown[]) => undefined).call(this, source, sourceOffset, destination, ...rest);
+    } as GPUCommandEncoder['copyBufferToBuffer'];
+    const count = async (f: () => tf.Tensor[]) => {
+      copies = [];
+      const out = f();
+      for (const o of out) await o.data();
+      const n = copies.length;
+      tf.dispose(out);
+      return n;
+    };
+    try {
+      const z = rows(24, 8, 1);
+      const w = rows(24, 8, 2);
+      const grads = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => spectralLoss(a as tf.Tensor2D, b as tf.Tensor2D, { mu: 1 }))([z, w]);
+      // The loss's partial sums (a few hundred bytes) are the one copy: tfjs reduces them into
+      // the scalar. Both gradients, B x k each, are written in place.
+      t.is(await count(grads), 1, 'spectralLoss forward and backward');
+      t.is(await count(() => [gram(z), crossGram(z, w), innerGram(z, w)]), 0, 'the Gram products');
+      // 6 columns: speclin's kernels read rows padded to 8 floats, tfjs's tensors are dense, so
+      // each result is written padded and copied (then sliced) into the tensor.
+      const z6 = rows(24, 6, 3);
+      t.is(await count(() => [crossGram(z6, z6)]), 0, 'a 24 x 24 result of 6-column inputs');
+      t.is(await count(() => [innerGram(z6, z6)]), 1, 'a 6 x 6 result');
+      tf.dispose([z, w, z6]);
+    } finally {
+      proto.copyBufferToBuffer = copy;
     }
   });
 

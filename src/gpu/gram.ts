@@ -2,7 +2,7 @@
 // Encodes gram.wgsl's GEMM, and the gram family on GPU-resident matrices.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
-import { allocate, GpuMatrix } from './matrix.js';
+import { allocate, allocateResult, GpuMatrix } from './matrix.js';
 import { kernels, programs } from './programs.js';
 
 const { TILE_M, TILE_N, TILE_K } = programs.gram.constants;
@@ -99,9 +99,13 @@ export function splitK(ctx: GpuContext, workgroups: number, k: number, bytesPerC
 export type GramKind = 'gram' | 'crossGram' | 'innerGram';
 
 /** Checks shapes (RangeError naming the argument) and allocates the output of a gram-family call. */
-export function gramSpec(ctx: GpuContext, owner: object, kind: GramKind, Z: GpuMatrix, W: GpuMatrix | undefined): GemmSpec {
+export function gramSpec(ctx: GpuContext, owner: object, kind: GramKind, Z: GpuMatrix, W: GpuMatrix | undefined, output?: GpuMatrix): GemmSpec {
+  // A batch's output is always speclin's own; one matrix's may be the caller's (speclin/tfjs).
+  const result = (name: string, rows: number, cols: number) =>
+    Z.batch === undefined ? allocateResult(ctx, owner, name, rows, cols, output) : allocate(ctx, owner, name, rows, cols, Z.batch);
+  if (output !== undefined && Z.batch !== undefined) throw new Error('internal: a batched gram product writes its own output');
   if (kind === 'gram') {
-    const c = allocate(ctx, owner, 'gram(Z) output', Z.rows, Z.rows, Z.batch);
+    const c = result('gram(Z) output', Z.rows, Z.rows);
     return { a: Z, transA: false, b: Z, transB: true, c, upper: true };
   }
   const w = W as GpuMatrix;
@@ -110,10 +114,10 @@ export function gramSpec(ctx: GpuContext, owner: object, kind: GramKind, Z: GpuM
   }
   if (kind === 'crossGram') {
     if (w.cols !== Z.cols) throw new RangeError(`W: expected ${Z.cols} columns (Z.cols), got ${w.cols}`);
-    const c = allocate(ctx, owner, 'crossGram(Z, W) output', Z.rows, w.rows, Z.batch);
+    const c = result('crossGram(Z, W) output', Z.rows, w.rows);
     return { a: Z, transA: false, b: w, transB: true, c };
   }
   if (w.rows !== Z.rows) throw new RangeError(`W: expected ${Z.rows} rows (Z.rows), got ${w.rows}`);
-  const c = allocate(ctx, owner, 'innerGram(Z, W) output', Z.cols, w.cols, Z.batch);
+  const c = result('innerGram(Z, W) output', Z.cols, w.cols);
   return { a: Z, transA: true, b: w, transB: false, c, upper: Z === w };
 }

@@ -87,6 +87,17 @@ export function wrapBuffer(owner: object, buffer: GPUBuffer, layout: { rows: num
   return new GpuMatrix(rows, cols, buffer, undefined, owner, stride).view(0, rows, cols, stride);
 }
 
+/** A plan's result matrix: `given` where the caller supplies one (speclin/tfjs wraps a buffer of
+ * tfjs's own, which the kernels then write in place), after checking its shape; else a new one.
+ * The kernels assign every entry of a result, so `given` need not be zeroed. */
+export function allocateResult(ctx: GpuContext, owner: object, name: string, rows: number, cols: number, given?: GpuMatrix): GpuMatrix {
+  if (given === undefined) return allocate(ctx, owner, name, rows, cols);
+  if (given.rows !== rows || given.cols !== cols || given.batch !== undefined || given.stride !== paddedStride(cols)) {
+    throw new Error(`internal: ${name} must be a ${rows} x ${cols} matrix, got ${given.rows} x ${given.cols} (stride ${given.stride})`);
+  }
+  return given;
+}
+
 export function paddedStride(cols: number): number {
   return Math.ceil(cols / 4) * 4;
 }

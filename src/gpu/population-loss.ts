@@ -6,7 +6,7 @@
 // speclin/tfjs). The bipartite (CLIP) form is populationLossBipartiteOnGpu below.
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
-import { allocate, type GpuMatrix } from './matrix.js';
+import { allocate, allocateResult, type GpuMatrix } from './matrix.js';
 import { encodeGemm } from './gram.js';
 import { checkVectors, encodeScaleRows, encodeSpmv, type GpuGraph } from './spmv.js';
 import { usePlan, type RecordedPlan } from './plan.js';
@@ -32,7 +32,7 @@ export interface PopulationLossPlan extends RecordedPlan {
 
 /** Checks the arguments, allocates the gradient and temporaries, and records the commands. */
 export function planPopulationLoss(
-  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, E: GpuMatrix,
+  ctx: GpuContext, pipes: Pipelines, owner: object, g: GpuGraph, E: GpuMatrix, output?: GpuMatrix,
 ): PopulationLossPlan {
   checkVectors(g, 'E', E);
   if (g.total <= 0) throw new RangeError('graph: expected a positive total weight (A is scaled to sum 1)');
@@ -42,7 +42,7 @@ export function planPopulationLoss(
   const AE = allocate(ctx, owner, 'A E', g.n, k);
   const DE = allocate(ctx, owner, 'D E', g.n, k);
   const M = allocate(ctx, owner, 'E^T D E', k, k);
-  const grad = allocate(ctx, owner, 'populationLoss gradient', g.n, k);
+  const grad = allocateResult(ctx, owner, 'populationLoss gradient', g.n, k, output);
   const release = () => {
     for (const t of temps) t.destroy();
     AE.destroy();

@@ -13,7 +13,7 @@
 // (speclin/tfjs on tfjs's device, which reads nothing back).
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
-import { allocate, paddedStride, type GpuMatrix } from './matrix.js';
+import { allocate, allocateResult, paddedStride, type GpuMatrix } from './matrix.js';
 import { encodeGemm, gemmTiles } from './gram.js';
 import { kernels, programs } from './programs.js';
 import { usePlan, type RecordedPlan } from './plan.js';
@@ -94,6 +94,7 @@ export function planSpectralLoss(
   Z: GpuMatrix,
   W: GpuMatrix,
   options: SpectralLossOptions,
+  outputs: { gradZ?: GpuMatrix; gradW?: GpuMatrix } = {},
 ): SpectralLossPlan {
   const { mu, negatives, algorithm } = checkLossOptions(Z, W, options);
   const B = Z.rows;
@@ -110,8 +111,8 @@ export function planSpectralLoss(
     for (const t of temps) t.destroy();
     for (const m of owned) m.destroy();
   };
-  const gradZ = allocate(ctx, owner, 'gradZ', B, k);
-  const gradW = allocate(ctx, owner, 'gradW', B, k);
+  const gradZ = allocateResult(ctx, owner, 'gradZ', B, k, outputs.gradZ);
+  const gradW = allocateResult(ctx, owner, 'gradW', B, k, outputs.gradW);
   try {
     // Partial-sum regions: the pairwise GEMM's epilogue writes one slot per tile; the gram
     // algorithm's row dots one per workgroup of rows, and <Z^T Z, W^T W>_F its own.

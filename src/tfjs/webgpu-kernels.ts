@@ -1,7 +1,9 @@
 /// <reference types="@webgpu/types" />
 // The webgpu path: speclin's WGSL kernels run on tfjs-backend-webgpu's own GPUDevice, read the
-// tensors' GPU buffers in place and hand back GPU-resident tensors. Nothing is read back: the
-// loss's partial sums become a tensor and tfjs adds them up on the device.
+// tensors' GPU buffers in place and write their results into buffers of tfjs's own (tensors that
+// tfjs allocated), so nothing is copied where the column count is a multiple of 4 (tfjs's dense
+// rows are then speclin's padded rows). Nothing is read back: the loss's partial sums become a
+// tensor and tfjs adds them up on the device.
 //
 // Ordering: tfjs records its commands in its own encoder and submits lazily, so its pending work
 // (which may be what writes our inputs) is submitted first; speclin's commands then go to the same
@@ -22,9 +24,10 @@ import type { GpuGraph } from '../gpu/spmv.js';
 import type { TfjsKernels } from './kernels.js';
 
 /** What speclin uses of tfjs-backend-webgpu's WebGPUBackend (4.x). */
-interface TfWebGpuBackend {
+interface TfWebGpuBackend extends tf.KernelBackend {
   device: GPUDevice;
   tensorMap: { get(dataId: object): { resource?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
   uploadToGPU(dataId: object): void;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
@@ -52,7 +55,8 @@ function session(): { tfb: TfWebGpuBackend; s: Session } {
   const tfb = tf.backend() as unknown as TfWebGpuBackend;
   let s = sessions.get(tfb);
   if (s === undefined) {
-    if (typeof tfb.submitQueue !== 'function' || typeof tfb.ensureCommandEncoderReady !== 'function' || typeof tfb.uploadToGPU !== 'function' || tfb.device === undefined) {
+    const methods = ['submitQueue', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'uploadToGPU', 'makeTensorInfo'] as const;
+    if (methods.some((m) => typeof tfb[m] !== 'function') || tfb.device === undefined) {
       throw new SpeclinError('ERR_TFJS_WEBGPU', "speclin/tfjs: the 'webgpu' backend is not tfjs-backend-webgpu 4.x's WebGPUBackend");
     }
     s = { speclin: webGpuBackendOnDevice(tfb.device), graphs: new WeakMap() };
@@ -72,16 +76,46 @@ function gpuMatrix(tfb: TfWebGpuBackend, speclin: WebGpuBackend, t: tf.Tensor2D,
     dense = tf.pad(t, [[0, 0], [0, stride - cols]]);
     scratch.push(dense);
   }
-  tfb.uploadToGPU(dense.dataId);
-  const resource = tfb.tensorMap.get(dense.dataId)?.resource;
+  return bufferOf(tfb, speclin, dense, rows, cols);
+}
+
+/** A dense tensor's GPU buffer (tfjs allocates it now if the values are still on the CPU). */
+function bufferOf(tfb: TfWebGpuBackend, speclin: WebGpuBackend, t: tf.TensorInfo, rows: number, cols: number): GpuMatrix {
+  tfb.uploadToGPU(t.dataId);
+  const resource = tfb.tensorMap.get(t.dataId)?.resource;
   if (!(resource instanceof GPUBuffer)) {
     throw new SpeclinError('ERR_TFJS_WEBGPU', 'speclin/tfjs: a tensor of the webgpu backend is not stored in a GPUBuffer (a texture?)');
   }
   return speclin.wrap(resource, { rows, cols });
 }
 
-/** A tfjs tensor from a result of speclin's (tfjs copies the buffer on the device into one of its
- * own, since it cannot adopt a buffer it did not allocate; speclin's is freed after the copy). */
+/** A result as a new tfjs tensor and the GpuMatrix the kernels write it through. Where cols is a
+ * multiple of 4 the tensor is tfjs's own, allocated (not initialized) from tfjs's buffer pool, and
+ * the kernels write its buffer in place; otherwise speclin's kernels need padded rows, so there is
+ * no tensor yet: the plan allocates its own matrix and tensorOf copies it (no `tensor`). Called
+ * after flush(): tfjs's commands that last used a pooled buffer are submitted before speclin's
+ * commands overwrite it. */
+interface Result {
+  tensor?: tf.Tensor2D;
+  matrix?: GpuMatrix;
+}
+
+function resultTensor(tfb: TfWebGpuBackend, speclin: WebGpuBackend, rows: number, cols: number, made: tf.Tensor[]): Result {
+  if (paddedStride(cols) !== cols) return {};
+  const info = tfb.makeTensorInfo([rows, cols], 'float32');
+  const tensor = tf.engine().makeTensorFromTensorInfo(info, tfb) as tf.Tensor2D;
+  made.push(tensor);
+  return { tensor, matrix: bufferOf(tfb, speclin, info, rows, cols) };
+}
+
+/** The tensor of a result: tfjs's own (written in place), or a copy of speclin's matrix. */
+function resultOf(r: Result, m: GpuMatrix): tf.Tensor2D {
+  return r.tensor ?? tensorOf(m);
+}
+
+/** A tfjs tensor from a matrix of speclin's: tfjs copies the buffer on the device into one of its
+ * own (adopting it, tfjs's zeroCopy, would leave speclin no way to free it when the tensor is
+ * disposed); speclin's is freed after the copy, and a padded result is sliced. */
 function tensorOf(m: GpuMatrix): tf.Tensor2D {
   try {
     const padded = tf.tensor({ buffer: m.buffer }, [m.rows, m.stride], 'float32') as tf.Tensor2D;
@@ -107,25 +141,33 @@ function scalarOf(sums: PartialSums, terms: PartialTerm[]): tf.Scalar {
   });
 }
 
-/** Runs `body` with the inputs as GpuMatrix views; it records commands and returns the results. */
-function run<R>(inputs: tf.Tensor2D[], body: (s: Session, m: GpuMatrix[]) => R): R {
+/** Runs `body` with the inputs as GpuMatrix views and `result` making result tensors; it records
+ * commands and returns the results. The result tensors are disposed if the body throws. */
+function run<R>(inputs: tf.Tensor2D[], body: (s: Session, m: GpuMatrix[], result: (rows: number, cols: number) => Result) => R): R {
   const { tfb, s } = session();
   const scratch: tf.Tensor[] = [];
+  const made: tf.Tensor[] = [];
   try {
     const mats = inputs.map((t, i) => (i > 0 && t === inputs[0] ? undefined : gpuMatrix(tfb, s.speclin, t, scratch)));
     // The same tensor twice is one matrix (innerGram(z, z) computes one triangle).
     const resolved = mats.map((m) => m ?? mats[0]!) as GpuMatrix[];
     flush(tfb);
-    return body(s, resolved);
+    return body(s, resolved, (rows, cols) => resultTensor(tfb, s.speclin, rows, cols, made));
+  } catch (err) {
+    tf.dispose(made);
+    throw err;
   } finally {
     tf.dispose(scratch);
   }
 }
 
 function gramFamily(kind: GramKind, a: tf.Tensor2D, b: tf.Tensor2D | undefined): tf.Tensor2D {
-  return run(b === undefined ? [a] : [a, b], (s, [za, wb]) => {
+  return run(b === undefined ? [a] : [a, b], (s, [za, wb], result) => {
     const { ctx, pipes, owner } = s.speclin.runtime;
-    const spec = gramSpec(ctx, owner, kind, za, kind === 'gram' ? undefined : wb);
+    const [rows, cols] = kind === 'gram' ? [za.rows, za.rows] : kind === 'crossGram' ? [za.rows, wb.rows] : [za.cols, wb.cols];
+    // The shapes are the tfjs op's to check (before any kernel); gramSpec checks them again.
+    const out = result(rows, cols);
+    const spec = gramSpec(ctx, owner, kind, za, kind === 'gram' ? undefined : wb, out.matrix);
     const temps: GPUBuffer[] = [];
     try {
       ctx.submitNow((enc) => encodeGemm(ctx, pipes, enc, spec, temps));
@@ -135,7 +177,7 @@ function gramFamily(kind: GramKind, a: tf.Tensor2D, b: tf.Tensor2D | undefined):
     } finally {
       for (const t of temps) t.destroy();
     }
-    return tensorOf(spec.c);
+    return resultOf(out, spec.c);
   });
 }
 
@@ -144,12 +186,14 @@ let kernels: TfjsKernels | undefined;
 export function webgpuKernels(): TfjsKernels {
   kernels ??= {
     spectralLoss(z, w, options: SpectralLossOptions) {
-      return run([z, w], (s, [zm, wm]) => {
+      return run([z, w], (s, [zm, wm], result) => {
         const { ctx, pipes, owner } = s.speclin.runtime;
-        return usePlan(planSpectralLoss(ctx, pipes, owner, zm, wm, options), (plan) => {
+        const gz = result(zm.rows, zm.cols);
+        const gw = result(wm.rows, wm.cols);
+        return usePlan(planSpectralLoss(ctx, pipes, owner, zm, wm, options, { gradZ: gz.matrix, gradW: gw.matrix }), (plan) => {
           ctx.submitNow(plan.encode);
           const loss = scalarOf(plan.sums, [...plan.positive, ...plan.negative]);
-          return { loss, gradZ: tensorOf(plan.gradZ), gradW: tensorOf(plan.gradW) };
+          return { loss, gradZ: resultOf(gz, plan.gradZ), gradW: resultOf(gw, plan.gradW) };
         });
       });
     },
@@ -159,7 +203,7 @@ export function webgpuKernels(): TfjsKernels {
     crossGram: (a, b) => gramFamily('crossGram', a, b),
     innerGram: (a, b) => gramFamily('innerGram', a, b),
     populationLoss(graph, e) {
-      return run([e], (s, [em]) => {
+      return run([e], (s, [em], result) => {
         const { ctx, pipes, owner } = s.speclin.runtime;
         let g = s.graphs.get(graph);
         if (g === undefined) {
@@ -167,9 +211,10 @@ export function webgpuKernels(): TfjsKernels {
           s.graphs.set(graph, g);
           uploadedGraphs.register(graph, g);
         }
-        return usePlan(planPopulationLoss(ctx, pipes, owner, g, em), (plan) => {
+        const out = result(em.rows, em.cols);
+        return usePlan(planPopulationLoss(ctx, pipes, owner, g, em, out.matrix), (plan) => {
           ctx.submitNow(plan.encode);
-          return { loss: scalarOf(plan.sums, plan.loss), grad: tensorOf(plan.grad) };
+          return { loss: scalarOf(plan.sums, plan.loss), grad: resultOf(out, plan.grad) };
         });
       });
     },
