@@ -59,20 +59,27 @@ void scale(double* X, std::size_t count, double f) {
   });
 }
 
+// A X / total (A scaled to sum 1) into `out`, the caller's gradient buffer (the gradient starts
+// from this product), or into `scratch` when there is none.
+template <typename T>
+double* scaled_product(const Csr<T>& a, const double* X, std::size_t k, double total, double* out,
+                       std::vector<double>& scratch) {
+  if (!out) {
+    scratch.resize(a.rows * k);
+    out = scratch.data();
+  }
+  csr_multiply<T, double, double>(a, X, out, k, nullptr);
+  scale(out, a.rows * k, 1.0 / total);
+  return out;
+}
+
 }  // namespace
 
 template <typename T>
 double population_loss(const Graph<T>& g, const double* E, std::size_t k, double* grad) {
   std::size_t n = g.size();
   std::vector<double> own;
-  double* AE = grad;
-  if (!AE) {
-    own.resize(n * k);
-    AE = own.data();
-  }
-  // AE = A E / total (A scaled to sum 1)
-  csr_multiply<T, double, double>(g.adjacency, E, AE, k, nullptr);
-  scale(AE, n * k, 1.0 / g.total_weight);
+  double* AE = scaled_product(g.adjacency, E, k, g.total_weight, grad, own);
   double trace = dot(E, AE, n * k);
   std::vector<double> M(k * k), pE;
   weighted_gram(E, marginals(g.degrees, g.total_weight), k, M.data(), pE);
@@ -88,14 +95,8 @@ template <typename T>
 double population_loss_bipartite(const BipartiteGraph<T>& g, const double* Ex, const double* Et,
                                  std::size_t k, double* grad_left, double* grad_right) {
   std::size_t nl = g.forward.rows, nr = g.forward.cols;
-  std::vector<double> own_left, own_right;
-  double* PEt = grad_left;
-  if (!PEt) {
-    own_left.resize(nl * k);
-    PEt = own_left.data();
-  }
-  csr_multiply<T, double, double>(g.forward, Et, PEt, k, nullptr);
-  scale(PEt, nl * k, 1.0 / g.total_weight);
+  std::vector<double> own_left;
+  double* PEt = scaled_product(g.forward, Et, k, g.total_weight, grad_left, own_left);
   double trace = dot(Ex, PEt, nl * k);
   std::vector<double> Mx(k * k), Mt(k * k), pEx, pEt;
   weighted_gram(Ex, marginals(g.degrees_left, g.total_weight), k, Mx.data(), pEx);
