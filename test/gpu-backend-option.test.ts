@@ -7,6 +7,7 @@
 // calls. Without an adapter the tests that open it are skipped (helpers/requirements.ts; CI fails).
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
+import { runInNewContext } from 'node:vm';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -255,6 +256,22 @@ test.serial('float64 with backend webgpu is a TypeError naming the argument; bad
   t.throws(() => spectralLossSync(z32, z32, { backend: 'webgpu' } as object), { instanceOf: TypeError, message: /^spectralLossSync: backend 'webgpu' is available on the Promise form \(spectralLoss\) only/ });
   t.throws(() => eigshSync(graph, { k: 1, backend: 'webgpu' } as { k: number }), { instanceOf: TypeError, message: /^eigshSync: backend 'webgpu'/ });
   t.notThrows(() => spectralLossSync(z32, z32, { backend: 'cpu' } as object));
+});
+
+gpuTest.serial('both backends take the same matrix objects: typed arrays of another realm, copied before the call returns', async (t) => {
+  // A vm context's (or a worker's) typed arrays are not instances of this realm's classes; the
+  // one reader (src/matrix-argument.ts) knows them by their tag, on either backend.
+  const Z = f32(9, 6, 4);
+  const foreign = runInNewContext('new Float32Array(54)') as Float32Array;
+  foreign.set(Z.data);
+  const pending = gram({ data: foreign, rows: 9, cols: 6 }, webgpu);
+  foreign.fill(Number.NaN); // the Promise form copied the input before returning
+  // 1e-5: K = 6 float32 fma terms on either backend (see the first test).
+  t.true(relativeMaxError((await pending).data, (await gram(Z)).data) < 1e-5);
+  const foreign64 = runInNewContext('new Float64Array(54)') as Float64Array;
+  await t.throwsAsync(gram({ data: foreign64, rows: 9, cols: 6 }, webgpu), {
+    instanceOf: TypeError, message: /^gram: Z is float64, but backend 'webgpu' computes in float32/,
+  });
 });
 
 gpuTest.serial('one device for concurrent calls, disposed after the linger, reopened on demand, disposeWebGpu() at once', async (t) => {
