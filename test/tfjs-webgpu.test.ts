@@ -177,6 +177,41 @@ if (absent !== undefined) {
     }
   });
 
+  test.serial('webgpu: a second tfjs-backend-webgpu on another device computes there, and refuses the first one\'s tensors', async (t) => {
+    // tfjs-backend-webgpu's WebGPUBackend on a device of its own, under another name: speclin
+    // takes the webgpu path by what the backend is, and a tensor of the first device is refused
+    // (tfjs would otherwise move it through the CPU).
+    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    const adapter = await navigator.gpu.requestAdapter();
+    const second = await adapter!.requestDevice();
+    tf.registerBackend('webgpu-second', () => new WebGPUBackend(second));
+    // tfjs registers kernels per backend name: the second one gets the webgpu kernels.
+    const kernels = tf.getKernelsForBackend('webgpu').map((k) => ({ ...k, backendName: 'webgpu-second' }));
+    for (const k of kernels) tf.registerKernel(k);
+    try {
+      await use();
+      const z = rows(16, 8, 1, [0.5, 1.5]);
+      const w = rows(16, 8, 2, [0.5, 1.5]);
+      const here = (await spectralLoss(z, w, { mu: 1 }).data())[0];
+      t.true(await tf.setBackend('webgpu-second'));
+      t.throws(() => spectralLoss(z, w), { instanceOf: SpeclinError, message: /z lives on the 'webgpu' backend but the current backend is 'webgpu-second'/ });
+      // The same values created on the second device: the same kernels, the same loss, bit for bit.
+      const z2 = rows(16, 8, 1, [0.5, 1.5]);
+      const w2 = rows(16, 8, 2, [0.5, 1.5]);
+      const there = spectralLoss(z2, w2, { mu: 1 });
+      const buffer = (tf.backend() as unknown as { tensorMap: { get(id: object): { resource: unknown } } }).tensorMap.get(there.dataId).resource;
+      t.true(buffer instanceof GPUBuffer, 'the loss lives in a GPU buffer of the second backend');
+      t.is((await there.data())[0], here);
+      tf.dispose([z2, w2, there]);
+      await use();
+      tf.dispose([z, w]);
+    } finally {
+      for (const k of kernels) tf.unregisterKernel(k.kernelName, k.backendName);
+      tf.removeBackend('webgpu-second');
+      second.destroy();
+    }
+  });
+
   test.serial('webgpu: a tensor of the cpu backend is refused before any kernel runs', async (t) => {
     await tf.setBackend('cpu');
     const z = rows(8, 4, 1);

@@ -47,7 +47,10 @@ function describe(x: unknown): string {
   return (x as object).constructor?.name ?? 'an object';
 }
 
-/** The path the current backend takes. */
+/** The path the current backend takes: by what the backend is (a backend on a GPUDevice that
+ * keeps tensors in GPU buffers: tfjs-backend-webgpu's WebGPUBackend, under any registered name,
+ * e.g. a second one on another device), not by its name. */
 export function currentPath(): Path {
-  return tf.getBackend() === 'webgpu' ? 'webgpu' : 'host';
+  const b = tf.backend() as unknown as { device?: unknown; uploadToGPU?: unknown };
+  return typeof GPUDevice !== 'undefined' && b.device instanceof GPUDevice && typeof b.uploadToGPU === 'function' ? 'webgpu' : 'host';
 }

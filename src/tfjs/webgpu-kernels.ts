@@ -57,7 +57,7 @@ function session(): { tfb: TfWebGpuBackend; s: Session } {
   if (s === undefined) {
     const methods = ['submitQueue', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'uploadToGPU', 'makeTensorInfo'] as const;
     if (methods.some((m) => typeof tfb[m] !== 'function') || tfb.device === undefined) {
-      throw new SpeclinError('ERR_TFJS_WEBGPU', "speclin/tfjs: the 'webgpu' backend is not tfjs-backend-webgpu 4.x's WebGPUBackend");
+      throw new SpeclinError('ERR_TFJS_WEBGPU', `speclin/tfjs: the '${tf.getBackend()}' backend is on a GPUDevice but is not tfjs-backend-webgpu 4.x's WebGPUBackend`);
     }
     s = { speclin: webGpuBackendOnDevice(tfb.device), graphs: new WeakMap() };
     sessions.set(tfb, s);
