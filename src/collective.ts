@@ -36,8 +36,9 @@ export function checkCommunicator(where: string, comm: unknown): Communicator {
   return c as Communicator;
 }
 
-// Fixed, so that two ranks calling different collectives still exchange buffers of one length.
-const DESCRIPTOR_SLOTS = 32;
+// Fixed, so that two ranks calling different collectives still exchange buffers of one length
+// (native/mpi/collective_async.h has the same number).
+export const DESCRIPTOR_SLOTS = 32;
 
 /** A number for an operation's name (FNV-1a, 24 bits: exact in float64 and in the max/min). */
 function operationCode(name: string): number {
@@ -46,14 +47,21 @@ function operationCode(name: string): number {
   return h & 0xffffff;
 }
 
-/**
- * Checks, by one allreduce of DESCRIPTOR_SLOTS numbers, that every rank runs `operation` with the
- * same fields (finite numbers: encode strings and absent options as codes). `describe` reads and
- * checks the rank's arguments; if it throws, the rank still takes part, flagged, and then rethrows.
- * Throws a SpeclinError on every other rank then (ERR_MPI_PEER_FAILED) and when the fields differ
- * (ERR_MPI_MISMATCH). Returns what `describe` returned.
- */
-export function agreeAcrossRanks<F extends Record<string, number>>(comm: Communicator, operation: string, describe: () => F): F {
+/** A call's descriptor for the agreement check (rule 1), before its MAX reduction: `buffer` holds
+ * the rank's fields as (v, -v) pairs and the failure slots; `fields` what `describe` returned, or
+ * `error` what it threw. */
+export interface CallDescription<F> {
+  operation: string;
+  buffer: Float64Array;
+  names: string[];
+  values: number[];
+  fields?: F;
+  error?: unknown;
+}
+
+/** Runs `describe` (it reads and checks the rank's arguments) and encodes its fields (finite
+ * numbers: encode strings and absent options as codes) or its failure for the reduction. */
+export function describeCall<F extends Record<string, number>>(comm: Communicator, operation: string, describe: () => F): CallDescription<F> {
   let fields: F | undefined;
   let error: unknown;
   try {
@@ -65,15 +73,23 @@ export function agreeAcrossRanks<F extends Record<string, number>>(comm: Communi
   const values = [operationCode(operation), ...Object.values(fields ?? {})];
   const slots = DESCRIPTOR_SLOTS - 2;  // the last two: a failure flag and the failing rank
   if (values.length > slots / 2) throw new Error(`agreeAcrossRanks: ${operation} has more than ${slots / 2 - 1} fields`);
-  const d = new Float64Array(DESCRIPTOR_SLOTS).fill(-Infinity);
+  const buffer = new Float64Array(DESCRIPTOR_SLOTS).fill(-Infinity);
   values.forEach((v, i) => {
-    d[2 * i] = v;
-    d[2 * i + 1] = -v;
+    buffer[2 * i] = v;
+    buffer[2 * i + 1] = -v;
   });
-  d[slots] = fields ? 0 : 1;
-  d[slots + 1] = fields ? -1 : comm.rank;
-  comm.allreduce(d, 'max');
-  if (!fields) throw error;
+  buffer[slots] = fields ? 0 : 1;
+  buffer[slots + 1] = fields ? -1 : comm.rank;
+  return { operation, buffer, names, values, fields, error };
+}
+
+/** After `call.buffer`'s MAX reduction over every rank: the rank's fields, or the error every rank
+ * throws (its own where it failed, ERR_MPI_PEER_FAILED where another did, ERR_MPI_MISMATCH where
+ * the fields differ). */
+export function checkAgreement<F>(comm: Communicator, call: CallDescription<F>): F {
+  const { operation, buffer: d, names, values, fields } = call;
+  const slots = DESCRIPTOR_SLOTS - 2;
+  if (!fields) throw call.error;
   if (d[slots] > 0)
     throw new SpeclinError('ERR_MPI_PEER_FAILED', `${operation}: rank ${d[slots + 1]} refused its arguments (that rank reports why); no result on this rank`);
   for (let i = 0; i < values.length; i++) {
@@ -89,6 +105,20 @@ export function agreeAcrossRanks<F extends Record<string, number>>(comm: Communi
     );
   }
   return fields;
+}
+
+/**
+ * Checks, by one allreduce of DESCRIPTOR_SLOTS numbers, that every rank runs `operation` with the
+ * same fields (describeCall). `describe` reads and checks the rank's arguments; if it throws, the
+ * rank still takes part, flagged, and then rethrows. Throws a SpeclinError on every other rank then
+ * (ERR_MPI_PEER_FAILED) and when the fields differ (ERR_MPI_MISMATCH). Returns what `describe`
+ * returned. (The Promise forms of speclin/mpi run the same reduction on a worker thread, with
+ * the collective work, and then checkAgreement.)
+ */
+export function agreeAcrossRanks<F extends Record<string, number>>(comm: Communicator, operation: string, describe: () => F): F {
+  const call = describeCall(comm, operation, describe);
+  comm.allreduce(call.buffer, 'max');
+  return checkAgreement(comm, call);
 }
 
 /** Appends the failure slots, reduces, and throws on every rank if any rank failed. */

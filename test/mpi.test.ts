@@ -195,21 +195,125 @@ test.serial('DistributedGraph, its SpMV, eigsh (Lanczos and dense paths) and clo
   }
 });
 
-test.serial('distributedSvds and the two-tower optimum at 1-3 ranks equal svdsSync and closedFormOptimumSync on a bipartite graph with repeated singular values', (t) => {
+interface SvdsRank {
+  rank: number;
+  byMethod: { method: string; ran: string; values: number[]; valueError: number; leftError: number; rightError: number; rows: number[]; lossError: number; scaling: number }[];
+}
+
+test.serial('distributedSvds and the two-tower optimum (Lanczos and dense paths) at 1-3 ranks equal svdsSync and closedFormOptimumSync on a bipartite graph with repeated singular values', (t) => {
   for (const np of [1, 2, 3]) {
-    const run = runMpi<{ rank: number; values: number[]; valueError: number; leftError: number; rightError: number; rows: number[]; lossError: number; scaling: number }>(np, 'test/mpi/svds-distributed.ts');
+    const run = runMpi<SvdsRank>(np, 'test/mpi/svds-distributed.ts');
     t.is(run.status, 0, run.stderr);
     t.is(run.ranks.length, np, run.stderr);
-    for (const r of run.ranks) {
-      const where = `${np} ranks, rank ${r.rank}`;
-      // tol = 1e-10 on the stacked eigen-residual: singular values to O(residual^2 / gap), each
-      // side's subspace (and its norm, from splitting [u; v]/√2) to O(residual / gap): 1e-8.
-      t.true(r.valueError <= 1e-9, `${where}: values ${r.valueError}`);
-      t.true(r.leftError <= 1e-8 && r.rightError <= 1e-8, `${where}: subspaces ${r.leftError} ${r.rightError}`);
-      t.true(r.lossError <= 1e-12, `${where}: optimum ${r.lossError}`);
-      t.true(r.scaling <= 1e-8, `${where}: E*ᵀ D E* = Σ ${r.scaling}`);
-      t.deepEqual(r.values, run.ranks[0].values);
+    for (const r of run.ranks)
+      for (const [m, c] of r.byMethod.entries()) {
+        const where = `${np} ranks, rank ${r.rank}, ${c.method}`;
+        t.is(c.ran, c.method, where);
+        // tol = 1e-10 on the stacked eigen-residual: singular values to O(residual^2 / gap), each
+        // side's subspace (and its norm, from splitting [u; v]/√2) to O(residual / gap): 1e-8.
+        t.true(c.valueError <= 1e-9, `${where}: values ${c.valueError}`);
+        t.true(c.leftError <= 1e-8 && c.rightError <= 1e-8, `${where}: subspaces ${c.leftError} ${c.rightError}`);
+        t.true(c.lossError <= 1e-12, `${where}: optimum ${c.lossError}`);
+        t.true(c.scaling <= 1e-8, `${where}: E*ᵀ D E* = Σ ${c.scaling}`);
+        t.deepEqual(c.values, run.ranks[0].byMethod[m].values);
+      }
+    t.deepEqual(run.ranks.reduce((s, r) => [s[0] + r.byMethod[0].rows[0], s[1] + r.byMethod[0].rows[1]], [0, 0]), [60, 48]);
+  }
+});
+
+test.serial('the Promise forms at 2 and 3 ranks: equal to the Sync forms, the main thread free while a collective waits, and collectives run in the order they were called', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-mpi-promise-'));
+  try {
+    const file = twoCopiesFile(dir);
+    for (const np of [2, 3]) {
+      const run = runMpi<{ rank: number; equalForms: boolean; equalOptima: boolean; ticks: number; waitedMs: number; ordered: boolean; threadLevel: string }>(np, 'test/mpi/promise-forms.ts', [file]);
+      t.is(run.status, 0, run.stderr);
+      t.is(run.ranks.length, np, run.stderr);
+      for (const r of run.ranks) {
+        const where = `${np} ranks, rank ${r.rank}`;
+        t.is(r.threadLevel, 'serialized', where);
+        t.true(r.equalForms, `${where}: Promise and Sync eigsh differ`);
+        t.true(r.equalOptima, `${where}: Promise and Sync optimum differ`);
+        t.true(r.ordered, `${where}: out-of-order or wrong results`);
+      }
+      // Rank 0 waited about 400 ms for rank 1 inside the collective; a 10 ms timer on its main
+      // thread fired meanwhile (at least 5 times leaves room for a loaded machine's slow timers;
+      // a main thread held in MPI would fire it at most once, after the wait).
+      const r0 = run.ranks[0];
+      t.true(r0.waitedMs >= 300, `rank 0 waited only ${r0.waitedMs} ms`);
+      t.true(r0.ticks >= 5, `rank 0's timer fired ${r0.ticks} times in ${r0.waitedMs} ms`);
     }
-    t.deepEqual(run.ranks.reduce((s, r) => [s[0] + r.rows[0], s[1] + r.rows[1]], [0, 0]), [60, 48]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+type Outcome = { threw: boolean; name?: string; code?: string; message?: string };
+
+test.serial('bad input at 2 and 3 ranks: ranks that disagree on graph size, k, tol get ERR_MPI_MISMATCH on every rank; a refused argument throws on its rank and ERR_MPI_PEER_FAILED on the others; the ranks stay in step', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'speclin-mpi-faults-'));
+  try {
+    const file = twoCopiesFile(dir);
+    for (const np of [2, 3]) {
+      const run = runMpi<{ rank: number; outcomes: Record<string, Outcome>; afterValues: number[]; sum: number }>(np, 'test/mpi/faults.ts', [file]);
+      t.is(run.status, 0, run.stderr);
+      t.is(run.ranks.length, np, run.stderr);
+      const last = np - 1;
+      for (const r of run.ranks) {
+        const where = (c: string) => `${np} ranks, rank ${r.rank}, ${c}: ${JSON.stringify(r.outcomes[c])}`;
+        const o = r.outcomes;
+        for (const [c, field] of [['fromEdges n differs', 'n'], ['eigshSync k differs', 'k'], ['eigsh k differs', 'k'], ['eigsh tol differs', 'tol']] as const) {
+          t.like(o[c], { threw: true, name: 'SpeclinError', code: 'ERR_MPI_MISMATCH' }, where(c));
+          t.regex(o[c].message ?? '', new RegExp(`disagree on ${field} \\(from`), where(c));
+        }
+        const refused: [string, string, RegExp][] = [
+          ['fromEdges bad id on the last rank', 'RangeError', /dst\[0\] = 48 is not a node id/],
+          ['readMatrixMarket missing file on the last rank', 'Error', /ENOENT/],
+          ['eigsh k = 0 on the last rank', 'RangeError', /k must be an integer in 1\.\.47, got 0/],
+          ['eigsh options not an object on the last rank', 'TypeError', /options must be an object/],
+          ['eigshSync basisSize negative on the last rank', 'RangeError', /basisSize must be a nonnegative integer, got -1/],
+        ];
+        for (const [c, name, message] of refused) {
+          if (r.rank === last) {
+            t.like(o[c], { threw: true, name }, where(c));
+            t.regex(o[c].message ?? '', message, where(c));
+          } else {
+            t.like(o[c], { threw: true, name: 'SpeclinError', code: 'ERR_MPI_PEER_FAILED' }, where(c));
+            t.regex(o[c].message ?? '', new RegExp(`rank ${last} refused its arguments`), where(c));
+          }
+        }
+        t.like(o['eigsh dense above 4096'], { threw: true, name: 'RangeError' }, where('eigsh dense above 4096'));
+        // After every refused call, the next collectives run and agree.
+        t.is(r.sum, np);
+        t.deepEqual(r.afterValues, run.ranks[0].afterValues);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const [mode, what] of [
+  ['waiting', 'while rank 0 waits in a Promise-form collective on its worker'],
+  ['inside', 'on its main thread while its own worker is inside a collective'],
+] as const)
+  test.serial(`a rank that throws ${what} ends the job by MPI_Abort, naming the rank and the error`, (t) => {
+    const run = runMpi<{ rank: number }>(2, 'test/mpi/abort-in-flight.ts', [mode], 120_000);
+    t.not(run.status, 0);
+    t.not(run.status, null, 'the job hung until the timeout');
+    t.regex(run.stderr, /speclin: rank 1 of 2 failed: Error: a deliberate failure while .*; aborting the MPI job/);
+    t.is(run.ranks.length, 0, 'no rank finished');
+  });
+
+test.serial('at MPI_THREAD_FUNNELED the Promise forms reject with ERR_MPI_THREADS on every rank and the Sync forms run', (t) => {
+  const run = runMpi<{ rank: number; threadLevel: string; promise: { code?: string; message?: string }; syncValues: number[] }>(2, 'test/mpi/funneled.ts');
+  t.is(run.status, 0, run.stderr);
+  t.is(run.ranks.length, 2, run.stderr);
+  for (const r of run.ranks) {
+    t.is(r.threadLevel, 'funneled');
+    t.is(r.promise.code, 'ERR_MPI_THREADS', JSON.stringify(r.promise));
+    t.regex(r.promise.message ?? '', /MPI_THREAD_FUNNELED.*use the Sync form/);
+    // cos(2πj/48) for j = 0, 1, 1: the cycle's top three.
+    t.true(Math.abs(r.syncValues[0] - 1) < 1e-8 && Math.abs(r.syncValues[2] - Math.cos((2 * Math.PI) / 48)) < 1e-8, String(r.syncValues));
   }
 });

@@ -3,7 +3,7 @@
 // Matrix Market file, each rank reading its byte range) or 'loss' B K (every rank builds the same
 // batch from a seed and takes its rows). Each rank's threads: cores / ranks.
 import os from 'node:os';
-import { initMpi, DistributedGraph, distributedEigsh } from '../../src/mpi/index.js';
+import { initMpi, DistributedGraph, distributedEigshSync } from '../../src/mpi/index.js';
 import { eigshSync, readMatrixMarket, setThreads, spectralLossSync } from '../../src/index.js';
 import { randomMatrix } from '../../src/random.js';
 
@@ -30,7 +30,7 @@ if (mode === 'eigsh') {
   out.nnz = dist.nnz;
   comm.barrier();
   t0 = process.hrtime.bigint();
-  const r = distributedEigsh(dist, { k, tol: 1e-6, seed: 3 });
+  const r = distributedEigshSync(dist, { k, tol: 1e-6, seed: 3 });
   out.eigshSeconds = maxAcross(seconds(t0));
   out.matvecs = r.matvecs;
   out.reductions = r.reductions;

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <string>
 
+#include "collective_async.h"
+#include "collective_lane.h"
 #include "mpi_check.h"
 
 namespace speclin::mpi {
@@ -53,14 +55,18 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     int provided = MPI_THREAD_SINGLE;
     if (!initialized) {
       promote_libmpi_to_global();
-      // SERIALIZED: the Promise forms run their collectives on a libuv worker, one at a time.
-      int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+      // SERIALIZED: the Promise forms run their collectives on a libuv worker, one call at a time
+      // (collective_lane.h keeps them apart and in program order). A caller may ask for FUNNELED
+      // (argument 'funneled'); the Promise forms then refuse to run.
+      const bool funneled = info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "funneled";
+      int rc = MPI_Init_thread(nullptr, nullptr, funneled ? MPI_THREAD_FUNNELED : MPI_THREAD_SERIALIZED, &provided);
       if (rc != MPI_SUCCESS)
         throw JsError(JsError::Generic, "initMpi: MPI_Init_thread failed (error " + std::to_string(rc) + ")", "ERR_MPI");
       MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     } else {
       MPI_Query_thread(&provided);
     }
+    set_thread_level(provided);
     int rank = 0, size = 1;
     check(MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
     check(MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
@@ -105,6 +111,7 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
     std::string op = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
     MPI_Op mop = op == "sum" ? MPI_SUM : op == "max" ? MPI_MAX : op == "min" ? MPI_MIN : MPI_OP_NULL;
     if (mop == MPI_OP_NULL) throw_range("comm.allreduce: op must be 'sum', 'max' or 'min', got '" + op + "'");
+    SyncTurn turn;
     if (b.count > 0) check(MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, mop, MPI_COMM_WORLD), "MPI_Allreduce");
     return info[0];
   });
@@ -119,6 +126,7 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
     std::size_t root = addon::read_size(info[1], "comm.broadcast: root");
     if (root >= static_cast<std::size_t>(size))
       throw_range("comm.broadcast: root must be a rank below " + std::to_string(size) + ", got " + std::to_string(root));
+    SyncTurn turn;
     if (b.count > 0) check(MPI_Bcast(b.data, b.count, b.type, static_cast<int>(root), MPI_COMM_WORLD), "MPI_Bcast");
     return info[0];
   });
@@ -127,6 +135,7 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
 Napi::Value Barrier(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     require_active("comm.barrier");
+    SyncTurn turn;
     check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
     return info.Env().Undefined();
   });
@@ -134,6 +143,7 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
 
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
+    SyncTurn turn;  // after any Promise form still in flight
     int initialized = 0, finalized = 0;
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
@@ -143,7 +153,9 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
 }
 
 // Ends every rank of the job: a rank that fails between or inside collectives would otherwise
-// leave the others waiting forever. The message goes to stderr first, unbuffered.
+// leave the others waiting forever. The message goes to stderr first, unbuffered. It takes no
+// turn of the lane: it must end the job also while a Promise form's worker is inside a
+// collective (MPI_Abort is the one call made then from a second thread; the job ends either way).
 Napi::Value Abort(const Napi::CallbackInfo& info) {
   std::string message = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "aborted";
   std::fprintf(stderr, "%s\n", message.c_str());

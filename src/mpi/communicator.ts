@@ -6,6 +6,10 @@ import { nativeMpi } from './native-mpi.js';
 export interface MpiCommunicator extends Communicator {
   /** The MPI library's version line, e.g. 'Open MPI v4.1.4'. */
   readonly library: string;
+  /** The thread support MPI_Init_thread gave (speclin asks for MPI_THREAD_SERIALIZED). The Promise
+   * forms (distributedEigsh, ..., readMatrixMarket) run collectives on a worker thread and need
+   * 'serialized'; below it they reject with ERR_MPI_THREADS and only the Sync forms run. */
+  readonly threadLevel: 'serialized' | 'funneled' | 'single';
 }
 
 export interface InitMpiOptions {
@@ -13,6 +17,10 @@ export interface InitMpiOptions {
    * printing the rank and the error, rather than leaving the other ranks waiting in a collective.
    * Default true. */
   abortOnUncaught?: boolean;
+  /** The thread support to ask MPI for: 'serialized' (default; the Promise forms run their
+   * collectives on a worker thread) or 'funneled' (only the main thread calls MPI: the Promise
+   * forms reject with ERR_MPI_THREADS, the Sync forms run). */
+  threadLevel?: 'serialized' | 'funneled';
 }
 
 let world: MpiCommunicator | undefined;
@@ -22,7 +30,10 @@ let world: MpiCommunicator | undefined;
 export function initMpi(options: InitMpiOptions = {}): MpiCommunicator {
   if (world) return world;
   const mpi = nativeMpi();
-  const info = callNative(() => mpi.init());
+  const requested = options.threadLevel ?? 'serialized';
+  if (requested !== 'serialized' && requested !== 'funneled')
+    throw new RangeError(`initMpi: threadLevel must be 'serialized' or 'funneled', got ${String(requested)}`);
+  const info = callNative(() => mpi.init(requested));
   const { rank, size } = info;
   const abort = (reason: unknown): never => {
     const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
@@ -36,6 +47,7 @@ export function initMpi(options: InitMpiOptions = {}): MpiCommunicator {
     rank,
     size,
     library: info.library,
+    threadLevel: info.threadLevel,
     allreduce: <A extends CommBuffer>(buffer: A, op: ReduceOp = 'sum') => callNative(() => mpi.allreduce(buffer, op)),
     broadcast: <A extends CommBuffer>(buffer: A, r = 0) => callNative(() => mpi.broadcast(buffer, checkRoot(r))),
     barrier: () => callNative(() => mpi.barrier()),

@@ -6,8 +6,9 @@ import { SpeclinError, callNative } from '../errors.js';
 import { agreeAcrossRanks } from '../collective.js';
 import { optimalLoss, scaleEmbedding } from '../closed-form.js';
 import type { EigshResult } from '../eigsh.js';
-import { nativeMpi } from './native-mpi.js';
-import type { DistributedGraph } from './distributed-graph.js';
+import { nativeMpi, type NativeEigshOptions, type NativeEigshResult } from './native-mpi.js';
+import { DistributedGraph } from './distributed-graph.js';
+import { collectiveAsync } from './collective-async.js';
 
 export interface DistributedEigshOptions {
   k: number;
@@ -54,25 +55,33 @@ function readMethod(method: unknown, n: number): number {
   return code;
 }
 
-/** Collective: Ā's top-k eigenpairs. ERR_NOT_CONVERGED (on every rank, with `partial`) if the
- * restarts run out. */
-export function distributedEigsh(graph: DistributedGraph, options: DistributedEigshOptions): DistributedEigshResult {
-  const o = agreeAcrossRanks(graph.comm, 'distributedEigsh', () => {
-    const { k, tol = 1e-8 } = options;
-    if (!Number.isInteger(k) || k < 1 || k >= graph.n) throw new RangeError(`distributedEigsh: k must be an integer in 1..${graph.n - 1}, got ${k}`);
-    if (typeof tol !== 'number' || !(tol > 0)) throw new RangeError(`distributedEigsh: tol must be a number > 0, got ${String(tol)}`);
-    return {
-      n: graph.n,
-      k,
-      tol,
-      block: positiveInteger('blockSize', options.blockSize, 0),
-      basis: positiveInteger('basisSize', options.basisSize, 0),
-      maxRestarts: positiveInteger('maxIterations', options.maxIterations, 300),
-      seed: positiveInteger('seed', options.seed, 1),
-      method: readMethod(options.method, graph.n),
-    };
-  });
-  const r = callNative(() => nativeMpi().eigsh(graph.handle, o));
+/** The options as the native solver takes them, checked (RangeError naming the option). */
+function describeEigsh(graph: DistributedGraph, options: DistributedEigshOptions): NativeEigshOptions & { n: number } {
+  if (typeof options !== 'object' || options === null) throw new TypeError('distributedEigsh: options must be an object { k, ... }');
+  const { k, tol = 1e-8 } = options;
+  if (!Number.isInteger(k) || k < 1 || k >= graph.n) throw new RangeError(`distributedEigsh: k must be an integer in 1..${graph.n - 1}, got ${k}`);
+  if (typeof tol !== 'number' || !(tol > 0)) throw new RangeError(`distributedEigsh: tol must be a number > 0, got ${String(tol)}`);
+  return {
+    n: graph.n,
+    k,
+    tol,
+    block: positiveInteger('blockSize', options.blockSize, 0),
+    basis: positiveInteger('basisSize', options.basisSize, 0),
+    maxRestarts: positiveInteger('maxIterations', options.maxIterations, 300),
+    seed: positiveInteger('seed', options.seed, 1),
+    method: readMethod(options.method, graph.n),
+  };
+}
+
+/** TypeError unless `graph` is a DistributedGraph. Its communicator is what tells the other ranks
+ * of a refused argument, so without one this rank can only throw (and, with initMpi's
+ * abortOnUncaught, end the job) rather than leave them waiting. */
+function checkGraph(graph: unknown): DistributedGraph {
+  if (!(graph instanceof DistributedGraph)) throw new TypeError('distributedEigsh: graph must be a DistributedGraph');
+  return graph;
+}
+
+function finish(graph: DistributedGraph, o: NativeEigshOptions, r: NativeEigshResult): DistributedEigshResult {
   const result: DistributedEigshResult = { ...r, vectors: { data: r.vectors, rows: graph.localRows, cols: o.k } };
   if (r.converged < o.k)
     throw new SpeclinError<DistributedEigshResult>(
@@ -83,13 +92,39 @@ export function distributedEigsh(graph: DistributedGraph, options: DistributedEi
   return result;
 }
 
-/** Collective: min L = -sum_{i<=k} max(λ_i, 0)^2 and this rank's rows of E* = D^{-1/2} U_k max(Λ_k, 0)^{1/2}
- * (D the marginals), as closedFormOptimum gives them for a Graph. */
-export function distributedClosedFormOptimum(graph: DistributedGraph, k: number, options: Omit<DistributedEigshOptions, 'k'> = {}) {
-  const r = distributedEigsh(graph, { ...options, k });
+/** Collective, Sync form: Ā's top-k eigenpairs, computed on the main thread. ERR_NOT_CONVERGED (on
+ * every rank, with `partial`) if the restarts run out. */
+export function distributedEigshSync(graph: DistributedGraph, options: DistributedEigshOptions): DistributedEigshResult {
+  const g = checkGraph(graph);
+  const o = agreeAcrossRanks(g.comm, 'distributedEigsh', () => describeEigsh(g, options));
+  return finish(g, o, callNative(() => nativeMpi().eigsh(g.handle, o)));
+}
+
+/** Collective, Promise form: the agreement check and the solve run on a worker thread, in the
+ * place this call takes in the rank program when it is made (docs/mpi.md, "Promise forms"). */
+export async function distributedEigsh(graph: DistributedGraph, options: DistributedEigshOptions): Promise<DistributedEigshResult> {
+  const g = checkGraph(graph);
+  const { fields, result } = await collectiveAsync(g.comm, 'distributedEigsh', () => describeEigsh(g, options), (o, descriptor) =>
+    nativeMpi().eigshAsync(g.handle, o, descriptor),
+  );
+  return finish(g, fields, result);
+}
+
+function optimum(graph: DistributedGraph, r: DistributedEigshResult) {
   return {
     loss: optimalLoss(r.values, true),
     eigenvalues: r.values,
     embedding: scaleEmbedding(r.vectors, r.values, graph.marginals),
   };
+}
+
+/** Collective, Sync form: min L = -sum_{i<=k} max(λ_i, 0)^2 and this rank's rows of E* = D^{-1/2} U_k max(Λ_k, 0)^{1/2}
+ * (D the marginals), as closedFormOptimumSync gives them for a Graph. */
+export function distributedClosedFormOptimumSync(graph: DistributedGraph, k: number, options: Omit<DistributedEigshOptions, 'k'> = {}) {
+  return optimum(graph, distributedEigshSync(graph, { ...options, k }));
+}
+
+/** Collective, Promise form of distributedClosedFormOptimumSync (the solve on a worker thread). */
+export async function distributedClosedFormOptimum(graph: DistributedGraph, k: number, options: Omit<DistributedEigshOptions, 'k'> = {}) {
+  return optimum(graph, await distributedEigsh(graph, { ...options, k }));
 }

@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import { callNative } from '../errors.js';
 import { agreeAcrossRanks, type Communicator } from '../collective.js';
 import { nativeMpi, type NativeDistributedGraph } from './native-mpi.js';
+import { collectiveAsync } from './collective-async.js';
 
 export interface DistributedEdges {
   /** Nodes in the whole graph (the same on every rank). */
@@ -53,25 +54,15 @@ export class DistributedGraph {
     this.totalWeight = g.totalWeight;
   }
 
-  /** Collective: every rank calls it with its share of the entries. */
+  /** Collective: every rank calls it with its share of the entries. Sync, as Graph.fromEdges is
+   * (readMatrixMarket builds on a worker thread). */
   static fromEdges(comm: Communicator, edges: DistributedEdges): DistributedGraph {
-    let checked: Required<Omit<DistributedEdges, 'weight'>> & { weight?: Float64Array } = undefined as never;
+    let checked: CheckedEdges | undefined;
     agreeAcrossRanks(comm, 'DistributedGraph.fromEdges', () => {
-      const e = edges as Partial<DistributedEdges>;
-      if (typeof e !== 'object' || e === null) throw new TypeError('DistributedGraph.fromEdges: edges must be an object { n, src, dst, weight? }');
-      if (!Number.isInteger(e.n) || (e.n as number) < 1 || (e.n as number) > 2 ** 31 - 1) throw new RangeError(`DistributedGraph.fromEdges: n must be an integer in 1..2^31-1, got ${e.n}`);
-      if (!(e.src instanceof Int32Array) || !(e.dst instanceof Int32Array)) throw new TypeError('DistributedGraph.fromEdges: src and dst must be Int32Arrays');
-      if (e.src.length !== e.dst.length) throw new RangeError(`DistributedGraph.fromEdges: src has ${e.src.length} entries but dst ${e.dst.length}`);
-      if (e.weight !== undefined && (!(e.weight instanceof Float64Array) || e.weight.length !== e.src.length))
-        throw new TypeError('DistributedGraph.fromEdges: weight must be a Float64Array with one entry per edge');
-      for (const [name, ids] of [['src', e.src], ['dst', e.dst]] as const)
-        for (let i = 0; i < ids.length; i++)
-          if (ids[i] < 0 || ids[i] >= e.n!) throw new RangeError(`DistributedGraph.fromEdges: ${name}[${i}] = ${ids[i]} is not a node id in 0..${e.n! - 1}`);
-      if (e.weight) for (let i = 0; i < e.weight.length; i++) if (!(e.weight[i] >= 0) || !Number.isFinite(e.weight[i])) throw new RangeError(`DistributedGraph.fromEdges: weight[${i}] = ${e.weight[i]} is not a finite nonnegative number`);
-      checked = { n: e.n!, src: e.src, dst: e.dst, weight: e.weight, symmetrize: Boolean(e.symmetrize) };
-      return { n: e.n!, symmetrize: e.symmetrize ? 1 : 0 };
+      checked = checkEdges(edges);
+      return { n: checked.n, symmetrize: checked.symmetrize ? 1 : 0 };
     });
-    const { n, src, dst, weight, symmetrize } = checked;
+    const { n, src, dst, weight, symmetrize } = checked!;
     return new DistributedGraph(comm, callNative(() => nativeMpi().graphFromEdges(n, src, dst, weight, symmetrize)));
   }
 
@@ -79,22 +70,28 @@ export class DistributedGraph {
    * Collective: reads a Matrix Market coordinate file (real, integer or pattern; general or
    * symmetric; square). Each rank reads its 1/P of the data's bytes: a line belongs to the rank
    * whose byte range holds its first byte, so the ranks agree on the boundaries without talking.
-   * The entries then go to the owners of their rows (fromEdges).
+   * The entries then go to the owners of their rows (as fromEdges), on a worker thread: the
+   * collective takes its place in the rank program when this rank's reading is done.
    */
   static async readMatrixMarket(comm: Communicator, path: string): Promise<DistributedGraph> {
-    let part: Awaited<ReturnType<typeof readPart>> | undefined;
+    let part: CheckedEdges | undefined;
     let failure: unknown;
     try {
-      part = await readPart(path, comm.rank, comm.size);
+      const p = await readPart(path, comm.rank, comm.size);
+      part = checkEdges({ n: p.n, src: p.src, dst: p.dst, weight: p.weight, symmetrize: p.symmetric });
     } catch (e) {
       failure = e;
     }
-    agreeAcrossRanks(comm, 'DistributedGraph.readMatrixMarket', () => {
-      if (!part) throw failure;
-      return { n: part.n };
-    });
-    const p = part!;
-    return DistributedGraph.fromEdges(comm, { n: p.n, src: p.src, dst: p.dst, weight: p.weight, symmetrize: p.symmetric });
+    const { result } = await collectiveAsync(
+      comm,
+      'DistributedGraph.readMatrixMarket',
+      () => {
+        if (!part) throw failure;
+        return { n: part.n, symmetrize: part.symmetrize ? 1 : 0 };
+      },
+      (_, descriptor) => nativeMpi().graphFromEdgesAsync(part!.n, part!.src, part!.dst, part!.weight, part!.symmetrize, descriptor),
+    );
+    return new DistributedGraph(comm, result);
   }
 
   /** Y = Ā X for this rank's rows (X: localRows x columns, row-major, float64). Collective. */
@@ -106,6 +103,25 @@ export class DistributedGraph {
   get marginals(): Float64Array {
     return this.degrees.map((d) => d / this.totalWeight);
   }
+}
+
+type CheckedEdges = Required<Omit<DistributedEdges, 'weight'>> & { weight?: Float64Array };
+
+/** A rank's share of the entries, checked: TypeError for wrong array types, RangeError for ids
+ * outside 0..n-1 and weights that are not finite and nonnegative. */
+function checkEdges(edges: DistributedEdges): CheckedEdges {
+  const e = edges as Partial<DistributedEdges>;
+  if (typeof e !== 'object' || e === null) throw new TypeError('DistributedGraph.fromEdges: edges must be an object { n, src, dst, weight? }');
+  if (!Number.isInteger(e.n) || (e.n as number) < 1 || (e.n as number) > 2 ** 31 - 1) throw new RangeError(`DistributedGraph.fromEdges: n must be an integer in 1..2^31-1, got ${e.n}`);
+  if (!(e.src instanceof Int32Array) || !(e.dst instanceof Int32Array)) throw new TypeError('DistributedGraph.fromEdges: src and dst must be Int32Arrays');
+  if (e.src.length !== e.dst.length) throw new RangeError(`DistributedGraph.fromEdges: src has ${e.src.length} entries but dst ${e.dst.length}`);
+  if (e.weight !== undefined && (!(e.weight instanceof Float64Array) || e.weight.length !== e.src.length))
+    throw new TypeError('DistributedGraph.fromEdges: weight must be a Float64Array with one entry per edge');
+  for (const [name, ids] of [['src', e.src], ['dst', e.dst]] as const)
+    for (let i = 0; i < ids.length; i++)
+      if (ids[i] < 0 || ids[i] >= e.n!) throw new RangeError(`DistributedGraph.fromEdges: ${name}[${i}] = ${ids[i]} is not a node id in 0..${e.n! - 1}`);
+  if (e.weight) for (let i = 0; i < e.weight.length; i++) if (!(e.weight[i] >= 0) || !Number.isFinite(e.weight[i])) throw new RangeError(`DistributedGraph.fromEdges: weight[${i}] = ${e.weight[i]} is not a finite nonnegative number`);
+  return { n: e.n!, src: e.src, dst: e.dst, weight: e.weight, symmetrize: Boolean(e.symmetrize) };
 }
 
 /** This rank's lines of a Matrix Market file, as 0-based entries. */

@@ -7,7 +7,7 @@ import { agreeAcrossRanks, type Communicator } from '../collective.js';
 import { optimalLoss, scaleEmbedding } from '../closed-form.js';
 import type { Matrix } from '../types.js';
 import { DistributedGraph } from './distributed-graph.js';
-import { distributedEigsh, type DistributedEigshOptions } from './distributed-eigsh.js';
+import { distributedEigsh, distributedEigshSync, type DistributedEigshOptions, type DistributedEigshResult } from './distributed-eigsh.js';
 
 export interface DistributedBipartiteEdges {
   nLeft: number;
@@ -85,11 +85,17 @@ export interface DistributedSvdsResult {
   residuals: Float64Array;
   matvecs: number;
   reductions: number;
+  /** The path that ran: 'lanczos' or 'dense'. */
+  method: 'lanczos' | 'dense';
 }
 
-/** Collective: P̄'s top-k singular triplets (distributedEigsh's options). */
-export function distributedSvds(graph: DistributedBipartiteGraph, options: DistributedEigshOptions): DistributedSvdsResult {
-  const r = distributedEigsh(graph.graph, options);
+function checkBipartite(graph: unknown): DistributedBipartiteGraph {
+  if (!(graph instanceof DistributedBipartiteGraph)) throw new TypeError('distributedSvds: graph must be a DistributedBipartiteGraph');
+  return graph;
+}
+
+/** An eigenvector [u; v]/√2 of [[0, P̄], [P̄ᵀ, 0]] as this rank's rows of u and v. */
+function triplets(graph: DistributedBipartiteGraph, r: DistributedEigshResult): DistributedSvdsResult {
   const k = r.values.length;
   const rows = graph.rows;
   const side = (first: number, count: number, offset: number): SideRows => {
@@ -104,13 +110,23 @@ export function distributedSvds(graph: DistributedBipartiteGraph, options: Distr
     residuals: r.residuals,
     matvecs: r.matvecs,
     reductions: r.reductions,
+    method: r.method,
   };
 }
 
-/** Collective: min L = -sum_{i<=k} σ_i², and this rank's rows of E_x* = D_x^{-1/2} U_k Σ_k^{1/2} and
- * E_t* = D_t^{-1/2} V_k Σ_k^{1/2}, as closedFormOptimum gives them for a BipartiteGraph. */
-export function distributedBipartiteOptimum(graph: DistributedBipartiteGraph, k: number, options: Omit<DistributedEigshOptions, 'k'> = {}) {
-  const s = distributedSvds(graph, { ...options, k });
+/** Collective, Sync form: P̄'s top-k singular triplets (distributedEigsh's options). */
+export function distributedSvdsSync(graph: DistributedBipartiteGraph, options: DistributedEigshOptions): DistributedSvdsResult {
+  const g = checkBipartite(graph);
+  return triplets(g, distributedEigshSync(g.graph, options));
+}
+
+/** Collective, Promise form of distributedSvdsSync (the solve on a worker thread). */
+export async function distributedSvds(graph: DistributedBipartiteGraph, options: DistributedEigshOptions): Promise<DistributedSvdsResult> {
+  const g = checkBipartite(graph);
+  return triplets(g, await distributedEigsh(g.graph, options));
+}
+
+function bipartiteOptimum(graph: DistributedBipartiteGraph, s: DistributedSvdsResult) {
   const p = graph.marginals();
   return {
     loss: optimalLoss(s.values, false),
@@ -118,4 +134,15 @@ export function distributedBipartiteOptimum(graph: DistributedBipartiteGraph, k:
     left: { ...scaleEmbedding(s.left, s.values, p.left), first: s.left.first },
     right: { ...scaleEmbedding(s.right, s.values, p.right), first: s.right.first },
   };
+}
+
+/** Collective, Sync form: min L = -sum_{i<=k} σ_i², and this rank's rows of E_x* = D_x^{-1/2} U_k Σ_k^{1/2} and
+ * E_t* = D_t^{-1/2} V_k Σ_k^{1/2}, as closedFormOptimumSync gives them for a BipartiteGraph. */
+export function distributedBipartiteOptimumSync(graph: DistributedBipartiteGraph, k: number, options: Omit<DistributedEigshOptions, 'k'> = {}) {
+  return bipartiteOptimum(graph, distributedSvdsSync(graph, { ...options, k }));
+}
+
+/** Collective, Promise form of distributedBipartiteOptimumSync. */
+export async function distributedBipartiteOptimum(graph: DistributedBipartiteGraph, k: number, options: Omit<DistributedEigshOptions, 'k'> = {}) {
+  return bipartiteOptimum(graph, await distributedSvds(graph, { ...options, k }));
 }

@@ -2,11 +2,20 @@
 export { initMpi, type InitMpiOptions, type MpiCommunicator } from './communicator.js';
 export type { Communicator, ReduceOp, CommBuffer } from '../collective.js';
 export { DistributedGraph, type DistributedEdges } from './distributed-graph.js';
-export { distributedEigsh, distributedClosedFormOptimum, type DistributedEigshOptions, type DistributedEigshResult } from './distributed-eigsh.js';
+export {
+  distributedEigsh,
+  distributedEigshSync,
+  distributedClosedFormOptimum,
+  distributedClosedFormOptimumSync,
+  type DistributedEigshOptions,
+  type DistributedEigshResult,
+} from './distributed-eigsh.js';
 export {
   DistributedBipartiteGraph,
   distributedSvds,
+  distributedSvdsSync,
   distributedBipartiteOptimum,
+  distributedBipartiteOptimumSync,
   type DistributedBipartiteEdges,
   type DistributedSvdsResult,
   type SideRows,

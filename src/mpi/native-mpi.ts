@@ -8,7 +8,7 @@ import { SpeclinError } from '../errors.js';
 import type { CommBuffer, ReduceOp } from '../collective.js';
 
 export interface NativeMpi {
-  init(): { rank: number; size: number; library: string; threadLevel: 'serialized' | 'funneled' | 'single' };
+  init(threadLevel: 'serialized' | 'funneled'): { rank: number; size: number; library: string; threadLevel: 'serialized' | 'funneled' | 'single' };
   allreduce<A extends CommBuffer>(buffer: A, op: ReduceOp): A;
   broadcast<A extends CommBuffer>(buffer: A, root: number): A;
   barrier(): void;
@@ -16,16 +16,43 @@ export interface NativeMpi {
   abort(message: string): never;
   graphFromEdges(n: number, src: Int32Array, dst: Int32Array, weight: Float64Array | undefined, symmetrize: boolean): NativeDistributedGraph;
   graphMultiply(handle: unknown, X: Float64Array, columns: number): Float64Array;
-  eigsh(handle: unknown, options: { k: number; tol: number; block: number; basis: number; maxRestarts: number; seed: number; method: number }): {
-    values: Float64Array;
-    vectors: Float64Array;
-    residuals: Float64Array;
-    matvecs: number;
-    iterations: number;
-    converged: number;
-    reductions: number;
-    method: 'lanczos' | 'dense';
-  };
+  eigsh(handle: unknown, options: NativeEigshOptions): NativeEigshResult;
+  /** The Promise forms (native/mpi/collective_async.h): the descriptor's MAX reduction and the work
+   * on a worker thread, in the call's turn; `result` only where the reduced descriptor shows every
+   * rank agreeing. ERR_MPI_THREADS where MPI gave less than MPI_THREAD_SERIALIZED. */
+  graphFromEdgesAsync(n: number, src: Int32Array, dst: Int32Array, weight: Float64Array | undefined, symmetrize: boolean, descriptor: Float64Array): Promise<AsyncAnswer<NativeDistributedGraph>>;
+  eigshAsync(handle: unknown, options: NativeEigshOptions, descriptor: Float64Array): Promise<AsyncAnswer<NativeEigshResult>>;
+  /** The agreement check alone: a rank whose own arguments were refused takes part with it. */
+  agreeAsync(descriptor: Float64Array): Promise<AsyncAnswer<never>>;
+}
+
+export interface AsyncAnswer<R> {
+  /** The descriptor after its MAX reduction over every rank. */
+  descriptor: Float64Array;
+  result?: R;
+}
+
+/** A type, not an interface: agreeAcrossRanks takes it as a Record of numbers. */
+export type NativeEigshOptions = {
+  k: number;
+  tol: number;
+  block: number;
+  basis: number;
+  maxRestarts: number;
+  seed: number;
+  /** 0 'auto', 1 'lanczos', 2 'dense'. */
+  method: number;
+};
+
+export interface NativeEigshResult {
+  values: Float64Array;
+  vectors: Float64Array;
+  residuals: Float64Array;
+  matvecs: number;
+  iterations: number;
+  converged: number;
+  reductions: number;
+  method: 'lanczos' | 'dense';
 }
 
 /** What graphFromEdges returns: the handle and this rank's view of the partition. */

@@ -1,9 +1,9 @@
-// Rank program of test/mpi.test.ts: a DistributedGraph (read from a Matrix Market file by byte
+// Rank program of test/mpi.test.ts (the Sync forms; test/mpi/promise-forms.ts the Promise forms): a DistributedGraph (read from a Matrix Market file by byte
 // ranges, or scattered from rank 0's edges), its SpMV, eigsh and closed-form optimum, against the
 // single-process Graph of the same entries, by the Lanczos and the dense path. Both graphs have
 // repeated eigenvalues. Argument: the
 // .mtx file (two disjoint copies of one block graph: every eigenvalue twice).
-import { initMpi, DistributedGraph, distributedEigsh, distributedClosedFormOptimum } from '../../src/mpi/index.js';
+import { initMpi, DistributedGraph, distributedEigshSync, distributedClosedFormOptimumSync } from '../../src/mpi/index.js';
 import { Graph, readMatrixMarket, eigshSync, closedFormOptimumSync } from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { report } from './report.js';
@@ -26,11 +26,11 @@ function compare(name: string, dist: DistributedGraph, single: Graph, k: number,
 
   const tol = 1e-10;
   const want = eigshSync(single, { k, tol });
-  const got = distributedEigsh(dist, { k, tol, method });
+  const got = distributedEigshSync(dist, { k, tol, method });
   let valueError = 0;
   for (let i = 0; i < k; i++) valueError = Math.max(valueError, Math.abs(got.values[i] - want.values[i]));
   const subspace = subspaceError(comm, want.vectors.data, { ...got.vectors, first: dist.firstRow }, k);
-  const optimum = distributedClosedFormOptimum(dist, k, { tol, method });
+  const optimum = distributedClosedFormOptimumSync(dist, k, { tol, method });
   const singleOptimum = closedFormOptimumSync(single, k, { tol });
   let embeddingGram = 0;
   // E*^T diag(p) E* is diag(max(λ,0)): checks the scaling by the marginals on the rank's rows.
@@ -79,19 +79,19 @@ const cycleGraph = Graph.fromEdges(both);
 for (const method of ['lanczos', 'dense'] as const) results.push(compare('cycle of 48, scattered from rank 0', cycle, cycleGraph, 5, method));
 
 // 'auto' takes the dense path at n <= 256, as the single-process eigsh does.
-const auto = distributedEigsh(cycle, { k: 5 }).method;
+const auto = distributedEigshSync(cycle, { k: 5 }).method;
 
 // Ranks that disagree on k get ERR_MPI_MISMATCH.
 let mismatch: unknown = null;
 try {
-  distributedEigsh(cycle, { k: 3 + (rank % 2) });
+  distributedEigshSync(cycle, { k: 3 + (rank % 2) });
 } catch (e) {
   mismatch = (e as { code?: string }).code;
 }
 // Ranks that disagree on the method get ERR_MPI_MISMATCH too.
 let methodMismatch: unknown = null;
 try {
-  distributedEigsh(cycle, { k: 3, method: rank % 2 ? 'dense' : 'lanczos' });
+  distributedEigshSync(cycle, { k: 3, method: rank % 2 ? 'dense' : 'lanczos' });
 } catch (e) {
   methodMismatch = (e as { code?: string }).code;
 }
