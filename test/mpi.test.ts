@@ -305,6 +305,14 @@ for (const [mode, what] of [
     t.is(run.ranks.length, 0, 'no rank finished');
   });
 
+test.serial('a rank that calls process.exit() while its worker is inside a collective ends the job by MPI_Abort instead of hanging in MPI_Finalize', (t) => {
+  const run = runMpi<{ rank: number }>(2, 'test/mpi/abort-in-flight.ts', ['exit'], 120_000);
+  t.not(run.status, 0);
+  t.not(run.status, null, 'the job hung until the timeout');
+  t.regex(run.stderr, /speclin: rank 1 of 2 exited \(code 3\) while a collective was in flight; aborting the MPI job/);
+  t.is(run.ranks.length, 0, 'no rank finished');
+});
+
 test.serial('at MPI_THREAD_FUNNELED the Promise forms reject with ERR_MPI_THREADS on every rank and the Sync forms run', (t) => {
   const run = runMpi<{ rank: number; threadLevel: string; promise: { code?: string; message?: string }; syncValues: number[] }>(2, 'test/mpi/funneled.ts');
   t.is(run.status, 0, run.stderr);

@@ -17,6 +17,11 @@ std::uint64_t take_ticket() {
   return next_ticket++;
 }
 
+bool lane_busy() {
+  std::lock_guard<std::mutex> lock(lane_mutex);
+  return serving != next_ticket;
+}
+
 Turn::Turn(std::uint64_t ticket) : ticket_(ticket) {
   std::unique_lock<std::mutex> lock(lane_mutex);
   lane_turn.wait(lock, [&] { return serving == ticket_; });

@@ -20,6 +20,9 @@ namespace speclin::mpi {
 // Takes the next ticket (call it on the main thread, at the call).
 std::uint64_t take_ticket();
 
+// Whether a ticket was taken whose turn has not ended: a collective is running or waiting to.
+bool lane_busy();
+
 // Holds the lane for `ticket`: the constructor waits until every earlier ticket is done, the
 // destructor lets the next one run (also when the work threw).
 class Turn {

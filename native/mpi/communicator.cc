@@ -152,6 +152,26 @@ Napi::Value Finalize(const Napi::CallbackInfo& info) {
   });
 }
 
+// At process exit: MPI_Finalize, unless a collective is still in flight on a worker (the process
+// is exiting by process.exit() while a Promise form waits): waiting for it could be forever, and
+// finalizing beside it is not allowed, so the job is aborted with `message` instead.
+Napi::Value FinalizeAtExit(const Napi::CallbackInfo& info) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (!initialized || finalized) return info.Env().Undefined();
+  if (lane_busy()) {
+    std::string message = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "exit during a collective";
+    std::fprintf(stderr, "%s\n", message.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::_Exit(1);
+  }
+  SyncTurn turn;
+  MPI_Finalize();
+  return info.Env().Undefined();
+}
+
 // Ends every rank of the job: a rank that fails between or inside collectives would otherwise
 // leave the others waiting forever. The message goes to stderr first, unbuffered. It takes no
 // turn of the lane: it must end the job also while a Promise form's worker is inside a
@@ -173,6 +193,7 @@ void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("broadcast", Napi::Function::New(env, Broadcast, "broadcast"));
   exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
   exports.Set("finalize", Napi::Function::New(env, Finalize, "finalize"));
+  exports.Set("finalizeAtExit", Napi::Function::New(env, FinalizeAtExit, "finalizeAtExit"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
 }
 

@@ -58,6 +58,8 @@ export function initMpi(options: InitMpiOptions = {}): MpiCommunicator {
     process.on('uncaughtException', abort);
     process.on('unhandledRejection', abort);
   }
-  process.on('exit', () => mpi.finalize());
+  // A process.exit() while a Promise form's collective is in flight aborts the job (finalizing
+  // would wait for a collective the other ranks may never join).
+  process.on('exit', (code) => mpi.finalizeAtExit(`speclin: rank ${rank} of ${size} exited (code ${code}) while a collective was in flight; aborting the MPI job`));
   return world;
 }

@@ -13,6 +13,8 @@ export interface NativeMpi {
   broadcast<A extends CommBuffer>(buffer: A, root: number): A;
   barrier(): void;
   finalize(): void;
+  /** MPI_Finalize, or MPI_Abort printing `message` where a collective is still in flight. */
+  finalizeAtExit(message: string): void;
   abort(message: string): never;
   graphFromEdges(n: number, src: Int32Array, dst: Int32Array, weight: Float64Array | undefined, symmetrize: boolean): NativeDistributedGraph;
   graphMultiply(handle: unknown, X: Float64Array, columns: number): Float64Array;

@@ -3,6 +3,7 @@
 // error, rather than leave the others waiting inside the collective. Argument 'waiting': rank 0
 // waits in the collective on its worker while rank 1 throws instead of joining. 'inside': rank 1
 // throws on its main thread while its own worker is inside the collective (rank 0 joins late).
+// 'exit': rank 1 calls process.exit(3) while its worker is inside the collective.
 import { initMpi, DistributedGraph, distributedEigsh } from '../../src/mpi/index.js';
 import { report } from './report.js';
 
@@ -16,7 +17,14 @@ const graph = DistributedGraph.fromEdges(comm, { n, src, dst, symmetrize: true }
 comm.barrier();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-if (mode === 'waiting') {
+if (mode === 'exit') {
+  if (rank === 0) await sleep(5000);
+  void distributedEigsh(graph, { k: 3 });
+  if (rank === 1) {
+    await sleep(300);
+    process.exit(3);
+  }
+} else if (mode === 'waiting') {
   if (rank === 1) {
     await sleep(300);
     throw new Error('a deliberate failure while rank 0 waits in a collective');
