@@ -5,7 +5,7 @@
 // Sizes are not multiples of 4 (the row padding), 64 (the Lanczos basis padding) or 256 (the
 // workgroup size), so every kernel runs with partial rows and partial workgroups.
 import test from 'ava';
-import { BipartiteGraph, SpeclinError, populationLossSync, svds } from '../src/index.js';
+import { BipartiteGraph, createWebGpuBackend, SpeclinError, populationLossSync, svds } from '../src/index.js';
 import type { GpuMatrix } from '../src/index.js';
 import type { Matrix } from '../src/types.js';
 import { train } from '../src/train/loop.js';
@@ -324,8 +324,11 @@ if (backend) {
     t.throws(() => gpu.uploadBipartite({ ...bad, indptr: [0, 1] }), { instanceOf: RangeError, message: /^graph\.indptr: expected 3 entries/ });
     t.throws(() => gpu.uploadBipartite({ ...bad, nRight: 0 }), { instanceOf: RangeError, message: /^graph\.nRight/ });
     const resident = gpu.uploadBipartite(bad);
+    const other = await createWebGpuBackend({ device: gpu.runtime.ctx.device });
+    await t.throwsAsync(other.spmv(resident, new Float32Array(2)), { instanceOf: TypeError, message: /^graph: this GpuBipartiteGraph belongs to another WebGPU backend/ });
+    other.dispose(); // leaves the shared device alive (a device passed in is the caller's)
     resident.destroy();
-    await t.throwsAsync(gpu.spmv(resident, new Float32Array(2)), { instanceOf: SpeclinError, message: /destroyed/ });
+    await t.throwsAsync(gpu.spmv(resident, new Float32Array(2)), { instanceOf: SpeclinError, message: /^graph: this GpuBipartiteGraph was destroyed/ });
     // Not converged: the error carries the triplets computed so far, completed like a result.
     const err = await t.throwsAsync(gpu.svds(graphOf(randomPairs(90, 130, 5, 8)), { k: 4, maxIterations: 1, ncv: 6 }), { instanceOf: SpeclinError });
     t.is((err as SpeclinError).code, 'ERR_NOT_CONVERGED');

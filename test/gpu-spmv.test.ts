@@ -5,7 +5,7 @@
 // on the main thread until the device is destroyed, so the backend is opened once per file, every
 // test runs serially on it, and it is disposed at the end. Tolerances: see helpers/gpu-reference.ts.
 import test from 'ava';
-import { Graph } from '../src/index.js';
+import { createWebGpuBackend, Graph, SpeclinError } from '../src/index.js';
 import { rng } from './helpers/random.js';
 import { relativeMaxError } from './helpers/reference.js';
 import { f32, host, csrFromRows, randomGraph, spmm64, reductionModes } from './helpers/gpu-reference.js';
@@ -43,6 +43,18 @@ if (backend) {
     await t.throwsAsync(gpu.spmv(g, new Float32Array(19)), { instanceOf: RangeError, message: /^x: expected 20 rows/ });
     await t.throwsAsync(gpu.spmv({ ...g, indices: g.indices.map((v, i) => (i === 3 ? 20 : v)) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indices\[3\]/ });
     await t.throwsAsync(gpu.spmv({ ...g, indptr: g.indptr.subarray(1) }, new Float32Array(20)), { instanceOf: RangeError, message: /^graph\.indptr/ });
+  });
+
+  test.serial('a resident GpuGraph: refused by another backend (even on the same device) and once destroyed', async (t) => {
+    const g = randomGraph(20, 2, 1);
+    const other = await createWebGpuBackend({ device: gpu.runtime.ctx.device });
+    const resident = gpu.uploadGraph(g);
+    await t.throwsAsync(other.spmv(resident, new Float32Array(20)), { instanceOf: TypeError, message: /^graph: this GpuGraph belongs to another WebGPU backend/ });
+    t.true((await gpu.spmv(resident, new Float32Array(20))) instanceof Float32Array);
+    resident.destroy();
+    t.true(resident.isDestroyed);
+    await t.throwsAsync(gpu.spmv(resident, new Float32Array(20)), { instanceOf: SpeclinError, message: /^graph: this GpuGraph was destroyed/ });
+    other.dispose(); // leaves the shared device alive (a device passed in is the caller's)
   });
 
   test.serial('spmv lane groups of 1 to 32 lanes, subgroup and tree reductions, against the CPU Graph products', async (t) => {

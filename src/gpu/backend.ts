@@ -4,7 +4,7 @@
 // stay on the GPU as GpuMatrix handles, so a training loop does not copy every step.
 import type { Matrix } from '../types.js';
 import { SpeclinError } from '../errors.js';
-import { GpuContext, type DeviceOptions, type GpuInfo } from './device.js';
+import { GpuContext, type DeviceOptions, type GpuBuffers, type GpuInfo } from './device.js';
 import { Pipelines } from './pipelines.js';
 import { GpuMatrix, upload, download, isGpuMatrix, wrapBuffer, readHostMatrix } from './matrix.js';
 import { encodeGemm, gramSpec, type GramKind } from './gram.js';
@@ -267,32 +267,31 @@ export class WebGpuBackend {
     return this.withBipartite(graph, (g) => svdsOnGpu(this.rt.ctx, this.rt.pipes, this.rt.owner, g, options));
   }
 
-  private async withBipartite<T>(graph: BipartiteInput, body: (g: GpuBipartiteGraph) => Promise<T>): Promise<T> {
-    this.rt.ctx.check();
-    if (graph instanceof GpuBipartiteGraph) {
-      if (graph.owner !== this.rt.owner) throw new TypeError('graph: this GpuBipartiteGraph belongs to another WebGPU backend');
-      if (graph.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'graph: this GpuBipartiteGraph was destroyed');
-      return body(graph);
-    }
-    const g = uploadBipartite(this.rt.ctx, this.rt.owner, bipartiteCsr(graph));
-    try {
-      return await body(g);
-    } finally {
-      g.destroy();
-    }
+  private withBipartite<T>(graph: BipartiteInput, body: (g: GpuBipartiteGraph) => Promise<T>): Promise<T> {
+    return this.withResident('GpuBipartiteGraph', graph instanceof GpuBipartiteGraph ? graph : undefined,
+      () => uploadBipartite(this.rt.ctx, this.rt.owner, bipartiteCsr(graph as Exclude<BipartiteInput, GpuBipartiteGraph>)), body);
   }
 
-  private async withGraph<T>(graph: GraphInput, body: (g: GpuGraph) => Promise<T>): Promise<T> {
-    this.rt.ctx.check();
-    if (graph instanceof GpuGraph) {
-      if (graph.owner !== this.rt.owner) throw new TypeError('graph: this GpuGraph belongs to another WebGPU backend');
-      if (graph.isDestroyed) throw new SpeclinError('ERR_DESTROYED', 'graph: this GpuGraph was destroyed');
-      return body(graph);
-    }
+  private withGraph<T>(graph: GraphInput, body: (g: GpuGraph) => Promise<T>): Promise<T> {
     // A speclin Graph (src/graph.ts) lives in native memory; its toCSR() gives the arrays.
-    const withCsr = graph as CsrInput & { toCSR?: () => CsrArraysInput };
-    const csr: CsrInput = typeof withCsr.toCSR === 'function' ? { n: withCsr.n, ...withCsr.toCSR() } : (graph as CsrInput);
-    const g = uploadGraph(this.rt.ctx, this.rt.owner, csr);
+    const csr = (): CsrInput => {
+      const withCsr = graph as CsrInput & { toCSR?: () => CsrArraysInput };
+      return typeof withCsr.toCSR === 'function' ? { n: withCsr.n, ...withCsr.toCSR() } : (graph as CsrInput);
+    };
+    return this.withResident('GpuGraph', graph instanceof GpuGraph ? graph : undefined, () => uploadGraph(this.rt.ctx, this.rt.owner, csr()), body);
+  }
+
+  /** Runs `body` on a graph already on this device (checked: this backend's, not destroyed), or
+   * on one uploaded for the call and freed after it. */
+  private async withResident<G extends GpuBuffers & { owner: object }, T>(
+    kind: string, resident: G | undefined, upload: () => G, body: (g: G) => Promise<T>,
+  ): Promise<T> {
+    this.rt.ctx.check();
+    if (resident !== undefined) {
+      this.checkOwned('graph', kind, resident);
+      return body(resident);
+    }
+    const g = upload();
     try {
       return await body(g);
     } finally {
@@ -348,8 +347,13 @@ export class WebGpuBackend {
   /** @internal */
   own(name: string, g: GpuMatrix): void {
     if (!isGpuMatrix(g)) throw new TypeError(`${name}: expected a GpuMatrix`);
-    if (g.owner !== this.rt.owner) throw new TypeError(`${name}: this GpuMatrix belongs to another WebGPU backend`);
-    if (g.isDestroyed) throw new SpeclinError('ERR_DESTROYED', `${name}: this GpuMatrix was destroyed`);
+    this.checkOwned(name, 'GpuMatrix', g);
+  }
+
+  /** TypeError for another backend's resource, SpeclinError ERR_DESTROYED for a destroyed one. */
+  private checkOwned(name: string, kind: string, r: { owner: object; isDestroyed: boolean }): void {
+    if (r.owner !== this.rt.owner) throw new TypeError(`${name}: this ${kind} belongs to another WebGPU backend`);
+    if (r.isDestroyed) throw new SpeclinError('ERR_DESTROYED', `${name}: this ${kind} was destroyed`);
   }
 
   /** Destroys the device and everything on it; the process can then exit by itself. */
