@@ -120,6 +120,12 @@ SPECLIN_INLINE void row_times_impl(const T* x, std::size_t k, T a, T* out) {
   for (std::size_t j = 0; j < k; ++j) out[j] = a * x[j];
 }
 
+// g <- g + a x in T (a x rounded first, as the kernels' beta = 1 path added it before).
+template <typename T>
+SPECLIN_INLINE void row_add_times_impl(T* g, const T* x, std::size_t k, T a) {
+  for (std::size_t j = 0; j < k; ++j) g[j] = g[j] + static_cast<T>(a * x[j]);
+}
+
 // g <- f g - (f inv^2 (x.g)) x in float64: with inv = 1/||x|| and f = s/||x||, the gradient through
 // x -> s x/||x||.
 template <typename T>
@@ -143,6 +149,7 @@ SPECLIN_INLINE void row_unclip_impl(T* g, const T* x, std::size_t k, double inv,
     row_scale_impl(x, k, f, out);                                                                        \
   }                                                                                                      \
   SPECLIN_ROW_CLONES void row_times(const T* x, std::size_t k, T a, T* out) { row_times_impl(x, k, a, out); } \
+  SPECLIN_ROW_CLONES void row_add_times(T* g, const T* x, std::size_t k, T a) { row_add_times_impl(g, x, k, a); } \
   SPECLIN_ROW_CLONES void row_unclip(T* g, const T* x, std::size_t k, double inv, double f) {           \
     row_unclip_impl(g, x, k, inv, f);                                                                    \
   }
@@ -306,13 +313,36 @@ void unclip_gradient(T* G, const std::vector<unsigned char>& clipped, const std:
   });
 }
 
-// The 'gram' gradients' products, onto the per-row terms the row pass wrote:
-// gradZ += alpha Ẑ G_W and gradW += alpha Ŵ G_Z (B x k times k x k: rows split over threads).
+// The 'gram' gradients: gradZ = alpha Ẑ G_W + a_i ŵ_i and gradW = alpha Ŵ G_Z + a_i ẑ_i
+// (a_i = a0 - a_diag d_i), then the chain rule through the clipping, all in one pass per gradient:
+// the per-row terms and the unclipping run as the product's epilogue on each block of rows while
+// it is in cache. Before, the row pass wrote the per-row terms for the product to accumulate
+// onto and a last pass re-read both gradients and inputs: two memory passes over four B x k
+// arrays that the epilogue avoids. The roundings are those of the separate passes (a_i ŵ_i rounded
+// and added to the rounded product, the unclipping in float64) except that for k beyond one depth
+// block of the kernels the per-row term is now added last instead of first.
 template <typename T>
-void add_gram_gradients(const T* Zh, const T* Wh, const T* GZ, const T* GW, std::size_t B, std::size_t k,
-                        double alpha, T* gradZ, T* gradW) {
-  tall_skinny_update<T, T, T>(B, k, k, static_cast<T>(alpha), Zh, k, GW, k, T(1), gradZ, k);
-  tall_skinny_update<T, T, T>(B, k, k, static_cast<T>(alpha), Wh, k, GZ, k, T(1), gradW, k);
+void gram_gradients(const T* Z, const T* W, const T* Zh, const T* Wh, const T* GZ, const T* GW, std::size_t B,
+                    std::size_t k, double alpha, const Rows& rows, double a0, double a_diag, T* gradZ, T* gradW) {
+  struct Side {
+    const T *X, *Xh_other;  // the input (unclipped) and the other tower's clipped rows
+    const unsigned char* clipped;
+    const double *scale, *norm;
+    T* G;
+  };
+  auto epilogue = [&](const Side& side) {
+    return [&rows, &side, k, a0, a_diag](std::size_t i0, std::size_t count) {
+      for (std::size_t i = i0; i < i0 + count; ++i) {
+        T* g = side.G + i * k;
+        row_add_times(g, side.Xh_other + i * k, k, static_cast<T>(a0 - a_diag * rows.diag[i]));
+        if (side.clipped[i]) row_unclip(g, side.X + i * k, k, 1.0 / side.norm[i], side.scale[i]);
+      }
+    };
+  };
+  const Side z{Z, Wh, rows.clipped_z.data(), rows.scale_z.data(), rows.norm_z.data(), gradZ};
+  const Side w{W, Zh, rows.clipped_w.data(), rows.scale_w.data(), rows.norm_w.data(), gradW};
+  tall_skinny_update<T, T, T>(B, k, k, static_cast<T>(alpha), Zh, k, GW, k, T(0), gradZ, k, epilogue(z));
+  tall_skinny_update<T, T, T>(B, k, k, static_cast<T>(alpha), Wh, k, GZ, k, T(0), gradW, k, epilogue(w));
 }
 
 template <typename T>
@@ -405,7 +435,10 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
   // The per-row gradient coefficient: the positive term and, for 'gram' with off-diagonal
   // negatives, the diagonal that <G_Z, G_W> includes and N excludes ('pairwise' zeroes it in S).
   const double a_diag = gram_path && off ? alpha : 0.0;
-  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, coef.a0, a_diag, r);
+  // 'gram' adds the per-row gradient terms in its products' epilogue; 'pairwise' accumulates its
+  // products onto them.
+  Rows rows = gram_path ? row_pass<T>(Z, W, B, k, o, Zc.get(), Wc.get(), nullptr, nullptr, 0.0, 0.0, r)
+                        : row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, coef.a0, a_diag, r);
   const T* Zh = o.clip ? Zc.get() : Z;
   const T* Wh = o.clip ? Wc.get() : W;
 
@@ -427,10 +460,10 @@ SpectralLossResult spectral_loss(const T* Z, const T* W, std::size_t B, std::siz
       total -= dd;
     }
     r.negative = c * total / mu;
-    if (grads) add_gram_gradients(Zh, Wh, GZ.get(), GW.get(), B, k, alpha, gradZ, gradW);
+    if (grads) gram_gradients(Z, W, Zh, Wh, GZ.get(), GW.get(), B, k, alpha, rows, coef.a0, a_diag, gradZ, gradW);
   }
   r.loss = r.positive + r.negative;
-  if (grads && (r.clipped_z || r.clipped_w)) {
+  if (grads && !gram_path && (r.clipped_z || r.clipped_w)) {
     unclip_gradient(gradZ, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
     unclip_gradient(gradW, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
   }
@@ -487,7 +520,7 @@ SpectralLossResult spectral_loss_from_statistics(const T* Z, const T* W, std::si
     Zc = scratch<T>(B * k);
     Wc = scratch<T>(B * k);
   }
-  Rows rows = row_pass(Z, W, B, k, o, Zc.get(), Wc.get(), gradZ, gradW, coef.a0, off ? coef.alpha : 0.0, r);
+  Rows rows = row_pass<T>(Z, W, B, k, o, Zc.get(), Wc.get(), nullptr, nullptr, 0.0, 0.0, r);
   const double* GZ = stats + 5;
   const double* GW = stats + 5 + k * k;
   r.positive = -2.0 / Bd * stats[1] / coef.mu;
@@ -503,9 +536,8 @@ SpectralLossResult spectral_loss_from_statistics(const T* Z, const T* W, std::si
     }
     const T* Zh = o.clip ? Zc.get() : Z;
     const T* Wh = o.clip ? Wc.get() : W;
-    add_gram_gradients(Zh, Wh, GZt.get(), GWt.get(), B, k, coef.alpha, gradZ, gradW);
-    unclip_gradient(gradZ, rows.clipped_z, rows.scale_z, rows.norm_z, Z, B, k);
-    unclip_gradient(gradW, rows.clipped_w, rows.scale_w, rows.norm_w, W, B, k);
+    gram_gradients(Z, W, Zh, Wh, GZt.get(), GWt.get(), B, k, coef.alpha, rows, coef.a0, off ? coef.alpha : 0.0,
+                   gradZ, gradW);
   }
   return r;
 }

@@ -255,12 +255,14 @@ void inner_driver(std::size_t n, std::size_t kz, std::size_t kw, T alpha, const 
 
 template <typename T, typename TV, typename TH>
 void update_driver(std::size_t n, std::size_t m, std::size_t k, T alpha, const TV* V, std::size_t ldv,
-                   const TH* H, std::size_t ldh, T beta, T* Y, std::size_t ldy) {
+                   const TH* H, std::size_t ldh, T beta, T* Y, std::size_t ldy,
+                   const std::function<void(std::size_t, std::size_t)>* epilogue) {
   if (n == 0 || k == 0) return;
   if (m == 0 || alpha == T(0)) {
     parallel_for(0, n, std::max<std::size_t>(1, 16384 / k), [&](std::size_t lo, std::size_t hi) {
       for (std::size_t i = lo; i < hi; ++i)
         for (std::size_t j = 0; j < k; ++j) Y[i * ldy + j] = beta == T(0) ? T(0) : beta * Y[i * ldy + j];
+      if (epilogue) (*epilogue)(lo, hi - lo);
     });
     return;
   }
@@ -300,6 +302,7 @@ void update_driver(std::size_t n, std::size_t m, std::size_t k, T alpha, const T
                        Y + (i0 + ip) * ldy + j, ldy, alpha, beta_eff);
       }
     }
+    if (epilogue) (*epilogue)(i0, rows);
   });
 }
 
@@ -319,7 +322,14 @@ void tall_skinny_inner(std::size_t n, std::size_t kz, std::size_t kw, TC alpha, 
 template <typename TY, typename TV, typename TH>
 void tall_skinny_update(std::size_t n, std::size_t m, std::size_t k, TY alpha, const TV* V, std::size_t ldv,
                         const TH* H, std::size_t ldh, TY beta, TY* Y, std::size_t ldy) {
-  update_driver<TY, TV, TH>(n, m, k, alpha, V, ldv, H, ldh, beta, Y, ldy);
+  update_driver<TY, TV, TH>(n, m, k, alpha, V, ldv, H, ldh, beta, Y, ldy, nullptr);
+}
+
+template <typename TY, typename TV, typename TH>
+void tall_skinny_update(std::size_t n, std::size_t m, std::size_t k, TY alpha, const TV* V, std::size_t ldv,
+                        const TH* H, std::size_t ldh, TY beta, TY* Y, std::size_t ldy,
+                        const std::function<void(std::size_t, std::size_t)>& epilogue) {
+  update_driver<TY, TV, TH>(n, m, k, alpha, V, ldv, H, ldh, beta, Y, ldy, &epilogue);
 }
 
 #define SPECLIN_INNER(TZ, TW, TC)                                                                     \
@@ -333,7 +343,10 @@ SPECLIN_INNER(double, float, double)
 #undef SPECLIN_INNER
 #define SPECLIN_UPDATE(TY, TV, TH)                                                                     \
   template void tall_skinny_update<TY, TV, TH>(std::size_t, std::size_t, std::size_t, TY, const TV*, \
-                                               std::size_t, const TH*, std::size_t, TY, TY*, std::size_t);
+                                               std::size_t, const TH*, std::size_t, TY, TY*, std::size_t);       \
+  template void tall_skinny_update<TY, TV, TH>(std::size_t, std::size_t, std::size_t, TY, const TV*, std::size_t,  \
+                                               const TH*, std::size_t, TY, TY*, std::size_t,                     \
+                                               const std::function<void(std::size_t, std::size_t)>&);
 SPECLIN_UPDATE(float, float, float)
 SPECLIN_UPDATE(double, double, double)
 SPECLIN_UPDATE(double, float, double)

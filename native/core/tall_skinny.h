@@ -18,6 +18,7 @@
 // too is bit-identical for any thread count.
 #pragma once
 #include <cstddef>
+#include <functional>
 
 namespace speclin {
 
@@ -42,5 +43,14 @@ void tall_skinny_inner(std::size_t n, std::size_t kz, std::size_t kw, TC alpha, 
 template <typename TY, typename TV, typename TH>
 void tall_skinny_update(std::size_t n, std::size_t m, std::size_t k, TY alpha, const TV* V, std::size_t ldv,
                         const TH* H, std::size_t ldh, TY beta, TY* Y, std::size_t ldy);
+
+// The same, then epilogue(i0, rows) on the thread that computed rows [i0, i0 + rows) of Y, once
+// they are final and while they are still in cache: an element-wise pass over Y fused into the
+// product (the spectral loss's per-row terms and clipping chain rule). The blocks depend on the
+// shape only, and a row's epilogue must depend on that row alone.
+template <typename TY, typename TV, typename TH>
+void tall_skinny_update(std::size_t n, std::size_t m, std::size_t k, TY alpha, const TV* V, std::size_t ldv,
+                        const TH* H, std::size_t ldh, TY beta, TY* Y, std::size_t ldy,
+                        const std::function<void(std::size_t i0, std::size_t rows)>& epilogue);
 
 }  // namespace speclin

@@ -198,6 +198,38 @@ void check_deterministic(std::size_t n, std::size_t kz, std::size_t kw) {
   set_threads(initial);
 }
 
+// The epilogue form: each row handed to the epilogue exactly once, after its product is final
+// (the epilogue rewrites the row, so the result must equal the product followed by the same
+// rewrite as a separate pass, bit for bit), for any thread count.
+template <typename T>
+void check_update_epilogue(std::size_t n, std::size_t m, std::size_t k) {
+  std::vector<T> V = matrix<T>(n, m, m, false), H = matrix<T>(m, k, k, false), Y0 = matrix<T>(n, k, k, false);
+  std::vector<T> want = Y0;
+  tall_skinny_update<T, T, T>(n, m, k, T(-1), V.data(), m, H.data(), k, T(1), want.data(), k);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < k; ++j) want[i * k + j] = want[i * k + j] * T(3) + static_cast<T>(i);
+  const int initial = get_threads();
+  for (int threads : {1, 2, 3}) {
+    set_threads(threads);
+    std::vector<T> Y = Y0;
+    std::vector<int> seen(n, 0);
+    tall_skinny_update<T, T, T>(n, m, k, T(-1), V.data(), m, H.data(), k, T(1), Y.data(), k,
+                                [&](std::size_t i0, std::size_t rows) {
+                                  for (std::size_t i = i0; i < i0 + rows; ++i) {
+                                    ++seen[i];
+                                    for (std::size_t j = 0; j < k; ++j)
+                                      Y[i * k + j] = Y[i * k + j] * T(3) + static_cast<T>(i);
+                                  }
+                                });
+    const std::string what = std::string("update epilogue ") + name<T>() + " n=" + std::to_string(n) + " m=" +
+                              std::to_string(m) + " k=" + std::to_string(k) + " threads=" + std::to_string(threads);
+    for (std::size_t i = 0; i < n; ++i)
+      if (seen[i] != 1) return fail(what + ": row " + std::to_string(i) + " seen " + std::to_string(seen[i]) + " times");
+    if (std::memcmp(Y.data(), want.data(), Y.size() * sizeof(T)) != 0) fail(what + ": not the product, then the pass");
+  }
+  set_threads(initial);
+}
+
 void run_all() {
   // Shapes cross the partition (512 rows a part, up to 64 parts), the kc = 256 depth blocks, the
   // micro-tiles (6 x 16 / 6 x 8 AVX2, 8 x 32 / 8 x 16 AVX-512, 4 x 8 / 4 x 4 portable), both
@@ -247,6 +279,11 @@ void run_all() {
     for (double c : C)
       if (c != 1.0) fail("alpha = 0 must give beta C");
   }
+  for (const auto& s : updates) {
+    check_update_epilogue<float>(s[0], s[1], s[2]);
+    check_update_epilogue<double>(s[0], s[1], s[2]);
+  }
+  check_update_epilogue<float>(1000, 0, 7);  // m = 0: Y = beta Y, then the epilogue
   check_deterministic<float>(4096, 128, 96);
   check_deterministic<double>(20000, 24, 3);
   check_deterministic<float>(100000, 32, 2);
