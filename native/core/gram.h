@@ -1,8 +1,10 @@
 // Dense products of the Gram family. Row-major throughout; leading dimensions are in elements.
 // These and the tall-skinny products of tall_skinny.h (Z^T W and Z - V H over a long dimension,
-// on the same micro-kernels) are the only GEMM routines of the core: the loss, the encoders, the
-// kNN graph and the population loss all call them, so a faster kernel here speeds up everything.
-// (eigsh's own row loops, gs_pass and block_gram in eigsh*.cc, are to move onto tall_skinny.h.)
+// on the same micro-kernels) are the core's GEMM routines: the loss, the encoders, the kNN graph,
+// the population loss and the C ABI call them, so a faster kernel here speeds up all of them.
+// Two row loops of the eigensolver are still products of their own: the fused Gram-Schmidt pass
+// (basis_pass over gs_rows_portable / gs_rows_avx2, lanczos_block_ops.cc and eigsh_avx2.cc) and
+// block_gram (lanczos_block_ops.cc), float64 with a few columns.
 #pragma once
 #include <cstddef>
 
