@@ -111,6 +111,7 @@ struct EigshSolver::State {
       lock_res.push_back(res[q]);
     }
     if (locked() >= plan.k) return finish();
+    fact->set_locked_values(lock_val);
     return start();
   }
 
@@ -192,6 +193,7 @@ struct EigshSolver::State {
         if (std::find(lock.begin(), lock.end(), i) == lock.end()) keep.push_back(i);
       keep.resize(policy.kept(keep.size(), plan.k - l, l));
     }
+    fact->set_locked_values(lock_val);
     fact->restart(fact->input(), cands.size(), lock_cols, keep);
     if (l >= plan.k) return finish();
     return request_extend();

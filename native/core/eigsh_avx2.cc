@@ -75,48 +75,83 @@ inline void subtract_one(const double* const v[4], double* const w[4], std::size
   for (std::size_t r = 0; r < rows; ++r) w[r][q] -= d0[r];
 }
 
+// w_r -= v_r CsubT^T for the rows of a group (CsubT b x j, transposed coefficients).
+inline void subtract_block(const double* const v[4], double* const w[4], std::size_t rows, const double* CsubT,
+                           std::size_t j, std::size_t b, __m256i mask) {
+  std::size_t q = 0;
+  for (; q + 2 <= b; q += 2) subtract_two(v, w, rows, CsubT + q * j, CsubT + (q + 1) * j, j, q, mask);
+  if (q < b) subtract_one(v, w, rows, CsubT + q * j, j, q, mask);
+}
+
+// gram (upper triangle) += w_r^T w_r, and acc (b x j, transposed) += w_r^T v_r, for the rows of a
+// group: each accumulator vector of acc is loaded and stored once for four rows.
+inline void accumulate(const double* const v[4], double* const w[4], std::size_t rows, std::size_t b, std::size_t j,
+                       double* acc, double* gram) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t a = 0; a < b; ++a)
+      for (std::size_t z = a; z < b; ++z) gram[a * b + z] += w[r][a] * w[r][z];
+  if (!acc) return;
+  for (std::size_t q = 0; q < b; ++q) {
+    double wq[4];
+    for (std::size_t r = 0; r < 4; ++r) wq[r] = r < rows ? w[r][q] : 0.0;
+    double* a = acc + q * j;
+    __m256d w0 = _mm256_set1_pd(wq[0]), w1 = _mm256_set1_pd(wq[1]), w2 = _mm256_set1_pd(wq[2]),
+            w3 = _mm256_set1_pd(wq[3]);
+    std::size_t p = 0;
+    for (; p + 4 <= j; p += 4) {
+      __m256d x = _mm256_loadu_pd(a + p);
+      x = _mm256_fmadd_pd(w0, _mm256_loadu_pd(v[0] + p), x);
+      x = _mm256_fmadd_pd(w1, _mm256_loadu_pd(v[1] + p), x);
+      x = _mm256_fmadd_pd(w2, _mm256_loadu_pd(v[2] + p), x);
+      x = _mm256_fmadd_pd(w3, _mm256_loadu_pd(v[3] + p), x);
+      _mm256_storeu_pd(a + p, x);
+    }
+    for (; p < j; ++p) a[p] += wq[0] * v[0][p] + wq[1] * v[1][p] + wq[2] * v[2][p] + wq[3] * v[3][p];
+  }
+}
+
+// The group's row pointers: rows past the end repeat the first row (their results are not used).
+inline std::size_t group(std::size_t i, std::size_t hi, const double* V, std::size_t ldv, std::size_t off, double* W,
+                         std::size_t b, const double* v[4], double* w[4]) {
+  const std::size_t rows = hi - i < 4 ? hi - i : 4;
+  for (std::size_t r = 0; r < 4; ++r) {
+    const std::size_t ir = i + (r < rows ? r : 0);
+    v[r] = V + ir * ldv + off;
+    w[r] = W + ir * b;
+  }
+  return rows;
+}
+
 }  // namespace
 
 void gs_rows_avx2(std::size_t lo, std::size_t hi, const double* V, std::size_t ldv, std::size_t j, double* W,
                   std::size_t b, const double* CsubT, double* acc, double* gram) {
   const __m256i mask = tail_mask(j % 4);
-  // Four rows at a time: the subtraction's dot products of the four rows reduce together, and
-  // each accumulator vector of acc is loaded and stored once for four rows.
+  // Four rows at a time: the subtraction's dot products of the four rows reduce together.
   for (std::size_t i = lo; i < hi; i += 4) {
-    std::size_t rows = hi - i < 4 ? hi - i : 4;
     const double* v[4];
     double* w[4];
-    for (std::size_t r = 0; r < 4; ++r) {
-      std::size_t ir = i + (r < rows ? r : 0);
-      v[r] = V + ir * ldv;
-      w[r] = W + ir * b;
-    }
-    if (CsubT) {
-      std::size_t q = 0;
-      for (; q + 2 <= b; q += 2) subtract_two(v, w, rows, CsubT + q * j, CsubT + (q + 1) * j, j, q, mask);
-      if (q < b) subtract_one(v, w, rows, CsubT + q * j, j, q, mask);
-    }
+    const std::size_t rows = group(i, hi, V, ldv, 0, W, b, v, w);
+    if (CsubT) subtract_block(v, w, rows, CsubT, j, b, mask);
+    accumulate(v, w, rows, b, j, acc, gram);
+  }
+}
+
+void lagged_rows_avx2(std::size_t lo, std::size_t hi, double* V, std::size_t ldv, std::size_t jx, double* X,
+                      std::size_t b, const double* lagT, std::size_t r0, std::size_t r1, const double* knownT,
+                      double* Y, double* acc, double* gram) {
+  const std::size_t j = jx + b, jk = r1 - r0;
+  const __m256i mask_x = tail_mask(jx % 4), mask_k = tail_mask(jk % 4);
+  for (std::size_t i = lo; i < hi; i += 4) {
+    const double *v[4], *vk[4];
+    double *x[4], *y[4];
+    const std::size_t rows = group(i, hi, V, ldv, 0, X, b, v, x);
+    group(i, hi, V, ldv, r0, Y, b, vk, y);
+    if (lagT && jx > 0) subtract_block(v, x, rows, lagT, jx, b, mask_x);
     for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t a = 0; a < b; ++a)
-        for (std::size_t z = a; z < b; ++z) gram[a * b + z] += w[r][a] * w[r][z];
-    if (!acc) continue;
-    for (std::size_t q = 0; q < b; ++q) {
-      double wq[4];
-      for (std::size_t r = 0; r < 4; ++r) wq[r] = r < rows ? w[r][q] : 0.0;
-      double* a = acc + q * j;
-      __m256d w0 = _mm256_set1_pd(wq[0]), w1 = _mm256_set1_pd(wq[1]), w2 = _mm256_set1_pd(wq[2]),
-              w3 = _mm256_set1_pd(wq[3]);
-      std::size_t p = 0;
-      for (; p + 4 <= j; p += 4) {
-        __m256d x = _mm256_loadu_pd(a + p);
-        x = _mm256_fmadd_pd(w0, _mm256_loadu_pd(v[0] + p), x);
-        x = _mm256_fmadd_pd(w1, _mm256_loadu_pd(v[1] + p), x);
-        x = _mm256_fmadd_pd(w2, _mm256_loadu_pd(v[2] + p), x);
-        x = _mm256_fmadd_pd(w3, _mm256_loadu_pd(v[3] + p), x);
-        _mm256_storeu_pd(a + p, x);
-      }
-      for (; p < j; ++p) a[p] += wq[0] * v[0][p] + wq[1] * v[1][p] + wq[2] * v[2][p] + wq[3] * v[3][p];
-    }
+      for (std::size_t q = 0; q < b; ++q) V[(i + r) * ldv + jx + q] = x[r][q];
+    if (jk > 0) subtract_block(vk, y, rows, knownT, jk, b, mask_k);
+    accumulate(v, y, rows, b, j, acc, gram);
   }
 }
 

@@ -45,6 +45,21 @@ void basis_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double
                 const double* CsubT, double* Cout, double* gram, const double* fill = nullptr,
                 std::size_t fill_cols = 0);
 
+// The one read of the basis per block step of the lagged projection (docs/eigs.md, "one read of
+// the basis per step"). The block X (n x b, contiguous) awaiting storage as V[:, jx : jx + b]
+// was formed before its projection against V[:, 0:jx] was subtracted: row by row, X -= V[:, 0:jx]
+// lag (lagT b x jx, transposed; null: nothing lagged), X is stored into V, Y (n x b, the block's
+// product) -= V[:, r0:r1] known (knownT b x (r1 - r0): its known couplings), and
+// Cout ((jx + b) x b) = V[:, 0 : jx + b]^T Y and gram = Y^T Y, both after the subtraction. The
+// three steps run per group of four rows (AVX2) or per slice of rows small enough that the three
+// uses of a row hit the cache (portable).
+void lagged_pass(std::size_t n, double* V, std::size_t ldv, std::size_t jx, double* X, std::size_t b,
+                 const double* lagT, std::size_t r0, std::size_t r1, const double* knownT, double* Y, double* Cout,
+                 double* gram);
+
+// W (n x b) -= X C for two contiguous n x b blocks (C b x b), and gram = W^T W after it.
+void block_update(std::size_t n, const double* X, double* W, std::size_t b, const double* C, double* gram);
+
 // Calls f with the block width as a compile-time constant for the common widths (1-4), so that
 // the per-row loops over a few columns unroll; otherwise with the runtime value. The row loops of
 // the block operations were loop-overhead bound: 8 ms for CholQR2 of a 200 000 x 3 block.

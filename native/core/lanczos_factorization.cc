@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "dense_eigen.h"
 #include "gram.h"
@@ -13,6 +14,7 @@ namespace speclin::lanczos {
 BlockLanczosFactorization::BlockLanczosFactorization(std::size_t n, std::size_t basis, std::size_t block,
                                                      std::size_t buffer_cols, std::uint64_t seed, EigshProfile* profile)
     : n_(n), m_(basis), b_(block), profile_(profile), orth_(n, seed, profile), seed_(seed) {
+  lag_enabled_ = !std::getenv("SPECLIN_EIGSH_TWO_PASS");
   V_.assign(n * m_, 0.0);
   T_.assign(m_ * m_, 0.0);
   const std::size_t w = std::max(buffer_cols, b_);
@@ -45,6 +47,7 @@ void BlockLanczosFactorization::with_basis(F&& f) {
 }
 
 void BlockLanczosFactorization::settle() {
+  if (pending_ && lagged_) apply_lag(X_.data(), j_ - b_), lagged_ = false;
   with_basis([](Basis& v) { store_pending(v); });
 }
 
@@ -80,18 +83,113 @@ void BlockLanczosFactorization::request_block() {
 void BlockLanczosFactorization::extend() {
   // Y = A X becomes the new block without a copy.
   std::swap(W_, Y_);
-  std::vector<double> sc(b_), G(b_ * b_);
-  with_basis([&](Basis& v) { orth_.project(v, 0, W_.data(), b_, C_.data(), sc.data(), G.data()); });
+  if (lag_enabled_ && pending_) {
+    extend_lagged();
+  } else {
+    std::vector<double> sc(b_);
+    extend_two_pass(sc, false);
+  }
+  analyze();
+}
+
+// Projects the new block against the whole basis in two passes (the third only where needed)
+// and orthonormalizes it. `scale`: the columns' norms before projection, filled here unless
+// `after_lag` (the lag was just subtracted from a block whose product had those norms: the
+// projection adds to T's column block instead of setting it).
+void BlockLanczosFactorization::extend_two_pass(std::vector<double>& scale, bool after_lag) {
+  std::vector<double> G(b_ * b_);
+  with_basis([&](Basis& v) {
+    orth_.project(v, 0, W_.data(), b_, C_.data(), after_lag ? nullptr : scale.data(), G.data());
+  });
   // The new column block of T = V^T A V (both passes' coefficients), mirrored: T stays exactly
   // symmetric. Rows of locked vectors are dropped: projecting them out is the deflation.
   const std::size_t j0 = j_ - b_;
   for (std::size_t r = l_; r < j0; ++r)
-    for (std::size_t q = 0; q < b_; ++q) T_[r * m_ + j0 + q] = T_[(j0 + q) * m_ + r] = C_[r * b_ + q];
+    for (std::size_t q = 0; q < b_; ++q) {
+      const double t = (after_lag ? T_[r * m_ + j0 + q] : 0.0) + C_[r * b_ + q];
+      T_[r * m_ + j0 + q] = T_[(j0 + q) * m_ + r] = t;
+    }
   for (std::size_t p = 0; p < b_; ++p)
     for (std::size_t q = 0; q < b_; ++q)
-      T_[(j0 + p) * m_ + j0 + q] = 0.5 * (C_[(j0 + p) * b_ + q] + C_[(j0 + q) * b_ + p]);
-  with_basis([&](Basis& v) { orth_.orthonormalize_block(v, W_.data(), b_, b_, sc.data(), R_.data(), G.data()); });
-  analyze();
+      T_[(j0 + p) * m_ + j0 + q] = (after_lag ? T_[(j0 + p) * m_ + j0 + q] : 0.0) +
+                                   0.5 * (C_[(j0 + p) * b_ + q] + C_[(j0 + q) * b_ + p]);
+  with_basis([&](Basis& v) { orth_.orthonormalize_block(v, W_.data(), b_, b_, scale.data(), R_.data(), G.data()); });
+}
+
+// One read of the basis per block step (docs/eigs.md): the sweep that stores the block x (less
+// its lagged projection) also forms V^T y for its product y; y less x's part is the next block
+// w, and w's projection onto the rest of the basis, V^T w = (V^T y) there, is subtracted in the
+// next step's sweep. y is the product of x before its lag was subtracted: A x differs from it by
+// A V lag, a vector in the basis' span of size ||A|| |lag| (|lag| is at rounding level: one
+// classical Gram-Schmidt pass of the previous block), which the projection removes with the rest.
+void BlockLanczosFactorization::extend_lagged() {
+  const std::size_t jx = j_ - b_, g2 = b_ * b_;
+  // What y loses before it is measured: x's couplings already in T (the previous block's R, or
+  // after a restart the kept Ritz vectors'), and when x had a lag, A V lag = V T lag (the locked
+  // columns with their Ritz values): without it y would keep the lag's image, and the next lag
+  // would grow by ||A|| / ||R|| a step.
+  std::size_t r0 = jx, r1 = l_;
+  for (std::size_t r = l_; r < jx; ++r)
+    for (std::size_t q = 0; q < b_; ++q)
+      if (T_[r * m_ + jx + q] != 0) r0 = std::min(r0, r), r1 = std::max(r1, r + 1);
+  if (r1 <= r0) r0 = r1 = 0;
+  if (lagged_) r0 = 0, r1 = j_;
+  std::vector<double> known((r1 - r0) * b_, 0.0), Gy(g2), Gw(g2), sc(b_);
+  for (std::size_t r = std::max(r0, l_); r < std::min(r1, jx); ++r)
+    for (std::size_t q = 0; q < b_; ++q) known[(r - r0) * b_ + q] = T_[r * m_ + jx + q];
+  if (lagged_)
+    for (std::size_t r = 0; r < j_; ++r)
+      for (std::size_t q = 0; q < b_; ++q) {
+        double u = 0;
+        if (r < l_) {
+          u = locked_values_[r] * lag_[r * b_ + q];
+        } else {
+          for (std::size_t c = l_; c < jx; ++c) u += T_[r * m_ + c] * lag_[c * b_ + q];
+        }
+        known[r * b_ + q] += u;
+      }
+  with_basis([&](Basis& v) {
+    orth_.lagged_sweep(v, X_.data(), lagged_ ? lag_.data() : nullptr, r0, r1, known.data(), W_.data(), C_.data(),
+                       Gy.data());
+  });
+  lagged_ = false;
+  // x's column block of T = V^T A x: the known couplings plus the measured rest, mirrored.
+  for (std::size_t r = l_; r < jx; ++r)
+    for (std::size_t q = 0; q < b_; ++q) {
+      const double t = T_[r * m_ + jx + q] + C_[r * b_ + q];
+      T_[r * m_ + jx + q] = T_[(jx + q) * m_ + r] = t;
+    }
+  for (std::size_t p = 0; p < b_; ++p)
+    for (std::size_t q = 0; q < b_; ++q)
+      T_[(jx + p) * m_ + jx + q] = 0.5 * (C_[(jx + p) * b_ + q] + C_[(jx + q) * b_ + p]);
+  // w = y - x C_x (x is contiguous: a read of two n x b blocks, not of the basis).
+  block_update(n_, X_.data(), W_.data(), b_, C_.data() + jx * b_, Gw.data());
+  // The lag covers the whole basis, x's rows zero (their part was subtracted just now).
+  lag_.assign(C_.begin(), C_.begin() + jx * b_);
+  lag_.resize(j_ * b_, 0.0);
+  for (std::size_t q = 0; q < b_; ++q) sc[q] = std::sqrt(Gy[q * b_ + q]);
+  bool ok = false;
+  with_basis([&](Basis& v) {
+    ok = orth_.orthonormalize_lagged(v, j_, W_.data(), b_, lag_.data(), sc.data(), Gw.data(), R_.data());
+  });
+  if (ok) {
+    lagged_ = true;
+    return;
+  }
+  apply_lag(W_.data(), j_);
+  extend_two_pass(sc, true);
+}
+
+void BlockLanczosFactorization::apply_lag(double* w, std::size_t rows) {
+  PhaseTimer timer(profile_ ? &profile_->project : nullptr);
+  std::vector<double> lagT(rows * b_), unused(b_ * b_);
+  for (std::size_t p = 0; p < rows; ++p)
+    for (std::size_t q = 0; q < b_; ++q) lagT[q * rows + p] = lag_[p * b_ + q];
+  basis_pass(n_, V_.data(), m_, rows, w, b_, lagT.data(), nullptr, unused.data());
+  if (profile_) {
+    ++profile_->basis_passes;
+    profile_->basis_vectors_read += rows;
+  }
 }
 
 void BlockLanczosFactorization::analyze() {
@@ -145,6 +243,8 @@ void BlockLanczosFactorization::restart(const double* X, std::size_t xcols, cons
                                         const std::vector<std::size_t>& keep) {
   PhaseTimer timer(profile_ ? &profile_->restart : nullptr);
   settle();
+  // The residual block's lag refers to the basis about to be rotated: subtract it first.
+  if (lagged_) apply_lag(W_.data(), j_), lagged_ = false;
   const std::size_t l0 = l_, nl = lock_cols.size(), kk = keep.size();
   if (nl > 0 || kk > 0) {
     std::vector<double> Ykeep(ma_ * kk);

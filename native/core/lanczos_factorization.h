@@ -52,6 +52,8 @@ class BlockLanczosFactorization {
                const std::vector<std::size_t>& keep);
 
   std::size_t locked() const { return l_; }
+  // The locked columns' eigenvalues (the lagged projection needs A V for them), in column order.
+  void set_locked_values(const std::vector<double>& values) { locked_values_ = values; }
   std::size_t block() const { return b_; }
   std::size_t basis_size() const { return m_; }
   // Column q of V (leading dimension basis_size()).
@@ -64,6 +66,11 @@ class BlockLanczosFactorization {
   void request_block();
   void analyze();
 
+  void extend_lagged();
+  void extend_two_pass(std::vector<double>& scale, bool after_lag);
+  // Subtracts the lag (V[:, 0 : j - b] lag) from the block w now.
+  void apply_lag(double* w, std::size_t jx);
+
   std::size_t n_, m_, b_;
   EigshProfile* profile_;
   BlockOrthogonalizer orth_;
@@ -72,6 +79,10 @@ class BlockLanczosFactorization {
   std::size_t l_ = 0, j_ = 0;  // locked columns, basis columns
   bool pending_ = false;       // V[:, j - b : j] still in X (the block awaiting its product)
   std::vector<double> X_, Y_, W_, R_, C_;
+  // The lagged projection: the residual block (W after extend, X once requested) is its stored
+  // columns less V[:, 0 : rows] lag_, subtracted inside the next sweep.
+  bool lag_enabled_ = true, lagged_ = false;
+  std::vector<double> lag_, locked_values_;
   std::vector<double> theta_, Yr_, est_;
   std::size_t ma_ = 0;
 };

@@ -116,6 +116,87 @@ void BlockOrthogonalizer::project(Basis& basis, std::size_t from, double* w, std
     for (std::size_t i = 0; i < j * ncols; ++i) coef[i] = c1_[i] + (second ? c2_[i] : 0.0);
 }
 
+void BlockOrthogonalizer::lagged_sweep(Basis& basis, double* x, const double* lag, std::size_t r0, std::size_t r1,
+                                       const double* known, double* y, double* coef, double* gram_y) {
+  PhaseTimer timer(profile_ ? &profile_->project : nullptr);
+  const std::size_t b = basis.pending_cols, j = basis.cols, jx = j - b;
+  std::vector<double> lagT(lag ? jx * b : 0), knownT((r1 - r0) * b);
+  for (std::size_t p = 0; p < (lag ? jx : 0); ++p)
+    for (std::size_t q = 0; q < b; ++q) lagT[q * jx + p] = lag[p * b + q];
+  for (std::size_t p = 0; p < r1 - r0; ++p)
+    for (std::size_t q = 0; q < b; ++q) knownT[q * (r1 - r0) + p] = known[p * b + q];
+  lagged_pass(n_, basis.V, basis.ld, jx, x, b, lag ? lagT.data() : nullptr, r0, r1, knownT.data(), y, coef, gram_y);
+  basis.pending = nullptr;
+  basis.pending_cols = 0;
+  if (profile_) {
+    ++profile_->blocks;
+    ++profile_->full_projections;
+    ++profile_->basis_passes;
+    profile_->basis_vectors_read += j;
+  }
+}
+
+bool BlockOrthogonalizer::orthonormalize_lagged(Basis& basis, std::size_t jx, double* w, std::size_t b, double* lag,
+                                                const double* scale, const double* gram_w, double* R) {
+  PhaseTimer timer(profile_ ? &profile_->block : nullptr);
+  const std::size_t g2 = b * b;
+  std::vector<double> G(gram_w, gram_w + g2);
+  // The Gram matrix of w - V lag (Pythagoras; V orthonormal to working precision).
+  auto less_lag = [&](std::vector<double>& M, const double* L) {
+    for (std::size_t a = 0; a < b; ++a)
+      for (std::size_t z = 0; z < b; ++z) {
+        double d = 0;
+        for (std::size_t p = 0; p < jx; ++p) d += L[p * b + a] * L[p * b + z];
+        M[a * b + z] -= d;
+      }
+  };
+  less_lag(G, lag);
+  // One classical Gram-Schmidt pass leaves about u ||y|| / ||w|| of a column along the basis: the
+  // lagged form keeps the block orthogonal to working precision only while the projection
+  // cancels little. Otherwise the two-pass path measures and repeats the projection.
+  for (std::size_t q = 0; q < b; ++q)
+    if (!(G[q * b + q] * kLagCancellation * kLagCancellation > scale[q] * scale[q])) return false;
+  std::vector<double> R1(g2), G2(g2);
+  if (!cholqr_pass(w, b, scale, R1.data(), G.data(), G2.data())) return false;
+  // lag <- lag R1^{-1}, row by row (forward substitution: entry q needs entries 0..q-1).
+  auto solve_right = [&](const std::vector<double>& Rt) {
+    for (std::size_t p = 0; p < jx; ++p) {
+      double* row = lag + p * b;
+      for (std::size_t q = 0; q < b; ++q) {
+        double v = row[q];
+        for (std::size_t t = 0; t < q; ++t) v -= row[t] * Rt[t * b + q];
+        row[q] = v / Rt[q * b + q];
+      }
+    }
+  };
+  solve_right(R1);
+  less_lag(G2, lag);
+  double dev = 0;
+  for (std::size_t p = 0; p < b; ++p)
+    for (std::size_t q = 0; q < b; ++q) dev = std::max(dev, std::fabs(G2[p * b + q] - (p == q ? 1.0 : 0.0)));
+  if (profile_) ++profile_->cholqr;
+  if (dev <= 32.0 * static_cast<double>(b) * std::numeric_limits<double>::epsilon() / 2) {
+    if (profile_) ++profile_->cholqr_once;
+    std::copy(R1.begin(), R1.end(), R);
+    return true;
+  }
+  std::vector<double> R2(g2);
+  const std::vector<double> no_scale(b, 0.0);
+  if (cholqr_pass(w, b, no_scale.data(), R2.data(), G2.data(), nullptr)) {
+    solve_right(R2);
+  } else {
+    // w - V lag is of full rank but not yet orthonormal: subtract the lag now, finish column-wise.
+    std::vector<double> lagT(jx * b), unused(g2);
+    for (std::size_t p = 0; p < jx; ++p)
+      for (std::size_t q = 0; q < b; ++q) lagT[q * jx + p] = lag[p * b + q];
+    basis_pass(n_, basis.V, basis.ld, jx, w, b, lagT.data(), nullptr, unused.data());
+    std::fill(lag, lag + jx * b, 0.0);
+    orthonormalize_columns(basis, w, b, b, no_scale.data(), R2.data());
+  }
+  multiply_triangular(b, R2.data(), R1.data(), R);
+  return true;
+}
+
 // W (n x ncols, ld) -= V (V^T W), twice, for a strided block (single columns of a larger one).
 void BlockOrthogonalizer::project_strided(Basis& basis, double* w, std::size_t ld, std::size_t ncols) {
   const std::size_t j = basis.cols;

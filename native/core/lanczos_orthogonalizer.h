@@ -35,6 +35,25 @@ class BlockOrthogonalizer {
   void project(Basis& basis, std::size_t from, double* w, std::size_t ncols, double* coef, double* norms = nullptr,
                double* gram = nullptr);
 
+  // The lagged projection, one read of the basis per block step (docs/eigs.md). basis.pending is
+  // x (n x b, the block just multiplied, columns [jx, cols) of the basis, jx = cols - b), formed
+  // as x - V[:, 0:jx] lag (lag jx x b; null: nothing lagged) with the subtraction left to this
+  // sweep; y = A x. Subtracts the lag from x and stores x; y -= V[:, r0:r1] known (known
+  // (r1 - r0) x b: x's couplings in T, already known); coef (cols x b) = V^T y and gram_y = y^T y
+  // after that.
+  void lagged_sweep(Basis& basis, double* x, const double* lag, std::size_t r0, std::size_t r1, const double* known,
+                    double* y, double* coef, double* gram_y);
+
+  // w (n x b, contiguous; w^T w in gram_w) less V[:, 0:jx] lag (jx x b, the projection not yet
+  // subtracted) orthonormalized by CholQR on w alone: w <- w R^{-1}, lag <- lag R^{-1}, R upper
+  // triangular with (w - V lag)_before = (w - V lag)_after R. The Gram matrix of w - V lag is
+  // w^T w - lag^T lag when V is orthonormal. `scale`: the norms of the block's product. false,
+  // with w and lag untouched, when the projection cancelled more than kLagCancellation of some
+  // column's norm or CholQR would break down: the caller then subtracts and takes the two-pass
+  // path.
+  bool orthonormalize_lagged(Basis& basis, std::size_t jx, double* w, std::size_t b, double* lag, const double* scale,
+                             const double* gram_w, double* R);
+
   // Orthonormalizes the columns of w (n x ncols, leading dimension ld), already projected against
   // the basis, among themselves: w_before = w R (R upper triangular, optional). `scale`: the
   // columns' norms before the projection (cancellation is judged relative to them); `gram`: w^T w
@@ -52,6 +71,9 @@ class BlockOrthogonalizer {
   // Orthonormalizes known eigenvectors (n x c, in place); std::invalid_argument for a zero or a
   // dependent column.
   void orthonormalize_deflation(double* defl, std::size_t c);
+
+  // The largest ||y_q|| / ||w_q|| (product over projected column) the lagged form accepts.
+  static constexpr double kLagCancellation = 32;
 
   double random() { return uniform_pm1(seed_, rng_counter_++); }
   // Counter-based: entry `counter` of the stream of `seed` does not depend on how many threads
