@@ -43,6 +43,10 @@ export interface EigshOptions {
   deflate?: boolean | Matrix;
   /** 'auto' (dense for n <= 256), 'lanczos' or 'dense'. */
   method?: 'auto' | 'lanczos' | 'dense';
+  /** How a new Lanczos block is projected against the basis: 'lagged' (default: one read of the
+   * basis per block step, the correction of each block subtracted in the next step's sweep) or
+   * 'two-pass' (classical Gram-Schmidt, two reads a step). Same results to rounding. */
+  projection?: 'lagged' | 'two-pass';
   /** Called after each block step with the number of converged pairs and the largest residual
    * (estimated for the unconverged ones) among the wanted pairs. */
   onProgress?: (iteration: number, converged: number, maxResidual: number) => void;
@@ -157,6 +161,7 @@ export function prepareEigsh(fn: string, target: unknown, options: EigshOptions)
   if (options.basisSize !== undefined) o.basisSize = checkInteger(fn, 'basisSize', options.basisSize, 1, n);
   if (options.seed !== undefined) o.seed = checkInteger(fn, 'seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
   if (options.method !== undefined) o.method = String(options.method);
+  if (options.projection !== undefined) o.projection = String(options.projection);
   if (options.v0 !== undefined) {
     o.v0 = readBlock(fn, 'v0', options.v0, n).data;
   }
@@ -334,14 +339,14 @@ export function denseOperator(A: Matrix): SymmetricOperator {
  * types; `residuals` are the true ||Ā v - λ v||, computed here in float64 with the CPU operator.
  * `maxIterations` counts restart cycles, `basisSize` is the basis size m; `deflate` is the CPU's
  * (default true: one locked vector per connected component; or a Matrix of known eigenvectors);
- * blockSize, v0, method, onProgress and signal have no GPU equivalent. */
+ * blockSize, v0, method, projection, onProgress and signal have no GPU equivalent. */
 async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: EigshOptions): Promise<EigshResult> {
   const unsupported = (what: string, why: string) =>
     new SpeclinError('ERR_WEBGPU_UNSUPPORTED', `eigsh: ${what} is not available with backend 'webgpu' (${why}); use backend 'cpu'`);
   if (!isGraph(target) || typeof (target as { toCSR?: unknown }).toCSR !== 'function')
     throw new TypeError("eigsh: backend 'webgpu' takes a Graph (its CSR arrays go to the GPU); operators run on the CPU");
   if (typeof options !== 'object' || options === null) throw new TypeError('eigsh: options { k, ... } are required');
-  for (const name of ['blockSize', 'v0', 'method', 'onProgress', 'signal'] as const)
+  for (const name of ['blockSize', 'v0', 'method', 'projection', 'onProgress', 'signal'] as const)
     if (options[name] !== undefined) throw unsupported(`options.${name}`, 'the GPU solver is single-vector Lanczos from a random start, run to the end');
   const graph = target;
   const n = graph.n;

@@ -134,6 +134,7 @@ export interface NativeEigshOptions {
   deflate?: Float64Array;
   normBound?: number;
   method?: string;
+  projection?: string;
 }
 
 /** Where a native solve spent its time (seconds per phase) and how much basis it read. */

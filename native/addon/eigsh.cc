@@ -72,6 +72,13 @@ EigshOptions read_eigsh_options(Napi::Value value, std::size_t n, const char* fn
     else if (m == "dense") opt.method = EigshOptions::Method::Dense;
     else throw_range(fn + ": method must be 'auto', 'lanczos' or 'dense'");
   }
+  Napi::Value projection = o.Get("projection");
+  if (!projection.IsUndefined()) {
+    std::string m = projection.IsString() ? projection.As<Napi::String>().Utf8Value() : "";
+    if (m == "lagged") opt.projection = EigshOptions::Projection::Lagged;
+    else if (m == "two-pass") opt.projection = EigshOptions::Projection::TwoPass;
+    else throw_range(fn + ": projection must be 'lagged' or 'two-pass'");
+  }
   return opt;
 }
 

@@ -74,7 +74,7 @@ struct EigshSolver::State {
       return request(Stage::Dense, n);
     }
     fact = std::make_unique<BlockLanczosFactorization>(n, plan.basis, plan.block, std::max({plan.block, plan.k, c}),
-                                                       plan.seed, &profile);
+                                                       plan.seed, plan.lagged, &profile);
     policy = RestartPolicy{plan.basis, plan.block};
     if (c > 0) {
       fact->lock_known(defl.data(), c);

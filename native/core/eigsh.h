@@ -35,6 +35,9 @@ struct EigshOptions {
   std::size_t deflate_cols = 0;
   double norm_bound = 0;
   enum class Method { Auto, Lanczos, Dense } method = Method::Auto;
+  // How a new block is projected against the basis (docs/eigs.md): Lagged reads the basis once a
+  // step, TwoPass twice (classical Gram-Schmidt with a conditional second pass).
+  enum class Projection { Lagged, TwoPass } projection = Projection::Lagged;
 };
 
 enum class EigshStatus { Converged, NotConverged, Aborted };

@@ -139,7 +139,7 @@ void gs_rows_avx2(std::size_t lo, std::size_t hi, const double* V, std::size_t l
 
 void lagged_rows_avx2(std::size_t lo, std::size_t hi, double* V, std::size_t ldv, std::size_t jx, double* X,
                       std::size_t b, const double* lagT, std::size_t r0, std::size_t r1, const double* knownT,
-                      double* Y, double* acc, double* gram) {
+                      double* Y, double* acc, double* gram, double* acc_x, double* gram_x) {
   const std::size_t j = jx + b, jk = r1 - r0;
   const __m256i mask_x = tail_mask(jx % 4), mask_k = tail_mask(jk % 4);
   for (std::size_t i = lo; i < hi; i += 4) {
@@ -148,6 +148,7 @@ void lagged_rows_avx2(std::size_t lo, std::size_t hi, double* V, std::size_t ldv
     const std::size_t rows = group(i, hi, V, ldv, 0, X, b, v, x);
     group(i, hi, V, ldv, r0, Y, b, vk, y);
     if (lagT && jx > 0) subtract_block(v, x, rows, lagT, jx, b, mask_x);
+    accumulate(v, x, rows, b, jx, jx > 0 ? acc_x : nullptr, gram_x);
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t q = 0; q < b; ++q) V[(i + r) * ldv + jx + q] = x[r][q];
     if (jk > 0) subtract_block(vk, y, rows, knownT, jk, b, mask_k);

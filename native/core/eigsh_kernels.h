@@ -13,9 +13,10 @@ void gs_rows_avx2(std::size_t lo, std::size_t hi, const double* V, std::size_t l
 
 // The lagged pass's rows (lanczos_block_ops.h, lagged_pass): for rows [lo, hi), X -= V[:, 0:jx]
 // lagT^T (when lagT is given), X stored into V[:, jx : jx + b], Y -= V[:, r0:r1] knownT^T, then
-// acc (b x (jx + b), transposed) += Y^T V and gram (upper triangle) += Y^T Y.
+// acc (b x (jx + b), transposed) += Y^T V and gram (upper triangle) += Y^T Y; acc_x (b x jx)
+// += X^T V[:, 0:jx] and gram_x += X^T X, with X after its subtraction.
 void lagged_rows_avx2(std::size_t lo, std::size_t hi, double* V, std::size_t ldv, std::size_t jx, double* X,
                       std::size_t b, const double* lagT, std::size_t r0, std::size_t r1, const double* knownT,
-                      double* Y, double* acc, double* gram);
+                      double* Y, double* acc, double* gram, double* acc_x, double* gram_x);
 
 }  // namespace speclin

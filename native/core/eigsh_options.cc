@@ -28,6 +28,7 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionName
   p.norm_bound = o.norm_bound > 0 && std::isfinite(o.norm_bound) ? o.norm_bound : 0;
   p.seed = o.seed;
   p.v0_cols = o.v0_cols;
+  p.lagged = o.projection == EigshOptions::Projection::Lagged;
   p.deflate_cols = o.deflate_cols;
   const std::size_t k = o.k;
   std::size_t b = o.block_size;

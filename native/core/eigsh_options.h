@@ -20,6 +20,7 @@ struct EigshPlan {
   double tol = 0, norm_bound = 0;  // norm_bound 0: the largest |Ritz value| seen
   std::uint64_t seed = 0;
   bool dense = false;
+  bool lagged = true;  // the lagged projection (one read of the basis a step)
 };
 
 // How a binding names the function and the options in plan_eigsh's messages: the TypeScript

@@ -192,8 +192,8 @@ void basis_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double
 
 void lagged_pass(std::size_t n, double* V, std::size_t ldv, std::size_t jx, double* X, std::size_t b,
                  const double* lagT, std::size_t r0, std::size_t r1, const double* knownT, double* Y, double* Cout,
-                 double* gram) {
-  const std::size_t j = jx + b, cw = j * b, width = cw + b * b;
+                 double* gram, double* Xout, double* gram_x) {
+  const std::size_t j = jx + b, g2 = b * b, cw = j * b, xw = jx * b, width = cw + g2 + xw + g2;
   const std::size_t chunks = parallel_chunks(0, n, kRowGrain);
   std::vector<double> part(chunks * width, 0.0);
   const bool avx2 = active_kernel_path() == KernelPath::Avx2;
@@ -201,14 +201,16 @@ void lagged_pass(std::size_t n, double* V, std::size_t ldv, std::size_t jx, doub
   parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo_all, std::size_t hi_all) {
     double* acc = part.data() + c * width;
     double* g = acc + cw;
-    if (avx2) {  // the three steps fused per group of four rows
-      lagged_rows_avx2(lo_all, hi_all, V, ldv, jx, X, b, lagT, r0, r1, knownT, Y, acc, g);
+    double* ax = g + g2;
+    double* gx = ax + xw;
+    if (avx2) {  // the steps fused per group of four rows
+      lagged_rows_avx2(lo_all, hi_all, V, ldv, jx, X, b, lagT, r0, r1, knownT, Y, acc, g, ax, gx);
       return;
     }
-    std::vector<double> unused(b * b);  // the Gram matrices of the intermediate subtractions
+    std::vector<double> unused(g2);  // the Gram matrix of the intermediate subtraction
     for (std::size_t lo = lo_all; lo < hi_all; lo += kSliceRows) {
       const std::size_t hi = std::min(hi_all, lo + kSliceRows);
-      if (lagT && jx > 0) gs_rows_portable(lo, hi, V, ldv, jx, X, b, lagT, nullptr, unused.data());
+      gs_rows_portable(lo, hi, V, ldv, jx, X, b, lagT && jx > 0 ? lagT : nullptr, jx > 0 ? ax : nullptr, gx);
       for (std::size_t i = lo; i < hi; ++i)
         for (std::size_t q = 0; q < b; ++q) V[i * ldv + jx + q] = X[i * b + q];
       if (r1 > r0) gs_rows_portable(lo, hi, V + r0, ldv, r1 - r0, Y, b, knownT, nullptr, unused.data());
@@ -220,8 +222,14 @@ void lagged_pass(std::size_t n, double* V, std::size_t ldv, std::size_t jx, doub
     for (std::size_t t = 0; t < width; ++t) total[t] += part[c * width + t];
   for (std::size_t p = 0; p < j; ++p)
     for (std::size_t q = 0; q < b; ++q) Cout[p * b + q] = total[q * j + p];
+  for (std::size_t p = 0; p < jx; ++p)
+    for (std::size_t q = 0; q < b; ++q) Xout[p * b + q] = total[cw + g2 + q * jx + p];
   for (std::size_t a = 0; a < b; ++a)
-    for (std::size_t z = 0; z < b; ++z) gram[a * b + z] = total[cw + (a <= z ? a * b + z : z * b + a)];
+    for (std::size_t z = 0; z < b; ++z) {
+      const std::size_t t = a <= z ? a * b + z : z * b + a;
+      gram[a * b + z] = total[cw + t];
+      gram_x[a * b + z] = total[cw + g2 + xw + t];
+    }
 }
 
 // A loop of its own: through basis_pass (a basis of b columns) the same update cost about ten

@@ -50,12 +50,14 @@ void basis_pass(std::size_t n, double* V, std::size_t ldv, std::size_t j, double
 // was formed before its projection against V[:, 0:jx] was subtracted: row by row, X -= V[:, 0:jx]
 // lag (lagT b x jx, transposed; null: nothing lagged), X is stored into V, Y (n x b, the block's
 // product) -= V[:, r0:r1] known (knownT b x (r1 - r0): its known couplings), and
-// Cout ((jx + b) x b) = V[:, 0 : jx + b]^T Y and gram = Y^T Y, both after the subtraction. The
+// Cout ((jx + b) x b) = V[:, 0 : jx + b]^T Y and gram = Y^T Y, both after the subtraction, and
+// Xout (jx x b) = V[:, 0:jx]^T X and gram_x = X^T X for X after its own: what X still has along
+// the basis, which the next lag must account for (docs/eigs.md). The
 // three steps run per group of four rows (AVX2) or per slice of rows small enough that the three
 // uses of a row hit the cache (portable).
 void lagged_pass(std::size_t n, double* V, std::size_t ldv, std::size_t jx, double* X, std::size_t b,
                  const double* lagT, std::size_t r0, std::size_t r1, const double* knownT, double* Y, double* Cout,
-                 double* gram);
+                 double* gram, double* Xout, double* gram_x);
 
 // W (n x b) -= X C for two contiguous n x b blocks (C b x b), and gram = W^T W after it.
 void block_update(std::size_t n, const double* X, double* W, std::size_t b, const double* C, double* gram);

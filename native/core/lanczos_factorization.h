@@ -15,8 +15,9 @@ namespace speclin::lanczos {
 class BlockLanczosFactorization {
  public:
   // buffer_cols: the widest request the driver will make (the block, k candidates, deflation).
+  // lagged: project by the lagged sweep (one read of the basis a step), else in two passes.
   BlockLanczosFactorization(std::size_t n, std::size_t basis, std::size_t block, std::size_t buffer_cols,
-                            std::uint64_t seed, EigshProfile* profile);
+                            std::uint64_t seed, bool lagged, EigshProfile* profile);
 
   // The request buffers: output() = A input(), n x (columns of the request), row-major.
   double* input() { return X_.data(); }
@@ -75,13 +76,14 @@ class BlockLanczosFactorization {
   EigshProfile* profile_;
   BlockOrthogonalizer orth_;
   std::uint64_t seed_;
+  bool lag_enabled_;
   std::vector<double> V_, T_;
   std::size_t l_ = 0, j_ = 0;  // locked columns, basis columns
   bool pending_ = false;       // V[:, j - b : j] still in X (the block awaiting its product)
   std::vector<double> X_, Y_, W_, R_, C_;
   // The lagged projection: the residual block (W after extend, X once requested) is its stored
   // columns less V[:, 0 : rows] lag_, subtracted inside the next sweep.
-  bool lag_enabled_ = true, lagged_ = false;
+  bool lagged_ = false;
   std::vector<double> lag_, locked_values_;
   std::vector<double> theta_, Yr_, est_;
   std::size_t ma_ = 0;

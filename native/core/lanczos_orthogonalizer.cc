@@ -117,7 +117,8 @@ void BlockOrthogonalizer::project(Basis& basis, std::size_t from, double* w, std
 }
 
 void BlockOrthogonalizer::lagged_sweep(Basis& basis, double* x, const double* lag, std::size_t r0, std::size_t r1,
-                                       const double* known, double* y, double* coef, double* gram_y) {
+                                       const double* known, double* y, double* coef, double* gram_y, double* xcoef,
+                                       double* gram_x) {
   PhaseTimer timer(profile_ ? &profile_->project : nullptr);
   const std::size_t b = basis.pending_cols, j = basis.cols, jx = j - b;
   std::vector<double> lagT(lag ? jx * b : 0), knownT((r1 - r0) * b);
@@ -125,7 +126,8 @@ void BlockOrthogonalizer::lagged_sweep(Basis& basis, double* x, const double* la
     for (std::size_t q = 0; q < b; ++q) lagT[q * jx + p] = lag[p * b + q];
   for (std::size_t p = 0; p < r1 - r0; ++p)
     for (std::size_t q = 0; q < b; ++q) knownT[q * (r1 - r0) + p] = known[p * b + q];
-  lagged_pass(n_, basis.V, basis.ld, jx, x, b, lag ? lagT.data() : nullptr, r0, r1, knownT.data(), y, coef, gram_y);
+  lagged_pass(n_, basis.V, basis.ld, jx, x, b, lag ? lagT.data() : nullptr, r0, r1, knownT.data(), y, coef, gram_y,
+              xcoef, gram_x);
   basis.pending = nullptr;
   basis.pending_cols = 0;
   if (profile_) {

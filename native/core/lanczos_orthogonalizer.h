@@ -40,9 +40,9 @@ class BlockOrthogonalizer {
   // as x - V[:, 0:jx] lag (lag jx x b; null: nothing lagged) with the subtraction left to this
   // sweep; y = A x. Subtracts the lag from x and stores x; y -= V[:, r0:r1] known (known
   // (r1 - r0) x b: x's couplings in T, already known); coef (cols x b) = V^T y and gram_y = y^T y
-  // after that.
+  // after that; xcoef (jx x b) = V[:, 0:jx]^T x and gram_x = x^T x for x after its subtraction.
   void lagged_sweep(Basis& basis, double* x, const double* lag, std::size_t r0, std::size_t r1, const double* known,
-                    double* y, double* coef, double* gram_y);
+                    double* y, double* coef, double* gram_y, double* xcoef, double* gram_x);
 
   // w (n x b, contiguous; w^T w in gram_w) less V[:, 0:jx] lag (jx x b, the projection not yet
   // subtracted) orthonormalized by CholQR on w alone: w <- w R^{-1}, lag <- lag R^{-1}, R upper
