@@ -133,26 +133,9 @@ void scale_column(std::size_t n, double* w, std::size_t ld, double f) {
   });
 }
 
+// block_update without the update: W is only read.
 void block_gram(std::size_t n, const double* w, std::size_t ncols, double* G) {
-  std::size_t chunks = parallel_chunks(0, n, kRowGrain);
-  std::size_t g2 = ncols * ncols;
-  std::vector<double> part(chunks * g2, 0.0);
-  with_width(ncols, [&](auto width) {
-    const std::size_t nc = width;
-    parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
-      double* p = part.data() + c * g2;
-      for (std::size_t i = lo; i < hi; ++i) {
-        const double* row = w + i * nc;
-        for (std::size_t a = 0; a < nc; ++a)
-          for (std::size_t z = a; z < nc; ++z) p[a * nc + z] += row[a] * row[z];
-      }
-    });
-  });
-  std::fill(G, G + g2, 0.0);
-  for (std::size_t c = 0; c < chunks; ++c)
-    for (std::size_t t = 0; t < g2; ++t) G[t] += part[c * g2 + t];
-  for (std::size_t a = 0; a < ncols; ++a)
-    for (std::size_t z = 0; z < a; ++z) G[a * ncols + z] = G[z * ncols + a];
+  block_update(n, nullptr, const_cast<double*>(w), ncols, nullptr, G);
 }
 
 // Before this fused pass, each Gram-Schmidt pass was
@@ -243,13 +226,14 @@ void block_update(std::size_t n, const double* X, double* W, std::size_t b, cons
     parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
       double* g = part.data() + c * g2;
       for (std::size_t i = lo; i < hi; ++i) {
-        const double* x = X + i * nb;
+        const double* x = C ? X + i * nb : nullptr;
         double* w = W + i * nb;
-        for (std::size_t q = 0; q < nb; ++q) {
-          double s = 0;
-          for (std::size_t p = 0; p < nb; ++p) s += x[p] * C[p * nb + q];
-          w[q] -= s;
-        }
+        if (C)
+          for (std::size_t q = 0; q < nb; ++q) {
+            double s = 0;
+            for (std::size_t p = 0; p < nb; ++p) s += x[p] * C[p * nb + q];
+            w[q] -= s;
+          }
         for (std::size_t a = 0; a < nb; ++a)
           for (std::size_t z = a; z < nb; ++z) g[a * nb + z] += w[a] * w[z];
       }

@@ -59,7 +59,8 @@ void lagged_pass(std::size_t n, double* V, std::size_t ldv, std::size_t jx, doub
                  const double* lagT, std::size_t r0, std::size_t r1, const double* knownT, double* Y, double* Cout,
                  double* gram, double* Xout, double* gram_x);
 
-// W (n x b) -= X C for two contiguous n x b blocks (C b x b), and gram = W^T W after it.
+// W (n x b) -= X C for two contiguous n x b blocks (C b x b; null: no update), and gram = W^T W
+// after it, exactly symmetric.
 void block_update(std::size_t n, const double* X, double* W, std::size_t b, const double* C, double* gram);
 
 // Calls f with the block width as a compile-time constant for the common widths (1-4), so that
