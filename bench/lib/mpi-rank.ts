@@ -1,7 +1,7 @@
 // Rank program of `npm run bench -- mpi` (bench/mpi.ts runs it under mpirun): times one case at
-// this rank count and prints rank 0's figures as one JSON line. Arguments: 'eigsh' FILE K (a
-// Matrix Market file, each rank reading its byte range) or 'loss' B K (every rank builds the same
-// batch from a seed and takes its rows). Each rank's threads: cores / ranks.
+// this rank count and prints rank 0's figures as one JSON line. Arguments: 'eigsh' FILE K [THREADS]
+// (a Matrix Market file, each rank reading its byte range) or 'loss' B K (every rank builds the
+// same batch from a seed and takes its rows). Each rank's threads: THREADS, else cores / ranks.
 import os from 'node:os';
 import { initMpi, DistributedGraph, distributedEigshSync } from '../../src/mpi/index.js';
 import { eigshSync, readMatrixMarket, setThreads, spectralLossSync } from '../../src/index.js';
@@ -9,13 +9,15 @@ import { randomMatrix } from '../../src/random.js';
 
 const comm = initMpi();
 const { rank, size } = comm;
-const [mode, a, b] = process.argv.slice(2);
-setThreads(Math.max(1, Math.floor(os.cpus().length / size)));
+const [mode, a, b, threadArg] = process.argv.slice(2);
+// Threads per rank: the fourth argument, else cores / ranks.
+const threads = threadArg ? Number(threadArg) : Math.max(1, Math.floor(os.cpus().length / size));
+setThreads(threads);
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const maxAcross = (x: number) => comm.allreduce(new Float64Array([x]), 'max')[0];
 const sumAcross = (x: number) => comm.allreduce(new Float64Array([x]), 'sum')[0];
-const out: Record<string, unknown> = { mode, ranks: size, threadsPerRank: Math.max(1, Math.floor(os.cpus().length / size)) };
+const out: Record<string, unknown> = { mode, ranks: size, threadsPerRank: threads };
 
 if (mode === 'eigsh') {
   // The graph from the Matrix Market file bench/mpi.ts wrote (the SLEPc peer reads the same file).

@@ -127,27 +127,44 @@ class Solver {
     if (ncols > 0) tall_skinny_update<double, double, double>(rows_, ncols, b_, -1.0, V_.data(), cap_, C, b_, 1.0, W.data(), b_);
   }
 
-  // Two passes against the basis; returns the summed coefficients (ncols x b) and leaves W's
-  // Gram matrix after the second pass in gram_.
+  // One or two passes of classical Gram-Schmidt against the basis, one reduction each; returns
+  // the summed coefficients (ncols x b) and leaves W's Gram matrix after the last pass in gram_.
+  // Each pass's reduction carries W's Gram matrix before the pass (G) with the coefficients C, so
+  // the Gram matrix after it is G - C^T C (the basis is orthonormal) without another reduction.
+  // The second pass runs only where the first removed more than half of a column's squared norm
+  // (the DGKS criterion with η = 1/√2, SLEPc's default refinement): then W was close to the basis
+  // and the first pass's rounding may have left a component along it. Otherwise one pass already
+  // leaves W orthogonal to working precision, and the basis is read twice per block, not four times.
   std::vector<double> gram_;
   std::vector<double> orthogonalize(std::vector<double>& W) {
-    std::vector<double> C1, C2;
-    local_products(W, ncols_, false, C1);
-    reduce(C1.data(), C1.size());
-    subtract(W, C1.data(), ncols_);
-    local_products(W, ncols_, true, C2);
-    reduce(C2.data(), C2.size());
-    subtract(W, C2.data(), ncols_);
-    // W's Gram matrix after the second pass: G - C2^T C2 (the basis is orthonormal).
-    gram_.assign(C2.begin() + ncols_ * b_, C2.end());
+    std::vector<double> C1 = gram_schmidt_pass(W);
+    std::vector<double> before = gram_before_;
+    bool enough = true;
+    for (std::size_t a = 0; a < b_; ++a) enough = enough && gram_[a * b_ + a] >= 0.5 * before[a * b_ + a];
+    if (enough) return C1;
+    std::vector<double> C2 = gram_schmidt_pass(W);
+    for (std::size_t j = 0; j < ncols_ * b_; ++j) C1[j] += C2[j];
+    return C1;
+  }
+
+  // One pass: C = V^T W and G = W^T W in one reduction, W -= V C, gram_ = G - C^T C; G stays in
+  // gram_before_. Returns C (ncols x b).
+  std::vector<double> gram_before_;
+  std::vector<double> gram_schmidt_pass(std::vector<double>& W) {
+    std::vector<double> C;
+    local_products(W, ncols_, true, C);
+    reduce(C.data(), C.size());
+    subtract(W, C.data(), ncols_);
+    gram_before_.assign(C.begin() + ncols_ * b_, C.end());
+    gram_ = gram_before_;
     for (std::size_t a = 0; a < b_; ++a)
       for (std::size_t c = 0; c < b_; ++c) {
         double s = 0;
-        for (std::size_t j = 0; j < ncols_; ++j) s += C2[j * b_ + a] * C2[j * b_ + c];
+        for (std::size_t j = 0; j < ncols_; ++j) s += C[j * b_ + a] * C[j * b_ + c];
         gram_[a * b_ + c] -= s;
       }
-    for (std::size_t j = 0; j < ncols_ * b_; ++j) C1[j] += C2[j];
-    return C1;
+    C.resize(ncols_ * b_);
+    return C;
   }
 
   // Normalizes W (already orthogonal to the basis; its Gram matrix in gram_) by SVQB and appends

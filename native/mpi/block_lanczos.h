@@ -1,8 +1,9 @@
 // Thick-restart block Lanczos for the largest eigenvalues of a symmetric operator whose vectors are
 // row-distributed: each process holds `local_rows` rows of every vector, the product is collective,
 // and every inner product goes through `sum_across` (an allreduce). The basis is orthogonalized in
-// full, by two passes of block classical Gram-Schmidt with one reduction each (the second pass's
-// reduction carries the block's Gram matrix too), and the block is normalized by SVQB (the
+// full, by block classical Gram-Schmidt with one reduction per pass (each carries the block's Gram
+// matrix too), a second pass only where the first removed more than half of a column's squared
+// norm (DGKS, as SLEPc refines), and the block is normalized by SVQB (the
 // eigen-decomposition of its Gram matrix). The projected problem is assembled from those reduced
 // numbers, so it is identical on every process, and is solved redundantly on each.
 //
