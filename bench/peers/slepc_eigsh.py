@@ -38,10 +38,14 @@ def import_slepc():
 
 
 if len(sys.argv) > 1 and sys.argv[1] == "--check":
+    # The compiled modules too (a python of another version or numpy ABI finds the package but
+    # cannot load them).
     try:
-        import_slepc()
-    except ImportError as e:
-        print(f"slepc4py is not importable: {e}")
+        import_slepc().init([sys.argv[0]])
+        from slepc4py import SLEPc  # noqa: F401
+        from petsc4py import PETSc  # noqa: F401
+    except Exception as e:  # ImportError, or an ABI failure raised as something else
+        print(f"slepc4py is not importable: {type(e).__name__}: {e}".splitlines()[0])
         sys.exit(3)
     import slepc4py
     import petsc4py
