@@ -96,6 +96,8 @@ test('speclin clip --json (captions): the documented figures, and a report with 
   t.is(s.images + s.heldOutImages, 1000);
   t.is(s.encoder, 'linear');
   t.is(s.pixelComponents, 64);
+  // A linear tower is not normalized (that would make it nonlinear); mlp towers default to 'images'.
+  t.is(s.normalize, 'none');
   t.true(s.keptVariance > 0.5 && s.keptVariance < 1, `kept variance ${s.keptVariance}`);
   t.is(typeof s.targets.inSamplePrecisionRatio, 'number');
   t.is(s.report, out);
@@ -115,6 +117,9 @@ const bad: [string, string[], RegExp][] = [
   ['too few digits', ['--n', '100'], /--n must be an integer >= 500/],
   ['--pixel-components with knn pairs', ['--pairs', 'knn', '--pixel-components', '32'], /--pixel-components is for the captions/],
   ['too many pixel components', ['--pixel-components', '785'], /--pixel-components must be an integer >= 0 <= 784/],
+  ['--normalize with knn pairs', ['--pairs', 'knn', '--normalize', 'images'], /--normalize is for the captions/],
+  ['--normalize with linear towers', ['--encoder', 'linear', '--normalize', 'both'], /--normalize is for the mlp towers/],
+  ['an unknown --normalize', ['--normalize', 'captions'], /--normalize must be one of images, texts, both, none/],
 ];
 for (const [name, args, message] of bad) {
   test(`clip (captions): bad arguments are a UsageError: ${name}`, async (t) => {

@@ -62,6 +62,60 @@ test('MLP encoder: gradients by finite differences through the ReLU', (t) => {
   checkGradients(t, enc, undefined, 15);
 });
 
+test('MLP encoder with several hidden layers: gradients by finite differences, forward as naive products', (t) => {
+  const X = randomMatrix(Float64Array, 13, 6, 30);
+  const enc = mlpEncoder({ features: X, dim: 3, hidden: [8, 5], seed: 31 });
+  t.deepEqual(enc.params.map((p) => p.length), [8 * 6, 8, 5 * 8, 5, 3 * 5, 3]);
+  const u = rng(32);
+  for (const p of enc.params) for (let i = 0; i < p.length; i++) p[i] += 0.1 * (u() - 0.5);
+  checkGradients(t, enc, Int32Array.from([0, 7, 7, 12]), 33);
+  checkGradients(t, enc, undefined, 34);
+  // The forward pass against a naive float64 loop over the three layers (1e-12: float64 sums of
+  // at most 8 products of O(1) terms).
+  const layer = (W: ArrayLike<number>, b: ArrayLike<number>, x: number[], relu: boolean) =>
+    Array.from({ length: b.length }, (_, a) => {
+      let s = b[a];
+      for (let j = 0; j < x.length; j++) s += W[a * x.length + j] * x[j];
+      return relu ? Math.max(0, s) : s;
+    });
+  const [W1, b1, W2, b2, W3, b3] = enc.params;
+  const out = enc.forward(Int32Array.from([5])).output;
+  const want = layer(W3, b3, layer(W2, b2, layer(W1, b1, Array.from(X.data.subarray(30, 36)), true), true), false);
+  want.forEach((w, c) => t.true(Math.abs(out.data[c] - w) < 1e-12, `output ${c}: ${out.data[c]} vs ${w}`));
+  // embed of new rows is the forward pass of the same rows.
+  t.deepEqual(Array.from(enc.embed!({ data: X.data.slice(30, 36), rows: 1, cols: 6 }).data), Array.from(out.data));
+  // One width is the one-hidden-layer MLP, the same initial weights as a list of one.
+  t.deepEqual(mlpEncoder({ features: X, dim: 3, hidden: 8, seed: 4 }).params, mlpEncoder({ features: X, dim: 3, hidden: [8], seed: 4 }).params);
+  t.throws(() => mlpEncoder({ features: X, dim: 3, hidden: [] }), { instanceOf: RangeError, message: /at least one layer/ });
+  t.throws(() => mlpEncoder({ features: X, dim: 3, hidden: [4, 0] }), { instanceOf: RangeError, message: /hidden\[1\] must be a positive integer/ });
+});
+
+test('MLP encoder ending in a scaled L2 normalization: unit rows times the scale, gradients by finite differences', (t) => {
+  const X = randomMatrix(Float64Array, 11, 5, 40);
+  const enc = mlpEncoder({ features: X, dim: 4, hidden: [7, 6], seed: 41, normalize: 2.5 });
+  t.is(enc.params.length, 7);
+  t.deepEqual(Array.from(enc.params[6]), [2.5]);
+  const u = rng(42);
+  for (const p of enc.params.slice(0, 6)) for (let i = 0; i < p.length; i++) p[i] += 0.1 * (u() - 0.5);
+  // Every output row has norm c (1e-14: a float64 norm of 4 terms).
+  const out = enc.forward().output;
+  for (let i = 0; i < out.rows; i++) {
+    let n2 = 0;
+    for (let j = 0; j < 4; j++) n2 += out.data[i * 4 + j] ** 2;
+    t.true(Math.abs(Math.sqrt(n2) - 2.5) < 1e-14, `row ${i}: norm ${Math.sqrt(n2)}`);
+  }
+  // The output is the unnormalized MLP's, rescaled (same weights without the last parameter).
+  const plain = mlpEncoder({ features: X, dim: 4, hidden: [7, 6], seed: 41 });
+  plain.params.forEach((p, i) => p.set(enc.params[i]));
+  const y = plain.forward(Int32Array.from([3])).output.data;
+  const ny = Math.hypot(...y);
+  const o3 = enc.forward(Int32Array.from([3])).output.data;
+  for (let j = 0; j < 4; j++) t.true(Math.abs(o3[j] - (2.5 * y[j]) / ny) < 1e-14);
+  checkGradients(t, enc, Int32Array.from([2, 2, 9, 0]), 43);
+  checkGradients(t, enc, undefined, 44);
+  t.throws(() => mlpEncoder({ features: X, dim: 4, normalize: 0 }), { instanceOf: RangeError, message: /normalize must be a positive scale/ });
+});
+
 test('forward passes match naive float64 products', (t) => {
   const X = randomMatrix(Float64Array, 6, 5, 20);
   const enc = mlpEncoder({ features: X, dim: 2, hidden: 4, seed: 21 });

@@ -26,7 +26,14 @@ export interface CaptionExperimentOptions {
   /** Both towers: 'linear' (f = W x + b; g = an embedding bag of k-vectors plus a bias) or 'mlp'
    * (f = W2 relu(W1 x + b1) + b2; g the same over the bag of `hidden`-vectors). */
   encoder: 'linear' | 'mlp';
-  hidden?: number;
+  /** The image tower's hidden widths (mlpEncoder's `hidden`: a width or a list of them). */
+  hidden?: number | readonly number[];
+  /** The text tower's (default: `hidden`). */
+  textHidden?: number | readonly number[];
+  /** MLP towers: end the image (text) tower in a scaled L2 normalization with a learned scale
+   * (runTwoTowerExperiment's normalizeLeft / normalizeRight). */
+  normalizeImages?: boolean;
+  normalizeTexts?: boolean;
   mode: TrainMode;
   hyper: HyperParameters;
   seed: number;
@@ -164,7 +171,7 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const componentSeconds = (performance.now() - pcaStart) / 1000;
   const lossProvider = o.lossProvider?.(graph);
   const twoTower = await runTwoTowerExperiment({
-    graph, edges, k: o.k, encoder: o.encoder, leftFeatures: trainPixels, rightFeatures: vocabulary.bagOfWords(seenTexts), hidden: o.hidden,
+    graph, edges, k: o.k, encoder: o.encoder, leftFeatures: trainPixels, rightFeatures: vocabulary.bagOfWords(seenTexts), hidden: o.hidden, rightHidden: o.textHidden, normalizeLeft: o.normalizeImages, normalizeRight: o.normalizeTexts,
     mode: o.mode, hyper: o.hyper, seed: o.seed, hooks: o.hooks, lossProvider,
     // Each evaluation embeds every training image (a forward pass as large as ~16 minibatches):
     // five along the run draw the curve at a fraction of the default twenty's cost.

@@ -221,46 +221,101 @@ export function linearEncoder(options: LinearOptions): Encoder {
   };
 }
 
+/** c y_i / |y_i| for each row y_i of Y (norms in float64; a zero row stays zero). */
+function scaledUnitRows<T extends FloatArray>(Y: Matrix<T>, c: number): Matrix<T> {
+  const out = new (ctorOf(Y.data))(Y.data.length);
+  const k = Y.cols;
+  for (let i = 0; i < Y.rows; i++) {
+    let n2 = 0;
+    for (let j = 0; j < k; j++) n2 += Y.data[i * k + j] ** 2;
+    const f = n2 > 0 ? c / Math.sqrt(n2) : 0;
+    for (let j = 0; j < k; j++) out[i * k + j] = Y.data[i * k + j] * f;
+  }
+  return { data: out, rows: Y.rows, cols: k };
+}
+
+/** Given G = d loss / d out for out = c y / |y| (row-wise), adds d loss / d c to gradScale[0] and
+ * returns d loss / d y = (c / |y|) (g - u (u . g)) per row, u = y / |y|. */
+function unitRowsBackward<T extends FloatArray>(Y: Matrix<T>, G: Matrix, c: number, gradScale: FloatArray): Matrix<T> {
+  const out = new (ctorOf(Y.data))(Y.data.length);
+  const k = Y.cols;
+  let dc = 0;
+  for (let i = 0; i < Y.rows; i++) {
+    let n2 = 0;
+    for (let j = 0; j < k; j++) n2 += Y.data[i * k + j] ** 2;
+    if (!(n2 > 0)) continue;
+    const n = Math.sqrt(n2);
+    let ug = 0;
+    for (let j = 0; j < k; j++) ug += (Y.data[i * k + j] / n) * G.data[i * k + j];
+    dc += ug;
+    for (let j = 0; j < k; j++) out[i * k + j] = (c / n) * (G.data[i * k + j] - (Y.data[i * k + j] / n) * ug);
+  }
+  gradScale[0] += dc;
+  return { data: out, rows: Y.rows, cols: k };
+}
+
 export interface MlpOptions {
   features: Matrix;
   dim: number;
-  hidden?: number;
+  /** The hidden layers' widths: one number (one hidden layer, default 256) or a list, input side
+   * first. */
+  hidden?: number | readonly number[];
   seed?: number;
+  /** Ends in an L2 normalization times a learned scale c: f(x) = c y / |y|, y the last layer's
+   * output (c starts at `normalize`, e.g. sqrt of the expected squared norm). Every embedding then
+   * has the same norm, so that no input outranks the others in every search by its norm alone. */
+  normalize?: number;
 }
 
-/** f(x) = W2 relu(W1 x + b1) + b2, W1 hidden x d, W2 dim x hidden (He initialization). */
+/** f(x) = W_L+1 relu(... relu(W1 x + b1) ...) + b_L+1 with L hidden layers (default one of 256:
+ * f = W2 relu(W1 x + b1) + b2), He initialization for the ReLU layers. */
 export function mlpEncoder(options: MlpOptions): Encoder {
   const X = options.features;
   checkFeatures(X);
   checkDim('dim', options.dim);
-  const hidden = options.hidden ?? 256;
-  checkDim('hidden', hidden);
+  const hidden = typeof options.hidden === 'number' || options.hidden === undefined ? [options.hidden ?? 256] : [...options.hidden];
+  if (hidden.length === 0) throw new RangeError('hidden must list at least one layer width');
+  hidden.forEach((h, i) => checkDim(`hidden[${i}]`, h));
   const ctor = ctorOf(X.data);
   const { dim } = options;
   const d = X.cols;
   const seed = options.seed ?? 0;
-  const W1 = randomArray(ctor, hidden * d, Math.sqrt(2 / d), seed);
-  const b1 = new ctor(hidden);
-  const W2 = randomArray(ctor, dim * hidden, Math.sqrt(1 / hidden), seed + 1);
-  const b2 = new ctor(dim);
-  const apply = (input: Matrix): { H: Matrix; output: Matrix } => {
-    const H = crossGramSync(input, { data: W1, rows: hidden, cols: d }) as Matrix;
-    addBias(H, b1);
-    for (let i = 0; i < H.data.length; i++) if (H.data[i] < 0) H.data[i] = 0;
-    const output = crossGramSync(H, { data: W2, rows: dim, cols: hidden }) as Matrix;
-    addBias(output, b2);
-    return { H, output };
+  const normalize = options.normalize;
+  if (normalize !== undefined && !(normalize > 0 && Number.isFinite(normalize))) throw new RangeError(`normalize must be a positive scale, got ${normalize}`);
+  // Layer l maps widths[l] to widths[l + 1]; the last one is the linear output layer.
+  const widths = [d, ...hidden, dim];
+  const layers = widths.slice(1).map((out, l) => {
+    const inp = widths[l];
+    const relu = l < hidden.length;
+    return { inp, out, W: randomArray(ctor, out * inp, Math.sqrt((relu ? 2 : 1) / inp), seed + l), b: new ctor(out) };
+  });
+  const scale = normalize === undefined ? undefined : new ctor(1).fill(normalize);
+  /** The activations of every hidden layer (after the ReLU), the last layer's output y and the
+   * output (y, or scale y / |y| with normalize). */
+  const apply = (input: Matrix): { H: Matrix[]; y: Matrix; output: Matrix } => {
+    const H: Matrix[] = [];
+    let x = input;
+    for (let l = 0; l < layers.length; l++) {
+      const { W, b, inp, out } = layers[l];
+      const y = crossGramSync(x, { data: W, rows: out, cols: inp }) as Matrix;
+      addBias(y, b);
+      if (l === layers.length - 1) return { H, y, output: scale ? scaledUnitRows(y, scale[0]) : y };
+      for (let i = 0; i < y.data.length; i++) if (y.data[i] < 0) y.data[i] = 0;
+      H.push(y);
+      x = y;
+    }
+    throw new Error('internal: an MLP has an output layer');
   };
   return {
     kind: 'mlp',
     n: X.rows,
     dim,
-    params: [W1, b1, W2, b2],
+    params: [...layers.flatMap((l) => [l.W, l.b]), ...(scale ? [scale] : [])],
     forward(nodes) {
       checkNodes(nodes, X.rows);
       const input = gatherRows(X, nodes ?? null);
-      const { H, output } = apply(input);
-      return { output, nodes: nodes ?? null, saved: [input, H] };
+      const { H, y, output } = apply(input);
+      return { output, nodes: nodes ?? null, saved: [input, ...H, y] };
     },
     embed(inputs) {
       checkInputs(inputs, d);
@@ -268,18 +323,23 @@ export function mlpEncoder(options: MlpOptions): Encoder {
     },
     backward(pass, g, grads) {
       checkGradOutput(pass, g);
-      const [input, H] = pass.saved;
-      addInto(grads[2], (innerGramSync(g, H) as Matrix).data);
-      addColumnSums(grads[3], g);
-      // d loss / d H = G W2 = crossGram(G, W2^T), then through the ReLU (its derivative is taken
-      // as 0 at 0, where H was clamped).
-      const gH = crossGramSync(g, transpose(W2, dim, hidden)) as Matrix;
-      for (let i = 0; i < gH.data.length; i++) if (H.data[i] <= 0) gH.data[i] = 0;
-      addInto(grads[0], (innerGramSync(gH, input) as Matrix).data);
-      addColumnSums(grads[1], gH);
+      // saved[l] is layer l's input: the features, then each hidden layer's activations; then y.
+      let gOut: Matrix = scale ? unitRowsBackward(pass.saved[layers.length], g, scale[0], grads[2 * layers.length]) : g;
+      for (let l = layers.length - 1; l >= 0; l--) {
+        const { W, inp, out } = layers[l];
+        const layerInput = pass.saved[l];
+        addInto(grads[2 * l], (innerGramSync(gOut, layerInput) as Matrix).data);
+        addColumnSums(grads[2 * l + 1], gOut);
+        if (l === 0) break;
+        // d loss / d (layer input) = G W = crossGram(G, W^T), then through the ReLU that made it
+        // (its derivative is taken as 0 at 0, where the activation was clamped).
+        const gIn = crossGramSync(gOut, transpose(W, out, inp)) as Matrix;
+        for (let i = 0; i < gIn.data.length; i++) if (layerInput.data[i] <= 0) gIn.data[i] = 0;
+        gOut = gIn;
+      }
     },
     zeroGrads() {
-      return [new ctor(hidden * d), new ctor(hidden), new ctor(dim * hidden), new ctor(dim)];
+      return [...layers.flatMap((l) => [new ctor(l.out * l.inp), new ctor(l.out)]), ...(scale ? [new ctor(1)] : [])];
     },
   };
 }

@@ -186,7 +186,14 @@ export interface TwoTowerOptions {
   encoder: EncoderKind;
   leftFeatures?: Matrix;
   rightFeatures?: Matrix;
-  hidden?: number;
+  /** The MLP towers' hidden widths (mlpEncoder's `hidden`), both towers unless rightHidden says. */
+  hidden?: number | readonly number[];
+  rightHidden?: number | readonly number[];
+  /** MLP towers: end the left (image) or right (text) tower in a scaled L2 normalization
+   * (mlpEncoder's `normalize`), its scale starting at the root-mean-square row norm of that side's
+   * closed-form optimum, the norm the loss's minimizers have on average. */
+  normalizeLeft?: boolean;
+  normalizeRight?: boolean;
   mode: TrainMode;
   hyper: HyperParameters;
   seed: number;
@@ -207,6 +214,13 @@ export interface TwoTowerResult extends Omit<ExperimentResult, 'eigenvalues' | '
   towers: { left: Encoder; right: Encoder };
 }
 
+/** sqrt(mean over rows of |row|^2). */
+function rmsRowNorm(M: Matrix): number {
+  let s = 0;
+  for (let i = 0; i < M.data.length; i++) s += M.data[i] ** 2;
+  return Math.sqrt(s / M.rows);
+}
+
 /** The CLIP case: towers f (left nodes) and g (right nodes) on a BipartiteGraph, against
  * min L = -sum_{i<=k} σ_i(P̄)^2 from closedFormOptimum. */
 export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowerResult> {
@@ -218,14 +232,17 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
   });
   const eigsSeconds = (performance.now() - solveStart) / 1000;
   o.hooks?.eigsDone?.(eigsSeconds, 0);
-  const encoder = (n: number, features: Matrix | undefined, stream: number): Encoder => {
+  const encoder = (n: number, features: Matrix | undefined, stream: number, hidden = o.hidden, normalize?: number): Encoder => {
     const seed = childSeed(o.seed, stream);
     if (o.encoder === 'table') return tableEncoder({ n, dim: k, dtype: 'float32', seed });
     if (!features) throw new TypeError(`the ${o.encoder} encoder needs features on both sides`);
     if (features.rows !== n) throw new RangeError(`features have ${features.rows} rows, expected ${n}`);
-    return o.encoder === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: o.hidden ?? 256, seed });
+    return o.encoder === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: hidden ?? 256, seed, normalize });
   };
-  const towers = { left: encoder(graph.nLeft, o.leftFeatures, 1), right: encoder(graph.nRight, o.rightFeatures, 7) };
+  const towers = {
+    left: encoder(graph.nLeft, o.leftFeatures, 1, o.hidden, o.normalizeLeft ? rmsRowNorm(opt.left) : undefined),
+    right: encoder(graph.nRight, o.rightFeatures, 7, o.rightHidden ?? o.hidden, o.normalizeRight ? rmsRowNorm(opt.right) : undefined),
+  };
   const training = await train({
     graph,
     encoder: towers.left,
