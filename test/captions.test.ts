@@ -185,4 +185,7 @@ test('Vocabulary: sorted ids, bags of words as mean token counts, unknown words 
   t.throws(() => v.bagOfWords(['...']), { instanceOf: RangeError, message: /has no words/ });
   t.throws(() => Vocabulary.fromTexts(['!!']), { instanceOf: RangeError });
   t.throws(() => v.bagOfWords('seven' as unknown as string[]), { instanceOf: TypeError });
+  // 'sum': the counts themselves (exact small integers in float32).
+  t.deepEqual(Array.from(v.bagOfWords(['seven a seven', 'the digit 7'], 'sum').data), [0, 1, 0, 0, 2, 0, 0, 1, 0, 0, 1, 0, 1, 0]);
+  t.throws(() => v.bagOfWords(['seven'], 'max' as never), { instanceOf: RangeError, message: /mode must be 'mean' or 'sum'/ });
 });

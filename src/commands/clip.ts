@@ -30,7 +30,7 @@ import { progressHooks, trainingFlags, trainingRows, trainingOptions, type Train
 import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
 /** The captions' defaults, measured on the 10 000 digits (docs/clip.md). */
-export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const, pixelComponents: 64, normalize: 'images' as const };
+export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const, pixelComponents: 64, normalize: 'images' as const, textBag: 'sum' as const };
 
 const NORMALIZED = ['images', 'texts', 'both', 'none'] as const;
 
@@ -57,6 +57,8 @@ export const usage = `usage: speclin clip [options]
                       (fitted on the training images; default 64), 0: the raw pixels
   --normalize WHICH   captions, mlp: the towers that end in an L2 normalization times a learned
                       scale: images (default), texts, both or none
+  --text-bag MODE     captions: the text tower reads each caption's token counts (sum, default)
+                      or their means (mean)
   --n N               MNIST digits (default 10000; captions: 20 % held out; knn: half a side)
   --m M               knn: cross neighbours per digit (default 10)
   -k, --k K           embedding dimension (default 64 with captions, else 16)
@@ -98,7 +100,7 @@ function pickRows(M: Matrix<Float32Array>, rowsWanted: Int32Array): Matrix<Float
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, {
     ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' },
-    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true }, 'pixel-components': { type: 'string' }, normalize: { type: 'string' },
+    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true }, 'pixel-components': { type: 'string' }, normalize: { type: 'string' }, 'text-bag': { type: 'string' },
   }, usage, false);
   if (values.help) {
     process.stdout.write(usage + '\n');
@@ -109,7 +111,7 @@ export async function run(args: string[]): Promise<number> {
   if (file && values.pairs !== undefined) throw new UsageError('--pairs and --graph are exclusive: --graph FILE gives the pairs', usage);
   const queries = (values.query as string[] | undefined) ?? [];
   if (pairs !== 'captions' && queries.length > 0) throw new UsageError('--query searches the captions: use it without --graph and --pairs knn', usage);
-  for (const flag of ['pixel-components', 'normalize']) {
+  for (const flag of ['pixel-components', 'normalize', 'text-bag']) {
     if (pairs !== 'captions' && values[flag] !== undefined) throw new UsageError(`--${flag} is for the captions: use it without --graph and --pairs knn`, usage);
   }
   if (pairs === 'captions') {
@@ -120,11 +122,12 @@ export async function run(args: string[]): Promise<number> {
     const flags = trainingFlags({ encoder: CAPTION_DEFAULTS.encoder, ...values }, usage, CAPTION_DEFAULTS.k, captionHyperParameters);
     const normalize = choice(values.normalize, '--normalize', NORMALIZED, flags.encoder === 'mlp' ? CAPTION_DEFAULTS.normalize : 'none', usage);
     if (normalize !== 'none' && flags.encoder !== 'mlp') throw new UsageError('--normalize is for the mlp towers (a normalized linear map is no longer linear)', usage);
+    const textBag = choice(values['text-bag'], '--text-bag', ['sum', 'mean'] as const, CAPTION_DEFAULTS.textBag, usage);
     const n = numberOption(values.n as string | undefined, '--n', usage, { integer: true, min: 500, max: MNIST_AVAILABLE }) ?? MNIST_AVAILABLE;
     const gpu = await openBackend(values.backend);
     if (gpu === null) return 1;
     try {
-      return await clipCaptions({ flags, n, queries, components, normalize, gpu, usage });
+      return await clipCaptions({ flags, n, queries, components, normalize, textBag, gpu, usage });
     } finally {
       gpu?.dispose();
     }
@@ -250,6 +253,8 @@ interface CaptionRunOptions {
   components: number;
   /** Which MLP towers end in a scaled L2 normalization. */
   normalize: (typeof NORMALIZED)[number];
+  /** The text tower's bags of words: token counts or means. */
+  textBag: 'sum' | 'mean';
   gpu?: GpuSession;
   usage: string;
 }
@@ -303,7 +308,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
   const r = await runCaptionExperiment({
     digits, k: flags.k, encoder: flags.encoder, hidden: flags.hidden, mode: flags.mode, hyper: flags.hyper, seed: flags.seed, hooks,
     galleryQueries: o.queries.length > 0 ? o.queries : undefined, pixelComponents: o.components,
-    normalizeImages: o.normalize === 'images' || o.normalize === 'both', normalizeTexts: o.normalize === 'texts' || o.normalize === 'both',
+    normalizeImages: o.normalize === 'images' || o.normalize === 'both', normalizeTexts: o.normalize === 'texts' || o.normalize === 'both', textBag: o.textBag,
     lossProvider: gpu ? (graph) => webGpuLossProvider(gpu.backend, graph) : undefined,
   }).catch((err: unknown) => {
     // A query with a word the captions never use is the user's input: a usage error naming it.
@@ -322,6 +327,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
     ['vocabulary', `${r.vocabulary.size} words`],
     ['image tower input', o.components ? `top ${o.components} principal components of the pixels (${pct(r.keptVariance)} of their variance)` : 'the 784 pixels'],
     ['L2-normalized towers (times a learned scale)', o.normalize],
+    ['text tower input', `bags of words: token ${o.textBag === 'sum' ? 'counts' : 'means'}`],
     ['backend', gpu ? `webgpu (${gpu.description})` : 'cpu'],
     ...trainingRows(flags, tt),
     ['σ_1, σ_k', `${tt.singularValues[0].toFixed(4)}, ${tt.singularValues[flags.k - 1].toFixed(4)}`],
@@ -378,7 +384,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
       optimum: tt.optimum, finalPopulationLoss: tt.finalPopulationLoss, relativeGap: tt.relativeGap, maxPrincipalAngleDeg: tt.maxPrincipalAngleDeg,
       ...figuresJson(r.heldOut),
       unseenPrecisionAt10: r.unseen.precisionAtK, unseenMAP: r.unseen.meanAveragePrecision,
-      pixelProbeAccuracy: r.pixelProbeAccuracy, pixelComponents: o.components, normalize: o.normalize, keptVariance: r.keptVariance,
+      pixelProbeAccuracy: r.pixelProbeAccuracy, pixelComponents: o.components, normalize: o.normalize, textBag: o.textBag, keptVariance: r.keptVariance,
       inSample: { learned: figuresJson(r.inSample.learned), optimum: figuresJson(r.inSample.optimum) },
       targets: t, seconds, encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, backend: gpu ? 'webgpu' : 'cpu',
       gpuParts: tt.training.gpuParts, report: out,

@@ -52,17 +52,20 @@ export class Vocabulary {
     return Int32Array.from(tokenize(text), (w) => this.ids.get(w)!);
   }
 
-  /** texts.length x size: row i holds each token's count in text i divided by the text's length,
-   * so that row i times an embedding table is the mean of text i's token embeddings. A text
-   * without words, or with a word outside the vocabulary, is a RangeError. */
-  bagOfWords(texts: readonly string[]): Matrix<Float32Array> {
+  /** texts.length x size, row i from text i's token counts: with 'mean' (the default) each count
+   * divided by the text's length, so that row i times an embedding table is the mean of text i's
+   * token embeddings; with 'sum' the counts themselves (the sum of the embeddings: a word weighs
+   * the same in a short caption and a long one). A text without words, or with a word outside the
+   * vocabulary, is a RangeError. */
+  bagOfWords(texts: readonly string[], mode: 'mean' | 'sum' = 'mean'): Matrix<Float32Array> {
     if (!Array.isArray(texts)) throw new TypeError('texts must be an array of strings');
+    if (mode !== 'mean' && mode !== 'sum') throw new RangeError(`mode must be 'mean' or 'sum', got '${String(mode)}'`);
     const V = this.size;
     const out = new Float32Array(texts.length * V);
     texts.forEach((text, i) => {
       const ids = this.encode(text);
       if (ids.length === 0) throw new RangeError(`texts[${i}] = '${text}' has no words`);
-      for (const id of ids) out[i * V + id] += 1 / ids.length;
+      for (const id of ids) out[i * V + id] += mode === 'sum' ? 1 : 1 / ids.length;
     });
     return { data: out, rows: texts.length, cols: V };
   }

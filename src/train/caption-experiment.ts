@@ -34,6 +34,9 @@ export interface CaptionExperimentOptions {
    * (runTwoTowerExperiment's normalizeLeft / normalizeRight). */
   normalizeImages?: boolean;
   normalizeTexts?: boolean;
+  /** The text tower's input: the captions' bags of words as token means ('mean', the default) or
+   * token counts ('sum'; Vocabulary.bagOfWords). */
+  textBag?: 'mean' | 'sum';
   mode: TrainMode;
   hyper: HyperParameters;
   seed: number;
@@ -171,7 +174,7 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const componentSeconds = (performance.now() - pcaStart) / 1000;
   const lossProvider = o.lossProvider?.(graph);
   const twoTower = await runTwoTowerExperiment({
-    graph, edges, k: o.k, encoder: o.encoder, leftFeatures: trainPixels, rightFeatures: vocabulary.bagOfWords(seenTexts), hidden: o.hidden, rightHidden: o.textHidden, normalizeLeft: o.normalizeImages, normalizeRight: o.normalizeTexts,
+    graph, edges, k: o.k, encoder: o.encoder, leftFeatures: trainPixels, rightFeatures: vocabulary.bagOfWords(seenTexts, o.textBag), hidden: o.hidden, rightHidden: o.textHidden, normalizeLeft: o.normalizeImages, normalizeRight: o.normalizeTexts,
     mode: o.mode, hyper: o.hyper, seed: o.seed, hooks: o.hooks, lossProvider,
     // Each evaluation embeds every training image (a forward pass as large as ~16 minibatches):
     // five along the run draw the curve at a fraction of the default twenty's cost.
@@ -181,7 +184,7 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const evalStart = performance.now();
   const f = twoTower.towers.left;
   const g = twoTower.towers.right;
-  const embedText = (texts: string[]) => toFloat64(embedWith(g, vocabulary.bagOfWords(texts)));
+  const embedText = (texts: string[]) => toFloat64(embedWith(g, vocabulary.bagOfWords(texts, o.textBag)));
   const classTexts = Array.from({ length: 10 }, (_, d) => digitPhrasings(d)[0]);
   const classes = embedText(classTexts);
   const seenSpecs = Array.from(seenCaptions, (c) => captions[c]);
