@@ -99,6 +99,7 @@ test('speclin clip --json (captions): the documented figures, and a report with 
   // A linear tower is not normalized (that would make it nonlinear); mlp towers default to 'images'.
   t.is(s.normalize, 'none');
   t.is(s.textBag, 'sum');
+  t.is(s.textEncoder, 'linear');
   t.true(s.keptVariance > 0.5 && s.keptVariance < 1, `kept variance ${s.keptVariance}`);
   t.is(typeof s.targets.inSamplePrecisionRatio, 'number');
   t.is(s.report, out);
@@ -123,6 +124,8 @@ const bad: [string, string[], RegExp][] = [
   ['an unknown --normalize', ['--normalize', 'captions'], /--normalize must be one of images, texts, both, none/],
   ['an unknown --text-bag', ['--text-bag', 'max'], /--text-bag must be one of sum, mean/],
   ['--text-bag with knn pairs', ['--pairs', 'knn', '--text-bag', 'mean'], /--text-bag is for the captions/],
+  ['an unknown --text-encoder', ['--text-encoder', 'table'], /--text-encoder must be one of linear, mlp/],
+  ['a normalized linear text tower', ['--normalize', 'both'], /--normalize both needs --text-encoder mlp/],
 ];
 for (const [name, args, message] of bad) {
   test(`clip (captions): bad arguments are a UsageError: ${name}`, async (t) => {

@@ -68,3 +68,24 @@ test('two towers in full-batch mode come within 0.1% of the optimum', async (t) 
   t.true(r.relativeGap < 1e-3, `relative gap ${r.relativeGap}`);
   t.true(r.maxPrincipalAngleDeg < 5, `angle ${r.maxPrincipalAngleDeg}`);
 });
+
+test('towers of two kinds: an MLP image tower (normalized, scale from E_x*) with a linear text tower', async (t) => {
+  const features = (M: { data: Float64Array; rows: number; cols: number }) => ({ data: Float32Array.from(M.data), rows: M.rows, cols: M.cols });
+  const base = { graph, edges: knn.edges, k, encoder: 'mlp' as const, leftFeatures: features(L), rightFeatures: features(R), hidden: 16, mode: 'minibatch' as const, seed: 4 };
+  const r = await runTwoTowerExperiment({ ...base, rightEncoder: 'linear', normalizeLeft: true, hyper: { steps: 400, batchSize: 128, lr: 0.01, optimizer: 'adam' } });
+  t.is(r.towers.left.kind, 'mlp');
+  t.is(r.towers.right.kind, 'linear');
+  // Every image embedding has the learned scale as its norm (1e-5: float32 rows of 4 entries).
+  const E = r.training.embedding;
+  const c = r.towers.left.params[r.towers.left.params.length - 1][0];
+  for (let i = 0; i < E.rows; i++) {
+    let n2 = 0;
+    for (let j = 0; j < k; j++) n2 += E.data[i * k + j] ** 2;
+    t.true(Math.abs(Math.sqrt(n2) - c) < 1e-5 * c, `row ${i}`);
+  }
+  // Four well-separated clusters: the towers find most of the optimum (the gap is far below 1).
+  t.true(r.relativeGap < 0.3, `relative gap ${r.relativeGap}`);
+  const hyper = { steps: 1, batchSize: 8, lr: 0.01, optimizer: 'adam' as const };
+  await t.throwsAsync(runTwoTowerExperiment({ ...base, rightEncoder: 'table' as never, hyper }), { instanceOf: RangeError, message: /rightEncoder must be 'linear' or 'mlp'/ });
+  await t.throwsAsync(runTwoTowerExperiment({ ...base, rightEncoder: 'linear', normalizeRight: true, hyper }), { instanceOf: RangeError, message: /a normalized tower must be an mlp/ });
+});

@@ -30,14 +30,15 @@ import { progressHooks, trainingFlags, trainingRows, trainingOptions, type Train
 import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
 /** The captions' defaults, measured on the 10 000 digits (docs/clip.md). */
-export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const, pixelComponents: 64, normalize: 'images' as const, textBag: 'sum' as const };
+export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const, pixelComponents: 64, normalize: 'images' as const, textBag: 'sum' as const, textEncoder: 'linear' as const };
 
 const NORMALIZED = ['images', 'texts', 'both', 'none'] as const;
 
 function captionHyperParameters(encoder: EncoderKind, mode: TrainMode): HyperParameters {
   if (encoder === 'table') return defaultHyperParameters(encoder, mode);
-  // 1500 steps: 35 s at load 6 on the 2-core machine, 73.6 % of the optimum's in-sample
-  // precision@10 (1000: 25 s, 70.8 %; 2000: 53 s, 75.8 %; docs/clip.md).
+  // 1500 steps: 40 s at load 12 on the 2-core machine, 82.4 % of the optimum's in-sample
+  // precision@10 (with an MLP text tower at load 6: 1000 steps 25 s, 1500 35 s, 2000 53 s;
+  // docs/clip.md).
   return mode === 'fullbatch'
     ? { steps: 300, batchSize: 0, lr: 3e-3, optimizer: 'adam' }
     : { steps: 1500, batchSize: 512, lr: 3e-3, optimizer: 'adam' };
@@ -61,11 +62,13 @@ export const usage = `usage: speclin clip [options]
                       scale: images (default), texts, both or none
   --text-bag MODE     captions: the text tower reads each caption's token counts (sum, default)
                       or their means (mean)
+  --text-encoder NAME captions: the text tower, linear (default: the bag times an embedding table,
+                      plus a bias) or mlp (--hidden wide, one ReLU layer)
   --n N               MNIST digits (default 10000; captions: 20 % held out; knn: half a side)
   --m M               knn: cross neighbours per digit (default 10)
   -k, --k K           embedding dimension (default 64 with captions, else 16)
-  --encoder NAME      captions: mlp (default) or linear; else table (default), linear or mlp (of
-                      the pixels; MNIST only)
+  --encoder NAME      captions: the image tower, mlp (default) or linear; else table (default),
+                      linear or mlp (of the pixels; MNIST only)
   --mode MODE         minibatch (default) or fullbatch
   --steps N  --batch-size B  --lr LR  --optimizer adam|sgd  --hidden H  --seed S
   --backend NAME      cpu (default) or webgpu: training's losses and gradients on the GPU; the
@@ -102,7 +105,7 @@ function pickRows(M: Matrix<Float32Array>, rowsWanted: Int32Array): Matrix<Float
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, {
     ...trainingOptions, graph: { type: 'string' }, n: { type: 'string' }, m: { type: 'string' }, backend: { type: 'string' },
-    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true }, 'pixel-components': { type: 'string' }, normalize: { type: 'string' }, 'text-bag': { type: 'string' },
+    'save-left': { type: 'string' }, 'save-right': { type: 'string' }, pairs: { type: 'string' }, query: { type: 'string', multiple: true }, 'pixel-components': { type: 'string' }, normalize: { type: 'string' }, 'text-bag': { type: 'string' }, 'text-encoder': { type: 'string' },
   }, usage, false);
   if (values.help) {
     process.stdout.write(usage + '\n');
@@ -113,7 +116,7 @@ export async function run(args: string[]): Promise<number> {
   if (file && values.pairs !== undefined) throw new UsageError('--pairs and --graph are exclusive: --graph FILE gives the pairs', usage);
   const queries = (values.query as string[] | undefined) ?? [];
   if (pairs !== 'captions' && queries.length > 0) throw new UsageError('--query searches the captions: use it without --graph and --pairs knn', usage);
-  for (const flag of ['pixel-components', 'normalize', 'text-bag']) {
+  for (const flag of ['pixel-components', 'normalize', 'text-bag', 'text-encoder']) {
     if (pairs !== 'captions' && values[flag] !== undefined) throw new UsageError(`--${flag} is for the captions: use it without --graph and --pairs knn`, usage);
   }
   if (pairs === 'captions') {
@@ -125,11 +128,13 @@ export async function run(args: string[]): Promise<number> {
     const normalize = choice(values.normalize, '--normalize', NORMALIZED, flags.encoder === 'mlp' ? CAPTION_DEFAULTS.normalize : 'none', usage);
     if (normalize !== 'none' && flags.encoder !== 'mlp') throw new UsageError('--normalize is for the mlp towers (a normalized linear map is no longer linear)', usage);
     const textBag = choice(values['text-bag'], '--text-bag', ['sum', 'mean'] as const, CAPTION_DEFAULTS.textBag, usage);
+    const textEncoder = choice(values['text-encoder'], '--text-encoder', ['linear', 'mlp'] as const, CAPTION_DEFAULTS.textEncoder, usage);
+    if (textEncoder === 'linear' && (normalize === 'texts' || normalize === 'both')) throw new UsageError(`--normalize ${normalize} needs --text-encoder mlp (a normalized linear map is no longer linear)`, usage);
     const n = numberOption(values.n as string | undefined, '--n', usage, { integer: true, min: 500, max: MNIST_AVAILABLE }) ?? MNIST_AVAILABLE;
     const gpu = await openBackend(values.backend);
     if (gpu === null) return 1;
     try {
-      return await clipCaptions({ flags, n, queries, components, normalize, textBag, gpu, usage });
+      return await clipCaptions({ flags, n, queries, components, normalize, textBag, textEncoder, gpu, usage });
     } finally {
       gpu?.dispose();
     }
@@ -257,6 +262,8 @@ interface CaptionRunOptions {
   normalize: (typeof NORMALIZED)[number];
   /** The text tower's bags of words: token counts or means. */
   textBag: 'sum' | 'mean';
+  /** The text tower's kind. */
+  textEncoder: 'linear' | 'mlp';
   gpu?: GpuSession;
   usage: string;
 }
@@ -310,7 +317,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
   const r = await runCaptionExperiment({
     digits, k: flags.k, encoder: flags.encoder, hidden: flags.hidden, mode: flags.mode, hyper: flags.hyper, seed: flags.seed, hooks,
     galleryQueries: o.queries.length > 0 ? o.queries : undefined, pixelComponents: o.components,
-    normalizeImages: o.normalize === 'images' || o.normalize === 'both', normalizeTexts: o.normalize === 'texts' || o.normalize === 'both', textBag: o.textBag,
+    normalizeImages: o.normalize === 'images' || o.normalize === 'both', normalizeTexts: o.normalize === 'texts' || o.normalize === 'both', textBag: o.textBag, textEncoder: o.textEncoder,
     lossProvider: gpu ? (graph) => webGpuLossProvider(gpu.backend, graph) : undefined,
   }).catch((err: unknown) => {
     // A query with a word the captions never use is the user's input: a usage error naming it.
@@ -329,7 +336,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
     ['vocabulary', `${r.vocabulary.size} words`],
     ['image tower input', o.components ? `top ${o.components} principal components of the pixels (${pct(r.keptVariance)} of their variance)` : 'the 784 pixels'],
     ['L2-normalized towers (times a learned scale)', o.normalize],
-    ['text tower input', `bags of words: token ${o.textBag === 'sum' ? 'counts' : 'means'}`],
+    ['text tower', `${o.textEncoder}, on bags of words (token ${o.textBag === 'sum' ? 'counts' : 'means'})`],
     ['backend', gpu ? `webgpu (${gpu.description})` : 'cpu'],
     ...trainingRows(flags, tt),
     ['σ_1, σ_k', `${tt.singularValues[0].toFixed(4)}, ${tt.singularValues[flags.k - 1].toFixed(4)}`],
@@ -364,7 +371,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
     out,
     renderReport({
       title: `speclin clip: ${r.trainImages.length + r.testImages.length} MNIST digits and their generated captions`,
-      subtitle: `k = ${flags.k}, ${flags.encoder} towers (image: ${o.components ? `${o.components} principal components of the pixels` : "pixels"}; text: an embedding bag of words), ${flags.mode} training, seed ${flags.seed}`,
+      subtitle: `k = ${flags.k}, ${flags.encoder} towers (image: ${o.components ? `${o.components} principal components of the pixels` : "pixels"}; text: ${o.textEncoder}, an embedding bag of words), ${flags.mode} training, seed ${flags.seed}`,
       summary,
       optimum: tt.optimum,
       evals: tt.training.evals,
@@ -386,7 +393,7 @@ async function clipCaptions(o: CaptionRunOptions): Promise<number> {
       optimum: tt.optimum, finalPopulationLoss: tt.finalPopulationLoss, relativeGap: tt.relativeGap, maxPrincipalAngleDeg: tt.maxPrincipalAngleDeg,
       ...figuresJson(r.heldOut),
       unseenPrecisionAt10: r.unseen.precisionAtK, unseenMAP: r.unseen.meanAveragePrecision,
-      pixelProbeAccuracy: r.pixelProbeAccuracy, pixelComponents: o.components, normalize: o.normalize, textBag: o.textBag, keptVariance: r.keptVariance,
+      pixelProbeAccuracy: r.pixelProbeAccuracy, pixelComponents: o.components, normalize: o.normalize, textBag: o.textBag, textEncoder: o.textEncoder, keptVariance: r.keptVariance,
       inSample: { learned: figuresJson(r.inSample.learned), optimum: figuresJson(r.inSample.optimum) },
       targets: t, seconds, encoder: flags.encoder, mode: flags.mode, steps: flags.hyper.steps, backend: gpu ? 'webgpu' : 'cpu',
       gpuParts: tt.training.gpuParts, report: out,

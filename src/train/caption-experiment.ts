@@ -28,6 +28,9 @@ export interface CaptionExperimentOptions {
   encoder: 'linear' | 'mlp';
   /** The image tower's hidden widths (mlpEncoder's `hidden`: a width or a list of them). */
   hidden?: number | readonly number[];
+  /** The text tower's kind when it differs from `encoder`: 'linear' (the sum or mean of the
+   * caption's token vectors plus a bias) or 'mlp'. */
+  textEncoder?: 'linear' | 'mlp';
   /** The text tower's (default: `hidden`). */
   textHidden?: number | readonly number[];
   /** MLP towers: end the image (text) tower in a scaled L2 normalization with a learned scale
@@ -174,7 +177,7 @@ export async function runCaptionExperiment(o: CaptionExperimentOptions): Promise
   const componentSeconds = (performance.now() - pcaStart) / 1000;
   const lossProvider = o.lossProvider?.(graph);
   const twoTower = await runTwoTowerExperiment({
-    graph, edges, k: o.k, encoder: o.encoder, leftFeatures: trainPixels, rightFeatures: vocabulary.bagOfWords(seenTexts, o.textBag), hidden: o.hidden, rightHidden: o.textHidden, normalizeLeft: o.normalizeImages, normalizeRight: o.normalizeTexts,
+    graph, edges, k: o.k, encoder: o.encoder, leftFeatures: trainPixels, rightFeatures: vocabulary.bagOfWords(seenTexts, o.textBag), hidden: o.hidden, rightHidden: o.textHidden, rightEncoder: o.textEncoder, normalizeLeft: o.normalizeImages, normalizeRight: o.normalizeTexts,
     mode: o.mode, hyper: o.hyper, seed: o.seed, hooks: o.hooks, lossProvider,
     // Each evaluation embeds every training image (a forward pass as large as ~16 minibatches):
     // five along the run draw the curve at a fraction of the default twenty's cost.

@@ -189,6 +189,8 @@ export interface TwoTowerOptions {
   /** The MLP towers' hidden widths (mlpEncoder's `hidden`), both towers unless rightHidden says. */
   hidden?: number | readonly number[];
   rightHidden?: number | readonly number[];
+  /** The right (text) tower's kind when it differs from `encoder` ('linear' or 'mlp' only). */
+  rightEncoder?: 'linear' | 'mlp';
   /** MLP towers: end the left (image) or right (text) tower in a scaled L2 normalization
    * (mlpEncoder's `normalize`), its scale starting at the root-mean-square row norm of that side's
    * closed-form optimum, the norm the loss's minimizers have on average. */
@@ -232,16 +234,18 @@ export async function runTwoTowerExperiment(o: TwoTowerOptions): Promise<TwoTowe
   });
   const eigsSeconds = (performance.now() - solveStart) / 1000;
   o.hooks?.eigsDone?.(eigsSeconds, 0);
-  const encoder = (n: number, features: Matrix | undefined, stream: number, hidden = o.hidden, normalize?: number): Encoder => {
+  const encoder = (n: number, features: Matrix | undefined, stream: number, hidden = o.hidden, normalize?: number, kind = o.encoder): Encoder => {
     const seed = childSeed(o.seed, stream);
-    if (o.encoder === 'table') return tableEncoder({ n, dim: k, dtype: 'float32', seed });
-    if (!features) throw new TypeError(`the ${o.encoder} encoder needs features on both sides`);
+    if (kind === 'table') return tableEncoder({ n, dim: k, dtype: 'float32', seed });
+    if (!features) throw new TypeError(`the ${kind} encoder needs features on both sides`);
     if (features.rows !== n) throw new RangeError(`features have ${features.rows} rows, expected ${n}`);
-    return o.encoder === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: hidden ?? 256, seed, normalize });
+    if (kind === 'linear' && normalize !== undefined) throw new RangeError('a normalized tower must be an mlp (a normalized linear map is no longer linear)');
+    return kind === 'linear' ? linearEncoder({ features, dim: k, seed }) : mlpEncoder({ features, dim: k, hidden: hidden ?? 256, seed, normalize });
   };
+  if (o.rightEncoder !== undefined && o.rightEncoder !== 'linear' && o.rightEncoder !== 'mlp') throw new RangeError(`rightEncoder must be 'linear' or 'mlp', got '${String(o.rightEncoder)}'`);
   const towers = {
     left: encoder(graph.nLeft, o.leftFeatures, 1, o.hidden, o.normalizeLeft ? rmsRowNorm(opt.left) : undefined),
-    right: encoder(graph.nRight, o.rightFeatures, 7, o.rightHidden ?? o.hidden, o.normalizeRight ? rmsRowNorm(opt.right) : undefined),
+    right: encoder(graph.nRight, o.rightFeatures, 7, o.rightHidden ?? o.hidden, o.normalizeRight ? rmsRowNorm(opt.right) : undefined, o.rightEncoder ?? o.encoder),
   };
   const training = await train({
     graph,
