@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const addon = path.join(root, 'build-asan', 'Release', 'speclin.node');
+const mpiAddon = path.join(root, 'build-asan', 'Release', 'speclin_mpi.node');
 if (!existsSync(addon)) {
   console.error(`test:sanitize: ${addon} is missing; run npm run build:sanitize first`);
   process.exit(1);
@@ -65,6 +66,9 @@ const env = {
   PATH: `${wrappers}:${process.env.PATH}`,
   LD_PRELOAD: runtime,
   SPECLIN_NATIVE_PATH: addon,
+  // The MPI addon of the same build, where MPI was found (else the tests of speclin/mpi load the
+  // uninstrumented build/ one, or skip).
+  ...(existsSync(mpiAddon) ? { SPECLIN_MPI_NATIVE_PATH: mpiAddon } : {}),
   // detect_leaks: LeakSanitizer at each process's exit. new_delete_type_mismatch is off: V8's
   // sized deletes trip it in code that is not ours. allocator_may_return_null: a huge request is
   // a null (which speclin turns into a RangeError, as without ASan) rather than an ASan abort.
