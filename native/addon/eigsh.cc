@@ -260,20 +260,29 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
 }
 
 // ---- reverse communication -------------------------------------------------------------------
-using SolverHandle = std::shared_ptr<EigshSolver>;
+// A JavaScript operator's solve: the solver and, beside it, the profile its parts fill (products
+// are timed by the JavaScript driver, not here: that field stays 0).
+struct TracedSolver {
+  EigshProfile profile;
+  EigshSolver solver;
+  TracedSolver(std::size_t n, EigshOptions options) : solver(n, std::move(options), &profile) {}
+};
+using SolverHandle = std::shared_ptr<TracedSolver>;
 
-EigshSolver& solver_of(Napi::Value v) {
+TracedSolver& traced_solver_of(Napi::Value v) {
   if (!v.IsExternal() || !v.As<Napi::External<SolverHandle>>().CheckTypeTag(&kSolverTag))
     throw_type("eigsh: expected a solver handle");
   return **v.As<Napi::External<SolverHandle>>().Data();
 }
+
+EigshSolver& solver_of(Napi::Value v) { return traced_solver_of(v).solver; }
 
 Napi::Value SolverNew(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     std::size_t n = read_size(info[0], "eigsh: n");
     if (n == 0) throw_range("eigsh: the operator's n must be at least 1");
     EigshOptions opt = read_eigsh_options(info[1], n, "eigsh");
-    auto* holder = new SolverHandle(std::make_shared<EigshSolver>(n, std::move(opt)));
+    auto* holder = new SolverHandle(std::make_shared<TracedSolver>(n, std::move(opt)));
     auto ext = Napi::External<SolverHandle>::New(info.Env(), holder, [](Napi::Env, SolverHandle* h) { delete h; });
     ext.TypeTag(&kSolverTag);
     return ext;
@@ -322,9 +331,11 @@ Napi::Value SolverProgress(const Napi::CallbackInfo& info) {
 
 Napi::Value SolverResult(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    EigshSolver& s = solver_of(info[0]);
+    TracedSolver& t = traced_solver_of(info[0]);
     bool aborted = info.Length() > 1 && info[1].ToBoolean();
-    return to_js(info.Env(), s.result(aborted));
+    EigshResult r = t.solver.result(aborted);
+    r.profile = t.profile;
+    return to_js(info.Env(), r);
   });
 }
 

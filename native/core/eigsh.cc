@@ -29,7 +29,7 @@ struct EigshSolver::State {
 
   EigshPlan plan;
   std::vector<double> v0, defl;
-  EigshProfile profile;
+  EigshProfile* profile = nullptr;  // the caller's, or null
   Stage stage = Stage::Init;
   std::size_t cols = 0;  // columns of the current request
   double anorm = 0;      // the largest |Ritz value| seen
@@ -74,7 +74,7 @@ struct EigshSolver::State {
       return request(Stage::Dense, n);
     }
     fact = std::make_unique<BlockLanczosFactorization>(n, plan.basis, plan.block, std::max({plan.block, plan.k, c}),
-                                                       plan.seed, plan.lagged, &profile);
+                                                       plan.seed, plan.lagged, profile);
     policy = RestartPolicy{plan.basis, plan.block};
     if (c > 0) {
       fact->lock_known(defl.data(), c);
@@ -161,7 +161,7 @@ struct EigshSolver::State {
   }
 
   bool finish_verify() {
-    PhaseTimer timer(&profile.verify);
+    PhaseTimer timer(profile ? &profile->verify : nullptr);
     const std::size_t nc = cands.size();
     matvecs += nc;
     std::vector<double> th(nc), res(nc);
@@ -210,8 +210,9 @@ struct EigshSolver::State {
   }
 };
 
-EigshSolver::EigshSolver(std::size_t n, EigshOptions o) : s_(new State) {
+EigshSolver::EigshSolver(std::size_t n, EigshOptions o, EigshProfile* profile) : s_(new State) {
   std::unique_ptr<State> guard(s_);
+  s_->profile = profile;
   s_->plan = plan_eigsh(n, o);
   s_->v0 = std::move(o.v0);
   s_->defl = std::move(o.deflate);
@@ -254,7 +255,6 @@ EigshResult EigshSolver::result(bool aborted) const {
   r.block_size = s.plan.dense ? 0 : s.plan.block;
   r.basis_size = s.plan.dense ? 0 : s.plan.basis;
   r.dense = s.plan.dense;
-  r.profile = s.profile;
   std::vector<double> val, res;
   std::vector<const double*> src;
   std::size_t stride = 0;
@@ -313,12 +313,13 @@ EigshResult eigsh(const SymmetricOperator& op, const EigshOptions& options, cons
                   const std::atomic<bool>* abort) {
   EigshOptions o = options;
   if (o.norm_bound <= 0) o.norm_bound = op.norm_bound();
-  EigshSolver solver(op.size(), std::move(o));
+  // The trace lives here, beside the solver: the parts add to it, this loop times the products.
+  EigshProfile profile;
+  EigshSolver solver(op.size(), std::move(o), &profile);
   std::size_t reported = 0;
-  double t_products = 0;
   auto done = [&](bool aborted) {
     EigshResult r = solver.result(aborted);
-    r.profile.products = t_products;
+    r.profile = profile;
     trace(r);
     return r;
   };
@@ -326,7 +327,7 @@ EigshResult eigsh(const SymmetricOperator& op, const EigshOptions& options, cons
   while (more) {
     if (abort && abort->load(std::memory_order_relaxed)) return done(true);
     {
-      PhaseTimer timer(&t_products);
+      PhaseTimer timer(&profile.products);
       op.multiply(solver.input(), solver.output(), solver.columns());
     }
     more = solver.step();

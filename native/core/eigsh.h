@@ -55,7 +55,7 @@ struct EigshResult {
   double max_residual = 0;          // the last progress report's
   std::size_t block_size = 0, basis_size = 0;
   bool dense = false;
-  EigshProfile profile;
+  EigshProfile profile;  // filled by the driver that passed a profile to the solver (eigsh below)
 };
 
 // Largest problem the automatic choice sends to the dense solver.
@@ -63,8 +63,10 @@ constexpr std::size_t kDenseLimit = 256;
 
 class EigshSolver {
  public:
-  // Validates the options (std::invalid_argument naming the option).
-  EigshSolver(std::size_t n, EigshOptions options);
+  // Validates the options (std::invalid_argument naming the option). profile (may be null): where
+  // the Lanczos parts add their phase times and basis traffic while the solver runs; the solver
+  // keeps no trace of its own, and result() leaves EigshResult::profile to the caller.
+  EigshSolver(std::size_t n, EigshOptions options, EigshProfile* profile = nullptr);
   ~EigshSolver();
   EigshSolver(const EigshSolver&) = delete;
   EigshSolver& operator=(const EigshSolver&) = delete;
