@@ -98,7 +98,7 @@ test('speclin clip --json (captions): the documented figures, and a report with 
   t.is(s.pixelComponents, 64);
   // A linear tower is not normalized (that would make it nonlinear); mlp towers default to 'images'.
   t.is(s.normalize, 'none');
-  t.is(s.textBag, 'sum');
+  t.is(s.textBag, 'mean');
   t.is(s.textEncoder, 'linear');
   t.true(s.keptVariance > 0.5 && s.keptVariance < 1, `kept variance ${s.keptVariance}`);
   t.is(typeof s.targets.inSamplePrecisionRatio, 'number');
@@ -122,7 +122,7 @@ const bad: [string, string[], RegExp][] = [
   ['--normalize with knn pairs', ['--pairs', 'knn', '--normalize', 'images'], /--normalize is for the captions/],
   ['--normalize with linear towers', ['--encoder', 'linear', '--normalize', 'both'], /--normalize is for the mlp towers/],
   ['an unknown --normalize', ['--normalize', 'captions'], /--normalize must be one of images, texts, both, none/],
-  ['an unknown --text-bag', ['--text-bag', 'max'], /--text-bag must be one of sum, mean/],
+  ['an unknown --text-bag', ['--text-bag', 'max'], /--text-bag must be one of mean, sum/],
   ['--text-bag with knn pairs', ['--pairs', 'knn', '--text-bag', 'mean'], /--text-bag is for the captions/],
   ['an unknown --text-encoder', ['--text-encoder', 'table'], /--text-encoder must be one of linear, mlp/],
   ['a normalized linear text tower', ['--normalize', 'both'], /--normalize both needs --text-encoder mlp/],
