@@ -2,9 +2,11 @@
 // These and the tall-skinny products of tall_skinny.h (Z^T W and Z - V H over a long dimension,
 // on the same micro-kernels) are the core's GEMM routines: the loss, the encoders, the kNN graph,
 // the population loss and the C ABI call them, so a faster kernel here speeds up all of them.
-// Two row loops of the eigensolver are still products of their own: the fused Gram-Schmidt pass
-// (basis_pass over gs_rows_portable / gs_rows_avx2, lanczos_block_ops.cc and eigsh_avx2.cc) and
-// block_gram (lanczos_block_ops.cc), float64 with a few columns.
+// The eigensolver's row loops are still products of their own, float64 over a few columns, because
+// each fuses several products into one read of the Krylov basis (docs/eigs.md measures why): the
+// Gram-Schmidt pass (basis_pass over gs_rows_portable / gs_rows_avx2), the lagged projection
+// (lagged_pass over lagged_rows_*), block_update and block_gram, in lanczos_block_ops.cc and
+// eigsh_avx2.cc.
 #pragma once
 #include <cstddef>
 
