@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { createIndex, loadIndex, setThreads, getThreads, SpeclinError, type Matrix, type TopKResult } from '../src/index.js';
-import { spawnSync } from 'node:child_process';
 import { normal, rng } from './helpers/random.js';
-import { FAISS_PYTHON, testNeeding } from './helpers/requirements.js';
+import { runFaissPython, testNeeding } from './helpers/requirements.js';
 import { ints, naive } from './helpers/search-reference.js';
 import { readNpy as loadNpy } from '../src/index.js';
 
@@ -87,7 +86,7 @@ K = np.array(d["K"], dtype=np.float32).reshape(-1, d["cols"]); Q = np.array(d["Q
 index = faiss.IndexFlatIP(d["cols"]); index.add(K)
 D, I = index.search(Q, d["k"])
 print(json.dumps({"indices": I.tolist(), "scores": D.astype(float).tolist()}))`;
-  const r = spawnSync(FAISS_PYTHON, ['-c', code], { input: JSON.stringify({ K: Array.from(K.data), Q: Array.from(Q.data), cols: K.cols, k }), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = runFaissPython(['-c', code], { input: JSON.stringify({ K: Array.from(K.data), Q: Array.from(Q.data), cols: K.cols, k }), encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.error || r.status !== 0) throw new Error(`faiss failed: ${r.error?.message ?? r.stderr}`);
   return JSON.parse(r.stdout) as { indices: number[][]; scores: number[][] };
 }

@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "eigsh_options.h"
+#include "handles.h"
 #include "operator_handle.h"
 
 namespace speclin::addon {
@@ -231,10 +232,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value CancelToken(const Napi::CallbackInfo& info) {
-  auto* holder = new CancelFlag(std::make_shared<std::atomic<bool>>(false));
-  auto ext = Napi::External<CancelFlag>::New(info.Env(), holder, [](Napi::Env, CancelFlag* h) { delete h; });
-  ext.TypeTag(&kCancelTag);
-  return ext;
+  return make_handle(info.Env(), CancelFlag(std::make_shared<std::atomic<bool>>(false)), &kCancelTag);
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
@@ -282,10 +280,7 @@ Napi::Value SolverNew(const Napi::CallbackInfo& info) {
     std::size_t n = read_size(info[0], "eigsh: n");
     if (n == 0) throw_range("eigsh: the operator's n must be at least 1");
     EigshOptions opt = read_eigsh_options(info[1], n, "eigsh");
-    auto* holder = new SolverHandle(std::make_shared<TracedSolver>(n, std::move(opt)));
-    auto ext = Napi::External<SolverHandle>::New(info.Env(), holder, [](Napi::Env, SolverHandle* h) { delete h; });
-    ext.TypeTag(&kSolverTag);
-    return ext;
+    return make_handle(info.Env(), SolverHandle(std::make_shared<TracedSolver>(n, std::move(opt))), &kSolverTag);
   });
 }
 

@@ -10,6 +10,7 @@
 #include "../core/normalized_adjacency.h"
 #include "common.h"
 #include "graph_handle.h"
+#include "handles.h"
 #include "operator_handle.h"
 
 namespace speclin::addon {
@@ -160,13 +161,7 @@ Napi::Value ints(Napi::Env env, const std::vector<std::int32_t>& v) {
 template <typename H>
 Napi::External<H> external_of(Napi::Env env, H handle, std::size_t bytes) {
   // V8 learns how much native memory a graph holds, so it collects dropped graphs promptly.
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<std::int64_t>(bytes));
-  auto ext = Napi::External<H>::New(env, new H(std::move(handle)), [bytes](Napi::Env e, H* h) {
-    Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<std::int64_t>(bytes));
-    delete h;
-  });
-  ext.TypeTag(tag_of<H>());
-  return ext;
+  return make_handle(env, std::move(handle), tag_of<H>(), static_cast<std::int64_t>(bytes));
 }
 
 template <typename T>

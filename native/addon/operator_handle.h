@@ -8,6 +8,7 @@
 
 #include "../core/operator.h"
 #include "common.h"
+#include "handles.h"
 
 namespace speclin::addon {
 
@@ -26,11 +27,7 @@ template <> inline const napi_type_tag* operator_tag<RectangularOperator>() {
 
 template <typename Op>
 Napi::Value wrap_operator(Napi::Env env, std::shared_ptr<Op> op) {
-  auto* holder = new std::shared_ptr<Op>(std::move(op));
-  auto ext = Napi::External<std::shared_ptr<Op>>::New(
-      env, holder, [](Napi::Env, std::shared_ptr<Op>* h) { delete h; });
-  ext.TypeTag(operator_tag<Op>());
-  return ext;
+  return make_handle(env, std::move(op), operator_tag<Op>());
 }
 
 // The native operator behind `value` (the `_native` External itself, or an object that has one),

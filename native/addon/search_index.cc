@@ -20,6 +20,7 @@
 #include "../core/topk.h"
 #include "common.h"
 #include "eigsh_options.h"
+#include "handles.h"
 
 namespace speclin::addon {
 namespace {
@@ -52,10 +53,7 @@ IndexHandle& handle_of(Napi::Value v) {
 }
 
 Napi::Value to_handle(Napi::Env env, IndexHandle h) {
-  auto ext = Napi::External<IndexHandle>::New(env, new IndexHandle(std::move(h)),
-                                              [](Napi::Env, IndexHandle* p) { delete p; });
-  ext.TypeTag(&kIndexTag);
-  return ext;
+  return make_handle(env, std::move(h), &kIndexTag);
 }
 
 std::size_t option_size(Napi::Object o, const char* key, std::size_t fallback) {

@@ -11,6 +11,7 @@
 #include "eigsh.h"
 #include "distributed_graph.h"
 #include "mpi_check.h"
+#include "../addon/handles.h"
 
 namespace speclin::mpi {
 namespace {
@@ -22,11 +23,7 @@ using addon::throw_type;
 const napi_type_tag kGraphTag = {0x5b1c3e7a9d2f4c61ull, 0x8e4a0b7d6c3f1a29ull};
 
 Napi::Value wrap(Napi::Env env, std::shared_ptr<DistributedGraph> g) {
-  auto ext = Napi::External<std::shared_ptr<DistributedGraph>>::New(
-      env, new std::shared_ptr<DistributedGraph>(std::move(g)),
-      [](Napi::Env, std::shared_ptr<DistributedGraph>* p) { delete p; });
-  napi_type_tag_object(env, ext, &kGraphTag);
-  return ext;
+  return addon::make_handle(env, std::move(g), &kGraphTag);
 }
 
 std::shared_ptr<DistributedGraph> unwrap(Napi::Value v) {

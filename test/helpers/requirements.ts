@@ -4,7 +4,7 @@
 // at the end of `npm test`. With CI or SPECLIN_REQUIRE_ALL=1 set, a missing resource is a failing
 // test instead: CI installs everything, so there a missing resource means a broken setup.
 import test, { type TestFn } from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,14 @@ export type Resource = 'webgpu' | 'python' | 'fma' | 'mpi' | 'faiss';
 
 /** The interpreter that has Debian's python3-faiss (not the first python3 on PATH). */
 export const FAISS_PYTHON = '/usr/bin/python3';
+
+/** Runs FAISS_PYTHON. `npm run test:sanitize` preloads the ASan runtime into every process it
+ * starts and drops it for python3 through a wrapper on PATH; an absolute path bypasses PATH, so
+ * the preload is dropped here (python's own exit-time leaks are not speclin's). */
+export function runFaissPython(args: string[], options: SpawnSyncOptionsWithStringEncoding): SpawnSyncReturns<string> {
+  const { LD_PRELOAD: _preload, ...env } = options.env ?? process.env;
+  return spawnSync(FAISS_PYTHON, args, { ...options, env });
+}
 
 interface ResourceInfo {
   /** What the tests need, in words. */
@@ -64,7 +72,7 @@ const resources: Record<Resource, ResourceInfo> = {
     what: `faiss for ${FAISS_PYTHON}`,
     install: `faiss and numpy for ${FAISS_PYTHON} (Debian: apt-get install python3-faiss python3-numpy)`,
     probe() {
-      const r = spawnSync(FAISS_PYTHON, ['-c', 'import faiss, numpy'], { encoding: 'utf8', timeout: 60_000 });
+      const r = runFaissPython(['-c', 'import faiss, numpy'], { encoding: 'utf8', timeout: 60_000 });
       if (r.error) return `${FAISS_PYTHON} was not found (${r.error.message})`;
       if (r.status !== 0) return `${FAISS_PYTHON} cannot import faiss and numpy (${(r.stderr ?? '').trim().split('\n').pop()})`;
       return undefined;
