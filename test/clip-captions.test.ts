@@ -8,7 +8,7 @@ import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describes } from '../src/data/captions.js';
 import { loadMnist } from '../src/data/mnist.js';
-import { runCaptionExperiment } from '../src/train/caption-experiment.js';
+import { CAPTION_DEFAULTS, captionHyperParameters, runCaptionExperiment } from '../src/train/caption-experiment.js';
 import { crc32, grayscalePng } from '../src/report/thumbnails.js';
 import { UsageError } from '../src/cli/args.js';
 import { cli } from './helpers/cli.js';
@@ -20,7 +20,9 @@ test('a short caption run beats chance on held-out images by a wide margin', asy
   const digits = await loadMnist({ n: 2000, seed: 3 });
   const r = await runCaptionExperiment({
     digits, k: 16, encoder: 'linear', mode: 'minibatch', hyper: { steps: 150, batchSize: 256, lr: 3e-3, optimizer: 'adam' }, seed: 2,
+    pixelComponents: 0,
   });
+  t.is(r.keptVariance, 1, 'the raw pixels');
   t.is(r.testImages.length, 400);
   t.is(r.trainImages.length + r.testImages.length, 2000);
   // Chance for text-to-image precision: the mean fraction of held-out images a caption describes
@@ -48,6 +50,21 @@ test('a short caption run beats chance on held-out images by a wide margin', asy
   t.true(r.inSample.optimum.zeroShotAccuracy > 0.9, 'the optimum separates the digits (10 components, σ = 1)');
   t.is(r.gallery.length, 6);
   for (const g of r.gallery) t.is(g.images.length, 8);
+});
+
+test('runCaptionExperiment without options runs speclin clip\'s measured defaults', async (t) => {
+  const digits = await loadMnist({ n: 1000, seed: 4 });
+  // Only the schedule is shortened (the default is 4000 steps); everything else is the default.
+  const hyper = { steps: 2, batchSize: 64, lr: 3e-3, optimizer: 'adam' as const };
+  const r = await runCaptionExperiment({ digits, hyper });
+  t.deepEqual(r.settings, {
+    k: 64, encoder: 'mlp', mode: 'minibatch', hyper, seed: 1, pixelComponents: 64,
+    textEncoder: 'linear', textBag: 'mean', normalizeImages: true, normalizeTexts: false,
+  });
+  t.deepEqual(captionHyperParameters('minibatch'), { steps: 4000, batchSize: 512, lr: 3e-3, optimizer: 'adam' });
+  t.is(r.settings.k, CAPTION_DEFAULTS.k);
+  t.true(r.keptVariance > 0 && r.keptVariance < 1, `64 principal components keep part of the variance: ${r.keptVariance}`);
+  t.is(r.twoTower.singularValues.length, 64);
 });
 
 test('runCaptionExperiment: bad options are clear errors before any training', async (t) => {

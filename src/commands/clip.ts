@@ -17,7 +17,7 @@ import { renderReport } from '../report/html.js';
 import { principalPlane } from '../report/projection.js';
 import { renderSearchSection } from '../report/search-section.js';
 import { formatTable } from '../report/table.js';
-import { runCaptionExperiment, type CaptionExperimentResult, type SearchFigures } from '../train/caption-experiment.js';
+import { CAPTION_DEFAULTS, captionHyperParameters, runCaptionExperiment, type CaptionExperimentResult, type SearchFigures } from '../train/caption-experiment.js';
 import type { EncoderKind } from '../train/encoders.js';
 import { defaultHyperParameters, runTwoTowerExperiment, type HyperParameters, type TwoTowerResult } from '../train/experiment.js';
 import type { TrainMode } from '../train/loop.js';
@@ -29,18 +29,10 @@ import { ProgressBar } from '../cli/progress-bar.js';
 import { progressHooks, trainingFlags, trainingRows, trainingOptions, type TrainingFlags } from '../cli/training-flags.js';
 import { backendOption, openWebGpu, type GpuSession } from '../cli/webgpu-option.js';
 
-/** The captions' defaults, measured on the 10 000 digits (docs/clip.md). */
-export const CAPTION_DEFAULTS = { k: 64, encoder: 'mlp' as const, pixelComponents: 64, normalize: 'images' as const, textBag: 'mean' as const, textEncoder: 'linear' as const };
-
 const NORMALIZED = ['images', 'texts', 'both', 'none'] as const;
 
-function captionHyperParameters(encoder: EncoderKind, mode: TrainMode): HyperParameters {
-  if (encoder === 'table') return defaultHyperParameters(encoder, mode);
-  // 4000 steps: 37 s at load 6-7 on the 2-core machine, 90.9 % of the optimum's in-sample
-  // precision@10 (3500: 90.5 %, 2500: 87.8 %, 1500: 83.6 %; docs/clip.md).
-  return mode === 'fullbatch'
-    ? { steps: 300, batchSize: 0, lr: 3e-3, optimizer: 'adam' }
-    : { steps: 4000, batchSize: 512, lr: 3e-3, optimizer: 'adam' };
+function captionSchedule(encoder: EncoderKind, mode: TrainMode): HyperParameters {
+  return encoder === 'table' ? defaultHyperParameters(encoder, mode) : captionHyperParameters(mode);
 }
 
 export const usage = `usage: speclin clip [options]
@@ -123,7 +115,7 @@ export async function run(args: string[]): Promise<number> {
     for (const flag of ['m', 'save-left', 'save-right']) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} is for --graph or --pairs knn, not the captions`, usage);
     }
-    const flags = trainingFlags({ encoder: CAPTION_DEFAULTS.encoder, ...values }, usage, CAPTION_DEFAULTS.k, captionHyperParameters);
+    const flags = trainingFlags({ encoder: CAPTION_DEFAULTS.encoder, ...values }, usage, CAPTION_DEFAULTS.k, captionSchedule);
     const normalize = choice(values.normalize, '--normalize', NORMALIZED, flags.encoder === 'mlp' ? CAPTION_DEFAULTS.normalize : 'none', usage);
     if (normalize !== 'none' && flags.encoder !== 'mlp') throw new UsageError('--normalize is for the mlp towers (a normalized linear map is no longer linear)', usage);
     const textBag = choice(values['text-bag'], '--text-bag', ['mean', 'sum'] as const, CAPTION_DEFAULTS.textBag, usage);

@@ -29,5 +29,5 @@ export { fitPrincipalComponents, projectOnComponents } from '../data/principal-c
 export type { PrincipalComponents } from '../data/principal-components.js';
 export { precisionAtK, averagePrecision, ranking, retrievalFigures, recallAt1, zeroShotAccuracy, indexKeys, type IndexedKeys } from './retrieval.js';
 export type { Relevance, RetrievalFigures } from './retrieval.js';
-export { runCaptionExperiment } from './caption-experiment.js';
-export type { CaptionExperimentOptions, CaptionExperimentResult, SearchFigures, GalleryRow } from './caption-experiment.js';
+export { runCaptionExperiment, CAPTION_DEFAULTS, captionHyperParameters } from './caption-experiment.js';
+export type { CaptionExperimentOptions, CaptionExperimentResult, CaptionSettings, SearchFigures, GalleryRow } from './caption-experiment.js';
