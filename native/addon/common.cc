@@ -197,6 +197,27 @@ Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, 
   return Napi::Float64Array::New(env, count, buf, 0);
 }
 
+Napi::TypedArray new_output_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
+  std::size_t bytes = checked_mul(count, dtype_size(dtype), what);
+  // A Node Buffer's memory is not zero-filled (Buffer.allocUnsafe's); its ArrayBuffer is its own,
+  // offset 0, and the typed array returned views it whole. Past a Buffer's size limit, or where the
+  // allocation fails, new_typed_array decides.
+  napi_value buffer;
+  void* data = nullptr;
+  if (bytes == 0 || napi_create_buffer(env, bytes, &data, &buffer) != napi_ok) {
+    napi_value ignored;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &ignored);
+    return new_typed_array(env, dtype, count, what);
+  }
+  Napi::ArrayBuffer ab = Napi::Buffer<std::uint8_t>(env, buffer).ArrayBuffer();
+  if (ab.ByteLength() != bytes || reinterpret_cast<std::uintptr_t>(ab.Data()) % dtype_size(dtype) != 0)
+    return new_typed_array(env, dtype, count, what);
+  if (dtype == Dtype::F32) return Napi::Float32Array::New(env, count, ab, 0);
+  return Napi::Float64Array::New(env, count, ab, 0);
+}
+
 Napi::Object make_matrix(Napi::Env env, Napi::TypedArray data, std::size_t batch, std::size_t rows,
                          std::size_t cols, bool with_batch) {
   Napi::Object o = Napi::Object::New(env);

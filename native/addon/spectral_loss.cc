@@ -1,5 +1,6 @@
 // Bindings of the spectral contrastive loss: spectralLossSync and spectralLoss (Promise).
 #include "../core/spectral_loss.h"
+#include "../core/finite.h"
 
 #include <cmath>
 #include <vector>
@@ -69,22 +70,15 @@ Args read_args(const Napi::CallbackInfo& info, bool shard = false) {
   return a;
 }
 
-template <typename T>
-bool all_finite(const void* p, std::size_t count) {
-  const T* x = static_cast<const T*>(p);
-  for (std::size_t i = 0; i < count; ++i)
-    if (!std::isfinite(x[i])) return false;
-  return true;
-}
-
 // Finite inputs near the top of their range overflow the squared products: the loss or the
 // gradients would come back Infinity or NaN with no error. That is refused, naming its cause.
 void check_overflow(const SpectralLossResult& r, Dtype dtype, const void* gz, const void* gw, std::size_t count) {
   bool finite = std::isfinite(r.loss) && std::isfinite(r.positive) && std::isfinite(r.negative);
   const char* what = "the loss overflows";
   if (finite) {
-    finite = dtype == Dtype::F32 ? all_finite<float>(gz, count) && all_finite<float>(gw, count)
-                                 : all_finite<double>(gz, count) && all_finite<double>(gw, count);
+    finite = dtype == Dtype::F32
+                 ? all_finite(static_cast<const float*>(gz), count) && all_finite(static_cast<const float*>(gw), count)
+                 : all_finite(static_cast<const double*>(gz), count) && all_finite(static_cast<const double*>(gw), count);
     what = dtype == Dtype::F32 ? "the float32 gradients overflow" : "the gradients overflow";
   }
   if (!finite)
@@ -123,8 +117,8 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info);
     Napi::Env env = info.Env();
-    Napi::TypedArray gz = new_typed_array(env, a.z.dtype, a.z.count(), "gradZ");
-    Napi::TypedArray gw = new_typed_array(env, a.z.dtype, a.z.count(), "gradW");
+    Napi::TypedArray gz = new_output_array(env, a.z.dtype, a.z.count(), "gradZ");
+    Napi::TypedArray gw = new_output_array(env, a.z.dtype, a.z.count(), "gradW");
     SpectralLossResult r = compute(a, a.z.data(), a.w.data(), typed_array_data(gz), typed_array_data(gw));
     return result(env, r, gz, gw, a.z.rows, a.z.cols);
   });
@@ -218,8 +212,8 @@ Napi::Value FromStatisticsSync(const Napi::CallbackInfo& info) {
     Args a = read_args(info, true);
     Napi::Float64Array stats = read_statistics(info, a.z.cols);
     Napi::Env env = info.Env();
-    Napi::TypedArray gz = new_typed_array(env, a.z.dtype, a.z.count(), "gradZ");
-    Napi::TypedArray gw = new_typed_array(env, a.z.dtype, a.z.count(), "gradW");
+    Napi::TypedArray gz = new_output_array(env, a.z.dtype, a.z.count(), "gradZ");
+    Napi::TypedArray gw = new_output_array(env, a.z.dtype, a.z.count(), "gradW");
     SpectralLossResult r = compute_from_statistics(a, a.z.data(), a.w.data(), stats.Data(), typed_array_data(gz),
                                                    typed_array_data(gw));
     return result(env, r, gz, gw, a.z.rows, a.z.cols);
