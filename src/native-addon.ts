@@ -46,6 +46,9 @@ export interface NativeSpectralLossOptions {
   mu?: number;
   negatives?: string;
   algorithm?: string;
+  /** Sync forms only: the gradients are written into these (Z's dtype and shape, no memory shared
+   * with Z, W or each other) and returned as the result's gradZ / gradW data. */
+  out?: { gradZ: Matrix; gradW: Matrix };
 }
 
 /** The spectral loss and its gradients, as the addon returns them and spectralLoss passes them on. */

@@ -23,6 +23,12 @@ export interface SpectralLossOptions {
    * them; k x k statistics are all-reduced ('gram' algorithm, O(k^2) communication). Every rank must
    * call with the same k, dtype and options. CPU backend only. */
   comm?: Communicator;
+  /** spectralLossSync only: write the gradients into these matrices (Z's dtype and shape, sharing
+   * no memory with Z, W or each other) instead of new arrays; the result's gradZ.data and
+   * gradW.data are then these matrices' data. A training loop that reuses them allocates nothing
+   * per step: a new 2 MiB result costs its pages' faults each time V8 returns them to the system
+   * (about a quarter of a (4096, 128) call on two threads; docs/loss.md). */
+  out?: { gradZ: Matrix; gradW: Matrix };
 }
 
 /** What spectralLoss returns: the addon's result as it comes (documented in native-addon.ts). */
@@ -78,9 +84,16 @@ function agreeOnShards(where: string, comm: Communicator, Z: unknown, W: unknown
 function readOptions(options: unknown): (SpectralLossOptions & BackendOption) | undefined {
   if (options === undefined || options === null) return undefined;
   if (typeof options !== 'object') throw new TypeError('spectralLoss: options must be an object');
-  const { mu, negatives, algorithm, backend, comm } = options as SpectralLossOptions & BackendOption;
+  const { mu, negatives, algorithm, backend, comm, out } = options as SpectralLossOptions & BackendOption;
   if (comm !== undefined) checkCommunicator('spectralLoss', comm);
-  return { mu, negatives, algorithm, backend, comm };
+  return { mu, negatives, algorithm, backend, comm, ...(out === undefined ? {} : { out: readOut(out) }) };
+}
+
+/** options.out, read once into plain matrices (shapes, dtypes and overlaps are checked natively). */
+function readOut(out: unknown): { gradZ: Matrix; gradW: Matrix } {
+  if (typeof out !== 'object' || out === null) throw new TypeError('spectralLoss: options.out must be { gradZ, gradW }, two Matrix objects');
+  const { gradZ, gradW } = out as Record<string, unknown>;
+  return { gradZ: readMatrix('options.out.gradZ', gradZ), gradW: readMatrix('options.out.gradW', gradW) };
 }
 
 /** Promise form: Z and W are copied, the work runs off the main thread, or with
@@ -92,6 +105,7 @@ export function spectralLoss<T extends FloatArray>(
 ): Promise<SpectralLossResult<T>> {
   return callNativeAsync(async () => {
     const o = readOptions(options);
+    if (o?.out) throw new RangeError('spectralLoss: options.out is for spectralLossSync (the Promise form computes off the main thread, into memory of its own)');
     if (o?.comm) {
       const comm = o.comm;
       const { z, w } = agreeOnShards('spectralLoss', comm, Z, W, o);

@@ -344,6 +344,45 @@ test('the Promise form equals the Sync form; inputs are not modified', async (t)
   t.deepEqual(W.data, wCopy);
 });
 
+test('options.out: the gradients are written in place, with the bits of a call without it', (t) => {
+  const cases: [{ new (n: number): FloatArray }, 'gram' | 'pairwise', number | undefined][] = [
+    [Float32Array, 'gram', undefined], [Float32Array, 'pairwise', 1], [Float64Array, 'gram', 0.5],
+  ];
+  for (const [Ctor, algorithm, mu] of cases) {
+    const { Z, W } = pairs<FloatArray>(Ctor, 257, 33, 11);
+    const fresh = spectralLossSync(Z, W, { algorithm, mu });
+    // Views at an offset into larger buffers, prefilled with NaN: every element must be written.
+    const size = Z.rows * Z.cols;
+    const backing: FloatArray = new Ctor(3 * size + 8).fill(NaN);
+    const gradZ = { data: backing.subarray(5, 5 + size), rows: Z.rows, cols: Z.cols };
+    const gradW = { data: backing.subarray(2 * size + 7, 3 * size + 7), rows: Z.rows, cols: Z.cols };
+    const r = spectralLossSync(Z, W, { algorithm, mu, out: { gradZ, gradW } });
+    t.is(r.gradZ.data, gradZ.data, 'the result holds the caller\'s array');
+    t.is(r.gradW.data, gradW.data);
+    t.is(r.loss, fresh.loss);
+    t.deepEqual(Array.from(gradZ.data), Array.from(fresh.gradZ.data), `${Ctor.name} ${algorithm}`);
+    t.deepEqual(Array.from(gradW.data), Array.from(fresh.gradW.data));
+    t.true(Number.isNaN(backing[4]) && Number.isNaN(backing[5 + size]) && Number.isNaN(backing[2 * size + 6]), 'nothing outside the views is written');
+  }
+});
+
+test('options.out: bad matrices are named; the Promise form refuses it', async (t) => {
+  const { Z, W } = pairs(Float32Array, 16, 4, 2);
+  const m = (data: Float32Array | Float64Array, rows = 16, cols = 4) => ({ data, rows, cols });
+  const ok = () => m(new Float32Array(64));
+  t.throws(() => spectralLossSync(Z, W, { out: 3 as never }), { instanceOf: TypeError, message: /options\.out must be \{ gradZ, gradW \}/ });
+  t.throws(() => spectralLossSync(Z, W, { out: { gradZ: ok() } as never }), { instanceOf: TypeError, message: /options\.out\.gradW must be a Matrix/ });
+  t.throws(() => spectralLossSync(Z, W, { out: { gradZ: m(new Float64Array(64)), gradW: ok() } }), { instanceOf: TypeError, message: /options\.out\.gradZ is float64 but Z is float32/ });
+  t.throws(() => spectralLossSync(Z, W, { out: { gradZ: ok(), gradW: m(new Float32Array(64), 8, 8) } }), { instanceOf: RangeError, message: /options\.out\.gradW is 8 x 8 but Z is 16 x 4/ });
+  t.throws(() => spectralLossSync(Z, W, { out: { gradZ: Z, gradW: ok() } }), { instanceOf: RangeError, message: /options\.out\.gradZ shares memory with Z/ });
+  t.throws(() => spectralLossSync(Z, W, { out: { gradZ: ok(), gradW: m(W.data.subarray(0, 64)) } }), { instanceOf: RangeError, message: /options\.out\.gradW shares memory with W/ });
+  const shared = new Float32Array(100);
+  t.throws(() => spectralLossSync(Z, W, { out: { gradZ: m(shared.subarray(0, 64)), gradW: m(shared.subarray(36, 100)) } }), { instanceOf: RangeError, message: /gradZ and options\.out\.gradW share memory/ });
+  await t.throwsAsync(spectralLoss(Z, W, { out: { gradZ: ok(), gradW: ok() } }), { instanceOf: RangeError, message: /options\.out is for spectralLossSync/ });
+  const zCopy = Float32Array.from(Z.data);
+  t.deepEqual(Z.data, zCopy, 'refused calls leave the inputs alone');
+});
+
 test('the Promise form copies its inputs: detaching them right after the call changes nothing', async (t) => {
   const { Z, W } = pairs(Float64Array, 64, 8, 5);
   const want = spectralLossSync(Z, W, { mu: 1 });

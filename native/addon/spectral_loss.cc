@@ -3,6 +3,9 @@
 #include "../core/finite.h"
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "common.h"
@@ -13,7 +16,39 @@ namespace {
 struct Args {
   MatrixView z, w;
   SpectralLossOptions options;
+  // options.out: the caller's gradient matrices, written in place (Sync forms only).
+  std::optional<MatrixView> out_z, out_w;
 };
+
+bool overlaps(const MatrixView& a, const MatrixView& b) {
+  auto lo_a = reinterpret_cast<std::uintptr_t>(a.data()), lo_b = reinterpret_cast<std::uintptr_t>(b.data());
+  return lo_a < lo_b + b.bytes() && lo_b < lo_a + a.bytes();
+}
+
+// options.out = { gradZ, gradW }: matrices of Z's dtype and shape, sharing no memory with Z, W or
+// each other (the kernel reads Z and W while it writes the gradients).
+void read_out(Napi::Value v, Args& a) {
+  if (!v.IsObject()) throw_type("spectralLoss: options.out must be { gradZ, gradW }, two Matrix objects");
+  Napi::Object o = v.As<Napi::Object>();
+  MatrixView gz = read_matrix(o.Get("gradZ"), "options.out.gradZ", false);
+  MatrixView gw = read_matrix(o.Get("gradW"), "options.out.gradW", false);
+  for (const MatrixView* g : {&gz, &gw}) {
+    if (g->dtype != a.z.dtype)
+      throw_type(std::string("spectralLoss: ") + g->name + " is " + dtype_name(g->dtype) + " but Z is " +
+                 dtype_name(a.z.dtype) + "; the gradients have Z's dtype");
+    if (g->rows != a.z.rows || g->cols != a.z.cols)
+      throw_range(std::string("spectralLoss: ") + g->name + " is " + std::to_string(g->rows) + " x " +
+                  std::to_string(g->cols) + " but Z is " + std::to_string(a.z.rows) + " x " +
+                  std::to_string(a.z.cols) + "; the gradients have Z's shape");
+    for (const MatrixView* input : {&a.z, &a.w})
+      if (overlaps(*g, *input))
+        throw_range(std::string("spectralLoss: ") + g->name + " shares memory with " + input->name +
+                    "; the gradients must go to memory the inputs do not use");
+  }
+  if (overlaps(gz, gw)) throw_range("spectralLoss: options.out.gradZ and options.out.gradW share memory");
+  a.out_z = gz;
+  a.out_w = gw;
+}
 
 std::string read_choice(Napi::Object o, const char* key, std::initializer_list<const char*> allowed,
                         const char* fallback) {
@@ -30,7 +65,7 @@ std::string read_choice(Napi::Object o, const char* key, std::initializer_list<c
 
 // `shard`: Z and W are one process's rows of a batch split across processes, whose size (checked
 // against the off-diagonal form's minimum of 2) is known only from the summed statistics.
-Args read_args(const Napi::CallbackInfo& info, bool shard = false) {
+Args read_args(const Napi::CallbackInfo& info, bool shard = false, bool allow_out = false) {
   if (info.Length() < 2) throw_type("spectralLoss(Z, W, options?): missing argument");
   Args a{};
   a.z = read_matrix(info[0], "Z", false);
@@ -63,6 +98,13 @@ Args read_args(const Napi::CallbackInfo& info, bool shard = false) {
     a.options.algorithm = alg == "gram"       ? LossAlgorithm::Gram
                           : alg == "pairwise" ? LossAlgorithm::Pairwise
                                               : LossAlgorithm::Auto;
+    Napi::Value out = o.Get("out");
+    if (!out.IsUndefined()) {
+      if (!allow_out)
+        throw_range("spectralLoss: options.out is for spectralLossSync (the Promise form computes off the main "
+                    "thread, into memory of its own)");
+      read_out(out, a);
+    }
   }
   if (!shard && a.options.negatives == Negatives::OffDiagonal && a.z.rows < 2)
     throw_range("spectralLoss: off-diagonal negatives need a batch of at least 2 pairs, got B = " +
@@ -99,6 +141,13 @@ SpectralLossResult compute(const Args& a, const void* z, const void* w, void* gz
   return r;
 }
 
+// The Sync forms' gradients: the caller's options.out, or new arrays.
+std::pair<Napi::TypedArray, Napi::TypedArray> gradient_arrays(Napi::Env env, const Args& a) {
+  if (a.out_z)
+    return {Napi::Value(env, a.out_z->array).As<Napi::TypedArray>(), Napi::Value(env, a.out_w->array).As<Napi::TypedArray>()};
+  return {new_output_array(env, a.z.dtype, a.z.count(), "gradZ"), new_output_array(env, a.z.dtype, a.z.count(), "gradW")};
+}
+
 Napi::Object result(Napi::Env env, const SpectralLossResult& r, Napi::TypedArray gz, Napi::TypedArray gw,
                     std::size_t B, std::size_t k) {
   Napi::Object o = Napi::Object::New(env);
@@ -115,10 +164,9 @@ Napi::Object result(Napi::Env env, const SpectralLossResult& r, Napi::TypedArray
 
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    Args a = read_args(info);
+    Args a = read_args(info, false, true);
     Napi::Env env = info.Env();
-    Napi::TypedArray gz = new_output_array(env, a.z.dtype, a.z.count(), "gradZ");
-    Napi::TypedArray gw = new_output_array(env, a.z.dtype, a.z.count(), "gradW");
+    auto [gz, gw] = gradient_arrays(env, a);
     SpectralLossResult r = compute(a, a.z.data(), a.w.data(), typed_array_data(gz), typed_array_data(gw));
     return result(env, r, gz, gw, a.z.rows, a.z.cols);
   });
@@ -209,11 +257,10 @@ Napi::Value StatisticsAsync(const Napi::CallbackInfo& info) {
 
 Napi::Value FromStatisticsSync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
-    Args a = read_args(info, true);
+    Args a = read_args(info, true, true);
     Napi::Float64Array stats = read_statistics(info, a.z.cols);
     Napi::Env env = info.Env();
-    Napi::TypedArray gz = new_output_array(env, a.z.dtype, a.z.count(), "gradZ");
-    Napi::TypedArray gw = new_output_array(env, a.z.dtype, a.z.count(), "gradW");
+    auto [gz, gw] = gradient_arrays(env, a);
     SpectralLossResult r = compute_from_statistics(a, a.z.data(), a.w.data(), stats.Data(), typed_array_data(gz),
                                                    typed_array_data(gw));
     return result(env, r, gz, gw, a.z.rows, a.z.cols);
