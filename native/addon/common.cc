@@ -197,25 +197,34 @@ Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, 
   return Napi::Float64Array::New(env, count, buf, 0);
 }
 
-Napi::TypedArray new_output_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
-  std::size_t bytes = checked_mul(count, dtype_size(dtype), what);
-  // A Node Buffer's memory is not zero-filled (Buffer.allocUnsafe's); its ArrayBuffer is its own,
-  // offset 0, and the typed array returned views it whole. Past a Buffer's size limit, or where the
-  // allocation fails, new_typed_array decides.
-  napi_value buffer;
-  void* data = nullptr;
-  if (bytes == 0 || napi_create_buffer(env, bytes, &data, &buffer) != napi_ok) {
+OutputArray new_output_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
+  constexpr std::size_t kAlign = 64;
+  const std::size_t bytes = checked_mul(count, dtype_size(dtype), what);
+  if (bytes > (std::size_t{1} << 34))
+    throw_range(std::string(what) + " would need " + std::to_string(bytes) +
+                " bytes, more than a typed array can hold");
+  napi_value node_buffer;
+  void* raw = nullptr;
+  if (napi_create_buffer(env, bytes + kAlign, &raw, &node_buffer) != napi_ok) {
     napi_value ignored;
     bool pending = false;
     napi_is_exception_pending(env, &pending);
     if (pending) napi_get_and_clear_last_exception(env, &ignored);
-    return new_typed_array(env, dtype, count, what);
+    throw_range(std::string(what) + " (" + std::to_string(bytes) + " bytes) could not be allocated");
   }
-  Napi::ArrayBuffer ab = Napi::Buffer<std::uint8_t>(env, buffer).ArrayBuffer();
-  if (ab.ByteLength() != bytes || reinterpret_cast<std::uintptr_t>(ab.Data()) % dtype_size(dtype) != 0)
-    return new_typed_array(env, dtype, count, what);
-  if (dtype == Dtype::F32) return Napi::Float32Array::New(env, count, ab, 0);
-  return Napi::Float64Array::New(env, count, ab, 0);
+  // The Buffer's own ArrayBuffer, and where the Buffer starts in it.
+  napi_typedarray_type type;
+  std::size_t length = 0, start = 0;
+  napi_value ab;
+  void* view = nullptr;
+  if (napi_get_typedarray_info(env, node_buffer, &type, &length, &view, &ab, &start) != napi_ok)
+    throw JsError(JsError::Generic, std::string("could not read back the buffer of ") + what, "ERR_NATIVE");
+  const std::size_t fix = (kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign) % kAlign;
+  Napi::ArrayBuffer buffer(env, ab);
+  Napi::TypedArray array = dtype == Dtype::F32
+                               ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, start + fix))
+                               : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, start + fix));
+  return {array, static_cast<std::uint8_t*>(raw) + fix};
 }
 
 Napi::Object make_matrix(Napi::Env env, Napi::TypedArray data, std::size_t batch, std::size_t rows,

@@ -124,9 +124,19 @@ Napi::ArrayBuffer adopt_allocation(Napi::Env env, void* p, std::size_t bytes);
 // Allocates a JS typed array of `count` elements of `dtype` (for Sync forms, which write into it
 // directly). Size overflow or allocation failure is a RangeError naming `what`.
 Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what);
-// The same, left uninitialized: only for an output the kernel writes whole before JavaScript can
-// see it. V8 zero-fills a new ArrayBuffer, which was 4 % of a (4096, 128) spectralLoss (perf).
-Napi::TypedArray new_output_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what);
+// A Sync form's result that the kernel writes whole before JavaScript can see it: memory V8
+// manages (so that dropped results are freed by V8 itself, even in a synchronous loop that never
+// yields to the event loop, which native memory handed over with a finalizer would need), 64 bytes
+// longer than the data and viewed from its first 64-byte aligned byte: large V8 buffers start only
+// 16-byte aligned, which would rule out the kernels' non-temporal stores. The typed array may
+// therefore have a byteOffset (up to 63). It is allocated as a Node Buffer, which, unlike
+// napi_create_arraybuffer, is not zero-filled first: the memset was a visible share of a batched
+// gram call (docs/gram.md) and 4 % of a (4096, 128) spectralLoss (docs/loss.md).
+struct OutputArray {
+  Napi::TypedArray array;
+  void* data;
+};
+OutputArray new_output_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what);
 // The first element of a typed array (an ArrayBuffer or a SharedArrayBuffer behind it); nullptr
 // when it holds no elements (a detached buffer among them).
 void* typed_array_data(Napi::TypedArray arr);

@@ -100,47 +100,6 @@ void prefer_huge_pages(void* data, std::size_t bytes) {
 #endif
 }
 
-// A Sync result: memory V8 manages (so that dropped results are freed by V8 itself, even in a
-// synchronous loop that never yields to the event loop, which native memory handed over with a
-// finalizer would need), 64 bytes longer than the data and viewed from its first 64-byte
-// aligned byte: large V8 buffers start only 16-byte aligned, which would rule out the kernels'
-// non-temporal stores. The result's typed array may therefore have a byteOffset (up to 63).
-// It is allocated as a Node Buffer, which, unlike napi_create_arraybuffer, is not zero-filled
-// first: every element is written, and the memset was a visible share of a batched call
-// (docs/gram.md).
-struct AlignedResult {
-  Napi::TypedArray array;
-  void* data;
-};
-
-AlignedResult aligned_result(Napi::Env env, Dtype dtype, std::size_t count) {
-  constexpr std::size_t kAlign = 64;
-  const std::size_t bytes = checked_mul(count, dtype_size(dtype), "the result");
-  napi_value node_buffer;
-  void* raw = nullptr;
-  if (napi_create_buffer(env, bytes + kAlign, &raw, &node_buffer) != napi_ok) {
-    napi_value ignored;
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) napi_get_and_clear_last_exception(env, &ignored);
-    throw_range("the result (" + std::to_string(bytes) + " bytes) could not be allocated");
-  }
-  // The Buffer's own ArrayBuffer, and where the Buffer starts in it.
-  napi_typedarray_type type;
-  std::size_t length = 0, start = 0;
-  napi_value ab;
-  void* view = nullptr;
-  if (napi_get_typedarray_info(env, node_buffer, &type, &length, &view, &ab, &start) != napi_ok)
-    throw JsError(JsError::Generic, "gram: could not read back the result buffer", "ERR_NATIVE");
-  const std::size_t fix = (kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign) % kAlign;
-  Napi::ArrayBuffer buffer(env, ab);
-  Napi::TypedArray array = dtype == Dtype::F32
-                               ? Napi::TypedArray(Napi::Float32Array::New(env, count, buffer, start + fix))
-                               : Napi::TypedArray(Napi::Float64Array::New(env, count, buffer, start + fix));
-  prefer_huge_pages(raw, bytes + kAlign);
-  return {array, static_cast<std::uint8_t*>(raw) + fix};
-}
-
 template <typename T>
 void compute(const Plan& p, const void* z, const void* w, void* out) {
   const T* Z = static_cast<const T*>(z);
@@ -189,7 +148,8 @@ template <Op op>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
-    AlignedResult out = aligned_result(info.Env(), a.p.dtype, out_count(a.p));
+    OutputArray out = new_output_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
+    prefer_huge_pages(out.data, checked_mul(out_count(a.p), dtype_size(a.p.dtype), "the result"));
     dispatch(a.p, a.z.data(), op == Op::Gram ? nullptr : a.w.data(), out.data);
     return make_matrix(info.Env(), out.array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
   });

@@ -145,7 +145,8 @@ SpectralLossResult compute(const Args& a, const void* z, const void* w, void* gz
 std::pair<Napi::TypedArray, Napi::TypedArray> gradient_arrays(Napi::Env env, const Args& a) {
   if (a.out_z)
     return {Napi::Value(env, a.out_z->array).As<Napi::TypedArray>(), Napi::Value(env, a.out_w->array).As<Napi::TypedArray>()};
-  return {new_output_array(env, a.z.dtype, a.z.count(), "gradZ"), new_output_array(env, a.z.dtype, a.z.count(), "gradW")};
+  return {new_output_array(env, a.z.dtype, a.z.count(), "gradZ").array,
+          new_output_array(env, a.z.dtype, a.z.count(), "gradW").array};
 }
 
 Napi::Object result(Napi::Env env, const SpectralLossResult& r, Napi::TypedArray gz, Napi::TypedArray gw,
