@@ -4,7 +4,9 @@
 // Products accumulate in the input's dtype (float32 in, float32 sums out). NaN and Infinity
 // propagate: an output is NaN or infinite exactly when the row/column it reads holds one (IEEE
 // arithmetic, no masking). Sync forms read the typed arrays in place, subarray views with a
-// byteOffset included, and write one new typed array; Promise forms copy the inputs first, and
+// byteOffset included, and write one new typed array, or the caller's `options.out` (which a loop
+// of calls reuses: no allocation, and no page faults on fresh result memory); Promise forms copy
+// the inputs first, and
 // with { backend: 'webgpu' } run on the process-wide WebGPU device (float32 only; src/gpu/shared.ts).
 // Errors: TypeError (not a Matrix, not Float32Array/Float64Array, mixed dtypes), RangeError
 // (shape mismatch, rows * cols != data.length, zero sizes, a result too large to allocate).
@@ -16,22 +18,41 @@ import { readMatrix, readSecondMatrix } from './matrix-argument.js';
 
 type Out<M, T extends FloatArray> = M extends Batch ? Batch<T> : Matrix<T>;
 
-/** Z Z^T (rows x rows), computing one triangle and mirroring it. */
-export function gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Out<M, T> {
-  return callNative(() => native.gramSync(readMatrix('Z', Z, true)));
+export interface GramSyncOptions<T extends FloatArray = FloatArray> {
+  /** Write the result here: a Matrix (a Batch for batched inputs) of the result's shape and the
+   * inputs' dtype, sharing no memory with them. The returned Matrix has its `data`. */
+  out?: Matrix<T> | Batch<T>;
 }
-/** Z W^T (Z.rows x W.rows). */
-export function crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Out<M, T> {
+
+/** options.out, read once (shape, dtype and shared memory are checked natively). */
+function readOut(fn: string, options: unknown): Matrix | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+  const { out } = options as GramSyncOptions;
+  return out === undefined ? undefined : readMatrix('options.out', out, true);
+}
+
+/** Z Z^T (rows x rows), computing one triangle and mirroring it. */
+export function gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, options?: GramSyncOptions<T>): Out<M, T> {
   return callNative(() => {
     const z = readMatrix('Z', Z, true);
-    return native.crossGramSync(z, readSecondMatrix('W', W, Z, z, true));
+    return native.gramSync(z, readOut('gramSync', options));
+  });
+}
+/** Z W^T (Z.rows x W.rows). */
+export function crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: GramSyncOptions<T>): Out<M, T> {
+  return callNative(() => {
+    const z = readMatrix('Z', Z, true);
+    const w = readSecondMatrix('W', W, Z, z, true);
+    return native.crossGramSync(z, w, readOut('crossGramSync', options));
   });
 }
 /** Z^T W (Z.cols x W.cols). innerGramSync(Z, Z) computes one triangle. */
-export function innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Out<M, T> {
+export function innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, options?: GramSyncOptions<T>): Out<M, T> {
   return callNative(() => {
     const z = readMatrix('Z', Z, true);
-    return native.innerGramSync(z, readSecondMatrix('W', W, Z, z, true));
+    const w = readSecondMatrix('W', W, Z, z, true);
+    return native.innerGramSync(z, w, readOut('innerGramSync', options));
   });
 }
 

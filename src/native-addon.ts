@@ -212,9 +212,10 @@ export interface NativeAddon {
   getKernelPath(): 'portable' | 'avx2';
 
   // ---- Gram family (native/addon/gram.cc)
-  gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): GramOutput<M, T>;
-  crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): GramOutput<M, T>;
-  innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): GramOutput<M, T>;
+  /** `out`: the caller's result memory (the result's shape and dtype, no memory shared with Z or W). */
+  gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, out?: Matrix): GramOutput<M, T>;
+  crossGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, out?: Matrix): GramOutput<M, T>;
+  innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>, out?: Matrix): GramOutput<M, T>;
   gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>): Promise<GramOutput<M, T>>;
   crossGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<GramOutput<M, T>>;
   innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, W: Matrix<T>): Promise<GramOutput<M, T>>;

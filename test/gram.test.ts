@@ -414,3 +414,51 @@ serial('a result larger than a typed array can hold is a RangeError, before any 
   // The process is still healthy.
   t.is(gramSync(goodZ()).rows, 4);
 });
+
+test('options.out: the Sync forms write into the caller\'s memory, with the bits of a new result', (t) => {
+  for (const Ctor of [Float32Array, Float64Array] as { new (n: number): FloatArray }[]) {
+    const Z = randomMatrix<FloatArray>(Ctor, 70, 19, 5);
+    const W = randomMatrix<FloatArray>(Ctor, 45, 19, 6);
+    const V = randomMatrix<FloatArray>(Ctor, 70, 23, 7);
+    const cases: [string, () => Matrix<FloatArray>, (out: Matrix<FloatArray>) => Matrix<FloatArray>, number, number][] = [
+      ['gramSync', () => gramSync(Z), (out) => gramSync(Z, { out }), 70, 70],
+      ['crossGramSync', () => crossGramSync(Z, W), (out) => crossGramSync(Z, W, { out }), 70, 45],
+      ['innerGramSync', () => innerGramSync(Z, V), (out) => innerGramSync(Z, V, { out }), 19, 23],
+      ['innerGramSync (Z, Z)', () => innerGramSync(Z, Z), (out) => innerGramSync(Z, Z, { out }), 19, 19],
+    ];
+    for (const [name, fresh, into, rows, cols] of cases) {
+      const expected = fresh();
+      // A view at an odd offset of a NaN-filled buffer: every element written, nothing around it.
+      const backing: FloatArray = new Ctor(rows * cols + 10).fill(NaN);
+      const out = { data: backing.subarray(3, 3 + rows * cols), rows, cols };
+      const r = into(out);
+      t.is(r.data, out.data, `${name}: the result holds the caller's array`);
+      t.deepEqual(Array.from(out.data), Array.from(expected.data), `${name} ${Ctor.name}`);
+      t.true(Number.isNaN(backing[2]) && Number.isNaN(backing[3 + rows * cols]), `${name}: nothing outside the view written`);
+    }
+  }
+  // A batch into a Batch.
+  const Zb = { ...randomMatrix(Float32Array, 3 * 8, 5, 9), rows: 8, batch: 3 };
+  const expected = gramSync(Zb);
+  const out = { data: new Float32Array(3 * 64), rows: 8, cols: 8, batch: 3 };
+  const r = gramSync(Zb, { out });
+  t.is(r.data, out.data);
+  t.is((r as Batch<Float32Array>).batch, 3);
+  t.deepEqual(out.data, expected.data);
+});
+
+test('options.out: wrong dtype, shape or shared memory is named, and nothing is written', (t) => {
+  const Z = randomMatrix(Float32Array, 12, 4, 1);
+  const W = randomMatrix(Float32Array, 10, 4, 2);
+  t.throws(() => gramSync(Z, 5 as never), { instanceOf: TypeError, message: /gramSync: options must be an object/ });
+  t.throws(() => gramSync(Z, { out: new Float32Array(144) as never }), { instanceOf: TypeError, message: /options\.out must be a Matrix/ });
+  t.throws(() => gramSync(Z, { out: { data: new Float64Array(144), rows: 12, cols: 12 } as never }), { instanceOf: TypeError, message: /gram: options\.out is float64 but the inputs are float32/ });
+  t.throws(() => crossGramSync(Z, W, { out: { data: new Float32Array(144), rows: 12, cols: 12 } }), { instanceOf: RangeError, message: /crossGram: options\.out is 12 x 12 but the result is 12 x 10/ });
+  const big = new Float32Array(200);
+  const Zin = { data: big.subarray(0, 48), rows: 12, cols: 4 };
+  const untouched = Float32Array.from(big);
+  t.throws(() => gramSync(Zin, { out: { data: big.subarray(40, 184), rows: 12, cols: 12 } }), { instanceOf: RangeError, message: /gram: options\.out shares memory with an input/ });
+  const Win = { data: big.subarray(0, 40), rows: 10, cols: 4 };
+  t.throws(() => innerGramSync(W, Win, { out: { data: big.subarray(36, 52), rows: 4, cols: 4 } }), { instanceOf: RangeError, message: /innerGram: options\.out shares memory with an input/ });
+  t.deepEqual(big, untouched, 'refused calls write nothing');
+});

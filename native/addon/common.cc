@@ -75,6 +75,11 @@ std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
   return a * b;
 }
 
+bool shares_memory(const MatrixView& a, const MatrixView& b) {
+  auto lo_a = reinterpret_cast<std::uintptr_t>(a.data()), lo_b = reinterpret_cast<std::uintptr_t>(b.data());
+  return a.bytes() > 0 && b.bytes() > 0 && lo_a < lo_b + b.bytes() && lo_b < lo_a + a.bytes();
+}
+
 MatrixView read_matrix(Napi::Value v, const char* name, bool allow_batch) {
   std::string n(name);
   if (!v.IsObject() || v.IsTypedArray() || v.IsArray())

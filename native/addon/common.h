@@ -85,6 +85,10 @@ struct MatrixView {
   template <typename T> T* as() const { return static_cast<T*>(data()); }
 };
 
+// Whether two arguments' elements share memory (byte ranges overlap): an output given by the
+// caller must not overlap an input the kernel is still reading.
+bool shares_memory(const MatrixView& a, const MatrixView& b);
+
 // Reads `{ data, rows, cols, batch? }`. `name` is the argument's name for messages (a string
 // literal: the view keeps it). Batch is accepted only where allow_batch. Zero rows or cols is a
 // RangeError.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -144,10 +145,35 @@ Args read_args(const Napi::CallbackInfo& info, Op op) {
   return a;
 }
 
+// options.out of a Sync form: the caller's Matrix (Batch for batched inputs) of the result's dtype
+// and shape, sharing no memory with Z or W.
+std::optional<MatrixView> read_out(const Napi::CallbackInfo& info, const Args& a, Op op) {
+  const std::size_t at = op == Op::Gram ? 1 : 2;
+  if (info.Length() <= at || info[at].IsUndefined()) return std::nullopt;
+  const std::string fn = op_name(op);
+  MatrixView out = read_matrix(info[at], "options.out", true);
+  const Plan& p = a.p;
+  if (out.dtype != p.dtype)
+    throw_type(fn + ": options.out is " + dtype_name(out.dtype) + " but the inputs are " + dtype_name(p.dtype));
+  if (out.batch != p.batch || out.rows != p.out_rows || out.cols != p.out_cols)
+    throw_range(fn + ": options.out is " + (out.batch > 1 ? std::to_string(out.batch) + " x " : "") +
+                std::to_string(out.rows) + " x " + std::to_string(out.cols) + " but the result is " +
+                (p.batch > 1 ? std::to_string(p.batch) + " x " : "") + std::to_string(p.out_rows) + " x " +
+                std::to_string(p.out_cols));
+  if (shares_memory(out, a.z) || (op != Op::Gram && shares_memory(out, a.w)))
+    throw_range(fn + ": options.out shares memory with an input; the result must go to memory the inputs do not use");
+  return out;
+}
+
 template <Op op>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Args a = read_args(info, op);
+    if (std::optional<MatrixView> given = read_out(info, a, op)) {
+      dispatch(a.p, a.z.data(), op == Op::Gram ? nullptr : a.w.data(), given->data());
+      Napi::TypedArray array = Napi::Value(info.Env(), given->array).As<Napi::TypedArray>();
+      return make_matrix(info.Env(), array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
+    }
     OutputArray out = new_output_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
     prefer_huge_pages(out.data, checked_mul(out_count(a.p), dtype_size(a.p.dtype), "the result"));
     dispatch(a.p, a.z.data(), op == Op::Gram ? nullptr : a.w.data(), out.data);

@@ -20,11 +20,6 @@ struct Args {
   std::optional<MatrixView> out_z, out_w;
 };
 
-bool overlaps(const MatrixView& a, const MatrixView& b) {
-  auto lo_a = reinterpret_cast<std::uintptr_t>(a.data()), lo_b = reinterpret_cast<std::uintptr_t>(b.data());
-  return lo_a < lo_b + b.bytes() && lo_b < lo_a + a.bytes();
-}
-
 // options.out = { gradZ, gradW }: matrices of Z's dtype and shape, sharing no memory with Z, W or
 // each other (the kernel reads Z and W while it writes the gradients).
 void read_out(Napi::Value v, Args& a) {
@@ -41,11 +36,11 @@ void read_out(Napi::Value v, Args& a) {
                   std::to_string(g->cols) + " but Z is " + std::to_string(a.z.rows) + " x " +
                   std::to_string(a.z.cols) + "; the gradients have Z's shape");
     for (const MatrixView* input : {&a.z, &a.w})
-      if (overlaps(*g, *input))
+      if (shares_memory(*g, *input))
         throw_range(std::string("spectralLoss: ") + g->name + " shares memory with " + input->name +
                     "; the gradients must go to memory the inputs do not use");
   }
-  if (overlaps(gz, gw)) throw_range("spectralLoss: options.out.gradZ and options.out.gradW share memory");
+  if (shares_memory(gz, gw)) throw_range("spectralLoss: options.out.gradZ and options.out.gradW share memory");
   a.out_z = gz;
   a.out_w = gw;
 }

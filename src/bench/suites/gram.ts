@@ -49,6 +49,14 @@ function plans(quick: boolean): Plan[] {
       ours: () => crossGramSync(Z, W),
       peer: { kind: 'cross', B, k },
     });
+    // The same product into a result the caller reuses (options.out), as a loop of blocks would:
+    // no new B x B array, so none of its page faults.
+    const reused = { data: new Float32Array(B * B), rows: B, cols: B };
+    out.push({
+      base: { id: `crossGram/B=${B}/k=${k}/out`, kernel: 'crossGram Z Wᵀ', label: `crossGram Z Wᵀ B=${B} k=${k} (options.out)`, dtype: 'float32', flops: 2 * B * B * k, ...io },
+      ours: () => crossGramSync(Z, W, { out: reused }),
+      peer: { kind: 'cross', B, k },
+    });
     out.push({
       base: { id: `gram/B=${B}/k=${k}`, kernel: 'gram Z Zᵀ', label: `gram Z Zᵀ B=${B} k=${k}`, dtype: 'float32', flops: B * (B + 1) * k, readBytes: B * k * F32, writeBytes: B * B * F32 },
       ours: () => gramSync(Z),
