@@ -135,6 +135,38 @@ function forge(kind: (typeof forgeries)[number], g: Graph, b: BipartiteGraph): u
 
 const gpuOption = { backend: 'webgpu' as const };
 
+/** options.out: none, a correct result matrix, or one the call must refuse (another dtype or
+ * shape, an input's own memory, not a matrix). The Promise forms refuse any. */
+type OutKind = 'none' | 'fresh' | 'input memory' | 'wrong shape' | 'wrong dtype' | 'junk';
+const outArb = fc.constantFrom<OutKind>('none', 'none', 'fresh', 'input memory', 'wrong shape', 'wrong dtype', 'junk');
+
+function buildOut(kind: OutKind, rows: number, cols: number, input: Built): unknown {
+  const Ctor = input.data instanceof Float64Array ? Float64Array : Float32Array;
+  const n = rows * cols;
+  switch (kind) {
+    case 'none': return undefined;
+    case 'fresh': return { data: new Ctor(n), rows, cols };
+    case 'input memory': {
+      const data = input.data;
+      // The input's own elements, as many as the result has (refused for sharing memory), or the
+      // whole input with the result's shape (refused for its length) when it is shorter or
+      // detached (a detached buffer has no views to take).
+      try {
+        if (data && data.length >= n && n > 0) return { data: data.subarray(0, n), rows, cols };
+      } catch {
+        // detached
+      }
+      return { data, rows, cols };
+    }
+    case 'wrong shape': return { data: new Ctor(n + cols), rows: rows + 1, cols };
+    case 'wrong dtype': return { data: new (Ctor === Float32Array ? Float64Array : Float32Array)(n), rows, cols };
+    case 'junk': return 'out';
+  }
+}
+
+/** Rows and columns of a matrix spec (2 x 2 for junk, which the call refuses anyway). */
+const shapeOf = (spec: ArgSpec) => (spec.kind === 'matrix' ? { rows: spec.rows, cols: spec.cols } : { rows: 2, cols: 2 });
+
 function gramTarget(fn: 'gram' | 'crossGram' | 'innerGram', form: 'sync' | 'promise' | 'webgpu'): Target {
   const two = fn !== 'gram';
   return {
@@ -145,9 +177,10 @@ function gramTarget(fn: 'gram' | 'crossGram' | 'innerGram', form: 'sync' | 'prom
       Z: argArb({ dtype: form === 'webgpu' ? fc.constant('float32') : undefined }),
       W: argArb({ dtype: form === 'webgpu' ? fc.constant('float32') : undefined }),
       second: fc.constantFrom('own', 'same object', 'same buffer'),
+      out: outArb,
       after: afterArb,
     }),
-    build(d: { Z: ArgSpec; W: ArgSpec; second: string; after: AfterCall }, seed) {
+    build(d: { Z: ArgSpec; W: ArgSpec; second: string; out: OutKind; after: AfterCall }, seed) {
       const Z = buildArg(d.Z, seed);
       let W = buildArg(d.W, seed + 1);
       if (d.second === 'same object') W = Z;
@@ -161,7 +194,11 @@ function gramTarget(fn: 'gram' | 'crossGram' | 'innerGram', form: 'sync' | 'prom
       }
       const f = (speclin as unknown as Record<string, (...a: unknown[]) => unknown>)[form === 'sync' ? `${fn}Sync` : fn];
       const args = two ? [Z.value, W.value] : [Z.value];
-      if (form === 'webgpu') args.push(gpuOption);
+      const z = shapeOf(d.Z), w = two ? shapeOf(d.second === 'own' ? d.W : d.Z) : z;
+      const [rows, cols] = fn === 'innerGram' ? [z.cols, w.cols] : fn === 'crossGram' ? [z.rows, w.rows] : [z.rows, z.rows];
+      const out = buildOut(d.out, rows, cols, Z);
+      if (form === 'webgpu') args.push(out === undefined ? gpuOption : { ...gpuOption, out });
+      else if (out !== undefined) args.push({ out });
       return { invoke: () => f(...args), inputs: two ? [Z, W] : [Z], after: form === 'sync' ? undefined : afterCall(d.after, [Z, W]) };
     },
   };
@@ -180,13 +217,19 @@ function spectralLossTarget(form: 'sync' | 'promise' | 'webgpu'): Target {
       W: argArb({ dtype }),
       same: fc.boolean(),
       options: fc.record({ mu: fc.constantFrom(undefined, 1, 0, -1, Number.NaN, '1', 1e-300), negatives: fc.constantFrom(undefined, 'all', 'offdiagonal', 'some'), algorithm: fc.constantFrom(undefined, 'auto', 'gram', 'pairwise', 'fast') }, { requiredKeys: [] }),
+      outZ: outArb,
+      outW: outArb,
       trap: optionTrapArb,
       after: afterArb,
     }),
-    build(d: { B: number; Z: ArgSpec & { rows: number }; W: ArgSpec; same: boolean; options: Record<string, unknown>; trap: OptionTrap; after: AfterCall }, seed) {
+    build(d: { B: number; Z: ArgSpec & { rows: number }; W: ArgSpec; same: boolean; options: Record<string, unknown>; outZ: OutKind; outW: OutKind; trap: OptionTrap; after: AfterCall }, seed) {
       const Z = buildArg({ ...d.Z, rows: d.B } as ArgSpec, seed);
       const W = d.same ? Z : buildArg(d.W.kind === 'matrix' ? { ...d.W, rows: d.B, cols: (d.Z as { cols: number }).cols } : d.W, seed + 1);
-      const options = buildOptions(form === 'webgpu' ? { ...d.options, ...gpuOption } : d.options, d.trap, Z);
+      const { cols } = shapeOf(d.Z);
+      const withOut = d.outZ === 'none' && d.outW === 'none'
+        ? d.options
+        : { ...d.options, out: { gradZ: buildOut(d.outZ, d.B, cols, Z), gradW: buildOut(d.outW, d.B, cols, W) } };
+      const options = buildOptions(form === 'webgpu' ? { ...withOut, ...gpuOption } : withOut, d.trap, Z);
       const f = form === 'sync' ? speclin.spectralLossSync : speclin.spectralLoss;
       return {
         invoke: () => (f as (...a: unknown[]) => unknown)(Z.value, W.value, options),

@@ -32,6 +32,13 @@ function readOut(fn: string, options: unknown): Matrix | undefined {
   return out === undefined ? undefined : readMatrix('options.out', out, true);
 }
 
+/** The Promise forms compute off the main thread into memory of their own: `out` is refused there
+ * rather than ignored. */
+function refuseOut(fn: string, options: unknown): void {
+  if (typeof options === 'object' && options !== null && (options as GramSyncOptions).out !== undefined)
+    throw new RangeError(`${fn}: options.out is for ${fn}Sync (the Promise form computes off the main thread, into memory of its own)`);
+}
+
 /** Z Z^T (rows x rows), computing one triangle and mirroring it. */
 export function gramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, options?: GramSyncOptions<T>): Out<M, T> {
   return callNative(() => {
@@ -60,6 +67,7 @@ export function innerGramSync<T extends FloatArray, M extends Matrix<T>>(Z: M & 
  * GPU with { backend: 'webgpu' }: float32 in, the same float32 Matrix or Batch out). */
 export function gram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matrix<T>, options?: BackendOption): Promise<Out<M, T>> {
   return callNativeAsync(() => {
+    refuseOut('gram', options);
     const z = readMatrix('Z', Z, true);
     return readBackend('gram', options) === 'webgpu'
       ? (runOnWebGpu('gram', { Z: z }, (gpu, m) => gpu.gram(m.Z)) as Promise<Out<M, T>>)
@@ -76,6 +84,7 @@ export function innerGram<T extends FloatArray, M extends Matrix<T>>(Z: M & Matr
 /** crossGram and innerGram, Promise forms: read Z and W once, then the CPU or the GPU. */
 function twoMatrices<R>(fn: 'crossGram' | 'innerGram', Z: Matrix, W: Matrix, options: BackendOption | undefined): Promise<R> {
   return callNativeAsync(() => {
+    refuseOut(fn, options);
     const z = readMatrix('Z', Z, true);
     const w = readSecondMatrix('W', W, Z, z, true);
     return (readBackend(fn, options) === 'webgpu'
