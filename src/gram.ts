@@ -6,8 +6,8 @@
 // arithmetic, no masking). Sync forms read the typed arrays in place, subarray views with a
 // byteOffset included, and write one new typed array, or the caller's `options.out` (which a loop
 // of calls reuses: no allocation, and no page faults on fresh result memory); Promise forms copy
-// the inputs first, and
-// with { backend: 'webgpu' } run on the process-wide WebGPU device (float32 only; src/gpu/shared.ts).
+// the inputs first, and with { backend: 'webgpu' } run on the process-wide WebGPU device (float32
+// only; src/gpu/shared.ts).
 // Errors: TypeError (not a Matrix, not Float32Array/Float64Array, mixed dtypes), RangeError
 // (shape mismatch, rows * cols != data.length, zero sizes, a result too large to allocate).
 import { native } from './native.js';

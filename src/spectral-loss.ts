@@ -26,8 +26,7 @@ export interface SpectralLossOptions {
   /** spectralLossSync only: write the gradients into these matrices (Z's dtype and shape, sharing
    * no memory with Z, W or each other) instead of new arrays; the result's gradZ.data and
    * gradW.data are then these matrices' data. A training loop that reuses them allocates nothing
-   * per step: a new 2 MiB result costs its pages' faults each time V8 returns them to the system
-   * (about a quarter of a (4096, 128) call on two threads; docs/loss.md). */
+   * per step, and so pays none of the page faults of fresh result memory (docs/loss.md). */
   out?: { gradZ: Matrix; gradW: Matrix };
 }
 

@@ -181,22 +181,32 @@ Napi::ArrayBuffer adopt_allocation(Napi::Env env, void* p, std::size_t bytes) {
   return ab;
 }
 
-Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
+namespace {
+// The bytes of a result of `count` elements of `dtype`: a RangeError naming `what` past V8's limit
+// on a single ArrayBuffer, beyond which allocation would abort rather than throw.
+std::size_t result_bytes(Dtype dtype, std::size_t count, const char* what) {
   std::size_t bytes = checked_mul(count, dtype_size(dtype), what);
-  // V8's limit on a single ArrayBuffer; beyond it allocation would abort rather than throw.
   if (bytes > (std::size_t{1} << 34))
     throw_range(std::string(what) + " would need " + std::to_string(bytes) +
                 " bytes, more than a typed array can hold");
+  return bytes;
+}
+
+// A failed allocation: the pending exception V8 left is cleared and a RangeError of ours thrown.
+[[noreturn]] void throw_not_allocated(Napi::Env env, std::size_t bytes, const char* what) {
+  napi_value ignored;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) napi_get_and_clear_last_exception(env, &ignored);
+  throw_range(std::string(what) + " (" + std::to_string(bytes) + " bytes) could not be allocated");
+}
+}  // namespace
+
+Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
+  const std::size_t bytes = result_bytes(dtype, count, what);
   napi_value ab;
   void* data = nullptr;
-  if (napi_create_arraybuffer(env, bytes, &data, &ab) != napi_ok) {
-    // Clear the pending exception V8 left and report a RangeError of our own.
-    napi_value ignored;
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) napi_get_and_clear_last_exception(env, &ignored);
-    throw_range(std::string(what) + " (" + std::to_string(bytes) + " bytes) could not be allocated");
-  }
+  if (napi_create_arraybuffer(env, bytes, &data, &ab) != napi_ok) throw_not_allocated(env, bytes, what);
   Napi::ArrayBuffer buf(env, ab);
   if (dtype == Dtype::F32) return Napi::Float32Array::New(env, count, buf, 0);
   return Napi::Float64Array::New(env, count, buf, 0);
@@ -204,19 +214,10 @@ Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, 
 
 OutputArray new_output_array(Napi::Env env, Dtype dtype, std::size_t count, const char* what) {
   constexpr std::size_t kAlign = 64;
-  const std::size_t bytes = checked_mul(count, dtype_size(dtype), what);
-  if (bytes > (std::size_t{1} << 34))
-    throw_range(std::string(what) + " would need " + std::to_string(bytes) +
-                " bytes, more than a typed array can hold");
+  const std::size_t bytes = result_bytes(dtype, count, what);
   napi_value node_buffer;
   void* raw = nullptr;
-  if (napi_create_buffer(env, bytes + kAlign, &raw, &node_buffer) != napi_ok) {
-    napi_value ignored;
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) napi_get_and_clear_last_exception(env, &ignored);
-    throw_range(std::string(what) + " (" + std::to_string(bytes) + " bytes) could not be allocated");
-  }
+  if (napi_create_buffer(env, bytes + kAlign, &raw, &node_buffer) != napi_ok) throw_not_allocated(env, bytes, what);
   // The Buffer's own ArrayBuffer, and where the Buffer starts in it.
   napi_typedarray_type type;
   std::size_t length = 0, start = 0;

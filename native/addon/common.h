@@ -134,8 +134,8 @@ Napi::TypedArray new_typed_array(Napi::Env env, Dtype dtype, std::size_t count, 
 // longer than the data and viewed from its first 64-byte aligned byte: large V8 buffers start only
 // 16-byte aligned, which would rule out the kernels' non-temporal stores. The typed array may
 // therefore have a byteOffset (up to 63). It is allocated as a Node Buffer, which, unlike
-// napi_create_arraybuffer, is not zero-filled first: the memset was a visible share of a batched
-// gram call (docs/gram.md) and 4 % of a (4096, 128) spectralLoss (docs/loss.md).
+// napi_create_arraybuffer, is not zero-filled first: the kernel overwrites it anyway, and the
+// memset cost a visible share of a call (docs/gram.md, docs/loss.md).
 struct OutputArray {
   Napi::TypedArray array;
   void* data;

@@ -175,7 +175,7 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
       return make_matrix(info.Env(), array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
     }
     OutputArray out = new_output_array(info.Env(), a.p.dtype, out_count(a.p), "the result");
-    prefer_huge_pages(out.data, checked_mul(out_count(a.p), dtype_size(a.p.dtype), "the result"));
+    prefer_huge_pages(out.data, out_count(a.p) * dtype_size(a.p.dtype));  // checked by new_output_array
     dispatch(a.p, a.z.data(), op == Op::Gram ? nullptr : a.w.data(), out.data);
     return make_matrix(info.Env(), out.array, a.p.batch, a.p.out_rows, a.p.out_cols, a.p.with_batch);
   });

@@ -2,9 +2,8 @@
 // each is an External, tagged with its kind, whose data is owned by a registry of the environment
 // that made it rather than by the External's finalizer alone.
 //
-// Why: Node does not always run N-API finalizers when a worker_thread is torn down (under
-// LeakSanitizer, graphs and cancel tokens of workers terminated mid-call were seen unfreed, now and
-// then). So the addon's cleanup hook of each environment frees that environment's handles still
+// Why: Node does not always run N-API finalizers when a worker_thread is torn down
+// (docs/reliability.md). So the addon's cleanup hook of each environment frees that environment's handles still
 // alive, and the finalizer frees a handle collected earlier; whichever comes first frees it, and the
 // other finds nothing. Work in flight is unaffected: every asynchronous call copies the shared_ptrs
 // it needs out of a handle before it starts, and Node finishes in-flight work before cleanup hooks.

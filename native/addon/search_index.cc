@@ -17,6 +17,7 @@
 
 #include "../core/ivf.h"
 #include "../core/kmeans.h"
+#include "../core/finite.h"
 #include "../core/topk.h"
 #include "common.h"
 #include "eigsh_options.h"

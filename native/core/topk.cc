@@ -16,30 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "finite.h"
 #include "gram.h"
 #include "thread_pool.h"
 #include "topk_heap.h"
 
 namespace speclin {
-
-template <typename T>
-std::size_t first_non_finite_row(const T* X, std::size_t n, std::size_t d) {
-  std::size_t chunks = parallel_chunks(0, n, std::max<std::size_t>(1, 65536 / d));
-  std::vector<std::size_t> first(chunks, n);
-  parallel_for_chunks(0, n, std::max<std::size_t>(1, 65536 / d),
-                      [&](std::size_t c, std::size_t lo, std::size_t hi) {
-                        for (std::size_t i = lo; i < hi; ++i) {
-                          // x - x is 0 for finite x and NaN for NaN or Infinity.
-                          T acc = 0;
-                          for (std::size_t j = 0; j < d; ++j) acc += X[i * d + j] - X[i * d + j];
-                          if (acc != T(0)) {
-                            first[c] = i;
-                            return;
-                          }
-                        }
-                      });
-  return *std::min_element(first.begin(), first.end());
-}
 
 template <typename T>
 void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d, std::size_t k,
@@ -102,8 +84,6 @@ void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d
   });
 }
 
-template std::size_t first_non_finite_row<float>(const float*, std::size_t, std::size_t);
-template std::size_t first_non_finite_row<double>(const double*, std::size_t, std::size_t);
 template void top_k<float>(const float*, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
                            std::int32_t*, float*);
 template void top_k<double>(const double*, std::size_t, const double*, std::size_t, std::size_t,

@@ -15,8 +15,4 @@ template <typename T>
 void top_k(const T* Q, std::size_t nq, const T* K, std::size_t nk, std::size_t d, std::size_t k,
            std::int32_t* indices, T* scores);
 
-// Index of the first row of X (n x d) holding a NaN or Infinity, or n if none.
-template <typename T>
-std::size_t first_non_finite_row(const T* X, std::size_t n, std::size_t d);
-
 }  // namespace speclin
