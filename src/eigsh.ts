@@ -337,9 +337,11 @@ export function denseOperator(A: Matrix): SymmetricOperator {
 /** eigsh with { backend: 'webgpu' }: thick-restart Lanczos on the process-wide WebGPU device
  * (src/gpu/eigsh.ts) for a Graph's Ā, in float32. Its result has the CPU result's fields and
  * types; `residuals` are the true ||Ā v - λ v||, computed here in float64 with the CPU operator.
- * `maxIterations` counts restart cycles, `basisSize` is the basis size m; `deflate` is the CPU's
- * (default true: one locked vector per connected component; or a Matrix of known eigenvectors);
- * blockSize, v0, method, projection, onProgress and signal have no GPU equivalent. */
+ * It is the CPU's solver with its basis on the device (blocks of one vector): `maxIterations`
+ * counts Lanczos steps as on the CPU, `basisSize` is the number of Lanczos vectors beside the
+ * deflated ones (and asks for Lanczos at any n); `deflate` is the CPU's (default true: one locked
+ * vector per connected component; or a Matrix of known eigenvectors); blockSize, v0, method,
+ * projection, onProgress and signal are not offered on the GPU. */
 async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: EigshOptions): Promise<EigshResult> {
   const unsupported = (what: string, why: string) =>
     new SpeclinError('ERR_WEBGPU_UNSUPPORTED', `eigsh: ${what} is not available with backend 'webgpu' (${why}); use backend 'cpu'`);
@@ -347,7 +349,7 @@ async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: Eig
     throw new TypeError("eigsh: backend 'webgpu' takes a Graph (its CSR arrays go to the GPU); operators run on the CPU");
   if (typeof options !== 'object' || options === null) throw new TypeError('eigsh: options { k, ... } are required');
   for (const name of ['blockSize', 'v0', 'method', 'projection', 'onProgress', 'signal'] as const)
-    if (options[name] !== undefined) throw unsupported(`options.${name}`, 'the GPU solver is single-vector Lanczos from a random start, run to the end');
+    if (options[name] !== undefined) throw unsupported(`options.${name}`, 'the GPU solver runs blocks of one vector from a random start, to the end');
   const graph = target;
   const n = graph.n;
   const k = checkInteger('eigsh', 'k', options.k, 1, n - 1);
@@ -362,18 +364,20 @@ async function eigshOnWebGpu(target: SymmetricOperator | GraphLike, options: Eig
   const gpuOptions = { k, tol: options.tol, maxIterations: options.maxIterations, ncv: options.basisSize, seed: options.seed, deflate };
   const op = graph.normalized();
   const shape = (r: GpuEigshResult, tol: number): EigshResult => {
+    // A partial result (ERR_NOT_CONVERGED) holds the converged pairs only, as on the CPU.
+    const cols = r.vectors.cols;
     const vectors = Float64Array.from(r.vectors.data);
-    const AV = new Float64Array(n * k);
-    op.multiply(vectors, AV, k);
-    const residuals = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
+    const AV = new Float64Array(n * cols);
+    if (cols > 0) op.multiply(vectors, AV, cols);
+    const residuals = new Float64Array(cols);
+    for (let c = 0; c < cols; c++) {
       let s = 0;
-      for (let i = 0; i < n; i++) s += (AV[i * k + c] - r.values[c] * vectors[i * k + c]) ** 2;
+      for (let i = 0; i < n; i++) s += (AV[i * cols + c] - r.values[c] * vectors[i * cols + c]) ** 2;
       residuals[c] = Math.sqrt(s);
     }
     return {
       values: r.values,
-      vectors: { data: vectors, rows: n, cols: k },
+      vectors: { data: vectors, rows: n, cols },
       residuals,
       matvecs: r.matvecs,
       iterations: r.iterations,

@@ -138,6 +138,8 @@ export interface NativeEigshOptions {
   normBound?: number;
   method?: string;
   projection?: string;
+  /** The basis lives on a device: the solver's requests are then NativeDeviceRequests. */
+  deviceBasis?: boolean;
 }
 
 /** Where a native solve spent its time (seconds per phase) and how much basis it read. */
@@ -201,6 +203,26 @@ export interface NativeProductRequest {
   X: Float64Array;
   columns: number;
 }
+
+/** A thick restart of a device basis (EigshDeviceRequest in native/core/eigsh.h): columns first,
+ * first + 1, ... become the last verify's Ritz vectors `lock`, then V[:, first : first + active]
+ * keep (active x kept, row-major); the residual block at column `residual` moves after them. */
+export interface NativeDeviceRestart {
+  first: number;
+  active: number;
+  residual: number;
+  lock: number[];
+  kept: number;
+  keep: Float64Array;
+}
+
+/** What a solver with a device basis asks (native/core/eigsh.h, EigshRequestKind). */
+export type NativeDeviceRequest = { columns: number; basis: number } & (
+  | { kind: 'product' | 'lock'; X: Float64Array }
+  | { kind: 'extend'; column: number; steps: number; block: number; start?: Float64Array; restart?: NativeDeviceRestart }
+  | { kind: 'verify'; first: number; active: number; ritz: Float64Array }
+  | { kind: 'collect'; restart?: NativeDeviceRestart }
+);
 
 export type NativeProgressCallback = (iteration: number, converged: number, maxResidual: number) => void;
 
@@ -289,6 +311,8 @@ export interface NativeAddon {
   eigshSolverNew(n: number, options: NativeEigshOptions): NativeExternal;
   /** The next product the solver needs (given the previous one's Y), or null when it is done. */
   eigshSolverStep(solver: NativeExternal, Y?: Float64Array): NativeProductRequest | null;
+  /** A device basis's step: Y answers the last request (X too for a verify). */
+  eigshDeviceStep(solver: NativeExternal, Y?: Float64Array, X?: Float64Array): NativeDeviceRequest | null;
   eigshSolverProgress(solver: NativeExternal): NativeSolverProgress;
   eigshSolverResult(solver: NativeExternal, aborted: boolean): NativeEigshResult;
   denseOperator(A: Matrix): NativeExternal;
@@ -328,7 +352,7 @@ export const nativeExportNames = [
   'graphFromEdges', 'graphFromCSR', 'graphFromDense', 'bipartiteFromEdges', 'graphComponents', 'graphSpmv',
   'graphToCSR', 'bipartiteToCSR', 'graphNormalized', 'bipartiteNormalized', 'operatorMultiply', 'rectangularMultiply',
   'operatorSize', 'rectangularShape',
-  'eigshSync', 'eigsh', 'eigshCancelToken', 'eigshCancel', 'eigshSolverNew', 'eigshSolverStep', 'eigshSolverProgress',
+  'eigshSync', 'eigsh', 'eigshCancelToken', 'eigshCancel', 'eigshSolverNew', 'eigshSolverStep', 'eigshDeviceStep', 'eigshSolverProgress',
   'eigshSolverResult', 'denseOperator',
   'svdsSync', 'svds', 'denseRectOperator', 'svdsSolvedSide',
   'symmetricEigen',

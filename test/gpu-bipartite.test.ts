@@ -225,7 +225,7 @@ if (backend) {
           }
         }
       }
-      t.log(`${what}, k ${k}: ${r.iterations} restarts, ${r.products} products (CPU: ${cpu.iterations} iterations, ${cpu.products} products)`);
+      t.log(`${what}, k ${k}: ${r.iterations} Lanczos steps, ${r.products} products (CPU: ${cpu.iterations} iterations, ${cpu.products} products)`);
     }
     t.true(compared >= 4, `only ${compared} singular vectors had gaps > 1e-2 to compare with numpy`);
 
@@ -291,12 +291,12 @@ if (backend) {
         // k = 2 < 3 components: two locked vectors, their two checking Gram products and the two
         // completing ones, each of two P̄ products; no Lanczos step.
         if (k === 2) t.deepEqual([r.iterations, r.products], [0, 8]);
-        t.log(`${what}, k ${k}: ${r.iterations} restarts, ${r.products} products`);
+        t.log(`${what}, k ${k}: ${r.iterations} Lanczos steps, ${r.products} products`);
       }
       // A block that is not made of singular vectors of the solved side: a RangeError naming the column.
       const n = Math.min(p.nLeft, p.nRight);
       const bad = Float64Array.from({ length: n * 2 }, (_, q) => (q % 2 === 0 ? 1 : q % 5));
-      await t.throwsAsync(gpu.svds(g, { k: 4, deflate: { data: bad, rows: n, cols: 2 } }), { instanceOf: RangeError, message: /^options\.deflate: column 0 is not an eigenvector/ });
+      await t.throwsAsync(gpu.svds(g, { k: 4, deflate: { data: bad, rows: n, cols: 2 } }), { instanceOf: RangeError, message: /^eigsh: deflate column 0 is not an eigenvector/ });
       // deflate: false: the single-vector solver alone; whatever copies of 1 it finds are true triplets.
       const plain = await gpu.svds(g, { k: 3, seed: 2, deflate: false });
       t.true(plain.residuals.every((x) => x < 1e-4) && Math.abs(plain.values[0] - 1) < 1e-5);
@@ -335,7 +335,8 @@ if (backend) {
     t.regex((err as SpeclinError).message, /^svds: /);
     const partial = (err as SpeclinError).partial as { converged: boolean; values: Float64Array; left: { rows: number } };
     t.false(partial.converged);
-    t.is(partial.values.length, 4);
+    // The pairs that converged only (the CPU's partial result): here the locked σ = 1.
+    t.true(partial.values.length < 4);
     t.is(partial.left.rows, 90);
   });
 

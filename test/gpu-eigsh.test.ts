@@ -49,7 +49,7 @@ if (backend) {
         const res = trueResidual(g, r.vectors.data, k, c, r.values[c]);
         t.true(res < 1e-4, `n ${n}: residual of pair ${c}: ${res}`);
       }
-      t.log(`n ${n}, k ${k}, ${mode}: ${r.iterations} restarts, ${r.matvecs} products`);
+      t.log(`n ${n}, k ${k}, ${mode}: ${r.iterations} Lanczos steps, ${r.matvecs} products`);
     }
     gpu.reductions = modes[0];
 
@@ -71,7 +71,7 @@ if (backend) {
       const res = trueResidual(big, rb.vectors.data, 3, c, rb.values[c]);
       t.true(res < 1e-4, `n 9000: residual of pair ${c}: ${res}`);
     }
-    t.log(`n 9000, k 3: ${rb.iterations} restarts, ${rb.matvecs} products`);
+    t.log(`n 9000, k 3: ${rb.iterations} Lanczos steps, ${rb.matvecs} products`);
     const locked = await gpu.eigsh(big, { k: 3 });
     t.deepEqual([locked.iterations, locked.matvecs], [0, 3]);
     for (let i = 0; i < 3; i++) t.true(Math.abs(locked.values[i] - ref[i]) < 1e-6, `n 9000, deflated: value ${i}: ${locked.values[i]}`);
@@ -143,7 +143,7 @@ if (backend) {
           }
           t.true(Math.sqrt(proj) > 1 - 1e-6, `${what}: component ${q} projects to ${Math.sqrt(proj)}`);
         }
-        t.log(`${what}: k 5, 3 components: ${r.iterations} restarts, ${r.matvecs} products`);
+        t.log(`${what}: k 5, 3 components: ${r.iterations} Lanczos steps, ${r.matvecs} products`);
       }
 
       // Basis rows longer than one basis_dots chunk (8192 floats) with locked rows in the basis:
@@ -157,7 +157,7 @@ if (backend) {
         t.true(trueResidual(long, rl.vectors.data, 4, i, rl.values[i]) < 1e-4, `n 9199: residual ${i}`);
       }
       t.true(orthonormalityError(rl.vectors.data, long.n, 4) < 1e-5);
-      t.log(`n 9199, 2 components, k 4: ${rl.iterations} restarts, ${rl.matvecs} products`);
+      t.log(`n 9199, 2 components, k 4: ${rl.iterations} Lanczos steps, ${rl.matvecs} products`);
 
       // k = 2 < c: two copies of 1, no Lanczos step (two checking products only).
       const two = await gpu.eigsh(resident, { k: 2 });
@@ -190,8 +190,8 @@ if (backend) {
       // component vectors plus a bump is far from any eigenvector).
       const bad = block.slice();
       for (let i = 0; i < n; i++) bad[i * 3 + 1] += bad[i * 3 + 2] + (i === 50 ? 0.3 : 0);
-      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: bad, rows: n, cols: 3 } }), { instanceOf: RangeError, message: /^options\.deflate: column 1 is not an eigenvector/ });
-      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: new Float64Array(n * 2), rows: n, cols: 2 } }), { instanceOf: RangeError, message: /^options\.deflate: column 0 is zero/ });
+      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: bad, rows: n, cols: 3 } }), { instanceOf: RangeError, message: /^eigsh: deflate column 1 is not an eigenvector/ });
+      await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: new Float64Array(n * 2), rows: n, cols: 2 } }), { instanceOf: RangeError, message: /^eigsh: deflate column 0 is zero/ });
       await t.throwsAsync(gpu.eigsh(resident, { k: 5, deflate: { data: block, rows: n - 1, cols: 3 } }), { instanceOf: RangeError, message: /^options\.deflate: expected n = 213 rows/ });
       await t.throwsAsync(gpu.eigsh(resident, { k: 5, normalized: false, deflate: true }), { instanceOf: TypeError, message: /^options\.deflate/ });
 
@@ -206,7 +206,7 @@ if (backend) {
         t.true(cpu10.values.some((v) => Math.abs(v - plain.values[c]) < 1e-5), `deflate false: value ${c}: ${plain.values[c]}`);
         t.true(trueResidual(g, plain.vectors.data, 3, c, plain.values[c]) < 1e-4);
       }
-      t.log(`deflate false: values ${[...plain.values].map((v) => v.toFixed(8))}, ${plain.iterations} restarts, ${plain.matvecs} products`);
+      t.log(`deflate false: values ${[...plain.values].map((v) => v.toFixed(8))}, ${plain.iterations} Lanczos steps, ${plain.matvecs} products`);
     } finally {
       resident.destroy();
     }

@@ -61,6 +61,11 @@ EigshOptions read_eigsh_options(Napi::Value value, std::size_t n, const char* fn
   opt.basis_size = read_count(o, "basisSize", 0, fn);
   opt.seed = static_cast<std::uint64_t>(read_count(o, "seed", 0, fn));
   opt.norm_bound = read_number(o, "normBound", 0, fn);
+  Napi::Value device = o.Get("deviceBasis");
+  if (!device.IsUndefined()) {
+    if (!device.IsBoolean()) throw_type(fn + ": deviceBasis must be a boolean");
+    opt.device_basis = device.As<Napi::Boolean>().Value();
+  }
   Napi::Value v0 = o.Get("v0");
   if (!v0.IsUndefined()) opt.v0 = read_f64_block(v0, n, "v0", opt.v0_cols, fn);
   Napi::Value df = o.Get("deflate");
@@ -284,34 +289,113 @@ Napi::Value SolverNew(const Napi::CallbackInfo& info) {
   });
 }
 
-// step(solver[, Y]): stores the product Y of the last request, advances, and returns the next
-// request's X (a fresh Float64Array, n x columns) or null when finished.
-Napi::Value SolverStep(const Napi::CallbackInfo& info) {
+// Copies a reply (a Float64Array of `want` finite elements) into the solver's buffer.
+void read_reply(Napi::Value v, std::size_t want, double* into, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw_type(std::string("eigsh: ") + what + " must be written to a Float64Array");
+  Napi::Float64Array y = v.As<Napi::Float64Array>();
+  if (y.ElementLength() != want)
+    throw_range(std::string("eigsh: ") + what + " has " + std::to_string(y.ElementLength()) + " elements, expected " +
+                std::to_string(want));
+  for (std::size_t i = 0; i < want; ++i)
+    if (!std::isfinite(y.Data()[i]))
+      throw_range(std::string("eigsh: ") + what + " holds a NaN or an infinity (element " + std::to_string(i) + ")");
+  std::memcpy(into, y.Data(), want * sizeof(double));
+}
+
+Napi::Float64Array copy_out(Napi::Env env, const double* data, std::size_t count, const char* what) {
+  Napi::Float64Array x = new_typed_array(env, Dtype::F64, count, what).As<Napi::Float64Array>();
+  if (count > 0) std::memcpy(x.Data(), data, count * sizeof(double));
+  return x;
+}
+
+const char* request_kind_name(EigshRequestKind k) {
+  switch (k) {
+    case EigshRequestKind::Lock: return "lock";
+    case EigshRequestKind::Extend: return "extend";
+    case EigshRequestKind::Verify: return "verify";
+    case EigshRequestKind::Collect: return "collect";
+    default: return "product";
+  }
+}
+
+// A device basis's request (EigshRequestKind in native/core/eigsh.h): its kind and what the
+// device needs to answer it.
+Napi::Object device_request_to_js(Napi::Env env, EigshSolver& s) {
+  const EigshDeviceRequest& d = *s.device_request();
+  const EigshRequestKind kind = s.kind();
+  const std::size_t n = s.n(), cols = s.columns();
+  Napi::Object req = Napi::Object::New(env);
+  req.Set("kind", request_kind_name(kind));
+  req.Set("columns", Napi::Number::New(env, static_cast<double>(cols)));
+  req.Set("basis", Napi::Number::New(env, static_cast<double>(s.basis_size())));
+  auto num = [&](std::size_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
+  if (kind == EigshRequestKind::Product || kind == EigshRequestKind::Lock)
+    req.Set("X", copy_out(env, s.input(), n * cols, "the request block"));
+  if ((kind == EigshRequestKind::Extend || kind == EigshRequestKind::Collect) && d.restart) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("first", num(d.restart_first));
+    r.Set("active", num(d.restart_active));
+    r.Set("residual", num(d.restart_residual));
+    Napi::Array lock = Napi::Array::New(env, d.restart_lock.size());
+    for (std::size_t q = 0; q < d.restart_lock.size(); ++q) lock.Set(static_cast<uint32_t>(q), num(d.restart_lock[q]));
+    r.Set("lock", lock);
+    r.Set("kept", num(d.restart_kept));
+    r.Set("keep", copy_out(env, d.restart_keep.data(), d.restart_keep.size(), "the restart coefficients"));
+    req.Set("restart", r);
+  }
+  if (kind == EigshRequestKind::Extend) {
+    req.Set("column", num(d.column));
+    req.Set("steps", num(d.steps));
+    req.Set("block", num(s.block_size()));
+    if (!d.start.empty()) req.Set("start", copy_out(env, d.start.data(), d.start.size(), "the start block"));
+  }
+  if (kind == EigshRequestKind::Verify) {
+    req.Set("first", num(d.ritz_first));
+    req.Set("active", num(d.ritz_active));
+    req.Set("ritz", copy_out(env, d.ritz.data(), d.ritz.size(), "the Ritz coefficients"));
+  }
+  return req;
+}
+
+// eigshSolverStep(solver[, Y]) and eigshDeviceStep(solver[, Y[, X]]): store the answer to the
+// last request, advance, and return the next request or null when finished. A host basis asks
+// only for products: Y = A X, and the request is { X (a fresh Float64Array, n x columns),
+// columns }. A device basis (options.deviceBasis) asks as EigshRequestKind says: Y is the product (product, lock, and verify with X the Ritz
+// vectors), the coefficients then R (extend), or the basis columns (collect).
+Napi::Value step_solver(const Napi::CallbackInfo& info, bool device) {
   return guarded(info, [&]() -> Napi::Value {
     EigshSolver& s = solver_of(info[0]);
+    if (device != (s.device_request() != nullptr))
+      throw_type(device ? "eigshDeviceStep: the solver keeps its basis on the host; use eigshSolverStep"
+                        : "eigshSolverStep: the solver keeps its basis on a device; use eigshDeviceStep");
     if (info.Length() > 1 && !info[1].IsUndefined()) {
-      if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-        throw_type("eigsh: the operator's product must be written to a Float64Array");
-      Napi::Float64Array y = info[1].As<Napi::Float64Array>();
-      std::size_t want = s.n() * s.columns();
-      if (y.ElementLength() != want)
-        throw_range("eigsh: the product has " + std::to_string(y.ElementLength()) + " elements, expected " +
-                    std::to_string(want));
-      for (std::size_t i = 0; i < want; ++i)
-        if (!std::isfinite(y.Data()[i]))
-          throw_range("eigsh: the operator's product holds a NaN or an infinity (element " + std::to_string(i) + ")");
-      std::memcpy(s.output(), y.Data(), want * sizeof(double));
+      const std::size_t nc = s.n() * s.columns();
+      if (!device) {
+        read_reply(info[1], nc, s.output(), "the operator's product");
+      } else if (s.kind() == EigshRequestKind::Extend) {
+        read_reply(info[1], s.device_coefficient_count(), s.device_coefficients(), "the device's coefficients");
+      } else {
+        if (s.kind() == EigshRequestKind::Verify) {
+          if (info.Length() < 3) throw_type("eigsh: a verify request is answered with the Ritz vectors X too");
+          read_reply(info[2], nc, s.input(), "the Ritz vectors");
+        }
+        read_reply(info[1], nc, s.output(),
+                   s.kind() == EigshRequestKind::Collect ? "the collected columns" : "the operator's product");
+      }
     }
     if (!s.step()) return info.Env().Null();
+    if (device) return device_request_to_js(info.Env(), s);
     std::size_t count = s.n() * s.columns();
-    Napi::Float64Array x = new_typed_array(info.Env(), Dtype::F64, count, "the Lanczos block").As<Napi::Float64Array>();
-    std::memcpy(x.Data(), s.input(), count * sizeof(double));
     Napi::Object req = Napi::Object::New(info.Env());
-    req.Set("X", x);
+    req.Set("X", copy_out(info.Env(), s.input(), count, "the Lanczos block"));
     req.Set("columns", Napi::Number::New(info.Env(), static_cast<double>(s.columns())));
     return req;
   });
 }
+
+Napi::Value SolverStep(const Napi::CallbackInfo& info) { return step_solver(info, false); }
+Napi::Value DeviceStep(const Napi::CallbackInfo& info) { return step_solver(info, true); }
 
 Napi::Value SolverProgress(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
@@ -360,6 +444,7 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("eigshCancel", Napi::Function::New(env, Cancel, "eigshCancel"));
   exports.Set("eigshSolverNew", Napi::Function::New(env, SolverNew, "eigshSolverNew"));
   exports.Set("eigshSolverStep", Napi::Function::New(env, SolverStep, "eigshSolverStep"));
+  exports.Set("eigshDeviceStep", Napi::Function::New(env, DeviceStep, "eigshDeviceStep"));
   exports.Set("eigshSolverProgress", Napi::Function::New(env, SolverProgress, "eigshSolverProgress"));
   exports.Set("eigshSolverResult", Napi::Function::New(env, SolverResult, "eigshSolverResult"));
   exports.Set("denseOperator", Napi::Function::New(env, DenseOperator, "denseOperator"));

@@ -14,6 +14,7 @@
 #include "eigsh_options.h"
 #include "gram.h"
 #include "lanczos_block_ops.h"
+#include "lanczos_device.h"
 #include "lanczos_factorization.h"
 #include "lanczos_orthogonalizer.h"
 #include "lanczos_restart.h"
@@ -22,10 +23,12 @@ namespace speclin {
 
 using lanczos::BlockLanczosFactorization;
 using lanczos::BlockOrthogonalizer;
+using lanczos::DeviceLanczosFactorization;
+using lanczos::LanczosFactorization;
 using lanczos::RestartPolicy;
 
 struct EigshSolver::State {
-  enum class Stage { Init, Dense, Deflate, Extend, Verify, Done };
+  enum class Stage { Init, Dense, Deflate, Extend, Verify, Collect, Done };
 
   EigshPlan plan;
   std::vector<double> v0, defl;
@@ -37,7 +40,8 @@ struct EigshSolver::State {
   double maxres = std::numeric_limits<double>::infinity();
 
   // Lanczos path
-  std::unique_ptr<BlockLanczosFactorization> fact;
+  std::unique_ptr<LanczosFactorization> fact;
+  DeviceLanczosFactorization* device = nullptr;  // fact, when the basis is on a device
   RestartPolicy policy;
   std::vector<double> lock_val, lock_res;
   std::vector<std::size_t> cands;
@@ -59,7 +63,9 @@ struct EigshSolver::State {
     cols = ncols;
     return true;
   }
+  // A device basis hands its locked columns over first.
   bool finish() {
+    if (device && stage != Stage::Collect) return request(Stage::Collect, locked());
     stage = Stage::Done;
     return false;
   }
@@ -73,8 +79,15 @@ struct EigshSolver::State {
       for (std::size_t i = 0; i < n; ++i) dX[i * n + i] = 1;
       return request(Stage::Dense, n);
     }
-    fact = std::make_unique<BlockLanczosFactorization>(n, plan.basis, plan.block, std::max({plan.block, plan.k, c}),
-                                                       plan.seed, plan.lagged, profile);
+    const std::size_t widest = std::max({plan.block, plan.k, c});
+    if (plan.device) {
+      auto d = std::make_unique<DeviceLanczosFactorization>(n, plan.basis, plan.block, widest, plan.seed);
+      device = d.get();
+      fact = std::move(d);
+    } else {
+      fact = std::make_unique<BlockLanczosFactorization>(n, plan.basis, plan.block, widest, plan.seed, plan.lagged,
+                                                         profile);
+    }
     policy = RestartPolicy{plan.basis, plan.block};
     if (c > 0) {
       fact->lock_known(defl.data(), c);
@@ -125,12 +138,14 @@ struct EigshSolver::State {
       fact->settle();
       return finish();
     }
+    if (device) device->plan_steps(plan.max_iterations - iterations);
     return request(Stage::Extend, plan.block);
   }
 
   bool finish_extend() {
-    matvecs += plan.block;
-    ++iterations;
+    const std::size_t steps = device ? device->request().steps : 1;
+    matvecs += plan.block * steps;
+    iterations += steps;
     fact->extend();
     if (plan.norm_bound <= 0)
       for (double t : fact->ritz_values()) anorm = std::max(anorm, std::fabs(t));
@@ -229,14 +244,41 @@ bool EigshSolver::step() {
     case State::Stage::Deflate: return s.finish_deflate();
     case State::Stage::Extend: return s.finish_extend();
     case State::Stage::Verify: return s.finish_verify();
+    case State::Stage::Collect:
+      s.device->collected(s.cols);
+      return s.finish();
     case State::Stage::Done: return false;
   }
   return false;
 }
 
 const double* EigshSolver::input() const { return s_->input(); }
+double* EigshSolver::input() { return s_->input(); }
 double* EigshSolver::output() { return s_->output(); }
 std::size_t EigshSolver::columns() const { return s_->cols; }
+std::size_t EigshSolver::block_size() const { return s_->plan.dense ? 0 : s_->plan.block; }
+std::size_t EigshSolver::basis_size() const { return s_->plan.dense ? 0 : s_->plan.basis; }
+
+EigshRequestKind EigshSolver::kind() const {
+  switch (s_->stage) {
+    case State::Stage::Deflate: return EigshRequestKind::Lock;
+    case State::Stage::Extend: return EigshRequestKind::Extend;
+    case State::Stage::Verify: return EigshRequestKind::Verify;
+    case State::Stage::Collect: return EigshRequestKind::Collect;
+    default: return EigshRequestKind::Product;
+  }
+}
+
+const EigshDeviceRequest* EigshSolver::device_request() const {
+  static const EigshDeviceRequest kNone;  // before the factorization exists, and on the dense path
+  if (!s_->plan.device) return nullptr;
+  return s_->device ? &s_->device->request() : &kNone;
+}
+
+double* EigshSolver::device_coefficients() { return s_->device ? s_->device->coefficients() : nullptr; }
+std::size_t EigshSolver::device_coefficient_count() const {
+  return s_->device ? s_->device->coefficient_count() : 0;
+}
 std::size_t EigshSolver::n() const { return s_->plan.n; }
 std::size_t EigshSolver::iterations() const { return s_->iterations; }
 std::size_t EigshSolver::converged() const { return s_->converged_count(); }
@@ -273,7 +315,7 @@ EigshResult EigshSolver::result(bool aborted) const {
       res.push_back(s.lock_res[q]);
       src.push_back(s.fact->column(q));
     }
-    stride = s.plan.basis;
+    stride = s.fact->column_stride();
   }
   std::vector<std::size_t> order(val.size());
   std::iota(order.begin(), order.end(), 0);

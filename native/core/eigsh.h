@@ -38,6 +38,45 @@ struct EigshOptions {
   // How a new block is projected against the basis (docs/eigs.md): Lagged reads the basis once a
   // step, TwoPass twice (classical Gram-Schmidt with a conditional second pass).
   enum class Projection { Lagged, TwoPass } projection = Projection::Lagged;
+  // The basis lives on a device (a GPU): the driver keeps it and answers the solver's requests for
+  // the basis operations (EigshDeviceRequest below), the solver keeps T, the restarts and locking.
+  bool device_basis = false;
+};
+
+// What the solver asks of its driver. With a host basis every request is a product: output() =
+// A input(). With a device basis (EigshOptions::device_basis) the kinds differ:
+//   Product  output() = A input() (the dense path's identity), n x columns().
+//   Lock     the same, and input()'s columns (known eigenvectors, orthonormal) become the basis
+//            columns [0, columns()) on the device.
+//   Extend   first the request's restart and start block, if any; then `steps` block steps, the
+//            first from c = column: y = A x for x = basis columns [c, c + b), coef = V[:, 0 : c +
+//            b]^T y, the residual y - V coef orthonormalized (residual = next R, R upper
+//            triangular b x b) and stored as columns [c + b, c + 2b), the next step's block. Reply
+//            in device_coefficients(), step after step: coef ((c + b) x b, row-major), then R (b
+//            x b). A device runs the steps without a round trip; the solver analyzes after the
+//            last (steps run until the basis is full, or maxIterations).
+//   Verify   input() = V[:, ritz_first : ritz_first + ritz_active] ritz (n x columns(), the Ritz
+//            vectors; kept on the device until the next restart) and output() = A input().
+//   Collect  first the request's restart, if any; then output() = the basis columns [0, columns()).
+enum class EigshRequestKind { Product, Lock, Extend, Verify, Collect };
+
+struct EigshDeviceRequest {
+  // A thick restart of the device basis: columns restart_first, ... become the Ritz block's
+  // columns restart_lock (of the last Verify), then V[:, restart_first : restart_first +
+  // restart_active] restart_keep (restart_active x kk, row-major); the residual block, columns
+  // [restart_residual, restart_residual + b), moves right after them.
+  bool restart = false;
+  std::size_t restart_first = 0, restart_active = 0, restart_residual = 0;
+  std::vector<std::size_t> restart_lock;
+  std::vector<double> restart_keep;
+  std::size_t restart_kept = 0;
+  // Extend: the first block to multiply, and how many steps; `start` (n x b, when not empty) is
+  // stored there first.
+  std::size_t column = 0, steps = 1;
+  std::vector<double> start;
+  // Verify: the Ritz coefficients (ritz_active x columns(), row-major).
+  std::size_t ritz_first = 0, ritz_active = 0;
+  std::vector<double> ritz;
 };
 
 enum class EigshStatus { Converged, NotConverged, Aborted };
@@ -75,8 +114,17 @@ class EigshSolver {
   // columns(), row-major) and call step() again. false: finished, see result().
   bool step();
   const double* input() const;
+  double* input();
   double* output();
   std::size_t columns() const;
+  EigshRequestKind kind() const;
+  // With a device basis: the request's details (null for a host basis), and where an Extend's
+  // reply goes.
+  const EigshDeviceRequest* device_request() const;
+  double* device_coefficients();
+  std::size_t device_coefficient_count() const;  // the Extend reply's length
+  std::size_t block_size() const;
+  std::size_t basis_size() const;  // the Lanczos basis' columns (0 on the dense path)
 
   std::size_t n() const;
   std::size_t iterations() const;

@@ -29,6 +29,7 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionName
   p.seed = o.seed;
   p.v0_cols = o.v0_cols;
   p.lagged = o.projection == EigshOptions::Projection::Lagged;
+  p.device = o.device_basis;
   p.deflate_cols = o.deflate_cols;
   const std::size_t k = o.k;
   std::size_t b = o.block_size;
@@ -60,13 +61,16 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionName
             " = " + std::to_string(k + 2 * b) + " vectors and at most n = " + std::to_string(n) + "; use a smaller " +
             block_size + " or the dense method");
     }
+  } else if (p.deflate_cols >= k) {
+    // The known eigenvectors are the answer once their c products check them: no dense solve.
+    m = std::max(m, p.deflate_cols);
   } else {
     p.dense = n <= kDenseLimit || !lanczos_fits;
     if (p.dense && n > 4096)
       bad("k = " + std::to_string(k) + " with " + block_size + " " + std::to_string(b) +
           " needs a Lanczos basis larger than n; use a smaller k or " + block_size);
   }
-  if (!p.dense && p.deflate_cols + 2 * b > m)
+  if (!p.dense && p.deflate_cols < k && p.deflate_cols + 2 * b > m)
     bad("deflate has " + std::to_string(p.deflate_cols) + " columns: the basis (" + basis_size + " = " + std::to_string(m) +
         ") must hold them and 2 * " + block_size + " more");
   p.block = b;

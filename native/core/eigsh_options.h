@@ -21,6 +21,7 @@ struct EigshPlan {
   std::uint64_t seed = 0;
   bool dense = false;
   bool lagged = true;  // the lagged projection (one read of the basis a step)
+  bool device = false;  // the basis on a device (EigshOptions::device_basis)
 };
 
 // How a binding names the function and the options in plan_eigsh's messages: the TypeScript

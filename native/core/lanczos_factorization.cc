@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "dense_eigen.h"
 #include "gram.h"
 #include "lanczos_block_ops.h"
 #include "thread_pool.h"
@@ -13,14 +12,19 @@ namespace speclin::lanczos {
 BlockLanczosFactorization::BlockLanczosFactorization(std::size_t n, std::size_t basis, std::size_t block,
                                                      std::size_t buffer_cols, std::uint64_t seed, bool lagged,
                                                      EigshProfile* profile)
-    : n_(n), m_(basis), b_(block), profile_(profile), orth_(n, seed, profile), seed_(seed), lag_enabled_(lagged) {
+    : LanczosFactorization(basis, block),
+      n_(n),
+      m_(basis),
+      b_(block),
+      profile_(profile),
+      orth_(n, seed, profile),
+      seed_(seed),
+      lag_enabled_(lagged) {
   V_.assign(n * m_, 0.0);
-  T_.assign(m_ * m_, 0.0);
   const std::size_t w = std::max(buffer_cols, b_);
   X_.assign(n * w, 0.0);
   Y_.assign(n * w, 0.0);
   W_.assign(n * w, 0.0);
-  R_.assign(b_ * b_, 0.0);
   C_.assign(m_ * b_, 0.0);
 }
 
@@ -29,7 +33,7 @@ Basis BlockLanczosFactorization::basis_view() {
   v.V = V_.data();
   v.n = n_;
   v.ld = m_;
-  v.cols = j_;
+  v.cols = proj_.columns();
   if (pending_) {
     v.pending = X_.data();
     v.pending_cols = b_;
@@ -46,13 +50,13 @@ void BlockLanczosFactorization::with_basis(F&& f) {
 }
 
 void BlockLanczosFactorization::settle() {
-  if (pending_ && lagged_) apply_lag(X_.data(), j_ - b_), lagged_ = false;
+  if (pending_ && lagged_) apply_lag(X_.data(), proj_.columns() - b_), lagged_ = false;
   with_basis([](Basis& v) { store_pending(v); });
 }
 
 void BlockLanczosFactorization::lock_known(const double* U, std::size_t c) {
   copy_block(n_, c, U, c, V_.data(), m_);
-  l_ = j_ = c;
+  proj_.lock_known(c);
 }
 
 void BlockLanczosFactorization::start(const double* v0, std::size_t v0_cols) {
@@ -65,9 +69,9 @@ void BlockLanczosFactorization::start(const double* v0, std::size_t v0_cols) {
   with_basis([&](Basis& v) {
     orth_.project(v, 0, w, b_, nullptr, sc.data(), G.data());
     orth_.orthonormalize_block(v, w, b_, b_, sc.data(), nullptr, G.data());
-    orth_.refill_missing(v, j_, w, b_);
+    orth_.refill_missing(v, proj_.columns(), w, b_);
   });
-  j_ += b_;
+  proj_.open_block();
   request_block();
 }
 
@@ -88,7 +92,8 @@ void BlockLanczosFactorization::extend() {
     std::vector<double> sc(b_);
     extend_two_pass(sc, false);
   }
-  analyze();
+  PhaseTimer timer(profile_ ? &profile_->analyze : nullptr);
+  proj_.analyze();
 }
 
 // Projects the new block against the whole basis in two passes (the third only where needed)
@@ -100,19 +105,11 @@ void BlockLanczosFactorization::extend_two_pass(std::vector<double>& scale, bool
   with_basis([&](Basis& v) {
     orth_.project(v, 0, W_.data(), b_, C_.data(), after_lag ? nullptr : scale.data(), G.data());
   });
-  // The new column block of T = V^T A V (both passes' coefficients), mirrored: T stays exactly
-  // symmetric. Rows of locked vectors are dropped: projecting them out is the deflation.
-  const std::size_t j0 = j_ - b_;
-  for (std::size_t r = l_; r < j0; ++r)
-    for (std::size_t q = 0; q < b_; ++q) {
-      const double t = (after_lag ? T_[r * m_ + j0 + q] : 0.0) + C_[r * b_ + q];
-      T_[r * m_ + j0 + q] = T_[(j0 + q) * m_ + r] = t;
-    }
-  for (std::size_t p = 0; p < b_; ++p)
-    for (std::size_t q = 0; q < b_; ++q)
-      T_[(j0 + p) * m_ + j0 + q] = (after_lag ? T_[(j0 + p) * m_ + j0 + q] : 0.0) +
-                                   0.5 * (C_[(j0 + p) * b_ + q] + C_[(j0 + q) * b_ + p]);
-  with_basis([&](Basis& v) { orth_.orthonormalize_block(v, W_.data(), b_, b_, scale.data(), R_.data(), G.data()); });
+  // The new column block of T = V^T A V: both passes' coefficients.
+  proj_.set_column_block(C_.data(), after_lag, after_lag);
+  std::vector<double> R(b_ * b_, 0.0);
+  with_basis([&](Basis& v) { orth_.orthonormalize_block(v, W_.data(), b_, b_, scale.data(), R.data(), G.data()); });
+  proj_.set_residual_coupling(R.data());
 }
 
 // One read of the basis per block step (docs/eigs.md): the sweep that stores the block x (less
@@ -122,28 +119,28 @@ void BlockLanczosFactorization::extend_two_pass(std::vector<double>& scale, bool
 // A V lag, a vector in the basis' span of size ||A|| |lag| (|lag| is at rounding level: one
 // classical Gram-Schmidt pass of the previous block), which the projection removes with the rest.
 void BlockLanczosFactorization::extend_lagged() {
-  const std::size_t jx = j_ - b_, g2 = b_ * b_;
+  const std::size_t j = proj_.columns(), l = proj_.locked(), jx = j - b_, g2 = b_ * b_;
   // What y loses before it is measured: x's couplings already in T (the previous block's R, or
   // after a restart the kept Ritz vectors'), and when x had a lag, A V lag = V T lag (the locked
   // columns with their Ritz values): without it y would keep the lag's image, and the next lag
   // would grow by ||A|| / ||R|| a step.
-  std::size_t r0 = jx, r1 = l_;
-  for (std::size_t r = l_; r < jx; ++r)
+  std::size_t r0 = jx, r1 = l;
+  for (std::size_t r = l; r < jx; ++r)
     for (std::size_t q = 0; q < b_; ++q)
-      if (T_[r * m_ + jx + q] != 0) r0 = std::min(r0, r), r1 = std::max(r1, r + 1);
+      if (proj_.at(r, jx + q) != 0) r0 = std::min(r0, r), r1 = std::max(r1, r + 1);
   if (r1 <= r0) r0 = r1 = 0;
-  if (lagged_) r0 = 0, r1 = j_;
+  if (lagged_) r0 = 0, r1 = j;
   std::vector<double> known((r1 - r0) * b_, 0.0), Gy(g2), Gw(g2), sc(b_);
-  for (std::size_t r = std::max(r0, l_); r < std::min(r1, jx); ++r)
-    for (std::size_t q = 0; q < b_; ++q) known[(r - r0) * b_ + q] = T_[r * m_ + jx + q];
+  for (std::size_t r = std::max(r0, l); r < std::min(r1, jx); ++r)
+    for (std::size_t q = 0; q < b_; ++q) known[(r - r0) * b_ + q] = proj_.at(r, jx + q);
   if (lagged_)
-    for (std::size_t r = 0; r < j_; ++r)
+    for (std::size_t r = 0; r < j; ++r)
       for (std::size_t q = 0; q < b_; ++q) {
         double u = 0;
-        if (r < l_) {
+        if (r < l) {
           u = locked_values_[r] * lag_[r * b_ + q];
         } else {
-          for (std::size_t c = l_; c < jx; ++c) u += T_[r * m_ + c] * lag_[c * b_ + q];
+          for (std::size_t c = l; c < jx; ++c) u += proj_.at(r, c) * lag_[c * b_ + q];
         }
         known[r * b_ + q] += u;
       }
@@ -153,15 +150,8 @@ void BlockLanczosFactorization::extend_lagged() {
                        Gy.data(), D.data(), Gx.data());
   });
   lagged_ = false;
-  // x's column block of T = V^T A x: the known couplings plus the measured rest, mirrored.
-  for (std::size_t r = l_; r < jx; ++r)
-    for (std::size_t q = 0; q < b_; ++q) {
-      const double t = T_[r * m_ + jx + q] + C_[r * b_ + q];
-      T_[r * m_ + jx + q] = T_[(jx + q) * m_ + r] = t;
-    }
-  for (std::size_t p = 0; p < b_; ++p)
-    for (std::size_t q = 0; q < b_; ++q)
-      T_[(jx + p) * m_ + jx + q] = 0.5 * (C_[(jx + p) * b_ + q] + C_[(jx + q) * b_ + p]);
+  // x's column block of T = V^T A x: the known couplings plus the measured rest.
+  proj_.set_column_block(C_.data(), true, false);
   // w = y - x C_x (x is contiguous: a read of two n x b blocks, not of the basis).
   block_update(n_, X_.data(), W_.data(), b_, C_.data() + jx * b_, Gw.data());
   // The lag covers the whole basis: V^T w = V^T y - (V^T x) C_x, with V[:, 0:jx]^T x = D, what
@@ -169,8 +159,8 @@ void BlockLanczosFactorization::extend_lagged() {
   // D as zero lets it grow by ||C_x|| / ||R|| a step (measured: 2x a step on the Gram matrix of a
   // 300 x 420 Gaussian matrix, ||A|| = 450, until the solve failed).
   const double* Cx = C_.data() + jx * b_;
-  lag_.assign(j_ * b_, 0.0);
-  for (std::size_t r = 0; r < j_; ++r)
+  lag_.assign(j * b_, 0.0);
+  for (std::size_t r = 0; r < j; ++r)
     for (std::size_t q = 0; q < b_; ++q) {
       double v = C_[r * b_ + q];
       for (std::size_t p = 0; p < b_; ++p) v -= (r < jx ? D[r * b_ + p] : Gx[(r - jx) * b_ + p]) * Cx[p * b_ + q];
@@ -178,14 +168,16 @@ void BlockLanczosFactorization::extend_lagged() {
     }
   for (std::size_t q = 0; q < b_; ++q) sc[q] = std::sqrt(Gy[q * b_ + q]);
   bool ok = false;
+  std::vector<double> R(g2, 0.0);
   with_basis([&](Basis& v) {
-    ok = orth_.orthonormalize_lagged(v, j_, W_.data(), b_, lag_.data(), sc.data(), Gw.data(), R_.data());
+    ok = orth_.orthonormalize_lagged(v, j, W_.data(), b_, lag_.data(), sc.data(), Gw.data(), R.data());
   });
   if (ok) {
+    proj_.set_residual_coupling(R.data());
     lagged_ = true;
     return;
   }
-  apply_lag(W_.data(), j_);
+  apply_lag(W_.data(), j);
   extend_two_pass(sc, true);
 }
 
@@ -201,45 +193,22 @@ void BlockLanczosFactorization::apply_lag(double* w, std::size_t rows) {
   }
 }
 
-void BlockLanczosFactorization::analyze() {
-  PhaseTimer timer(profile_ ? &profile_->analyze : nullptr);
-  ma_ = j_ - l_;
-  theta_.resize(ma_);
-  Yr_.resize(ma_ * ma_);
-  symmetric_eigen(ma_, T_.data() + l_ * m_ + l_, m_, theta_.data(), Yr_.data());
-  est_.assign(ma_, 0.0);
-  for (std::size_t i = 0; i < ma_; ++i) {
-    double s2 = 0;
-    for (std::size_t p = 0; p < b_; ++p) {
-      double s = 0;
-      for (std::size_t q = p; q < b_; ++q) s += R_[p * b_ + q] * Yr_[(ma_ - b_ + q) * ma_ + i];
-      s2 += s * s;
-    }
-    est_[i] = std::sqrt(s2);
-  }
-}
-
 void BlockLanczosFactorization::advance() {
-  const std::size_t j0 = j_ - b_;
-  for (std::size_t p = 0; p < b_; ++p)
-    for (std::size_t q = 0; q < b_; ++q) T_[(j_ + p) * m_ + j0 + q] = T_[(j0 + q) * m_ + j_ + p] = R_[p * b_ + q];
   // Only where the block ran out with room left: in practice never.
-  with_basis([&](Basis& v) { orth_.refill_missing(v, j_, W_.data(), b_); });
-  j_ += b_;
+  with_basis([&](Basis& v) { orth_.refill_missing(v, proj_.columns(), W_.data(), b_); });
+  proj_.advance();
   request_block();
 }
 
 void BlockLanczosFactorization::ritz_vectors(const std::vector<std::size_t>& sel, double* out) {
   PhaseTimer timer(profile_ ? &profile_->restart : nullptr);
   settle();
-  const std::size_t ns = sel.size();
-  std::vector<double> Ysel(ma_ * ns);
-  for (std::size_t r = 0; r < ma_; ++r)
-    for (std::size_t q = 0; q < ns; ++q) Ysel[r * ns + q] = Yr_[r * ma_ + sel[q]];
-  tall_apply(n_, V_.data() + l_, m_, ma_, Ysel.data(), ns, 1.0, 0.0, out, ns);
+  const std::size_t ns = sel.size(), ma = proj_.active();
+  const std::vector<double> Ysel = proj_.ritz_columns(sel);
+  tall_apply(n_, V_.data() + proj_.locked(), m_, ma, Ysel.data(), ns, 1.0, 0.0, out, ns);
   if (profile_) {
     ++profile_->basis_passes;
-    profile_->basis_vectors_read += ma_;
+    profile_->basis_vectors_read += ma;
   }
 }
 
@@ -253,16 +222,14 @@ void BlockLanczosFactorization::restart(const double* X, std::size_t xcols, cons
   PhaseTimer timer(profile_ ? &profile_->restart : nullptr);
   settle();
   // The residual block's lag refers to the basis about to be rotated: subtract it first.
-  if (lagged_) apply_lag(W_.data(), j_), lagged_ = false;
-  const std::size_t l0 = l_, nl = lock_cols.size(), kk = keep.size();
+  if (lagged_) apply_lag(W_.data(), proj_.columns()), lagged_ = false;
+  const std::size_t l0 = proj_.locked(), nl = lock_cols.size(), kk = keep.size(), ma = proj_.active();
   if (nl > 0 || kk > 0) {
-    std::vector<double> Ykeep(ma_ * kk);
-    for (std::size_t r = 0; r < ma_; ++r)
-      for (std::size_t q = 0; q < kk; ++q) Ykeep[r * kk + q] = Yr_[r * ma_ + keep[q]];
+    const std::vector<double> Ykeep = proj_.ritz_columns(keep);
     parallel_for(0, n_, kRowGrain, [&](std::size_t lo, std::size_t hi) {
       std::vector<double> tmp((hi - lo) * kk);
       if (kk > 0)
-        gemm<double>(Trans::No, Trans::No, hi - lo, kk, ma_, 1.0, V_.data() + lo * m_ + l0, m_, Ykeep.data(), kk, 0.0,
+        gemm<double>(Trans::No, Trans::No, hi - lo, kk, ma, 1.0, V_.data() + lo * m_ + l0, m_, Ykeep.data(), kk, 0.0,
                      tmp.data(), kk);
       for (std::size_t i = lo; i < hi; ++i) {
         double* v = V_.data() + i * m_ + l0;
@@ -272,24 +239,15 @@ void BlockLanczosFactorization::restart(const double* X, std::size_t xcols, cons
     });
     if (profile_ && kk > 0) {
       ++profile_->basis_passes;
-      profile_->basis_vectors_read += ma_;
+      profile_->basis_vectors_read += ma;
     }
   }
-  l_ += nl;
-  // The arrowhead: diag(theta) for the kept Ritz vectors, coupled to the residual block by R
-  // times the last block's rows of their eigenvectors.
-  for (std::size_t r = l_; r < m_; ++r) std::fill(T_.begin() + r * m_ + l_, T_.begin() + r * m_ + m_, 0.0);
-  for (std::size_t i = 0; i < kk; ++i) T_[(l_ + i) * m_ + l_ + i] = theta_[keep[i]];
-  const std::size_t q0 = l_ + kk;
-  for (std::size_t p = 0; p < b_; ++p)
-    for (std::size_t i = 0; i < kk; ++i) {
-      double s = 0;
-      for (std::size_t q = p; q < b_; ++q) s += R_[p * b_ + q] * Yr_[(ma_ - b_ + q) * ma_ + keep[i]];
-      T_[(q0 + p) * m_ + l_ + i] = T_[(l_ + i) * m_ + q0 + p] = s;
-    }
-  j_ = q0;
-  with_basis([&](Basis& v) { orth_.refill_missing(v, q0, W_.data(), b_); });
-  j_ = q0 + b_;
+  // The arrowhead: diag(theta) for the kept Ritz vectors, coupled to the residual block.
+  proj_.restart(nl, keep);
+  with_basis([&](Basis& v) {
+    v.cols = proj_.columns() - b_;
+    orth_.refill_missing(v, proj_.columns() - b_, W_.data(), b_);
+  });
   request_block();
 }
 

@@ -251,7 +251,8 @@ export class WebGpuBackend {
   }
 
   /** The k largest eigenvalues of Ā = D^-1/2 A D^-1/2 (or of A with { normalized: false }) and
-   * their eigenvectors, by thick-restart Lanczos on the device (one readback per restart). For Ā
+   * their eigenvectors, by the CPU eigsh's solver with its Lanczos basis on the device (one
+   * readback per restart cycle; src/gpu/eigsh.ts). For Ā
    * the eigenvectors D^{1/2} 1_C of the connected components are locked by default (`deflate`),
    * so each copy of the eigenvalue 1 is returned. */
   async eigsh(graph: GraphInput, options: GpuEigshOptions): Promise<GpuEigshResult> {

@@ -1,25 +1,27 @@
 /// <reference types="@webgpu/types" />
-// eigsh on the GPU: thick-restart Lanczos (Wu & Simon) for the largest eigenvalues of a symmetric
-// operator that lives on the device. The solver asks the operator only for products (Spectra's
-// split): `GpuSymmetricOperator.encode` records Y = Op X into the cycle's command buffer, so Ā of a
-// graph (graphOperator below) and the Gram operators P̄ P̄^T / P̄^T P̄ of a bipartite graph
-// (src/gpu/svds.ts) share one solver. A restart cycle of Lanczos steps is one command buffer: the
-// product, full reorthogonalization against the whole basis done twice (classical Gram-Schmidt:
-// chunked basis dot products and a combination pass of eigsh.wgsl), the norm (a compensated
-// reduction) and the scaling all stay on the device, and the coefficients land in H. Each restart
-// reads H back once (m x m floats); the projected problem is solved in float64 on the CPU, and the
-// restart basis (Ritz vectors) is formed on the device by one GEMM with the small eigenvector matrix.
+// eigsh on the GPU: the CPU eigsh's own solver (native/core/eigsh.cc: block Lanczos with thick
+// restart, locking of pairs verified by their true residuals, the dense path for small n) with its
+// Krylov basis on the device. The solver keeps the projected problem, the restart and locking
+// policy and every decision, in float64; it asks this driver for the work on n-vectors (requests,
+// EigshRequestKind), which runs here in WGSL. The operator is asked only for products (Spectra's
+// split): `GpuSymmetricOperator.encode` records Y = Op X, so Ā of a graph (graphOperator below)
+// and the Gram operators P̄ P̄^T / P̄^T P̄ of a bipartite graph (src/gpu/svds.ts) share it.
+//
+// The Lanczos steps of a restart cycle are one command buffer, each step being the product, full
+// reorthogonalization against the whole basis done twice (classical Gram-Schmidt: chunked basis
+// dot products and a combination pass of eigsh.wgsl), the norm (a compensated reduction) and the
+// scaling; their coefficients come back to the solver in one readback. Ritz vectors and the basis rotation of a restart are one GEMM with
+// the solver's small eigenvector matrix.
 //
 // Deflation: single-vector Lanczos sees one copy of a repeated eigenvalue, and Ā of a graph with c
 // connected components has the eigenvalue 1 exactly c times, with known eigenvectors D^{1/2} 1_C.
-// Known eigenvectors are orthonormalized on the host (float64), uploaded once as the first c rows
-// of the device basis, checked to be eigenvectors by c products, and stay locked there: every
-// Lanczos vector's two Gram-Schmidt passes run over them too, so the solver works in their
-// complement. They come back as pairs with their Rayleigh quotient as the eigenvalue.
-import { SpeclinError } from '../errors.js';
+// The solver orthonormalizes known eigenvectors (float64), has them stored as the first c rows of
+// the device basis, checks them by c products, and keeps them locked there: every Lanczos
+// vector's two Gram-Schmidt passes run over them too, so the solver works in their complement.
+import { SpeclinError, callNative } from '../errors.js';
 import type { FloatArray, Matrix } from '../types.js';
-import { symmetricEigen } from '../dense.js';
-import { gaussian } from '../random.js';
+import { native } from '../native.js';
+import type { NativeDeviceRequest, NativeDeviceRestart } from '../native-addon.js';
 import { componentLabels, componentRows, takeColumns } from '../deflation.js';
 import type { GpuContext } from './device.js';
 import type { Pipelines } from './pipelines.js';
@@ -29,16 +31,14 @@ import { encodeSpmv, type GpuGraph } from './spmv.js';
 import { kernels, programs } from './programs.js';
 import { encodeFrobeniusDot, frobeniusGroups } from './reduce.js';
 
-/** Up to this n (as the CPU's dense path) the eigenproblem is solved densely from n products. */
-const DENSE_LIMIT = 256;
-
 export interface GpuEigshOptions {
   k: number;
   /** Residual bound relative to ||A|| (1 for Ā); float32 arithmetic limits it to >= 1e-6. */
   tol?: number;
-  /** Restart cycles at most. */
+  /** Lanczos steps at most (one product each), as the CPU eigsh counts them. Default 10000. */
   maxIterations?: number;
-  /** Basis size m (default max(2k + 1, k + 16), at most n). */
+  /** Lanczos vectors beside the deflated ones (default the CPU's: max(2.5k + 2, k + 4)); given,
+   * it asks for Lanczos even where the dense path (n <= 256) would be taken. */
   ncv?: number;
   seed?: number;
   /** Ā (default) or A itself. */
@@ -57,8 +57,8 @@ export interface GpuEigshResult {
   values: Float64Array;
   /** n x k, row i is node i. */
   vectors: { data: Float32Array; rows: number; cols: number };
-  /** Ritz residual estimates |beta_m s_{m,i}|, relative to the norm estimate; for a deflated
-   * (locked) vector the measured ||Op u - θ u||, relative to it as well. */
+  /** The true residuals ||Op v - θ v|| the solver verified (from float32 vectors and products),
+   * relative to the norm (the operator's bound, else the largest |Ritz value|). */
   residuals: Float64Array;
   /** Products with the operator, the deflation check's included. */
   matvecs: number;
@@ -159,50 +159,30 @@ async function componentBlock(ctx: GpuContext, g: GpuGraph, host?: HostGraph): P
 }
 
 
-/** The columns of a deflation Matrix (n x c), orthonormalized in float64 by Gram-Schmidt done
- * twice; row q of the result is column q. A zero column, or one in the span of the previous ones,
- * is a RangeError naming it. */
-function orthonormalRows(block: Matrix, n: number): Float64Array[] {
+/** A deflation Matrix (n x c) as the native solver reads it: float64, n x c row-major. The solver
+ * orthonormalizes it and checks each column (zero, dependent, not an eigenvector: a RangeError
+ * naming the column), as for the CPU eigsh. */
+function deflationBlock(block: Matrix, n: number): { data: Float64Array; cols: number } {
   if (typeof block !== 'object' || block === null || !('data' in block)) throw new TypeError('options.deflate: expected a boolean or a Matrix { data, rows, cols }');
   const { data, rows, cols } = block;
   if (!(data instanceof Float64Array || data instanceof Float32Array)) throw new TypeError('options.deflate.data: expected a Float64Array or Float32Array');
   if (rows !== n) throw new RangeError(`options.deflate: expected n = ${n} rows, got ${String(rows)}`);
   if (!Number.isInteger(cols) || cols < 1 || data.length !== rows * cols) throw new RangeError('options.deflate: expected n x cols with cols >= 1 and data.length = n * cols');
   if (cols >= n) throw new RangeError(`options.deflate: expected fewer than n = ${n} columns, got ${cols}`);
-  const out: Float64Array[] = [];
-  for (let q = 0; q < cols; q++) {
-    const u = new Float64Array(n);
-    let scale = 0;
-    for (let i = 0; i < n; i++) {
-      const x = data[i * cols + q];
-      if (!Number.isFinite(x)) throw new RangeError(`options.deflate: column ${q} holds a NaN or an infinity at row ${i}`);
-      scale += (u[i] = x) ** 2;
-    }
-    if (!(scale > 0)) throw new RangeError(`options.deflate: column ${q} is zero`);
-    project(u, out);
-    project(u, out);
-    const nrm = Math.sqrt(dot(u, u));
-    if (!(nrm > 1e-6 * Math.sqrt(scale))) throw new RangeError(`options.deflate: column ${q} depends linearly on the previous ones`);
-    for (let i = 0; i < n; i++) u[i] /= nrm;
-    out.push(u);
-  }
-  return out;
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-/** u -= Q Q^T u (classical Gram-Schmidt, one pass) for the orthonormal rows Q. */
-function project(u: Float64Array, Q: ArrayLike<number>[]): void {
-  const h = Q.map((q) => dot(q, u));
-  for (let r = 0; r < Q.length; r++) for (let i = 0; i < u.length; i++) u[i] -= h[r] * Q[r][i];
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i])) throw new RangeError(`options.deflate: column ${i % cols} holds a NaN or an infinity at row ${Math.floor(i / cols)}`);
+  return { data: data instanceof Float64Array ? data : Float64Array.from(data), cols };
 }
 
 /** The k largest eigenpairs of a device operator (options as GpuEigshOptions; `normalized` is the
- * operator's business, and `deflate` arrives as vectors: the c locked ones count among the k). */
+ * operator's business, and `deflate` arrives as vectors: the c locked ones count among the k).
+ *
+ * The solver is the CPU eigsh's own (native/core/eigsh.cc) with its basis on the device
+ * (`deviceBasis`): the projected problem, the restart and locking policy, the verification of
+ * every locked pair by its true residual and the dense path run there, in float64; this driver
+ * answers its requests on the device: products, Lanczos steps (classical Gram-Schmidt twice
+ * against the whole basis, the norm, the scaling), Ritz vectors and the basis rotation of a
+ * restart. Blocks of one vector; a repeated eigenvalue beyond the deflated ones is seen once. */
 export async function lanczosOnGpu(
   ctx: GpuContext, pipes: Pipelines, owner: object, op: GpuSymmetricOperator, options: LanczosOptions,
 ): Promise<GpuEigshResult> {
@@ -215,18 +195,25 @@ export async function lanczosOnGpu(
   if (!(typeof tol === 'number' && tol >= 1e-6 && tol < 1)) {
     throw new RangeError(`options.tol: expected a number in [1e-6, 1) (float32 Lanczos on the GPU), got ${String(tol)}`);
   }
-  const maxIterations = options.maxIterations ?? 300;
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new RangeError(`options.maxIterations: expected a positive integer, got ${String(maxIterations)}`);
-  const locked = options.deflate === undefined ? [] : orthonormalRows(options.deflate, n);
-  const c = locked.length;
-  // Lanczos runs in the complement of the c locked vectors, for the pairs they leave to find.
-  const kl = Math.max(0, k - c);
-  if (kl > 0 && kl >= n - c) throw new RangeError(`options.k: with ${c} deflated vectors at most ${n - c - 1} more pairs can be found (${sizeName} - 1 - ${c}), got k = ${k}`);
-  const m = kl === 0 ? 0 : Math.min(n - c, options.ncv ?? Math.max(2 * kl + 1, kl + 16));
-  if (kl > 0 && (!Number.isInteger(m) || m <= kl)) throw new RangeError(`options.ncv: expected an integer in (${kl}, ${n - c}], got ${String(options.ncv)}`);
+  const { maxIterations, ncv } = options;
+  if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1)) throw new RangeError(`options.maxIterations: expected a positive integer, got ${String(maxIterations)}`);
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`options.seed: expected a non-negative integer, got ${String(seed)}`);
+  const deflate = options.deflate === undefined ? undefined : deflationBlock(options.deflate, n);
+  const c = deflate?.cols ?? 0;
+  if (ncv !== undefined && (!Number.isInteger(ncv) || ncv <= Math.max(0, k - c) || ncv > n - c)) {
+    throw new RangeError(`options.ncv: expected an integer in (${Math.max(0, k - c)}, ${n - c}], got ${String(ncv)}`);
+  }
+  const solver = callNative(() => native.eigshSolverNew(n, {
+    k, tol, seed, maxIterations, blockSize: 1,
+    // ncv counts the Lanczos vectors beside the locked ones, and asks for Lanczos at any n.
+    basisSize: ncv === undefined ? undefined : ncv + Math.min(c, k),
+    method: ncv === undefined ? undefined : 'lanczos',
+    deflate: deflate?.data,
+    normBound: op.normBound,
+    deviceBasis: true,
+  }));
 
   const Nc = roundUp(n, 64); // basis rows padded so that every row starts 256-byte aligned
-  const Hc = roundUp(c + m + 1, 64); // H row j: coefficients against the locked rows, then v_0..v_{j+1}
   const owned: GpuMatrix[] = [];
   const temps: GPUBuffer[] = [];
   const mat = (what: string, rows: number, cols: number) => {
@@ -234,258 +221,218 @@ export async function lanczosOnGpu(
     owned.push(x);
     return x;
   };
-  /** Row q of Y = Op (row q of X) for q < count (rows Nc floats apart), in one submission. */
+  const rowBytes = Nc * 4;
+  /** Row q of Y = Op (row q of X) for q < count, in one submission. */
   const applyRows = async (X: GpuMatrix, Y: GpuMatrix, count: number) => {
     const productTemps: GPUBuffer[] = [];
     try {
       await ctx.submit((enc) => {
-        for (let q = 0; q < count; q++) op.encode(enc, X.view(q * Nc * 4, n, 1, 1), Y.view(q * Nc * 4, n, 1, 1), productTemps);
+        for (let q = 0; q < count; q++) op.encode(enc, X.view(q * rowBytes, n, 1, 1), Y.view(q * rowBytes, n, 1, 1), productTemps);
       });
     } finally {
       productTemps.forEach((b) => b.destroy());
     }
   };
+  /** The first `cols` rows of a device matrix as an n x cols row-major float64 block. */
+  const readColumns = async (M: GpuMatrix, cols: number, firstRow = 0): Promise<Float64Array> => {
+    const rows = new Float32Array(await ctx.read(M.buffer, cols * rowBytes, firstRow * rowBytes));
+    const out = new Float64Array(n * cols);
+    for (let q = 0; q < cols; q++) for (let i = 0; i < n; i++) out[i * cols + q] = rows[q * Nc + i];
+    return out;
+  };
+  /** An n x cols row-major block into rows first.. of a device matrix, in float32. */
+  const writeColumns = (M: GpuMatrix, X: Float64Array, cols: number, firstRow = 0) => {
+    const rows = new Float32Array(cols * Nc);
+    for (let i = 0; i < n; i++) for (let q = 0; q < cols; q++) rows[q * Nc + i] = X[i * cols + q];
+    ctx.device.queue.writeBuffer(M.buffer, firstRow * rowBytes, rows.buffer, 0, rows.byteLength);
+  };
+  // Scratch rows grow with the widest request (products of host blocks, Ritz vectors).
+  const scratch: Record<string, GpuMatrix> = {};
+  const rowsOf = (what: string, rows: number) => {
+    const have = scratch[what];
+    if (have && have.rows >= rows) return have;
+    have?.destroy();
+    const x = allocate(ctx, owner, what, rows, Nc);
+    scratch[what] = x;
+    return x;
+  };
+
   try {
-    let V = mat('Lanczos basis', c + m + 1, Nc);
-    let Vnext = mat('Lanczos basis', c + m + 1, Nc);
-
-    // The locked vectors: rows 0..c-1 of both bases, then c products to check them (and give
-    // their Rayleigh quotients and residuals, in float64 from the float32 vectors and products).
-    let lockedValues = new Float64Array(0);
-    let lockedResiduals = new Float64Array(0);
-    let lockedNorm = 0;
-    if (c > 0) {
-      const rows32 = new Float32Array(c * Nc);
-      locked.forEach((u, q) => rows32.set(u, q * Nc));
-      for (const B of [V, Vnext]) ctx.device.queue.writeBuffer(B.buffer, 0, rows32.buffer, 0, rows32.byteLength);
-      const AU = mat('deflation products', c, Nc);
-      await applyRows(V, AU, c);
-      const au = new Float32Array(await ctx.read(AU.buffer, c * Nc * 4));
-      lockedValues = new Float64Array(c);
-      lockedResiduals = new Float64Array(c);
-      for (let q = 0; q < c; q++) {
-        const u = rows32.subarray(q * Nc, q * Nc + n);
-        const a = au.subarray(q * Nc, q * Nc + n);
-        const theta = dot(u, a) / dot(u, u);
-        let r2 = 0;
-        for (let i = 0; i < n; i++) r2 += (a[i] - theta * u[i]) ** 2;
-        lockedValues[q] = theta;
-        lockedResiduals[q] = Math.sqrt(r2);
-      }
-      lockedNorm = op.normBound ?? Math.max(...lockedValues.map(Math.abs), 1e-300);
-      for (let q = 0; q < c; q++) {
-        if (!(lockedResiduals[q] <= tol * lockedNorm)) {
-          throw new RangeError(`options.deflate: column ${q} is not an eigenvector of the operator: ||A u - θ u|| = ` +
-            `${lockedResiduals[q].toExponential(2)} > tol * norm = ${(tol * lockedNorm).toExponential(2)} (θ = ${lockedValues[q]})`);
-        }
-      }
-    }
-    const lockedRows = async () => (c > 0 ? new Float32Array(await ctx.read(V.buffer, c * Nc * 4)) : new Float32Array(0));
-
-    // Merges the locked pairs with the Lanczos pairs (rows c.. of Y), k in all, descending.
-    const merge = (Y: Float32Array, ritz: Float64Array, ritzResiduals: Float64Array, ritzNorm: number, matvecs: number, iterations: number, converged: boolean): GpuEigshResult => {
-      const norm = op.normBound ?? Math.max(lockedNorm, ritzNorm);
-      const pairs: { value: number; residual: number; row: number }[] = [];
-      for (let q = 0; q < c; q++) pairs.push({ value: lockedValues[q], residual: lockedResiduals[q] / norm, row: q });
-      for (let r = 0; r < ritz.length; r++) pairs.push({ value: ritz[r], residual: ritzResiduals[r], row: c + r });
-      pairs.sort((a, b) => b.value - a.value); // stable: a locked vector first among equal values
-      pairs.length = k;
-      const vectors = new Float32Array(n * k);
-      pairs.forEach((pr, col) => {
-        for (let i = 0; i < n; i++) vectors[i * k + col] = Y[pr.row * Nc + i];
-      });
-      return {
-        values: Float64Array.from(pairs, (pr) => pr.value),
-        vectors: { data: vectors, rows: n, cols: k },
-        residuals: Float64Array.from(pairs, (pr) => pr.residual),
-        matvecs,
-        iterations,
-        converged,
-      };
+    let V: GpuMatrix | undefined;
+    let H: GpuMatrix | undefined;
+    const basisOf = (m: number) => {
+      // m columns and the residual block beyond them.
+      V ??= mat('Lanczos basis', m + 1, Nc);
+      return V;
     };
-    if (kl === 0) return merge(await lockedRows(), new Float64Array(0), new Float64Array(0), 0, c, 0, true);
-
-    // True residuals ||A y - θ y|| / norm of rows c.. of Y, from `rows` products on the device. The
-    // Lanczos estimates |beta_m s| assume an orthonormal basis, which float32 Gram-Schmidt loses
-    // once the Krylov space is (nearly) exhausted (a ring's double eigenvalues after ~n/2 steps):
-    // they then reported eigenvalues above 1 as converged. Only these residuals are reported.
-    const trueResiduals = async (Y: Float32Array, values: Float64Array, norm: number): Promise<Float64Array> => {
-      const rows = values.length;
-      const X = mat('Ritz vectors', rows, Nc);
-      const AX = mat('Ritz products', rows, Nc);
-      ctx.device.queue.writeBuffer(X.buffer, 0, Y.buffer, Y.byteOffset + c * Nc * 4, rows * Nc * 4);
-      await applyRows(X, AX, rows);
-      const ax = new Float32Array(await ctx.read(AX.buffer, rows * Nc * 4));
-      return Float64Array.from(values, (theta, q) => {
-        let r2 = 0;
-        for (let i = 0; i < n; i++) r2 += (ax[q * Nc + i] - theta * Y[(c + q) * Nc + i]) ** 2;
-        return Math.sqrt(r2) / norm;
-      });
+    /** Y = Op X for a host block (the dense path's identity, the deflation check). */
+    const hostProduct = async (X: Float64Array, cols: number, into?: GpuMatrix): Promise<Float64Array> => {
+      const Xd = into ?? rowsOf('product input', cols);
+      const Yd = rowsOf('product output', cols);
+      writeColumns(Xd, X, cols);
+      await applyRows(Xd, Yd, cols);
+      return readColumns(Yd, cols);
+    };
+    /** The columns `first .. first + active` of V combined by a host matrix (active x cols,
+     * row-major) into rows 0..cols-1 of `out`, recorded into `enc`. */
+    const combine = (enc: GPUCommandEncoder, first: number, active: number, coef: Float64Array, cols: number, out: GpuMatrix, cmdTemps: GPUBuffer[]) => {
+      const St = new Float32Array(cols * active);
+      for (let r = 0; r < active; r++) for (let q = 0; q < cols; q++) St[q * active + r] = coef[r * cols + q];
+      const S = upload(ctx, owner, 'Ritz coefficients', { data: St, rows: cols, cols: active });
+      cmdTemps.push(S.buffer); // a plain buffer of its own: destroyed with the step's temporaries
+      encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: V!.view(first * rowBytes, active, Nc), transB: false, c: out.view(0, cols, Nc) }, cmdTemps);
+    };
+    /** A thick restart: locked Ritz vectors, kept Ritz vectors, the residual vector, in place. */
+    const restart = async (r: NativeDeviceRestart) => {
+      const K = rowsOf('kept vectors', r.kept + 1);
+      const ritz = scratch['Ritz vectors'];
+      const cmdTemps: GPUBuffer[] = [];
+      try {
+        await ctx.submit((enc) => {
+          if (r.kept > 0) combine(enc, r.first, r.active, r.keep, r.kept, K, cmdTemps);
+          enc.copyBufferToBuffer(V!.buffer, r.residual * rowBytes, K.buffer, r.kept * rowBytes, rowBytes);
+          r.lock.forEach((row, q) => enc.copyBufferToBuffer(ritz.buffer, row * rowBytes, V!.buffer, (r.first + q) * rowBytes, rowBytes));
+          enc.copyBufferToBuffer(K.buffer, 0, V!.buffer, (r.first + r.lock.length) * rowBytes, (r.kept + 1) * rowBytes);
+        });
+      } finally {
+        cmdTemps.forEach((b) => b.destroy());
+      }
     };
 
-    // Small problems (unless a basis size `ncv` asks for Lanczos), or a basis that would span the
-    // locked vectors' complement: the operator's n columns on the device, its eigenproblem on the
-    // host in float64 (as the CPU's dense path).
-    if ((n <= DENSE_LIMIT && options.ncv === undefined) || m + 1 >= n - c) {
-      const E = new Float32Array(n * Nc);
-      for (let q = 0; q < n; q++) E[q * Nc + q] = 1;
-      const I = mat('unit vectors', n, Nc);
-      const AI = mat('operator columns', n, Nc);
-      ctx.device.queue.writeBuffer(I.buffer, 0, E.buffer, 0, E.byteLength);
-      await applyRows(I, AI, n);
-      const cols = new Float32Array(await ctx.read(AI.buffer, n * Nc * 4));
-      const M = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let q = 0; q < n; q++) M[i * n + q] = 0.5 * (cols[q * Nc + i] + cols[i * Nc + q]);
-      // P M P - shift U U^T (P = I - U U^T): the locked directions sink below the spectrum.
-      const PMP = M.slice();
-      if (c > 0) {
-        let shift = 1;
-        for (let i = 0; i < n; i++) {
-          let row = 0;
-          for (let q = 0; q < n; q++) row += Math.abs(M[i * n + q]);
-          shift = Math.max(shift, 2 * row + 1);
-        }
-        const P = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) P[i * n + i] = 1;
-        for (const u of locked) for (let i = 0; i < n; i++) for (let q = 0; q < n; q++) P[i * n + q] -= u[i] * u[q];
-        const MP = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let t = 0; t < n; t++) { const x = M[i * n + t]; if (x !== 0) for (let q = 0; q < n; q++) MP[i * n + q] += x * P[t * n + q]; }
-        PMP.fill(0);
-        for (let i = 0; i < n; i++) for (let t = 0; t < n; t++) { const x = P[i * n + t]; if (x !== 0) for (let q = 0; q < n; q++) PMP[i * n + q] += x * MP[t * n + q]; }
-        for (const u of locked) for (let i = 0; i < n; i++) for (let q = 0; q < n; q++) PMP[i * n + q] -= shift * u[i] * u[q];
-      }
-      const eig = symmetricEigen(PMP, n);
-      const values = eig.values.slice(0, kl);
-      const Y = new Float32Array((c + kl) * Nc);
-      Y.set((await lockedRows()).subarray(0, c * Nc));
-      for (let r = 0; r < kl; r++) for (let i = 0; i < n; i++) Y[(c + r) * Nc + i] = eig.vectors[i * n + r];
-      const ritzNorm = Math.max(...values.map(Math.abs), 1e-300);
-      const norm = op.normBound ?? Math.max(ritzNorm, lockedNorm);
-      const residuals = await trueResiduals(Y, values, norm);
-      const converged = residuals.every((r) => r <= tol);
-      const result = merge(Y, values, residuals, ritzNorm, c + n + kl, 1, converged);
-      if (!converged) throw new SpeclinError('ERR_NOT_CONVERGED', `eigsh: the dense solve left residuals up to ${Math.max(...residuals).toExponential(2)} > tol ${tol}`, result);
-      return result;
-    }
-
-    const H = mat('projected matrix', m, Hc);
-    const w0 = mat('Lanczos vector', 1, Nc);
-    const w1 = mat('Lanczos vector', 1, Nc);
-    const w2 = mat('Lanczos vector', 1, Nc);
-    const hTmp = mat('Lanczos coefficients', 1, Hc);
     // The norm: frobeniusGroups(Nc / 4) partial pairs, added on the device by finish_norm.
     const normGroups = frobeniusGroups(Nc / 4);
     const partials = ctx.storage('norm partials', normGroups * 16);
     const scalars = ctx.storage('beta', 16);
     temps.push(partials, scalars);
-
-    // Start vector: seeded Gaussian, projected out of the locked vectors (twice) and normalized,
-    // in float64.
-    const rnd = gaussian(seed + 0x5eed);
-    const v0 = new Float64Array(n);
-    for (let i = 0; i < n; i++) v0[i] = rnd();
-    project(v0, locked);
-    project(v0, locked);
-    const nrm = Math.sqrt(dot(v0, v0));
-    const row0 = new Float32Array(Nc);
-    for (let i = 0; i < n; i++) row0[i] = v0[i] / nrm;
-    ctx.device.queue.writeBuffer(V.buffer, c * Nc * 4, row0.buffer, 0, row0.byteLength);
-
     const n4 = Nc / 4;
     const chunks = Math.ceil(n4 / programs.eigsh.constants.CHUNK4);
-    const dots = ctx.storage('basis dot partials', (c + m + 1) * chunks * 4);
-    temps.push(dots);
-    const basis = () => ({ buffer: V.buffer });
+    let dots: GPUBuffer | undefined;
+    let w0: GpuMatrix | undefined;
+    let w1: GpuMatrix | undefined;
+    let w2: GpuMatrix | undefined;
+    let hTmp: GpuMatrix | undefined;
 
-    // One step: w = A v_j, two passes of classical Gram-Schmidt against the locked rows and
-    // v_0..v_j (h = V w, then w0 - V^T h with h accumulated over both passes), beta = ||w||,
-    // v_{j+1} = w / beta. v_j is basis row c + j; H row j holds the coefficients in the same order.
-    const step = (enc: GPUCommandEncoder, j: number, cycleTemps: GPUBuffer[]) => {
-      const rows = c + j + 1;
-      const uni = (hIndex: number, add: number) => {
-        const u = pipes.uniform(programs.eigsh, 'params', { count: Nc, groups: normGroups, h_index: hIndex, rows, chunks, n4, add });
-        cycleTemps.push(u);
-        return u;
+    /** `steps` Lanczos steps from basis row j0, in one command buffer. Step t from row j = j0 + t:
+     * w = A v_j, two passes of classical Gram-Schmidt against rows 0..j (h = V w, then w - V^T h
+     * with h accumulated over both passes), beta = ||w||, v_{j+1} = w / beta; h lands in row t of
+     * H, beta after it. Returns, step after step, h (j + 1 values) then beta. */
+    const lanczosSteps = async (j0: number, steps: number, m: number): Promise<Float64Array> => {
+      const Hc = roundUp(m + 2, 64); // rows 256-byte aligned: a row is bound at its offset
+      H ??= mat('Lanczos coefficients', m + 1, Hc);
+      hTmp ??= mat('Lanczos coefficients', 1, Hc);
+      w0 ??= mat('Lanczos vector', 1, Nc);
+      w1 ??= mat('Lanczos vector', 1, Nc);
+      w2 ??= mat('Lanczos vector', 1, Nc);
+      if (!dots) {
+        dots = ctx.storage('basis dot partials', (m + 1) * chunks * 4);
+        temps.push(dots);
+      }
+      const Vb = V!;
+      const stepTemps: GPUBuffer[] = [];
+      const step = (enc: GPUCommandEncoder, t: number) => {
+        const j = j0 + t;
+        const rows = j + 1;
+        const uni = (hIndex: number, add: number) => {
+          const u = pipes.uniform(programs.eigsh, 'params', { count: Nc, groups: normGroups, h_index: hIndex, rows, chunks, n4, add });
+          stepTemps.push(u);
+          return u;
+        };
+        op.encode(enc, Vb.view(j * rowBytes, n, 1, 1), w0!.view(0, n, 1, 1), stepTemps);
+        const first = uni(0, 0);
+        const second = uni(t * Hc, 1);
+        const basis = { buffer: Vb.buffer };
+        // Workgroup (i, chunk) of basis_dots covers one chunk of basis row i.
+        // h1 = V w0 -> hTmp;  w1 = w0 - V^T h1
+        pipes.dispatch(enc, kernels.basisDots, { bindings: { params: first, basis, wv: w0!.buffer, dots: dots! }, workgroups: rows * chunks });
+        pipes.dispatch(enc, kernels.finishDots, { bindings: { params: first, dots: dots!, h: hTmp!.buffer }, invocations: rows });
+        pipes.dispatch(enc, kernels.basisCombine, { bindings: { params: first, basis, wv: w0!.buffer, hin: hTmp!.buffer, wout: w1!.buffer }, invocations: n4 });
+        // H[t] = V w1 + h1;  w2 = w0 - V^T H[t]
+        pipes.dispatch(enc, kernels.basisDots, { bindings: { params: second, basis, wv: w1!.buffer, dots: dots! }, workgroups: rows * chunks });
+        pipes.dispatch(enc, kernels.finishDots, { bindings: { params: second, dots: dots!, hin: hTmp!.buffer, h: H!.buffer }, invocations: rows });
+        pipes.dispatch(enc, kernels.basisCombine, { bindings: { params: second, basis, wv: w0!.buffer, hin: { buffer: H!.buffer, offset: t * Hc * 4 }, wout: w2!.buffer }, invocations: n4 });
+        encodeFrobeniusDot(pipes, enc, w2!.binding, w2!.binding, Nc / 4, { buffer: partials, offset: 0, size: normGroups * 16 }, stepTemps);
+        const p = uni(t * Hc + j + 1, 0);
+        // One workgroup adds the partials and stores beta after h.
+        pipes.dispatch(enc, kernels.finishNorm, { bindings: { params: p, partials, scalars, h: H!.buffer }, workgroups: 1 });
+        pipes.dispatch(enc, kernels.scaleRow, { bindings: { params: p, scalars, w: w2!.buffer, v: Vb.view((j + 1) * rowBytes, 1, Nc).binding }, invocations: Nc });
       };
-      op.encode(enc, V.view((c + j) * Nc * 4, n, 1, 1), w0.view(0, n, 1, 1), cycleTemps);
-      const Hrow = { buffer: H.buffer, offset: j * Hc * 4 };
-      const first = uni(0, 0);
-      const second = uni(j * Hc, 1);
-      // Workgroup (i, chunk) of basis_dots covers one chunk of basis row i.
-      // h1 = V w0 -> hTmp;  w1 = w0 - V^T h1
-      pipes.dispatch(enc, kernels.basisDots, { bindings: { params: first, basis: basis(), wv: w0.buffer, dots }, workgroups: rows * chunks });
-      pipes.dispatch(enc, kernels.finishDots, { bindings: { params: first, dots, h: hTmp.buffer }, invocations: rows });
-      pipes.dispatch(enc, kernels.basisCombine, { bindings: { params: first, basis: basis(), wv: w0.buffer, hin: hTmp.buffer, wout: w1.buffer }, invocations: n4 });
-      // H[j] = V w1 + h1;  w2 = w0 - V^T H[j]
-      pipes.dispatch(enc, kernels.basisDots, { bindings: { params: second, basis: basis(), wv: w1.buffer, dots }, workgroups: rows * chunks });
-      pipes.dispatch(enc, kernels.finishDots, { bindings: { params: second, dots, hin: hTmp.buffer, h: H.buffer }, invocations: rows });
-      pipes.dispatch(enc, kernels.basisCombine, { bindings: { params: second, basis: basis(), wv: w0.buffer, hin: Hrow, wout: w2.buffer }, invocations: n4 });
-      encodeFrobeniusDot(pipes, enc, w2.binding, w2.binding, Nc / 4, { buffer: partials, offset: 0, size: normGroups * 16 }, cycleTemps);
-      const p = uni(j * Hc + c + j + 1, 0);
-      // One workgroup adds the partials and stores beta.
-      pipes.dispatch(enc, kernels.finishNorm, { bindings: { params: p, partials, scalars, h: H.buffer }, workgroups: 1 });
-      pipes.dispatch(enc, kernels.scaleRow, { bindings: { params: p, scalars, w: w2.buffer, v: V.view((c + j + 1) * Nc * 4, 1, Nc).binding }, invocations: Nc });
-    };
-
-    let p = 0;
-    let theta = new Float64Array(0);
-    let matvecs = c;
-    for (let cycle = 1; ; cycle++) {
-      const cycleTemps: GPUBuffer[] = [];
       try {
         await ctx.submit((enc) => {
-          for (let j = p; j < m; j++) step(enc, j, cycleTemps);
+          for (let t = 0; t < steps; t++) step(enc, t);
         });
       } finally {
-        // Destroyed after submit: the queue keeps what it still needs.
-        cycleTemps.forEach((b) => b.destroy());
+        stepTemps.forEach((b) => b.destroy());
       }
-      matvecs += m - p;
-      const Hh = new Float32Array(await ctx.read(H.buffer, m * Hc * 4));
-      const T = new Float64Array(m * m);
-      for (let i = 0; i < p; i++) T[i * m + i] = theta[i];
-      for (let j = p; j < m; j++) {
-        for (let i = 0; i <= j; i++) T[i * m + j] = T[j * m + i] = Hh[j * Hc + c + i];
-        if (j + 1 < m) T[(j + 1) * m + j] = T[j * m + j + 1] = Hh[j * Hc + c + j + 1];
-      }
-      const betaM = Hh[(m - 1) * Hc + c + m];
-      const eig = symmetricEigen(T, m); // values descending, column c of vectors belongs to values[c]
-      const values = eig.values;
-      const ritzNorm = Math.max(...values.map(Math.abs), 1e-300);
-      const normEstimate = op.normBound ?? Math.max(ritzNorm, lockedNorm);
-      const residuals = values.map((_, col) => Math.abs(betaM * eig.vectors[(m - 1) * m + col]) / normEstimate);
-      const done = residuals.subarray(0, kl).every((r) => r <= tol);
-      const last = cycle >= maxIterations;
-      const keep = done || last ? kl : Math.min(m - 1, kl + Math.floor((m - kl) / 2));
-      // Ritz vectors (the next basis, or the answer): S_keep^T V on the device.
-      const St = new Float32Array(keep * m);
-      for (let r = 0; r < keep; r++) for (let i = 0; i < m; i++) St[r * m + i] = eig.vectors[i * m + r];
-      const S = upload(ctx, owner, 'Ritz coefficients', { data: St, rows: keep, cols: m });
-      owned.push(S);
-      const gemmTemps: GPUBuffer[] = [];
-      await ctx.submit((enc) => {
-        encodeGemm(ctx, pipes, enc, { a: S, transA: false, b: V.view(c * Nc * 4, m, Nc), transB: false, c: Vnext.view(c * Nc * 4, keep, Nc) }, gemmTemps);
-        if (!(done || last)) enc.copyBufferToBuffer(V.buffer, (c + m) * Nc * 4, Vnext.buffer, (c + keep) * Nc * 4, Nc * 4);
-      });
-      gemmTemps.forEach((b) => b.destroy());
-      S.destroy();
-      [V, Vnext] = [Vnext, V];
-      if (done || last) {
-        const Y = new Float32Array(await ctx.read(V.buffer, (c + kl) * Nc * 4));
-        const measured = await trueResiduals(Y, values.slice(0, kl), normEstimate);
-        const converged = measured.every((r) => r <= tol);
-        const result = merge(Y, values.slice(0, kl), measured, ritzNorm, matvecs + kl, cycle, converged);
-        if (!converged) {
-          const why = done ? 'the Lanczos estimates met tol but the true residuals reach' : `${maxIterations} restarts left residuals up to`;
-          throw new SpeclinError('ERR_NOT_CONVERGED', `eigsh: ${why} ${Math.max(...result.residuals).toExponential(2)} > tol ${tol}`, result);
+      const Hh = new Float32Array(await ctx.read(H!.buffer, steps * Hc * 4));
+      const reply: number[] = [];
+      for (let t = 0; t < steps; t++) for (let i = 0; i <= j0 + t + 1; i++) reply.push(Hh[t * Hc + i]);
+      return Float64Array.from(reply);
+    };
+
+    let req = callNative(() => native.eigshDeviceStep(solver));
+    while (req) {
+      const current: NativeDeviceRequest = req;
+      switch (current.kind) {
+        case 'product': {
+          const Y = await hostProduct(current.X, current.columns);
+          req = callNative(() => native.eigshDeviceStep(solver, Y));
+          break;
         }
-        return result;
+        case 'lock': {
+          // The known eigenvectors become basis rows 0..c-1, and their products are checked.
+          const Y = await hostProduct(current.X, current.columns, basisOf(current.basis));
+          req = callNative(() => native.eigshDeviceStep(solver, Y));
+          break;
+        }
+        case 'extend': {
+          const Vb = basisOf(current.basis);
+          if (current.restart) await restart(current.restart);
+          if (current.start) writeColumns(Vb, current.start, 1, current.column);
+          const coef = await lanczosSteps(current.column, current.steps, current.basis);
+          req = callNative(() => native.eigshDeviceStep(solver, coef));
+          break;
+        }
+        case 'verify': {
+          const X = rowsOf('Ritz vectors', current.columns);
+          const AX = rowsOf('Ritz products', current.columns);
+          const cmdTemps: GPUBuffer[] = [];
+          try {
+            await ctx.submit((enc) => combine(enc, current.first, current.active, current.ritz, current.columns, X, cmdTemps));
+          } finally {
+            cmdTemps.forEach((b) => b.destroy());
+          }
+          await applyRows(X, AX, current.columns);
+          const x = await readColumns(X, current.columns);
+          const ax = await readColumns(AX, current.columns);
+          req = callNative(() => native.eigshDeviceStep(solver, ax, x));
+          break;
+        }
+        case 'collect': {
+          if (current.restart) await restart(current.restart);
+          const Y = current.columns > 0 ? await readColumns(V!, current.columns) : new Float64Array(0);
+          req = callNative(() => native.eigshDeviceStep(solver, Y));
+          break;
+        }
       }
-      p = keep;
-      theta = values.slice(0, keep);
     }
+    const r = callNative(() => native.eigshSolverResult(solver, false));
+    const norm = r.norm > 0 ? r.norm : 1;
+    const result: GpuEigshResult = {
+      values: r.values,
+      vectors: { data: Float32Array.from(r.vectors), rows: n, cols: r.cols },
+      residuals: r.residuals.map((x) => x / norm),
+      matvecs: r.matvecs,
+      iterations: r.iterations,
+      converged: r.status === 'converged',
+    };
+    if (!result.converged) {
+      throw new SpeclinError('ERR_NOT_CONVERGED', `eigsh: ${r.cols} of ${k} pairs converged to tol ${tol} in ${r.iterations} Lanczos steps ` +
+        `(largest residual estimate ${r.maxResidual.toExponential(2)})`, result);
+    }
+    return result;
   } finally {
     temps.forEach((b) => b.destroy());
     owned.forEach((x) => x.destroy());
+    Object.values(scratch).forEach((x) => x.destroy());
   }
 }

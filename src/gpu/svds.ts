@@ -40,7 +40,7 @@ export interface GpuSvdsResult {
   residuals: Float64Array;
   /** Products with P̄ or P̄^T, columns counted (as the CPU svds counts them). */
   products: number;
-  /** Lanczos restart cycles. */
+  /** Lanczos steps (blocks of one vector; 1 for the dense path), as the CPU eigsh counts them. */
   iterations: number;
   /** Which Gram matrix was solved: 'left' = P̄ P̄^T, 'right' = P̄^T P̄. */
   side: 'left' | 'right';
