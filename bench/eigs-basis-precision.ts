@@ -27,7 +27,15 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   for (const tol of tols) {
     for (const [name, storage] of [['float64', Float64Array], ['float32', Float32Array]] as const) {
       opts.log(`n ${n}, k ${k}, tol ${tol}: device basis in ${name}`);
-      const { result: r } = solveWithDeviceDouble(n, product, { k, tol, blockSize: 1, seed: 1, normBound: 1, deflate: defl.data, maxIterations: 3000 }, storage);
+      const options = { k, tol, blockSize: 1, seed: 1, normBound: 1, deflate: defl.data, maxIterations: 3000 };
+      let r;
+      try {
+        r = solveWithDeviceDouble(n, product, options, storage).result;
+      } catch (err) {
+        // A stored vector's own rounding can exceed tol: the known eigenvector fails its check.
+        rows.push({ case: `SBM n=${n} k=${k} tol=${tol}`, basis: `${name}, blocks of 1`, status: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
       rows.push({
         case: `SBM n=${n} k=${k} tol=${tol}`,
         basis: `${name}, blocks of 1`,

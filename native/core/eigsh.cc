@@ -119,7 +119,7 @@ struct EigshSolver::State {
     for (std::size_t q = 0; q < c; ++q) {
       if (!(res[q] <= tol_abs()))
         eigsh_bad_option("deflate column " + std::to_string(q) + " is not an eigenvector of the operator: ||A v - lambda v|| = " +
-                         std::to_string(res[q]) + " > tol * norm = " + std::to_string(tol_abs()));
+                         format_number(res[q]) + " > tol * norm = " + format_number(tol_abs()));
       lock_val.push_back(val[q]);
       lock_res.push_back(res[q]);
     }

@@ -45,7 +45,7 @@ DenseEigshOutcome solve_dense(std::size_t n, std::size_t k, const double* Y, con
       double tol_q = tol * (norm_bound > 0 ? norm_bound : std::max(anorm, std::fabs(theta)));
       if (!(std::sqrt(r2) <= tol_q))
         eigsh_bad_option("deflate column " + std::to_string(q) + " is not an eigenvector of the operator: ||A v - lambda v|| = " +
-                   std::to_string(std::sqrt(r2)) + " > tol * norm = " + std::to_string(tol_q));
+                   format_number(std::sqrt(r2)) + " > tol * norm = " + format_number(tol_q));
     }
     for (std::size_t q = 0; q < c; ++q) {
       cand_val.push_back(UtMU[q * c + q]);

@@ -2,11 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace speclin {
 
 void eigsh_bad_option(const std::string& message) { throw std::invalid_argument("eigsh: " + message); }
+
+std::string format_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", x);
+  return buf;
+}
 
 EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionNames& names) {
   const auto bad = [&](const std::string& message) { throw std::invalid_argument(names.function + (": " + message)); };
@@ -15,7 +22,7 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionName
   if (n == 0) bad("the operator has size 0");
   if (o.k < 1) bad("k must be at least 1, got " + std::to_string(o.k));
   if (o.k > n) bad("k = " + std::to_string(o.k) + " exceeds n = " + std::to_string(n));
-  if (!(o.tol > 0) || !std::isfinite(o.tol)) bad(tol + " must be a positive finite number, got " + std::to_string(o.tol));
+  if (!(o.tol > 0) || !std::isfinite(o.tol)) bad(tol + " must be a positive finite number, got " + format_number(o.tol));
   if (o.max_iterations < 1) bad(max_iterations + " must be at least 1");
   if (o.v0_cols > 0 && o.v0.size() != n * o.v0_cols) bad("v0 must have n rows");
   if (o.deflate_cols > 0 && o.deflate.size() != n * o.deflate_cols) bad("deflate must have n rows");

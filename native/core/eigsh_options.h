@@ -40,4 +40,8 @@ EigshPlan plan_eigsh(std::size_t n, const EigshOptions& o, const EigshOptionName
 
 [[noreturn]] void eigsh_bad_option(const std::string& message);
 
+// A number for a message, in the precision it needs ("1.53e-09"; std::to_string would print
+// "0.000000").
+std::string format_number(double x);
+
 }  // namespace speclin
