@@ -111,6 +111,8 @@ test('a device basis: the dense path asks for products; a short run returns the 
   t.throws(() => native.eigshSolverStep(solver), { instanceOf: TypeError, message: /keeps its basis on a device/ });
   t.throws(() => native.eigshDeviceStep(solver, new Float64Array(3)), { instanceOf: RangeError, message: /coefficients has 3 elements, expected 35/ });
   t.throws(() => native.eigshDeviceStep(solver, new Float64Array(35).fill(NaN)), { instanceOf: RangeError, message: /NaN/ });
+  // Stopped before its vectors were collected: no pairs (they live on the device).
+  t.like(native.eigshSolverResult(solver, true), { status: 'aborted', cols: 0 });
   const host = native.eigshSolverNew(n, { k: 2 });
   t.throws(() => native.eigshDeviceStep(host), { instanceOf: TypeError, message: /keeps its basis on the host/ });
   t.throws(() => native.eigshSolverNew(n, { k: 2, deviceBasis: 1 as unknown as boolean }), { instanceOf: TypeError, message: /deviceBasis must be a boolean/ });

@@ -309,7 +309,8 @@ EigshResult EigshSolver::result(bool aborted) const {
           src.push_back(s.dense.vectors.data() + q);
         }
     stride = k;
-  } else if (s.fact) {
+  } else if (s.fact && !(s.device && s.stage != State::Stage::Done)) {
+    // (A device basis's vectors are here only once collected: none before.)
     for (std::size_t q = 0; q < s.locked() && q < s.lock_val.size(); ++q) {
       val.push_back(s.lock_val[q]);
       res.push_back(s.lock_res[q]);

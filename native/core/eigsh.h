@@ -6,7 +6,8 @@
 //
 // The solver is written for reverse communication (ARPACK's style): it never calls the operator
 // itself but asks its driver for products, so one algorithm serves native operators (driven in
-// C++ on a worker thread, `eigsh` below) and JavaScript callbacks (driven from the main thread).
+// C++ on a worker thread, `eigsh` below), JavaScript callbacks (driven from the main thread) and,
+// with its basis on a device (EigshOptions::device_basis), the WebGPU backend.
 #pragma once
 #include <atomic>
 #include <cstddef>
