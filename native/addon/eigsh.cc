@@ -300,7 +300,7 @@ void read_reply(Napi::Value v, std::size_t want, double* into, const char* what)
   for (std::size_t i = 0; i < want; ++i)
     if (!std::isfinite(y.Data()[i]))
       throw_range(std::string("eigsh: ") + what + " holds a NaN or an infinity (element " + std::to_string(i) + ")");
-  std::memcpy(into, y.Data(), want * sizeof(double));
+  if (want > 0) std::memcpy(into, y.Data(), want * sizeof(double));  // an empty reply's Data() may be null
 }
 
 Napi::Float64Array copy_out(Napi::Env env, const double* data, std::size_t count, const char* what) {
