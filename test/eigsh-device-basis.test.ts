@@ -10,7 +10,7 @@
 // isolated eigenvalue's error by r, and these spectra have gaps far above 1e-9).
 import test from 'ava';
 import { native } from '../src/native.js';
-import type { NativeEigshOptions, NativeEigshResult } from '../src/native-addon.js';
+import type { NativeDeviceRequest, NativeEigshOptions, NativeEigshResult } from '../src/native-addon.js';
 import { solveWithDeviceDouble } from '../bench/lib/device-double.js';
 import { numpySymmetricEigenvalues } from './helpers/numpy.js';
 import { normalizedAdjacency, random, union } from './helpers/graphs.js';
@@ -19,7 +19,7 @@ import { testNeeding } from './helpers/requirements.js';
 const pyTest = testNeeding('python');
 
 /** The dense symmetric M (n x n) solved with the basis on the host double. */
-function solveOnDouble(M: Float64Array, n: number, options: NativeEigshOptions) {
+function solveOnDouble(M: Float64Array, n: number, options: NativeEigshOptions, beforeReply?: Parameters<typeof solveWithDeviceDouble>[4]) {
   const product = (x: Float64Array) => {
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -29,7 +29,7 @@ function solveOnDouble(M: Float64Array, n: number, options: NativeEigshOptions) 
     }
     return y;
   };
-  return solveWithDeviceDouble(n, product, options);
+  return solveWithDeviceDouble(n, product, options, Float64Array, beforeReply);
 }
 
 function maxResidual(M: Float64Array, n: number, r: NativeEigshResult): number {
@@ -116,4 +116,40 @@ test('a device basis: the dense path asks for products; a short run returns the 
   const host = native.eigshSolverNew(n, { k: 2 });
   t.throws(() => native.eigshDeviceStep(host), { instanceOf: TypeError, message: /keeps its basis on the host/ });
   t.throws(() => native.eigshSolverNew(n, { k: 2, deviceBasis: 1 as unknown as boolean }), { instanceOf: TypeError, message: /deviceBasis must be a boolean/ });
+});
+
+// Hostile replies: before every true answer, junk of every kind (another type, the wrong length,
+// a NaN or an infinity, a verify without its X) is a TypeError or RangeError that leaves the
+// solver where it was: the solve then ends bit-identical to an undisturbed one.
+test('a device basis: junk replies are refused without changing the solve', (t) => {
+  const g = random(300, 0.03, 21);
+  const M = normalizedAdjacency(g);
+  const options = { k: 4, tol: 1e-10, blockSize: 1, seed: 2, normBound: 1, method: 'lanczos' };
+  const clean = solveOnDouble(M, g.n, options).result;
+  let refused = 0;
+  const junk = (req: NativeDeviceRequest, solver: unknown, Y: Float64Array, X?: Float64Array) => {
+    const step = native.eigshDeviceStep as (...args: unknown[]) => unknown;
+    const nan = Y.slice();
+    nan[Y.length >> 1] = Number.NaN;
+    const inf = Y.slice();
+    inf[0] = Number.POSITIVE_INFINITY;
+    const tries: [unknown[], ErrorConstructor][] = [
+      [[solver, Array.from(Y), X], TypeError],
+      [[solver, new Float32Array(Y), X], TypeError],
+      [[solver, new Float64Array(Y.length + 1), X], RangeError],
+      [[{}, Y, X], TypeError],
+    ];
+    if (Y.length > 0) tries.push([[solver, Y.subarray(1), X], RangeError], [[solver, nan, X], RangeError], [[solver, inf, X], RangeError]);
+    if (req.kind === 'verify') tries.push([[solver, Y], TypeError], [[solver, Y, X!.subarray(1)], RangeError]);
+    for (const [args, type] of tries) {
+      t.throws(() => step(...args), { instanceOf: type });
+      refused++;
+    }
+  };
+  const hostile = solveOnDouble(M, g.n, options, junk).result;
+  t.true(refused > 50);
+  t.is(hostile.status, 'converged');
+  t.deepEqual([hostile.matvecs, hostile.iterations], [clean.matvecs, clean.iterations]);
+  t.deepEqual(Array.from(hostile.values), Array.from(clean.values));
+  t.deepEqual(Array.from(hostile.vectors), Array.from(clean.vectors));
 });

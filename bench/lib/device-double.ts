@@ -16,7 +16,11 @@ export interface DoubleSolve {
 
 /** Solves for the top eigenpairs of the n x n operator `product` (y = A x) with the solver's
  * basis kept here, stored as `storage`. */
-export function solveWithDeviceDouble(n: number, product: (x: Float64Array) => Float64Array, options: NativeEigshOptions, storage: BasisStorage = Float64Array): DoubleSolve {
+export function solveWithDeviceDouble(
+  n: number, product: (x: Float64Array) => Float64Array, options: NativeEigshOptions, storage: BasisStorage = Float64Array,
+  /** Called with each request, the solver and the double's answer, before the answer is given. */
+  beforeReply?: (request: NativeDeviceRequest, solver: unknown, Y: Float64Array, X?: Float64Array) => void,
+): DoubleSolve {
   type Row = Float64Array | Float32Array;
   const store = (v: ArrayLike<number>): Row => storage.from(v);
   const column = (X: Float64Array, cols: number, q: number) => Float64Array.from({ length: n }, (_, i) => X[i * cols + q]);
@@ -100,6 +104,7 @@ export function solveWithDeviceDouble(n: number, product: (x: Float64Array) => F
         Y = block(V.slice(0, current.columns));
         break;
     }
+    beforeReply?.(current, solver, Y, X);
     req = native.eigshDeviceStep(solver, Y, X);
   }
   return { result: native.eigshSolverResult(solver, false), kinds };
