@@ -225,17 +225,41 @@ void block_update(std::size_t n, const double* X, double* W, std::size_t b, cons
     const std::size_t nb = width;
     parallel_for_chunks(0, n, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
       double* g = part.data() + c * g2;
-      for (std::size_t i = lo; i < hi; ++i) {
-        const double* x = C ? X + i * nb : nullptr;
-        double* w = W + i * nb;
-        if (C)
-          for (std::size_t q = 0; q < nb; ++q) {
-            double s = 0;
-            for (std::size_t p = 0; p < nb; ++p) s += x[p] * C[p * nb + q];
-            w[q] -= s;
+      if constexpr (kFixedWidth<decltype(width)>) {
+        // The same sums in the same order as below, in registers.
+        constexpr std::size_t NB = decltype(width)::value;
+        double cm[NB * NB], acc[NB * NB] = {};
+        if (C) std::copy(C, C + NB * NB, cm);
+        for (std::size_t i = lo; i < hi; ++i) {
+          double* w = W + i * NB;
+          double r[NB];
+          for (std::size_t q = 0; q < NB; ++q) r[q] = w[q];
+          if (C) {
+            const double* x = X + i * NB;
+            for (std::size_t q = 0; q < NB; ++q) {
+              double s = 0;
+              for (std::size_t p = 0; p < NB; ++p) s += x[p] * cm[p * NB + q];
+              r[q] -= s;
+            }
+            for (std::size_t q = 0; q < NB; ++q) w[q] = r[q];
           }
-        for (std::size_t a = 0; a < nb; ++a)
-          for (std::size_t z = a; z < nb; ++z) g[a * nb + z] += w[a] * w[z];
+          for (std::size_t a = 0; a < NB; ++a)
+            for (std::size_t z = a; z < NB; ++z) acc[a * NB + z] += r[a] * r[z];
+        }
+        std::copy(acc, acc + NB * NB, g);
+      } else {
+        for (std::size_t i = lo; i < hi; ++i) {
+          const double* x = C ? X + i * nb : nullptr;
+          double* w = W + i * nb;
+          if (C)
+            for (std::size_t q = 0; q < nb; ++q) {
+              double s = 0;
+              for (std::size_t p = 0; p < nb; ++p) s += x[p] * C[p * nb + q];
+              w[q] -= s;
+            }
+          for (std::size_t a = 0; a < nb; ++a)
+            for (std::size_t z = a; z < nb; ++z) g[a * nb + z] += w[a] * w[z];
+        }
       }
     });
   });

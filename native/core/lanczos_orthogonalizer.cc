@@ -278,16 +278,38 @@ bool BlockOrthogonalizer::cholqr_pass(double* w, std::size_t ncols, const double
     const double* Ri = Rinv.data();
     parallel_for_chunks(0, n_, kRowGrain, [&](std::size_t c, std::size_t lo, std::size_t hi) {
       double* g = G_out ? part.data() + c * g2 : nullptr;
-      for (std::size_t i = lo; i < hi; ++i) {
-        double* row = w + i * nc;
-        for (std::size_t q = nc; q-- > 0;) {
-          double v = 0;
-          for (std::size_t p = 0; p <= q; ++p) v += row[p] * Ri[p * nc + q];
-          row[q] = v;
+      if constexpr (kFixedWidth<decltype(width)>) {
+        // The same sums in the same order as below, in registers.
+        constexpr std::size_t NC = decltype(width)::value;
+        double rinv[NC * NC], acc[NC * NC] = {};
+        std::copy(Ri, Ri + NC * NC, rinv);
+        for (std::size_t i = lo; i < hi; ++i) {
+          double* row = w + i * NC;
+          double r[NC];
+          for (std::size_t q = 0; q < NC; ++q) r[q] = row[q];
+          for (std::size_t q = NC; q-- > 0;) {
+            double v = 0;
+            for (std::size_t p = 0; p <= q; ++p) v += r[p] * rinv[p * NC + q];
+            r[q] = v;
+          }
+          for (std::size_t q = 0; q < NC; ++q) row[q] = r[q];
+          if (g)
+            for (std::size_t a = 0; a < NC; ++a)
+              for (std::size_t z = a; z < NC; ++z) acc[a * NC + z] += r[a] * r[z];
         }
-        if (g)
-          for (std::size_t a = 0; a < nc; ++a)
-            for (std::size_t z = a; z < nc; ++z) g[a * nc + z] += row[a] * row[z];
+        if (g) std::copy(acc, acc + NC * NC, g);
+      } else {
+        for (std::size_t i = lo; i < hi; ++i) {
+          double* row = w + i * nc;
+          for (std::size_t q = nc; q-- > 0;) {
+            double v = 0;
+            for (std::size_t p = 0; p <= q; ++p) v += row[p] * Ri[p * nc + q];
+            row[q] = v;
+          }
+          if (g)
+            for (std::size_t a = 0; a < nc; ++a)
+              for (std::size_t z = a; z < nc; ++z) g[a * nc + z] += row[a] * row[z];
+        }
       }
     });
   });
