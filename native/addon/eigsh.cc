@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "eigsh_options.h"
+#include "finite.h"
 #include "handles.h"
 #include "operator_handle.h"
 
@@ -297,9 +298,9 @@ void read_reply(Napi::Value v, std::size_t want, double* into, const char* what)
   if (y.ElementLength() != want)
     throw_range(std::string("eigsh: ") + what + " has " + std::to_string(y.ElementLength()) + " elements, expected " +
                 std::to_string(want));
-  for (std::size_t i = 0; i < want; ++i)
-    if (!std::isfinite(y.Data()[i]))
-      throw_range(std::string("eigsh: ") + what + " holds a NaN or an infinity (element " + std::to_string(i) + ")");
+  const std::size_t bad = first_non_finite_row(y.Data(), want, 1);
+  if (bad < want)
+    throw_range(std::string("eigsh: ") + what + " holds a NaN or an infinity (element " + std::to_string(bad) + ")");
   if (want > 0) std::memcpy(into, y.Data(), want * sizeof(double));  // an empty reply's Data() may be null
 }
 

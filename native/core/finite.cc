@@ -46,6 +46,7 @@ bool all_finite(const T* x, std::size_t count) {
 
 template <typename T>
 std::size_t first_non_finite_row(const T* X, std::size_t n, std::size_t d) {
+  if (n == 0) return 0;  // no chunks to take the minimum over
   const std::size_t grain = std::max<std::size_t>(1, 65536 / d);
   std::vector<std::size_t> first(parallel_chunks(0, n, grain), n);
   parallel_for_chunks(0, n, grain, [&](std::size_t c, std::size_t lo, std::size_t hi) {

@@ -6,7 +6,7 @@ namespace speclin::lanczos {
 
 DeviceLanczosFactorization::DeviceLanczosFactorization(std::size_t n, std::size_t basis, std::size_t block,
                                                        std::size_t buffer_cols, std::uint64_t seed)
-    : LanczosFactorization(basis, block), n_(n), b_(block), seed_(seed) {
+    : LanczosFactorization(basis, block), n_(n), b_(block), orth_(n, seed, nullptr) {
   const std::size_t w = std::max(buffer_cols, block);
   X_.assign(n * w, 0.0);
   Y_.assign(n * w, 0.0);
@@ -20,27 +20,18 @@ void DeviceLanczosFactorization::lock_known(const double* U, std::size_t c) {
   proj_.lock_known(c);
 }
 
-// The start block in float64 on the host, as the host factorization forms it: v0's columns
-// completed by the same random columns, orthogonal to the known eigenvectors and orthonormal.
+// The start block in float64 on the host, as the host factorization forms it, orthogonal to the
+// known eigenvectors; the next Extend stores it on the device.
 void DeviceLanczosFactorization::start(const double* v0, std::size_t v0_cols) {
-  std::vector<double> w(n_ * b_);
-  for (std::size_t i = 0; i < n_; ++i)
-    for (std::size_t q = 0; q < b_; ++q)
-      w[i * b_ + q] = q < v0_cols ? v0[i * v0_cols + q]
-                                  : BlockOrthogonalizer::uniform_pm1(seed_, (i * b_ + q) | (1ull << 62));
-  BlockOrthogonalizer orth(n_, seed_, nullptr);
   Basis v;
   v.V = known_.data();
   v.n = n_;
   v.ld = known_cols_;
   v.cols = known_cols_;
-  std::vector<double> sc(b_), G(b_ * b_);
-  orth.project(v, 0, w.data(), b_, nullptr, sc.data(), G.data());
-  orth.orthonormalize_block(v, w.data(), b_, b_, sc.data(), nullptr, G.data());
-  orth.refill_missing(v, known_cols_, w.data(), b_);
+  req_.start.assign(n_ * b_, 0.0);
+  orth_.start_block(v, v0, v0_cols, req_.start.data(), b_);
   proj_.open_block();
   req_.column = proj_.columns() - b_;
-  req_.start = std::move(w);
 }
 
 void DeviceLanczosFactorization::plan_steps(std::size_t max_steps) {

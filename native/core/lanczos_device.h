@@ -41,7 +41,7 @@ class DeviceLanczosFactorization final : public LanczosFactorization {
 
  private:
   std::size_t n_, b_;
-  std::uint64_t seed_;
+  BlockOrthogonalizer orth_;  // forms the start block
   std::vector<double> X_, Y_, coef_, known_;
   std::size_t known_cols_ = 0, collected_ = 0;
   EigshDeviceRequest req_;

@@ -18,7 +18,6 @@ BlockLanczosFactorization::BlockLanczosFactorization(std::size_t n, std::size_t 
       b_(block),
       profile_(profile),
       orth_(n, seed, profile),
-      seed_(seed),
       lag_enabled_(lagged) {
   V_.assign(n * m_, 0.0);
   const std::size_t w = std::max(buffer_cols, b_);
@@ -60,17 +59,7 @@ void BlockLanczosFactorization::lock_known(const double* U, std::size_t c) {
 }
 
 void BlockLanczosFactorization::start(const double* v0, std::size_t v0_cols) {
-  double* w = W_.data();
-  for (std::size_t i = 0; i < n_; ++i)
-    for (std::size_t q = 0; q < b_; ++q)
-      w[i * b_ + q] = q < v0_cols ? v0[i * v0_cols + q]
-                                  : BlockOrthogonalizer::uniform_pm1(seed_, (i * b_ + q) | (1ull << 62));
-  std::vector<double> sc(b_), G(b_ * b_);
-  with_basis([&](Basis& v) {
-    orth_.project(v, 0, w, b_, nullptr, sc.data(), G.data());
-    orth_.orthonormalize_block(v, w, b_, b_, sc.data(), nullptr, G.data());
-    orth_.refill_missing(v, proj_.columns(), w, b_);
-  });
+  with_basis([&](Basis& v) { orth_.start_block(v, v0, v0_cols, W_.data(), b_); });
   proj_.open_block();
   request_block();
 }

@@ -101,7 +101,6 @@ class BlockLanczosFactorization final : public LanczosFactorization {
   std::size_t n_, m_, b_;
   EigshProfile* profile_;
   BlockOrthogonalizer orth_;
-  std::uint64_t seed_;
   bool lag_enabled_;
   std::vector<double> V_;
   bool pending_ = false;  // V[:, j - b : j] still in X (the block awaiting its product)

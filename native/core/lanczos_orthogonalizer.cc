@@ -408,6 +408,16 @@ void BlockOrthogonalizer::orthonormalize_columns(Basis& basis, double* w, std::s
 }
 
 // Their coupling to the kept Ritz vectors is zero, as R's zero rows already say.
+void BlockOrthogonalizer::start_block(Basis& basis, const double* v0, std::size_t v0_cols, double* w, std::size_t b) {
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t q = 0; q < b; ++q)
+      w[i * b + q] = q < v0_cols ? v0[i * v0_cols + q] : uniform_pm1(seed_, (i * b + q) | (1ull << 62));
+  std::vector<double> sc(b), G(b * b);
+  project(basis, 0, w, b, nullptr, sc.data(), G.data());
+  orthonormalize_block(basis, w, b, b, sc.data(), nullptr, G.data());
+  refill_missing(basis, basis.cols, w, b);
+}
+
 void BlockOrthogonalizer::refill_missing(Basis& basis, std::size_t basis_cols, double* w, std::size_t b) {
   if (missing_.empty()) return;
   store_pending(basis);

@@ -63,6 +63,10 @@ class BlockOrthogonalizer {
   void orthonormalize_block(Basis& basis, double* w, std::size_t ld, std::size_t ncols, const double* scale, double* R,
                             const double* gram = nullptr);
 
+  // The start block w (n x b, contiguous): v0's columns (n x v0_cols) completed by random ones,
+  // projected against the basis and orthonormalized (a vanished column gets a random direction).
+  void start_block(Basis& basis, const double* v0, std::size_t v0_cols, double* w, std::size_t b);
+
   // Gives the missing columns of the block w (n x b, contiguous) random directions orthogonal to
   // the first `basis_cols` basis columns and to the block's other columns.
   void refill_missing(Basis& basis, std::size_t basis_cols, double* w, std::size_t b);

@@ -364,9 +364,10 @@ export async function lanczosOnGpu(
         stepTemps.forEach((b) => b.destroy());
       }
       const Hh = new Float32Array(await ctx.read(H!.buffer, steps * Hc * 4));
-      const reply: number[] = [];
-      for (let t = 0; t < steps; t++) for (let i = 0; i <= j0 + t + 1; i++) reply.push(Hh[t * Hc + i]);
-      return Float64Array.from(reply);
+      const reply = new Float64Array(steps * (j0 + 2) + (steps * (steps - 1)) / 2);
+      let at = 0;
+      for (let t = 0; t < steps; t++) for (let i = 0; i <= j0 + t + 1; i++) reply[at++] = Hh[t * Hc + i];
+      return reply;
     };
 
     let req = callNative(() => native.eigshDeviceStep(solver));
